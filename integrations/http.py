@@ -1,0 +1,141 @@
+"""One pooled httpx client per outside system, retrying only what is transient.
+
+429, 5xx, timeouts and connection errors are retried with jittered exponential backoff,
+honouring `Retry-After`; any other 4xx is raised at once as `ApiError`. Every write carries an
+`Idempotency-Key`, the same on each retry, so a retried write lands once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class ApiError(Exception):
+    """A refusal that retrying will not change (4xx), or transient errors past the retry budget."""
+
+    def __init__(self, system: str, status: int | None, message: str) -> None:
+        self.system = system
+        self.status = status
+        super().__init__(f"{system}: {status or 'no answer'}: {message}")
+
+
+class StaleVersion(ApiError):
+    """The record changed since it was read (optimistic lock refused)."""
+
+
+class Unavailable(ApiError):
+    """Transient errors outlasted the retry budget: the system is down or overloaded."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        backoff = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        return backoff * (0.5 + random.random() / 2)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class ApiClient:
+    """An httpx.Client with the retry rules above; subclasses add one system's calls."""
+
+    system = "api"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 16,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def auth_headers(self) -> dict[str, str]:
+        """Overridden by clients that authenticate."""
+        return {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        """Sends one logical request, retrying transient failures; returns a 2xx response."""
+        headers = dict(headers or {})
+        if method.upper() in WRITE_METHODS:
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        last: str = ""
+        for attempt in range(1, self.retry.attempts + 1):
+            retry_after = None
+            try:
+                response = self.http.request(
+                    method, path, json=json, params=params,
+                    headers={**self.auth_headers(), **headers},
+                )
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = f"{type(exc).__name__} on {method} {path}"
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in TRANSIENT_STATUS:
+                    self.raise_for(response)
+                retry_after = _retry_after(response)
+                last = f"{response.status_code} on {method} {path}"
+            if attempt < self.retry.attempts:
+                wait = self.retry.delay(attempt, retry_after)
+                log.info("%s: %s, retry %d in %.2fs", self.system, last, attempt, wait)
+                self.retry.sleep(wait)
+        raise Unavailable(self.system, None, f"gave up after {self.retry.attempts} tries: {last}")
+
+    def raise_for(self, response: httpx.Response) -> None:
+        """Turns a non-transient error answer into an ApiError; clients refine it."""
+        raise ApiError(self.system, response.status_code, response.text[:500])

@@ -1,0 +1,106 @@
+"""What examflow needs of each outside system. Clients implement these; tests and the demo
+run them against the stand-ins in `simulators/` over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from models.domain import (
+    Accommodation,
+    ArchivedDocument,
+    PlatformCandidate,
+    PlatformTest,
+    RegisterCourseRound,
+    RegisterDraft,
+    RegisterOccasion,
+    StudyResult,
+)
+from models.results import CandidateResult
+
+
+class StudentRegister(Protocol):
+    """Ladok-style register: occasions, course rounds, study results and result drafts."""
+
+    def get_occasion(self, occasion_uid: str) -> RegisterOccasion: ...
+
+    def get_course_round(self, course_round_uid: str) -> RegisterCourseRound: ...
+
+    def search_study_results(self, occasion_uid: str) -> list[StudyResult]:
+        """Every study result on the occasion, all pages, ordered (paged `sok`)."""
+        ...
+
+    def search_many(self, occasion_uids: Sequence[str]) -> dict[str, list[StudyResult]]:
+        """`search_study_results` for many occasions over pooled, concurrent connections."""
+        ...
+
+    def get_accommodations(self, occasion_uid: str) -> list[Accommodation]: ...
+
+    def create_draft(
+        self,
+        *,
+        study_result_uid: str,
+        module_uid: str,
+        scale_id: int,
+        grade_id: int,
+        exam_date: date,
+        idempotency_key: str,
+    ) -> RegisterDraft: ...
+
+    def update_draft(
+        self,
+        *,
+        draft: RegisterDraft,
+        scale_id: int,
+        grade_id: int,
+        exam_date: date,
+        idempotency_key: str,
+    ) -> RegisterDraft:
+        """Raises `StaleVersion` when the draft changed since `draft.version` was read."""
+        ...
+
+
+class ExamPlatform(Protocol):
+    """Inspera-style exam platform."""
+
+    def upsert_test(
+        self, *, external_test_id: str, title: str, starts_at: datetime, ends_at: datetime,
+        duration_minutes: int,
+    ) -> PlatformTest: ...
+
+    def find_test(self, external_test_id: str) -> PlatformTest | None: ...
+
+    def get_test(self, test_id: str) -> PlatformTest: ...
+
+    def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None: ...
+
+    def list_candidates(self, test_id: str) -> list[PlatformCandidate]: ...
+
+    def add_candidates(self, test_id: str, candidates: Iterable[PlatformCandidate]) -> None:
+        """Adds or updates (extra time) candidates, in chunks the platform accepts (≤ 1,500)."""
+        ...
+
+    def remove_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> None: ...
+
+    def set_status(self, test_id: str, status: str) -> PlatformTest:
+        """ACTIVE, FINISHED (closed for submissions) or GRADING_IN_PROGRESS (open for assessment)."""
+        ...
+
+    def export_results(self, test_id: str) -> list[CandidateResult]:
+        """Orders the AllResults export job, polls it to success and parses the file."""
+        ...
+
+
+class RecordsArchive(Protocol):
+    """Noark 5-style archive: case files holding documents with checksums."""
+
+    def create_case(self, *, title: str, reference: str) -> str:
+        """Returns the case id; the same `reference` returns the same case."""
+        ...
+
+    def upload_document(
+        self, *, case_id: str, title: str, filename: str, content: bytes, mime_type: str
+    ) -> ArchivedDocument: ...
+
+    def list_documents(self, case_id: str) -> list[ArchivedDocument]: ...

@@ -1,0 +1,137 @@
+"""Domain records shared by every layer: the register's and the platform's facts as examflow sees them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Country(StrEnum):
+    SE = "SE"
+    NO = "NO"
+
+
+class ExamType(StrEnum):
+    DIGITAL_SCHOOL = "digital_school"
+    DIGITAL_REEXAM = "digital_reexam"
+    HOME = "home"
+    PAPER = "paper"
+    ORAL = "oral"
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    PLANNER = "planner"
+    EXAMINER = "examiner"
+    GRADER = "grader"
+    APPEAL_GRADER = "appeal_grader"
+    INVIGILATOR = "invigilator"
+    HR = "hr"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    REMOVED = "removed"
+
+
+class AttendanceStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ABSENT = "absent"
+
+
+class RegisterModule(Frozen):
+    """A module (moment) of a course round, as the register describes it."""
+
+    uid: str
+    code: str
+    name: str
+    credits: float
+    scale_id: int
+    reportable: bool
+
+
+class RegisterCourseRound(Frozen):
+    uid: str
+    code: str
+    scale_id: int
+    modules: tuple[RegisterModule, ...]
+
+
+class RegisterOccasion(Frozen):
+    """An exam occasion (aktivitetstillfälle) with the modules it examines."""
+
+    uid: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    module_uids: tuple[str, ...]
+    course_round_uids: tuple[str, ...]
+
+
+class RegisterDraft(Frozen):
+    """A result on a module that can still change (Arbetsunderlag)."""
+
+    result_uid: str
+    grade_id: int
+    grade_code: str
+    exam_date: date
+    process_status: int
+    version: int = Field(description="SenasteResultatandring, the optimistic-lock token")
+
+
+class StudyResult(Frozen):
+    """One student's row on an occasion: who, where results go, and what the register holds."""
+
+    study_result_uid: str
+    student_uid: str
+    first_name: str
+    last_name: str
+    course_round_uid: str
+    module_uid: str
+    scale_id: int
+    anonymisation_code: str | None
+    draft: RegisterDraft | None = None
+    attested_grade_code: str | None = None
+
+
+class Accommodation(Frozen):
+    student_uid: str
+    extra_time_minutes: int = 0
+    separate_room: bool = False
+    equipment: str = ""
+
+
+class PlatformTest(Frozen):
+    test_id: str
+    external_id: str
+    title: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class PlatformCandidate(Frozen):
+    """A candidate on a platform test, keyed by the register's student uid."""
+
+    external_user_id: str
+    candidate_code: str
+    extra_time_minutes: int = 0
+
+
+class ArchivedDocument(Frozen):
+    case_id: str
+    document_id: str
+    title: str
+    size: int
+    sha256: str
