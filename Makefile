@@ -16,9 +16,24 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 run: $(VENV)/.installed
 	$(PY) -m deployments.stack
 
+# `make test` also covers PostgreSQL when it can: with EXAMFLOW_TEST_POSTGRES_URL unset, as root, on a
+# machine with PostgreSQL installed, it runs a throwaway server in $(TEST_PG_DATA) for the duration.
+TEST_PG_DATA := $(CURDIR)/.examflow/pg
+TEST_PG_PORT ?= 55432
+
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	@started=; \
+	if [ -z "$$EXAMFLOW_TEST_POSTGRES_URL" ] && [ "$$(id -u)" = 0 ] \
+	   && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  [ -f "$(TEST_PG_DATA)/postmaster.pid" ] || started=1; \
+	  if out=$$(bash scripts/postgres-up "$(TEST_PG_DATA)" $(TEST_PG_PORT)); then \
+	    export EXAMFLOW_TEST_POSTGRES_URL="$$(printf '%s\n' "$$out" | tail -n 1)"; \
+	  else started=; echo "make test: no throwaway PostgreSQL, its tests will be skipped" >&2; fi; \
+	fi; \
+	status=0; $(PY) -m pytest -q || status=$$?; \
+	if [ -n "$$started" ]; then bash scripts/postgres-down "$(TEST_PG_DATA)" || true; fi; \
+	exit $$status
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.sync

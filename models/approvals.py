@@ -1,0 +1,75 @@
+"""Approval forms (what a person fills in from the Prefect UI) and what examflow makes of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.domain import Decision, Frozen, Role
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+class ApprovalForm(BaseModel):
+    """The resume form. Its schema is checked by the Prefect server; identity, role and the
+    one-time code are checked by examflow after resume."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approver_id: str = Field(min_length=1, max_length=64, description="Your staff id, e.g. staff-examiner-1")
+    decision: Decision = Field(description="approve, or reject to stop here")
+    comment: str = Field(
+        default="", max_length=2000, description="Why, in a sentence (kept in the audit log)"
+    )
+    approval_code: str = Field(
+        pattern=f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$",
+        description="The one-time code sent to you for this approval (8 characters)",
+    )
+
+
+class AppealGradeForm(ApprovalForm):
+    """An appeal committee's answer: the new grade, set blind."""
+
+    new_grade: str = Field(min_length=1, max_length=8, description="The new grade, e.g. B, or Pass")
+
+
+class ApprovalRequest(Frozen):
+    key: str = Field(description="unique per flow run and decision, so a replay asks nothing new")
+    occasion_id: str
+    kind: str
+    role: Role
+    title: str
+    valid_hours: int = 72
+    flow_run_id: str | None = None
+    ui_url: str | None = None
+
+
+class ApprovalTicket(Frozen):
+    approval_id: int
+    key: str
+    role: Role
+    approvers: tuple[str, ...]
+    expires_at: datetime
+
+
+class Verdict(Frozen):
+    accepted: bool
+    reason: str = ""
+    approver_id: str
+    decision: Decision | None = None
+    comment: str = ""
+
+
+def appeal_form(grades: tuple[str, ...]) -> type[AppealGradeForm]:
+    """The appeal form for one scale: the UI offers exactly its grades and the server refuses others."""
+    from typing import Literal
+
+    from pydantic import create_model
+
+    choice = Literal[grades]  # type: ignore[valid-type]
+    return create_model(
+        "AppealGradeForm", __base__=AppealGradeForm,
+        new_grade=(choice, Field(description="The new grade, set without seeing the original")),
+    )

@@ -1,0 +1,46 @@
+"""One parameter model per flow: what a coordinator fills in when starting it from the UI."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from models.domain import Country, ExamType, Frozen
+
+
+class PlanExam(Frozen):
+    occasion_uid: str = Field(description="The register's exam occasion (aktivitetstillfälle) uid")
+    country: Country = Field(default=Country.SE, description="Whose law and register apply")
+    exam_type: ExamType = Field(default=ExamType.DIGITAL_SCHOOL, description="The form of the exam")
+    code_prefix: str = Field(
+        default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Prefix of the anonymisation codes"
+    )
+    lockdown_browser: bool = Field(default=True, description="Require Safe Exam Browser")
+    chain: bool = Field(default=False, description="Go on to the next phase of the lifecycle when done")
+
+
+class SyncRegistrations(Frozen):
+    occasion_uids: list[str] = Field(
+        default_factory=list, description="Occasions to sync; empty means every planned occasion"
+    )
+    chain: bool = Field(default=False, description="Go on to exam day when done (one occasion only)")
+
+
+class OccasionStep(Frozen):
+    """The parameters of a phase that works on one planned occasion."""
+
+    occasion_uid: str = Field(description="The exam occasion uid")
+    chain: bool = Field(default=False, description="Go on to the next phase of the lifecycle when done")
+
+
+class AppealRequest(Frozen):
+    occasion_uid: str = Field(description="The exam occasion uid")
+    anonymisation_code: str = Field(description="The candidate's anonymisation code")
+    received_on: date = Field(description="The day the appeal reached the faculty")
+
+
+class Lifecycle(Frozen):
+    occasion_uid: str = Field(description="The register's exam occasion uid")
+    country: Country = Field(default=Country.SE, description="Whose law and register apply")
+    code_prefix: str = Field(default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Anonymisation code prefix")

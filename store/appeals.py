@@ -1,0 +1,54 @@
+"""Appeals of a grade: received, graded anew, decided."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.schema import Appeal, Grade
+
+
+class AppealRefused(Exception):
+    """The appeal cannot be taken; the message says why."""
+
+
+def receive(session: Session, *, occasion_id: str, registration_id: int, received_on: date) -> Appeal:
+    """Registers the appeal once; the same candidate appealing again gets the first back."""
+    existing = session.scalar(select(Appeal).where(Appeal.registration_id == registration_id))
+    if existing is not None:
+        return existing
+    grade = session.get(Grade, registration_id)
+    if grade is None or grade.status != "approved":
+        raise AppealRefused("the candidate has no approved grade to appeal")
+    appeal = Appeal(
+        occasion_id=occasion_id,
+        registration_id=registration_id,
+        received_on=received_on,
+        status="received",
+        original_grade=grade.grade,
+    )
+    session.add(appeal)
+    session.flush()
+    return appeal
+
+
+def decide(session: Session, *, appeal_id: int, new_grade: str) -> Appeal:
+    """Sets the new grade on the appeal and as the candidate's approved grade."""
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise LookupError(f"no appeal {appeal_id}")
+    appeal.new_grade = new_grade
+    appeal.status = "decided"
+    appeal.decided_at = datetime.now(UTC)
+    grade = session.get(Grade, appeal.registration_id)
+    assert grade is not None
+    grade.grade = new_grade
+    grade.updated_at = appeal.decided_at
+    session.flush()
+    return appeal
+
+
+def count(session: Session, *, occasion_id: str) -> int:
+    return int(session.scalar(select(func.count()).where(Appeal.occasion_id == occasion_id)) or 0)

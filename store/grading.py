@@ -1,0 +1,103 @@
+"""Questions, marks, attendance and grades of one occasion, written in bulk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store.schema import Attendance, Grade, Mark, Question, Registration
+from store.upsert import upsert
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Frame rows as dicts with None for missing values (the database wants NULL, not NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def save_questions(session: Session, questions: pd.DataFrame) -> int:
+    return upsert(
+        session,
+        Question,
+        _records(questions),
+        keys=["occasion_id", "question_id"],
+        update=["number", "max_score", "weight"],
+    )
+
+
+def save_marks(session: Session, marks: pd.DataFrame) -> int:
+    return upsert(
+        session,
+        Mark,
+        _records(marks),
+        keys=["registration_id", "question_id"],
+        update=["auto_score", "manual_score", "score"],
+    )
+
+
+def save_attendance(session: Session, attendance: pd.DataFrame) -> int:
+    return upsert(
+        session,
+        Attendance,
+        _records(attendance),
+        keys=["registration_id"],
+        update=["status", "started_at", "ended_at", "extra_time_minutes"],
+    )
+
+
+def save_grades(session: Session, grades: pd.DataFrame) -> int:
+    stamped = grades.assign(updated_at=datetime.now(UTC))
+    return upsert(
+        session,
+        Grade,
+        _records(stamped),
+        keys=["registration_id"],
+        update=["points", "percent", "grade", "status", "exam_date", "updated_at"],
+    )
+
+
+def approve_grades(session: Session, *, occasion_id: str) -> int:
+    result = session.execute(
+        update(Grade)
+        .where(Grade.occasion_id == occasion_id, Grade.status == "proposed")
+        .values(status="approved", updated_at=datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)
+
+
+def grade_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """Grades joined with their registrations and attendance: one row per registered candidate."""
+    query = (
+        select(
+            Registration.id.label("registration_id"),
+            Registration.anonymisation_code,
+            Registration.student_uid,
+            Registration.study_result_uid,
+            Registration.module_uid,
+            Attendance.status.label("attendance"),
+            Grade.grade,
+            Grade.points,
+            Grade.status.label("grade_status"),
+            Grade.exam_date,
+        )
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .outerjoin(Grade, Grade.registration_id == Registration.id)
+        .where(Registration.occasion_id == occasion_id, Registration.status == "registered")
+        .order_by(Registration.anonymisation_code)
+    )
+    rows = session.execute(query).mappings().all()
+    columns = [
+        "registration_id",
+        "anonymisation_code",
+        "student_uid",
+        "study_result_uid",
+        "module_uid",
+        "attendance",
+        "grade",
+        "points",
+        "grade_status",
+        "exam_date",
+    ]
+    return pd.DataFrame([dict(r) for r in rows], columns=columns)

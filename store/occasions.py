@@ -1,0 +1,104 @@
+"""Planned exam occasions and the register's course rounds and modules behind them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.domain import RegisterCourseRound, RegisterOccasion
+from store.schema import CourseRound, Module, Occasion, OccasionModule
+from store.upsert import upsert
+
+
+class UnknownOccasion(LookupError):
+    def __init__(self, occasion_id: str) -> None:
+        super().__init__(f"occasion {occasion_id} is not planned in examflow (run plan-exam first)")
+
+
+def save_plan(
+    session: Session,
+    *,
+    occasion: RegisterOccasion,
+    course_rounds: list[RegisterCourseRound],
+    country: str,
+    exam_type: str,
+    scale: str,
+    register_scale_id: int,
+    credits: float,
+    code_prefix: str,
+) -> Occasion:
+    """Records the occasion with its course rounds and modules (an upsert: plans can be redone)."""
+    upsert(
+        session,
+        CourseRound,
+        [dict(uid=r.uid, code=r.code, scale_id=r.scale_id) for r in course_rounds],
+        keys=["uid"],
+        update=["code", "scale_id"],
+    )
+    modules = [
+        dict(
+            uid=m.uid,
+            course_round_uid=r.uid,
+            code=m.code,
+            name=m.name,
+            credits=m.credits,
+            scale_id=m.scale_id,
+            reportable=m.reportable,
+        )
+        for r in course_rounds
+        for m in r.modules
+    ]
+    upsert(
+        session, Module, modules, keys=["uid"], update=["code", "name", "credits", "scale_id", "reportable"]
+    )
+    row = session.get(Occasion, occasion.uid) or Occasion(id=occasion.uid, status="planned")
+    row.name = occasion.name
+    row.country = country
+    row.exam_type = exam_type
+    row.starts_at = occasion.starts_at
+    row.ends_at = occasion.ends_at
+    row.duration_minutes = int((occasion.ends_at - occasion.starts_at).total_seconds() // 60)
+    row.scale = scale
+    row.register_scale_id = register_scale_id
+    row.credits = credits
+    row.code_prefix = code_prefix
+    row.updated_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    upsert(
+        session,
+        OccasionModule,
+        [dict(occasion_id=occasion.uid, module_uid=u) for u in occasion.module_uids],
+        keys=["occasion_id", "module_uid"],
+        update=[],
+    )
+    return row
+
+
+def get(session: Session, occasion_id: str) -> Occasion:
+    row = session.get(Occasion, occasion_id)
+    if row is None:
+        raise UnknownOccasion(occasion_id)
+    return row
+
+
+def set_status(
+    session: Session, *, occasion_id: str, status: str, platform_test_id: str | None = None
+) -> None:
+    row = get(session, occasion_id)
+    row.status = status
+    if platform_test_id is not None:
+        row.platform_test_id = platform_test_id
+    row.updated_at = datetime.now(UTC)
+    session.flush()
+
+
+def planned_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Occasion.id).order_by(Occasion.id)))
+
+
+def module_uids(session: Session, occasion_id: str) -> list[str]:
+    query = select(OccasionModule.module_uid).where(OccasionModule.occasion_id == occasion_id)
+    return list(session.scalars(query.order_by(OccasionModule.module_uid)))

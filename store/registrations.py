@@ -1,0 +1,96 @@
+"""Students on occasions: read as frames for the nightly diff, written back in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store.schema import Registration, Student
+from store.upsert import upsert
+
+REGISTRATION_COLUMNS = [
+    "occasion_id",
+    "student_uid",
+    "study_result_uid",
+    "course_round_uid",
+    "module_uid",
+    "anonymisation_code",
+    "status",
+    "extra_time_minutes",
+    "separate_room",
+    "equipment",
+]
+# Columns a sync may change; the anonymisation code never changes once given.
+SYNCED_COLUMNS = [
+    "study_result_uid",
+    "course_round_uid",
+    "module_uid",
+    "status",
+    "extra_time_minutes",
+    "separate_room",
+    "equipment",
+    "updated_at",
+]
+
+
+def frame(session: Session, *, occasion_ids: Sequence[str]) -> pd.DataFrame:
+    """The registrations of these occasions, one row each, in REGISTRATION_COLUMNS."""
+    rows = []
+    for start in range(0, len(occasion_ids), 500):
+        chunk = list(occasion_ids[start : start + 500])
+        query = select(*[getattr(Registration, c) for c in REGISTRATION_COLUMNS]).where(
+            Registration.occasion_id.in_(chunk)
+        )
+        rows.extend(session.execute(query).all())
+    return pd.DataFrame(rows, columns=REGISTRATION_COLUMNS)
+
+
+def save_students(session: Session, students: pd.DataFrame) -> int:
+    """Upserts students from a frame with uid, first_name, last_name (national_id, email optional)."""
+    records = students.drop_duplicates("uid").to_dict("records")
+    return upsert(session, Student, records, keys=["uid"], update=["first_name", "last_name"])
+
+
+def save(session: Session, registrations: pd.DataFrame) -> int:
+    """Upserts registrations from a frame in REGISTRATION_COLUMNS, keyed on (occasion, student)."""
+    stamped = registrations[REGISTRATION_COLUMNS].assign(updated_at=datetime.now(UTC))
+    return upsert(
+        session,
+        Registration,
+        stamped.to_dict("records"),
+        keys=["occasion_id", "student_uid"],
+        update=SYNCED_COLUMNS,
+    )
+
+
+def mark_removed(session: Session, *, occasion_id: str, student_uids: Sequence[str]) -> int:
+    if not student_uids:
+        return 0
+    result = session.execute(
+        update(Registration)
+        .where(Registration.occasion_id == occasion_id, Registration.student_uid.in_(list(student_uids)))
+        .values(status="removed", updated_at=datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)
+
+
+def registered(session: Session, *, occasion_id: str) -> list[Registration]:
+    query = select(Registration).where(
+        Registration.occasion_id == occasion_id, Registration.status == "registered"
+    )
+    return list(session.scalars(query.order_by(Registration.anonymisation_code)))
+
+
+def by_code(session: Session, *, occasion_id: str, code: str) -> Registration:
+    row = session.scalar(
+        select(Registration).where(
+            Registration.occasion_id == occasion_id, Registration.anonymisation_code == code
+        )
+    )
+    if row is None:
+        raise LookupError(f"no candidate with anonymisation code {code!r} on occasion {occasion_id}")
+    return row

@@ -1,0 +1,318 @@
+"""examflow's own record of every exam: SQLAlchemy 2.0 typed tables.
+
+Natural keys come from the register (occasion, student, module uids); a registration is the
+pair (occasion, student) and everything graded hangs off it. Schema changes go through the
+Alembic migrations in `store/migrations`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every backend, read back as aware UTC: SQLite keeps no zone."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: examflow stores aware datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, str: String(255), datetime: UtcDateTime}
+
+
+class Occasion(Base):
+    __tablename__ = "occasions"
+
+    id: Mapped[str] = mapped_column(primary_key=True, comment="the register's occasion uid")
+    name: Mapped[str]
+    country: Mapped[str] = mapped_column(String(2))
+    exam_type: Mapped[str]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    duration_minutes: Mapped[int]
+    scale: Mapped[str] = mapped_column(comment="grade scale name, e.g. A-F")
+    register_scale_id: Mapped[int]
+    credits: Mapped[float]
+    code_prefix: Mapped[str] = mapped_column(String(16))
+    platform_test_id: Mapped[str | None]
+    status: Mapped[str] = mapped_column(String(32), default="planned")
+    updated_at: Mapped[datetime]
+
+
+class CourseRound(Base):
+    __tablename__ = "course_rounds"
+
+    uid: Mapped[str] = mapped_column(primary_key=True)
+    code: Mapped[str]
+    scale_id: Mapped[int]
+
+
+class Module(Base):
+    __tablename__ = "modules"
+
+    uid: Mapped[str] = mapped_column(primary_key=True)
+    course_round_uid: Mapped[str] = mapped_column(ForeignKey("course_rounds.uid"))
+    code: Mapped[str]
+    name: Mapped[str]
+    credits: Mapped[float]
+    scale_id: Mapped[int]
+    reportable: Mapped[bool]
+
+
+class OccasionModule(Base):
+    __tablename__ = "occasion_modules"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    module_uid: Mapped[str] = mapped_column(ForeignKey("modules.uid"), primary_key=True)
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    uid: Mapped[str] = mapped_column(primary_key=True)
+    first_name: Mapped[str]
+    last_name: Mapped[str]
+    national_id: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None]
+
+
+class Registration(Base):
+    """A student on an occasion, under an anonymisation code that never changes once shown."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("occasion_id", "student_uid"),
+        UniqueConstraint("occasion_id", "anonymisation_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    student_uid: Mapped[str] = mapped_column(ForeignKey("students.uid"))
+    study_result_uid: Mapped[str]
+    course_round_uid: Mapped[str]
+    module_uid: Mapped[str]
+    anonymisation_code: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    extra_time_minutes: Mapped[int] = mapped_column(default=0)
+    separate_room: Mapped[bool] = mapped_column(default=False)
+    equipment: Mapped[str] = mapped_column(default="")
+    updated_at: Mapped[datetime]
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    email: Mapped[str]
+    external: Mapped[bool] = mapped_column(default=False)
+
+
+class StaffRole(Base):
+    """A role held by a person, for one occasion or (occasion_id empty) for every occasion."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("staff_id", "role", "occasion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    occasion_id: Mapped[str] = mapped_column(default="")
+
+
+class Committee(Base):
+    __tablename__ = "committees"
+    __table_args__ = (UniqueConstraint("occasion_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    name: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(16), default="grading")
+
+
+class CommitteeMember(Base):
+    __tablename__ = "committee_members"
+
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    max_score: Mapped[float]
+    weight: Mapped[float]
+
+
+class Mark(Base):
+    __tablename__ = "marks"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    auto_score: Mapped[float | None]
+    manual_score: Mapped[float | None]
+    score: Mapped[float]
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    extra_time_minutes: Mapped[int] = mapped_column(default=0)
+
+
+class Grade(Base):
+    """The current grade of a registration; `status` moves proposed → approved."""
+
+    __tablename__ = "grades"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    points: Mapped[float | None]
+    percent: Mapped[float | None]
+    grade: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    exam_date: Mapped[date | None]
+    updated_at: Mapped[datetime]
+
+
+class Approval(Base):
+    """One decision asked of a person; `key` makes asking again on a replay a no-op."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(unique=True)
+    occasion_id: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    flow_run_id: Mapped[str | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None]
+    decision: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class ApprovalCode(Base):
+    """A one-time code sent to one approver; only its hash is stored."""
+
+    __tablename__ = "approval_codes"
+    __table_args__ = (UniqueConstraint("approval_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ApprovalAnswer(Base):
+    """Every answer given to an approval form, accepted or not, keyed by the form's round."""
+
+    __tablename__ = "approval_answers"
+
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"), primary_key=True)
+    round: Mapped[int] = mapped_column(primary_key=True)
+    approver_id: Mapped[str]
+    decision: Mapped[str] = mapped_column(String(16))
+    accepted: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    answered_at: Mapped[datetime]
+
+
+class TransferLedgerEntry(Base):
+    """Written and committed before each write to the register; confirmed after read-back."""
+
+    __tablename__ = "transfer_ledger"
+    __table_args__ = (Index("ix_transfer_ledger_occasion_status", "occasion_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(unique=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    grade: Mapped[str] = mapped_column(String(8))
+    exam_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), comment="pending, confirmed or failed")
+    register_result_uid: Mapped[str | None]
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Appeal(Base):
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
+    received_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16))
+    original_grade: Mapped[str] = mapped_column(String(8))
+    new_grade: Mapped[str | None] = mapped_column(String(8))
+    decided_at: Mapped[datetime | None]
+
+
+class ArchiveRecord(Base):
+    __tablename__ = "archive_records"
+    __table_args__ = (UniqueConstraint("occasion_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str]
+    case_id: Mapped[str]
+    document_id: Mapped[str]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    archived_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_occasion", "occasion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str]
+    action: Mapped[str] = mapped_column(String(64))
+    occasion_id: Mapped[str | None]
+    detail: Mapped[dict[str, Any]]
+
+
+class OutboxMessage(Base):
+    """A notification to a person, delivered as a file in the local mail folder."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str]
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(String(10000))
+    created_at: Mapped[datetime]
+    delivered_path: Mapped[str | None] = mapped_column(String(1000))

@@ -1,0 +1,37 @@
+"""Bulk upsert keyed on natural keys, one statement per batch, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
+
+BATCH = 5_000
+
+
+def upsert(
+    session: Session,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> int:
+    """Inserts `rows`, updating `update` columns where a row with the same `keys` exists."""
+    if not rows:
+        return 0
+    table: Table = model.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    for start in range(0, len(rows), BATCH):
+        stmt = insert(table)
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+            if update
+            else stmt.on_conflict_do_nothing(index_elements=list(keys))
+        )
+        session.execute(stmt, list(rows[start : start + BATCH]))
+    return len(rows)

@@ -1,0 +1,85 @@
+"""Shared test fixtures. Each helper keeps its fixtures in its own headed section."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from store.db import make_engine
+from store.migrate import upgrade
+from store.schema import Base
+
+# ---------------------------------------------------------------------------------------------------
+# Database: one migrated database per backend per session, emptied before each test.
+#
+# `engine` runs a test on SQLite and on PostgreSQL; `sqlite_engine` on SQLite only. PostgreSQL is the
+# server named by EXAMFLOW_TEST_POSTGRES_URL (its `public` schema is DROPPED and rebuilt: point it at a
+# throwaway database, e.g. the one scripts/postgres-up prints). Without that variable the PostgreSQL
+# runs are skipped, except under CI, where they fail: CI must never pass without PostgreSQL.
+# ---------------------------------------------------------------------------------------------------
+
+POSTGRES_URL_ENV = "EXAMFLOW_TEST_POSTGRES_URL"
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def empty_all_tables(engine: Engine) -> None:
+    """Deletes every row, children before parents; the schema and alembic_version stay."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = tmp_path_factory.mktemp("sqlite") / "examflow.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_engine() -> Iterator[Engine]:
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if not url:
+        reason = f"{POSTGRES_URL_ENV} is not set (start one with scripts/postgres-up)"
+        if running_in_ci():
+            pytest.fail(f"CI must test PostgreSQL, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A migrated database with empty tables, once on SQLite and once on PostgreSQL."""
+    fixture = "migrated_sqlite_engine" if request.param == "sqlite" else "migrated_postgres_engine"
+    migrated: Engine = request.getfixturevalue(fixture)
+    empty_all_tables(migrated)
+    return migrated
+
+
+@pytest.fixture
+def sqlite_engine(migrated_sqlite_engine: Engine) -> Engine:
+    """A migrated SQLite file database (WAL, BEGIN IMMEDIATE) with empty tables."""
+    empty_all_tables(migrated_sqlite_engine)
+    return migrated_sqlite_engine
+
+
+# --- end of the database section -------------------------------------------------------------------
