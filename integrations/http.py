@@ -80,9 +80,7 @@ class ApiClient:
         self.http = httpx.Client(
             base_url=base_url,
             timeout=timeout,
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,
         )
 
@@ -105,6 +103,7 @@ class ApiClient:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         idempotency_key: str | None = None,
@@ -118,7 +117,11 @@ class ApiClient:
             retry_after = None
             try:
                 response = self.http.request(
-                    method, path, json=json, params=params,
+                    method,
+                    path,
+                    json=json,
+                    content=content,
+                    params=params,
                     headers={**self.auth_headers(), **headers},
                 )
             except (httpx.TimeoutException, httpx.TransportError) as exc:

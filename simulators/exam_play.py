@@ -1,0 +1,187 @@
+"""A seeded, pure play of an exam: who turned up, what they answered and what they scored.
+
+The output is the platform's per-candidate export line (`ext_inspera_*`), so the stand-in can store
+and serve it as is. Each candidate gets an ability drawn from a wide Beta distribution, so the total
+scores spread over the whole A–F range; multiple-choice items are auto-scored, essays are scored
+by hand by one of two graders.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+GRADE_FLOORS = (("A", 89.0), ("B", 77.0), ("C", 65.0), ("D", 53.0), ("E", 41.0))
+GRADERS = ("grader-1", "grader-2")
+ESSAY_EVERY = 3  # every third question is an essay, the rest are multiple choice
+CHOICES = "ABCD"
+SENTENCES = (
+    "The model assumes the load is distributed evenly across the structure.",
+    "A counterexample shows that the claim does not hold for negative values.",
+    "Under these conditions the equilibrium shifts towards the products.",
+    "The algorithm runs in linear time because each element is visited once.",
+    "This follows from the definition together with the triangle inequality.",
+    "Measurement error could explain the deviation from the expected result.",
+    "The second approach trades memory for a simpler proof of correctness.",
+    "In practice the boundary conditions matter more than the initial guess.",
+    "Both arguments rely on the same invariant, stated in the first step.",
+    "The result agrees with the literature within the stated tolerance.",
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: str
+    number: int
+    max_score: float
+    essay: bool
+    weight: float = 1.0
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Sitter:
+    """A candidate on the test as the platform knows them before the exam."""
+
+    candidate_id: int
+    external_ids: tuple[dict[str, str], ...]
+    extra_time_mins: int
+
+
+@dataclass(frozen=True)
+class PlayedExam:
+    questions: tuple[Question, ...]
+    results: tuple[dict[str, Any], ...]
+    absent: int
+    incidents: int
+
+    @property
+    def present(self) -> int:
+        return len(self.results) - self.absent
+
+
+def make_questions(rng: random.Random, count: int) -> tuple[Question, ...]:
+    questions = []
+    for number in range(1, count + 1):
+        essay = number % ESSAY_EVERY == 0
+        questions.append(
+            Question(
+                question_id=str(rng.randrange(10**8, 10**9)),
+                number=number,
+                max_score=float(rng.randint(5, 10) if essay else rng.randint(1, 2)),
+                essay=essay,
+                key="" if essay else rng.choice(CHOICES),
+            )
+        )
+    return tuple(questions)
+
+
+def grade_for(score: float, max_total: float) -> str:
+    """The Norwegian percentage method (guidance thresholds)."""
+    percent = 100 * score / max_total if max_total else 0.0
+    return next((grade for grade, floor in GRADE_FLOORS if percent >= floor), "F")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _answer(rng: random.Random, question: Question, ability: float) -> dict[str, Any]:
+    if question.essay:
+        share = min(1.0, max(0.0, rng.gauss(ability, 0.15)))
+        score = round(question.max_score * share * 2) / 2
+        text = " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
+        return {
+            "ext_inspera_questionId": question.question_id,
+            "ext_inspera_questionNumber": question.number,
+            "ext_inspera_maxQuestionScore": question.max_score,
+            "ext_inspera_autoScore": None,
+            "ext_inspera_questionWeight": question.weight,
+            "ext_inspera_manualScores": [
+                {"ext_inspera_manualScore": score, "ext_inspera_grader": rng.choice(GRADERS)}
+            ],
+            "ext_inspera_candidateResponses": [{"ext_inspera_response": text}],
+        }
+    correct = rng.random() < ability
+    choice = question.key if correct else rng.choice([c for c in CHOICES if c != question.key])
+    return {
+        "ext_inspera_questionId": question.question_id,
+        "ext_inspera_questionNumber": question.number,
+        "ext_inspera_maxQuestionScore": question.max_score,
+        "ext_inspera_autoScore": question.max_score if correct else 0.0,
+        "ext_inspera_questionWeight": question.weight,
+        "ext_inspera_manualScores": [],
+        "ext_inspera_candidateResponses": [{"ext_inspera_response": choice}],
+    }
+
+
+def question_score(answer: dict[str, Any]) -> float:
+    manual = answer["ext_inspera_manualScores"]
+    raw = manual[-1]["ext_inspera_manualScore"] if manual else answer["ext_inspera_autoScore"] or 0.0
+    return float(raw) * float(answer["ext_inspera_questionWeight"])
+
+
+def _line(sitter: Sitter, extra: int) -> dict[str, Any]:
+    return {
+        "ext_inspera_candidateId": sitter.candidate_id,
+        "ext_inspera_candidateExternalIds": list(sitter.external_ids),
+        "ext_inspera_extraTimeMins": extra,
+        "ext_inspera_attendance": False,
+        "ext_inspera_totalScore": None,
+        "ext_inspera_finalGrade": None,
+        "ext_inspera_startTime": None,
+        "ext_inspera_endTime": None,
+        "ext_inspera_questions": [],
+    }
+
+
+def absent_line(sitter: Sitter) -> dict[str, Any]:
+    """The export line of a candidate who did not sit the exam."""
+    return _line(sitter, sitter.extra_time_mins)
+
+
+def play_exam(
+    sitters: Sequence[Sitter],
+    *,
+    starts_at: datetime,
+    duration_minutes: int,
+    seed: int,
+    absent_rate: float = 0.05,
+    incident_rate: float = 0.03,
+    question_count: int = 12,
+) -> PlayedExam:
+    """Plays the exam for every sitter; the same inputs and seed give the same outcome."""
+    rng = random.Random(seed)
+    questions = make_questions(rng, question_count)
+    max_total = sum(q.max_score * q.weight for q in questions)
+    results, absent, incidents = [], 0, 0
+    for sitter in sitters:
+        if rng.random() < absent_rate:
+            absent += 1
+            results.append(absent_line(sitter))
+            continue
+        incident = rng.choice((5, 10, 15, 20)) if rng.random() < incident_rate else 0
+        incidents += incident > 0
+        extra = sitter.extra_time_mins + incident
+        line = _line(sitter, extra)
+        ability = rng.betavariate(2.4, 1.8)
+        answers = [_answer(rng, question, ability) for question in questions]
+        total = round(sum(question_score(a) for a in answers), 2)
+        started = starts_at + timedelta(seconds=rng.uniform(0, 8 * 60))
+        deadline = starts_at + timedelta(minutes=duration_minutes + extra)
+        ended = min(
+            started + timedelta(minutes=(duration_minutes + extra) * rng.uniform(0.55, 1.0)), deadline
+        )
+        line.update(
+            ext_inspera_attendance=True,
+            ext_inspera_totalScore=total,
+            ext_inspera_finalGrade=grade_for(total, max_total),
+            ext_inspera_startTime=_iso(started),
+            ext_inspera_endTime=_iso(ended),
+            ext_inspera_questions=answers,
+        )
+        results.append(line)
+    return PlayedExam(questions=questions, results=tuple(results), absent=absent, incidents=incidents)

@@ -1,0 +1,610 @@
+"""Inspera Assessment stand-in: tests, security options, candidates, status and the results export.
+
+Faithful to the Open API shapes in DOMAIN.md (bearer token from an API key, `/api/v1/...` JSON,
+an export job whose file is fetched from a signed URL without a token). State lives in a SQLite
+`StateFile`, so a restart keeps what was written; every write honours `Idempotency-Key`.
+`/_sim/test/{id}/play` plays the exam (see `simulators.exam_play`) so that there are answers to
+export; with `autoplay=True` the app plays a test by itself when it is set ACTIVE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.settings import settings_from_env
+from simulators.exam_play import Sitter, absent_line, play_exam
+from simulators.faults import install_faults
+from simulators.statefile import StateFile
+
+TOKEN_SECONDS = 3600
+MAX_CANDIDATES_PER_REQUEST = 1500
+PINCODE = re.compile(r"[A-Za-z0-9]{6,}")
+TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
+STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, external_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    start_time TEXT NOT NULL, end_time TEXT NOT NULL, duration INTEGER NOT NULL,
+    source_template_id TEXT, status TEXT NOT NULL, security TEXT NOT NULL DEFAULT '{}',
+    other_options TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS persons (
+    user_id INTEGER PRIMARY KEY AUTOINCREMENT, external_user_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS candidates (
+    test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
+    external_ids TEXT NOT NULL, candidate_code TEXT NOT NULL, extra_time INTEGER NOT NULL,
+    building TEXT, room TEXT, removed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (test_id, candidate_id), UNIQUE (test_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS results (
+    test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL, line TEXT NOT NULL,
+    PRIMARY KEY (test_id, candidate_id)
+);
+CREATE TABLE IF NOT EXISTS export_jobs (
+    job_id TEXT PRIMARY KEY, test_id INTEGER NOT NULL, polls INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class Refused(Exception):
+    """A 4xx answer: `{"error", "error_description"}` for auth, `{"success": false, "errors"}` else."""
+
+    def __init__(self, status: int, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error = error
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TestIn(Strict):
+    externalTestId: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    startTime: datetime
+    endTime: datetime
+    duration: int = Field(gt=0, description="minutes")
+    sourceTemplateId: str | int | None = None
+
+
+class OptionIn(Strict):
+    option: str
+    value: Any
+
+
+class TestOptionsIn(Strict):
+    securityOptions: list[OptionIn] = []
+    examDayOptions: list[dict[str, Any]] = []
+    generalOption: list[dict[str, Any]] = []
+
+
+class OptionsIn(Strict):
+    testOptions: TestOptionsIn
+
+
+class ExternalIdIn(Strict):
+    authType: str = Field(min_length=1)
+    externalUserId: str = Field(min_length=1)
+
+
+class CandidateIn(Strict):
+    externalUserIds: list[ExternalIdIn] = Field(min_length=1)
+    candidateCode: str | None = None
+    extraTimeMins: int = Field(0, ge=0)
+    building: str | None = None
+    room: str | None = None
+
+
+class CandidatesIn(Strict):
+    candidates: list[CandidateIn]
+
+
+class RemoveIn(Strict):
+    externalUserIds: list[str]
+
+
+class StatusIn(Strict):
+    status: str
+    force: bool = False
+
+
+class ExportParameters(BaseModel):
+    assessmentRunId: str | int
+
+
+class ExportOrderIn(BaseModel):
+    resourceType: str
+    parameters: ExportParameters
+
+
+class PlayIn(Strict):
+    seed: int = 0
+    absent_rate: float = Field(0.05, ge=0, le=1)
+    incident_rate: float = Field(0.03, ge=0, le=1)
+    questions: int = Field(12, ge=1, le=200)
+
+
+def _iso(moment: datetime) -> str:
+    """UTC with a Z; a naive time is taken as UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _test_json(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "assessmentRunId": row["id"],
+        "assessmentRunTitle": row["title"],
+        "externalId": row["external_id"],
+        "status": row["status"],
+        "startTime": row["start_time"],
+        "endTime": row["end_time"],
+        "duration": row["duration"],
+        "sourceTemplateId": row["source_template_id"],
+    }
+
+
+def _candidate_json(row: sqlite3.Row) -> dict[str, Any]:
+    external_ids = json.loads(row["external_ids"])
+    return {
+        "candidateId": row["candidate_id"],
+        "userId": row["user_id"],
+        "externalUserId": external_ids[0]["externalUserId"],
+        "externalUserIds": external_ids,
+        "candidateCode": row["candidate_code"],
+        "extraTimeMins": row["extra_time"],
+        "building": row["building"],
+        "room": row["room"],
+    }
+
+
+def _validate_security(options: list[OptionIn]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in options:
+        name, value = item.option, item.value
+        if name == "LOCKDOWN_BROWSER" and not isinstance(value, bool):
+            raise Refused(400, "LOCKDOWN_BROWSER must be true or false")
+        if name == "SEB_SETTINGS_PINCODE" and not (isinstance(value, str) and PINCODE.fullmatch(value)):
+            raise Refused(400, "SEB_SETTINGS_PINCODE must be at least 6 ASCII letters or digits")
+        if name == "LOCKDOWN_QUIT_CODE" and not (isinstance(value, str) and value):
+            raise Refused(400, "LOCKDOWN_QUIT_CODE must be a non-empty string")
+        if name not in ("LOCKDOWN_BROWSER", "SEB_SETTINGS_PINCODE", "LOCKDOWN_QUIT_CODE"):
+            raise Refused(400, f"unknown security option {name!r}")
+        values[name] = value
+    return values
+
+
+def _get_test(conn: sqlite3.Connection, test_id: int) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM tests WHERE id = ?", (test_id,)).fetchone()
+    if row is None:
+        raise Refused(404, f"test {test_id} not found")
+    return row
+
+
+def _candidate_rows(conn: sqlite3.Connection, test_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM candidates WHERE test_id = ? AND removed = 0 ORDER BY candidate_id", (test_id,)
+    ).fetchall()
+
+
+def _person_ids(conn: sqlite3.Connection, external_ids: list[str]) -> dict[str, int]:
+    conn.executemany(
+        "INSERT OR IGNORE INTO persons (external_user_id) VALUES (?)", [(e,) for e in external_ids]
+    )
+    found: dict[str, int] = {}
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT user_id, external_user_id FROM persons WHERE external_user_id IN ({marks})"
+        found.update({r["external_user_id"]: r["user_id"] for r in conn.execute(sql, chunk)})
+    return found
+
+
+def _upsert_candidates(conn: sqlite3.Connection, test_id: int, body: CandidatesIn) -> dict[str, Any]:
+    """Adds new candidates and updates known ones; a removed candidate comes back with its old id.
+    The caller has refused duplicates within the request."""
+    users = _person_ids(conn, [c.externalUserIds[0].externalUserId for c in body.candidates])
+    known = {
+        r["user_id"]: r
+        for r in conn.execute("SELECT * FROM candidates WHERE test_id = ?", (test_id,)).fetchall()
+    }
+    next_id = max((r["candidate_id"] for r in known.values()), default=0) + 1
+    added = updated = 0
+    for cand in body.candidates:
+        user_id = users[cand.externalUserIds[0].externalUserId]
+        old = known.get(user_id)
+        candidate_id = old["candidate_id"] if old else next_id
+        next_id += old is None
+        code = cand.candidateCode or (old["candidate_code"] if old else f"{candidate_id:04d}")
+        added += old is None or bool(old["removed"])
+        updated += old is not None and not old["removed"]
+        conn.execute(
+            "INSERT OR REPLACE INTO candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (
+                test_id,
+                candidate_id,
+                user_id,
+                json.dumps([e.model_dump() for e in cand.externalUserIds]),
+                code,
+                cand.extraTimeMins,
+                cand.building,
+                cand.room,
+            ),
+        )
+    return {"success": True, "added": added, "updated": updated}
+
+
+def _sitter(row: sqlite3.Row) -> Sitter:
+    return Sitter(row["candidate_id"], tuple(json.loads(row["external_ids"])), row["extra_time"])
+
+
+def _play(conn: sqlite3.Connection, test: sqlite3.Row, params: PlayIn) -> dict[str, int]:
+    sitters = [_sitter(r) for r in _candidate_rows(conn, test["id"])]
+    played = play_exam(
+        sitters,
+        starts_at=datetime.fromisoformat(test["start_time"]),
+        duration_minutes=test["duration"],
+        seed=params.seed,
+        absent_rate=params.absent_rate,
+        incident_rate=params.incident_rate,
+        question_count=params.questions,
+    )
+    conn.execute("DELETE FROM results WHERE test_id = ?", (test["id"],))
+    conn.executemany(
+        "INSERT INTO results VALUES (?, ?, ?)",
+        [(test["id"], line["ext_inspera_candidateId"], json.dumps(line)) for line in played.results],
+    )
+    return {
+        "candidates": len(sitters),
+        "present": played.present,
+        "absent": played.absent,
+        "incidents": played.incidents,
+        "questions": len(played.questions),
+    }
+
+
+def _export_text(conn: sqlite3.Connection, test_id: int) -> str:
+    """The AllResults file, assembled from stored lines; unplayed candidates appear as absent."""
+    rows = conn.execute(
+        "SELECT c.*, r.line FROM candidates c LEFT JOIN results r"
+        " ON r.test_id = c.test_id AND r.candidate_id = c.candidate_id"
+        " WHERE c.test_id = ? AND c.removed = 0 ORDER BY c.candidate_id",
+        (test_id,),
+    ).fetchall()
+    lines = [row["line"] or json.dumps(absent_line(_sitter(row))) for row in rows]
+    return '{"ext_inspera_candidates":[' + ",".join('{"result":' + line + "}" for line in lines) + "]}"
+
+
+class Inspera:
+    """The stand-in's behaviour over its state; the routes below only translate HTTP."""
+
+    def __init__(self, state: StateFile, api_key: str, autoplay: bool, clock: Callable[[], float]) -> None:
+        self.state = state
+        self.api_key = api_key
+        self.autoplay = autoplay
+        self.clock = clock
+
+    def once(self, request: Request, write: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Runs a write in one transaction, replaying the first answer for a repeated Idempotency-Key."""
+        raw = request.headers.get("Idempotency-Key")
+        key = f"{request.method} {request.url.path} {raw}" if raw else None
+        prior = self.state.recall(key)
+        if prior is not None:
+            return prior
+        with self.state.transaction() as conn:
+            answer = write(conn)
+            self.state.remember(conn, key, answer)
+        return answer
+
+    def issue_token(self) -> dict[str, Any]:
+        token = secrets.token_urlsafe(32)
+        with self.state.transaction() as conn:
+            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (self.clock(),))
+            conn.execute("INSERT INTO tokens VALUES (?, ?)", (token, self.clock() + TOKEN_SECONDS))
+        return {"access_token": token, "token_type": "bearer", "expires_in": TOKEN_SECONDS}
+
+    def check_token(self, authorization: str | None) -> None:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Refused(401, "an Authorization: Bearer <token> header is required", "invalid_token")
+        rows = self.state.query("SELECT expires_at FROM tokens WHERE token = ?", (token,))
+        if not rows:
+            raise Refused(401, "unknown access token", "invalid_token")
+        if rows[0]["expires_at"] <= self.clock():
+            raise Refused(401, "the access token has expired", "invalid_token")
+
+    def upsert_test(self, conn: sqlite3.Connection, body: TestIn) -> dict[str, Any]:
+        if body.endTime <= body.startTime:
+            raise Refused(400, "endTime must be after startTime")
+        values = (
+            body.title,
+            _iso(body.startTime),
+            _iso(body.endTime),
+            body.duration,
+            None if body.sourceTemplateId is None else str(body.sourceTemplateId),
+        )
+        old = conn.execute("SELECT * FROM tests WHERE external_id = ?", (body.externalTestId,)).fetchone()
+        if old is None:
+            cursor = conn.execute(
+                "INSERT INTO tests (title, start_time, end_time, duration, source_template_id, external_id,"
+                " status) VALUES (?, ?, ?, ?, ?, ?, 'SCHEDULED')",
+                (*values, body.externalTestId),
+            )
+            return {"success": True, "assessmentRunId": cursor.lastrowid, "status": "created"}
+        current = tuple(old[c] for c in ("title", "start_time", "end_time", "duration", "source_template_id"))
+        if current != values and old["status"] != "SCHEDULED":
+            raise Refused(409, f"test {old['id']} is {old['status']}: only a SCHEDULED test can be changed")
+        conn.execute(
+            "UPDATE tests SET title = ?, start_time = ?, end_time = ?, duration = ?, source_template_id = ?"
+            " WHERE id = ?",
+            (*values, old["id"]),
+        )
+        return {"success": True, "assessmentRunId": old["id"], "status": "updated"}
+
+    def set_options(self, conn: sqlite3.Connection, test_id: int, body: OptionsIn) -> dict[str, Any]:
+        test = _get_test(conn, test_id)
+        options = body.testOptions
+        security = _validate_security(options.securityOptions)
+        if security and test["status"] != "SCHEDULED":
+            raise Refused(
+                409, f"security settings are frozen once the test is activated (test is {test['status']})"
+            )
+        other = json.loads(test["other_options"])
+        other.update(examDayOptions=options.examDayOptions, generalOption=options.generalOption)
+        conn.execute(
+            "UPDATE tests SET security = ?, other_options = ? WHERE id = ?",
+            (json.dumps({**json.loads(test["security"]), **security}), json.dumps(other), test_id),
+        )
+        return {"success": True}
+
+    def set_status(self, conn: sqlite3.Connection, test_id: int, body: StatusIn) -> dict[str, Any]:
+        """Same-to-same is a no-op, so a replayed step succeeds."""
+        test = _get_test(conn, test_id)
+        old, new = test["status"], body.status
+        if new not in STATUSES:
+            raise Refused(400, f"unknown status {new!r}; expected one of {', '.join(STATUSES)}")
+        if old == new:
+            return _test_json(test)
+        if (old, new) not in TRANSITIONS:
+            raise Refused(409, f"illegal status change from {old} to {new}")
+        before_deadline = self.clock() < datetime.fromisoformat(test["end_time"]).timestamp()
+        if new == "FINISHED" and before_deadline and not body.force:
+            raise Refused(
+                409, f"submissions close at the deadline {test['end_time']}; send force=true to close early"
+            )
+        if new == "GRADING_IN_PROGRESS" and before_deadline:
+            raise Refused(409, f"a test opens for assessment only after the deadline {test['end_time']}")
+        conn.execute("UPDATE tests SET status = ? WHERE id = ?", (new, test_id))
+        if new == "ACTIVE" and self.autoplay:
+            _play(conn, test, PlayIn(seed=test_id))
+        return _test_json(_get_test(conn, test_id))
+
+    def add_candidates(self, conn: sqlite3.Connection, test_id: int, body: CandidatesIn) -> dict[str, Any]:
+        _get_test(conn, test_id)
+        if len(body.candidates) > MAX_CANDIDATES_PER_REQUEST:
+            raise Refused(
+                400,
+                f"at most {MAX_CANDIDATES_PER_REQUEST} candidates per request, got {len(body.candidates)}",
+            )
+        primaries = [c.externalUserIds[0].externalUserId for c in body.candidates]
+        if len(set(primaries)) != len(primaries):
+            raise Refused(400, "the same externalUserId appears twice in one request")
+        return _upsert_candidates(conn, test_id, body)
+
+    def remove_candidates(self, conn: sqlite3.Connection, test_id: int, body: RemoveIn) -> dict[str, Any]:
+        removed, wanted = 0, set(body.externalUserIds)
+        for row in _candidate_rows(conn, _get_test(conn, test_id)["id"]):
+            if json.loads(row["external_ids"])[0]["externalUserId"] in wanted:
+                conn.execute(
+                    "UPDATE candidates SET removed = 1 WHERE test_id = ? AND candidate_id = ?",
+                    (test_id, row["candidate_id"]),
+                )
+                removed += 1
+        return {"success": True, "removed": removed}
+
+    def order_export(self, conn: sqlite3.Connection, body: ExportOrderIn) -> dict[str, Any]:
+        if body.resourceType != "AllResults":
+            raise Refused(400, f"unsupported resourceType {body.resourceType!r}; the stand-in has AllResults")
+        run = str(body.parameters.assessmentRunId)
+        if not run.isdigit():
+            raise Refused(400, f"parameters.assessmentRunId {run!r} is not a test id")
+        test = _get_test(conn, int(run))
+        job_id = uuid.uuid4().hex
+        conn.execute("INSERT INTO export_jobs (job_id, test_id) VALUES (?, ?)", (job_id, test["id"]))
+        return {"jobId": job_id}
+
+    def signature(self, job_id: str) -> str:
+        return hmac.new(self.api_key.encode(), job_id.encode(), hashlib.sha256).hexdigest()
+
+    def poll_export(self, job_id: str, base_url: str) -> dict[str, Any]:
+        """Running on the first poll, success after: clients must really poll."""
+        with self.state.transaction() as conn:
+            row = conn.execute("SELECT * FROM export_jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise Refused(404, f"export job {job_id} not found")
+            conn.execute("UPDATE export_jobs SET polls = polls + 1 WHERE job_id = ?", (job_id,))
+        if row["polls"] == 0:
+            return {"jobId": job_id, "status": "running", "progress": 50}
+        url = f"{base_url}files/exports/{job_id}.json?signature={self.signature(job_id)}"
+        return {
+            "jobId": job_id,
+            "status": "success",
+            "progress": 100,
+            "exportInfo": {"signedResponseUrl": url},
+        }
+
+    def export_file(self, job_id: str, signature: str) -> str:
+        if not hmac.compare_digest(signature, self.signature(job_id)):
+            raise Refused(403, "signature does not match")
+        rows = self.state.query("SELECT test_id FROM export_jobs WHERE job_id = ?", (job_id,))
+        if not rows:
+            raise Refused(404, f"export job {job_id} not found")
+        with self.state.transaction() as conn:
+            return _export_text(conn, rows[0]["test_id"])
+
+    def dump(self, test_id: int) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            test = _get_test(conn, test_id)
+            candidates = conn.execute(
+                "SELECT * FROM candidates WHERE test_id = ? ORDER BY candidate_id", (test_id,)
+            ).fetchall()
+            results = conn.execute(
+                "SELECT line FROM results WHERE test_id = ? ORDER BY candidate_id", (test_id,)
+            ).fetchall()
+        return {
+            "test": _test_json(test),
+            "securityOptions": json.loads(test["security"]),
+            "otherOptions": json.loads(test["other_options"]),
+            "candidates": [{**_candidate_json(r), "removed": bool(r["removed"])} for r in candidates],
+            "results": [json.loads(r["line"]) for r in results],
+        }
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
+        if exc.error:
+            return JSONResponse({"error": exc.error, "error_description": exc.message}, exc.status)
+        return JSONResponse({"success": False, "errors": [{"message": exc.message}]}, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"message": f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"} for e in exc.errors()]
+        return JSONResponse({"success": False, "errors": errors}, 400)
+
+
+def _api_routes(sim: Inspera) -> APIRouter:
+    def authorized(authorization: str | None = Header(None)) -> None:
+        sim.check_token(authorization)
+
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(authorized)])
+
+    @api.post("/test")
+    def upsert_test(body: TestIn, request: Request, isExternal: bool = False) -> Any:
+        if not isExternal:
+            raise Refused(400, "the stand-in upserts external tests only: send isExternal=true")
+        return sim.once(request, lambda conn: sim.upsert_test(conn, body))
+
+    @api.get("/test/search")
+    def search(externalTestID: str = Query(min_length=1)) -> Any:
+        rows = sim.state.query("SELECT * FROM tests WHERE external_id = ?", (externalTestID,))
+        keys = ("assessmentRunId", "assessmentRunTitle", "externalId", "status", "startTime", "endTime")
+        results = [{k: _test_json(r)[k] for k in keys} for r in rows]
+        return {"hits": len(results), "page": 1, "results": results}
+
+    @api.get("/test/{test_id}")
+    def get_test(test_id: int) -> Any:
+        with sim.state.transaction() as conn:
+            return _test_json(_get_test(conn, test_id))
+
+    @api.post("/test/{test_id}/options")
+    def set_options(test_id: int, body: OptionsIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.set_options(conn, test_id, body))
+
+    @api.post("/test/{test_id}/status")
+    def set_status(test_id: int, body: StatusIn, request: Request) -> Any:
+        """A stand-in extension for exam-day operations: the public Open API documents no status
+        endpoint (staff activate, close and open for assessment in the platform's UI)."""
+        return sim.once(request, lambda conn: sim.set_status(conn, test_id, body))
+
+    @api.get("/test/{test_id}/candidates")
+    def list_candidates(test_id: int) -> Any:
+        with sim.state.transaction() as conn:
+            return [_candidate_json(r) for r in _candidate_rows(conn, _get_test(conn, test_id)["id"])]
+
+    @api.post("/test/{test_id}/candidates")
+    def add_candidates(test_id: int, body: CandidatesIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.add_candidates(conn, test_id, body))
+
+    @api.post("/test/{test_id}/candidates/remove")
+    def remove_candidates(test_id: int, body: RemoveIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.remove_candidates(conn, test_id, body))
+
+    @api.post("/fileExport/order")
+    def order_export(body: ExportOrderIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.order_export(conn, body))
+
+    @api.get("/fileExport/status/{job_id}")
+    def export_status(job_id: str, request: Request) -> Any:
+        return sim.poll_export(job_id, str(request.base_url))
+
+    return api
+
+
+def create_app(
+    state_path: Path,
+    *,
+    api_key: str = "local-stand-in-key",
+    autoplay: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """`clock` (epoch seconds) decides token expiry and deadlines; tests move it instead of waiting."""
+    sim = Inspera(StateFile(state_path, SCHEMA), api_key, autoplay, clock)
+    app = FastAPI(title="Inspera stand-in")
+    install_faults(app)
+    _install_errors(app)
+
+    @app.post("/api/authenticate/token/")
+    def token(grant_type: str = "", client_id: str = "", code: str | None = Header(None)) -> dict[str, Any]:
+        if grant_type != "authorization_code":
+            raise Refused(400, "grant_type must be authorization_code", "unsupported_grant_type")
+        if not client_id:
+            raise Refused(400, "client_id (the tenant) is required", "invalid_request")
+        if code is None or not hmac.compare_digest(code, api_key):
+            raise Refused(401, "the API key in the code header is not valid", "invalid_grant")
+        return sim.issue_token()
+
+    app.include_router(_api_routes(sim))
+
+    @app.get("/files/exports/{job_id}.json")
+    def export_file(job_id: str, signature: str = "") -> Response:
+        return Response(sim.export_file(job_id, signature), media_type="application/json")
+
+    @app.post("/_sim/test/{test_id}/play")
+    def play(test_id: int, body: PlayIn) -> dict[str, int]:
+        with sim.state.transaction() as conn:
+            return _play(conn, _get_test(conn, test_id), body)
+
+    @app.get("/_sim/test/{test_id}")
+    def dump(test_id: int) -> dict[str, Any]:
+        return sim.dump(test_id)
+
+    return app
+
+
+def main() -> None:
+    """`python -m simulators.inspera --port 8720 --state FILE [--autoplay]`."""
+    parser = argparse.ArgumentParser(description="the Inspera stand-in")
+    parser.add_argument("--port", type=int, default=8720)
+    parser.add_argument("--state", type=Path, required=True, help="SQLite file holding its state")
+    parser.add_argument("--autoplay", action="store_true", help="play a test when it is set ACTIVE")
+    args = parser.parse_args()
+    api_key = settings_from_env().inspera_api_key
+    app = create_app(args.state, api_key=api_key, autoplay=args.autoplay)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""The Inspera stand-in over real HTTP: auth, tests, options, candidates, status, export, restart."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulators.exam_play import Sitter, play_exam
+from simulators.inspera import create_app
+from simulators.server import serve_in_thread
+
+KEY = "test-key"
+START = datetime(2030, 6, 1, 9, tzinfo=UTC)
+END = START + timedelta(hours=4)
+
+
+class Clock:
+    """The stand-in's clock, moved by the test instead of waiting."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def move_to(self, moment: datetime) -> None:
+        self.now = moment.timestamp()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START - timedelta(days=1))
+
+
+@pytest.fixture
+def base(tmp_path: Path, clock: Clock) -> Iterator[str]:
+    with serve_in_thread(create_app(tmp_path / "inspera.db", api_key=KEY, clock=clock)) as url:
+        yield url
+
+
+def _token(base: str, key: str = KEY) -> httpx.Response:
+    return httpx.post(
+        f"{base}/api/authenticate/token/",
+        params={"grant_type": "authorization_code", "client_id": "uni"},
+        headers={"code": key},
+    )
+
+
+@pytest.fixture
+def api(base: str) -> Iterator[httpx.Client]:
+    token = _token(base).json()["access_token"]
+    with httpx.Client(base_url=f"{base}/api/v1/", headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+def _test_body(external_id: str = "EXAM-1", title: str = "Algebra", end: datetime = END) -> dict[str, Any]:
+    return {
+        "externalTestId": external_id,
+        "title": title,
+        "startTime": START.isoformat(),
+        "endTime": end.isoformat(),
+        "duration": 240,
+    }
+
+
+def _new_test(api: httpx.Client, **kwargs: Any) -> int:
+    return api.post("test", params={"isExternal": "true"}, json=_test_body(**kwargs)).json()[
+        "assessmentRunId"
+    ]
+
+
+def _candidates(n: int, start: int = 0, extra: int = 0) -> dict[str, Any]:
+    return {
+        "candidates": [
+            {
+                "externalUserIds": [{"authType": "FEIDE", "externalUserId": f"student-{i}"}],
+                "candidateCode": f"EX-{i:04d}-ABC",
+                "extraTimeMins": extra,
+            }
+            for i in range(start, start + n)
+        ]
+    }
+
+
+def test_token_needs_the_right_key(base: str) -> None:
+    good = _token(base)
+    assert good.status_code == 200
+    assert good.json()["expires_in"] == 3600
+    wrong = _token(base, "not-the-key")
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_grant"
+
+
+def test_api_refuses_missing_unknown_and_expired_tokens(base: str, api: httpx.Client, clock: Clock) -> None:
+    assert httpx.get(f"{base}/api/v1/test/search", params={"externalTestID": "x"}).status_code == 401
+    unknown = httpx.get(
+        f"{base}/api/v1/test/search", params={"externalTestID": "x"}, headers={"Authorization": "Bearer nope"}
+    )
+    assert unknown.status_code == 401
+    assert api.get("test/search", params={"externalTestID": "x"}).status_code == 200
+    clock.now += 3601
+    expired = api.get("test/search", params={"externalTestID": "x"})
+    assert expired.status_code == 401
+    assert "expired" in expired.json()["error_description"]
+
+
+def test_upsert_is_keyed_on_external_id_and_searchable(api: httpx.Client) -> None:
+    first = api.post("test", params={"isExternal": "true"}, json=_test_body()).json()
+    second = api.post("test", params={"isExternal": "true"}, json=_test_body(title="Algebra II")).json()
+    assert first["status"] == "created" and second["status"] == "updated"
+    assert first["assessmentRunId"] == second["assessmentRunId"]
+    found = api.get("test/search", params={"externalTestID": "EXAM-1"}).json()
+    assert found["hits"] == 1
+    assert found["results"][0]["assessmentRunTitle"] == "Algebra II"
+    assert found["results"][0]["status"] == "SCHEDULED"
+    assert api.get("test/search", params={"externalTestID": "EXAM-2"}).json()["hits"] == 0
+    assert api.get(f"test/{first['assessmentRunId']}").json()["externalId"] == "EXAM-1"
+    assert api.get("test/999").status_code == 404
+
+
+def test_replayed_idempotency_key_answers_the_first_result(api: httpx.Client) -> None:
+    headers = {"Idempotency-Key": "k-1"}
+    first = api.post("test", params={"isExternal": "true"}, json=_test_body(), headers=headers).json()
+    again = api.post("test", params={"isExternal": "true"}, json=_test_body(title="Other"), headers=headers)
+    assert again.json() == first
+    assert api.get(f"test/{first['assessmentRunId']}").json()["assessmentRunTitle"] == "Algebra"
+
+
+def test_bad_test_is_refused_and_nothing_is_written(api: httpx.Client) -> None:
+    bad = api.post("test", params={"isExternal": "true"}, json=_test_body(end=START - timedelta(hours=1)))
+    assert bad.status_code == 400
+    assert "endTime" in bad.json()["errors"][0]["message"]
+    missing = api.post("test", params={"isExternal": "true"}, json={"title": "x"})
+    assert missing.status_code == 400
+    assert "externalTestId" in str(missing.json()["errors"])
+    assert api.get("test/search", params={"externalTestID": "EXAM-1"}).json()["hits"] == 0
+
+
+def _options(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    return {"testOptions": {"securityOptions": [{"option": o, "value": v} for o, v in pairs]}}
+
+
+def test_options_are_validated_and_frozen_after_activation(base: str, api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    for pin in ("abc12", "åäö123", "abc 123"):
+        bad = api.post(f"test/{test_id}/options", json=_options(("SEB_SETTINGS_PINCODE", pin)))
+        assert bad.status_code == 400
+        assert "SEB_SETTINGS_PINCODE" in bad.json()["errors"][0]["message"]
+    bad_bool = api.post(f"test/{test_id}/options", json=_options(("LOCKDOWN_BROWSER", "yes")))
+    assert bad_bool.status_code == 400 and "LOCKDOWN_BROWSER" in bad_bool.text
+    assert httpx.get(f"{base}/_sim/test/{test_id}").json()["securityOptions"] == {}
+    good = _options(
+        ("LOCKDOWN_BROWSER", True), ("SEB_SETTINGS_PINCODE", "abc123"), ("LOCKDOWN_QUIT_CODE", "q")
+    )
+    assert api.post(f"test/{test_id}/options", json=good).json() == {"success": True}
+    assert (
+        httpx.get(f"{base}/_sim/test/{test_id}").json()["securityOptions"]["SEB_SETTINGS_PINCODE"] == "abc123"
+    )
+    assert api.post(f"test/{test_id}/status", json={"status": "ACTIVE"}).status_code == 200
+    frozen = api.post(f"test/{test_id}/options", json=_options(("SEB_SETTINGS_PINCODE", "zzz999")))
+    assert frozen.status_code == 409
+    assert "frozen" in frozen.json()["errors"][0]["message"]
+    assert (
+        httpx.get(f"{base}/_sim/test/{test_id}").json()["securityOptions"]["SEB_SETTINGS_PINCODE"] == "abc123"
+    )
+
+
+def test_candidates_add_update_remove_keep_ids(api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    assert api.post(f"test/{test_id}/candidates", json=_candidates(3)).json()["added"] == 3
+    before = {c["externalUserId"]: c for c in api.get(f"test/{test_id}/candidates").json()}
+    assert before["student-1"]["candidateCode"] == "EX-0001-ABC"
+    update = api.post(f"test/{test_id}/candidates", json=_candidates(1, start=1, extra=60)).json()
+    assert update["updated"] == 1 and update["added"] == 0
+    removed = api.post(f"test/{test_id}/candidates/remove", json={"externalUserIds": ["student-0"]}).json()
+    assert removed["removed"] == 1
+    after = {c["externalUserId"]: c for c in api.get(f"test/{test_id}/candidates").json()}
+    assert set(after) == {"student-1", "student-2"}
+    assert after["student-1"]["extraTimeMins"] == 60
+    assert after["student-1"]["candidateId"] == before["student-1"]["candidateId"]
+    api.post(f"test/{test_id}/candidates", json=_candidates(1, start=0))
+    back = {c["externalUserId"]: c for c in api.get(f"test/{test_id}/candidates").json()}
+    assert back["student-0"]["candidateId"] == before["student-0"]["candidateId"]
+    assert back["student-0"]["userId"] == before["student-0"]["userId"]
+
+
+def test_more_than_1500_candidates_in_one_request_is_refused(api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    refused = api.post(f"test/{test_id}/candidates", json=_candidates(1501))
+    assert refused.status_code == 400
+    assert "1500" in refused.json()["errors"][0]["message"]
+    assert api.get(f"test/{test_id}/candidates").json() == []
+    assert api.post(f"test/{test_id}/candidates", json=_candidates(1500)).json()["added"] == 1500
+
+
+def _status(api: httpx.Client, test_id: int, status: str, **extra: Any) -> httpx.Response:
+    return api.post(f"test/{test_id}/status", json={"status": status, **extra})
+
+
+def _move(clock: Clock, moment: datetime, base: str, api: httpx.Client) -> None:
+    """Moves the stand-in's clock and fetches a fresh token (the old one may have expired)."""
+    clock.move_to(moment)
+    api.headers["Authorization"] = f"Bearer {_token(base).json()['access_token']}"
+
+
+def test_status_transitions_and_deadline_rules(base: str, api: httpx.Client, clock: Clock) -> None:
+    test_id = _new_test(api)
+    skip = _status(api, test_id, "GRADING_IN_PROGRESS")
+    assert skip.status_code == 409
+    assert "SCHEDULED" in skip.text and "GRADING_IN_PROGRESS" in skip.text
+    assert _status(api, test_id, "BOGUS").status_code == 400
+    assert _status(api, test_id, "ACTIVE").json()["status"] == "ACTIVE"
+    assert _status(api, test_id, "ACTIVE").json()["status"] == "ACTIVE"  # a replay is a no-op
+    _move(clock, START + timedelta(hours=1), base, api)
+    early = _status(api, test_id, "FINISHED")
+    assert early.status_code == 409 and "deadline" in early.text
+    assert _status(api, test_id, "FINISHED", force=True).json()["status"] == "FINISHED"
+    too_soon = _status(api, test_id, "GRADING_IN_PROGRESS")
+    assert too_soon.status_code == 409
+    assert "only after the deadline" in too_soon.json()["errors"][0]["message"]
+    assert api.get(f"test/{test_id}").json()["status"] == "FINISHED"
+    _move(clock, END + timedelta(minutes=1), base, api)
+    assert _status(api, test_id, "GRADING_IN_PROGRESS").json()["status"] == "GRADING_IN_PROGRESS"
+    back = _status(api, test_id, "ACTIVE")
+    assert back.status_code == 409 and "GRADING_IN_PROGRESS" in back.text
+
+
+def _export(base: str, api: httpx.Client, test_id: int) -> dict[str, Any]:
+    job = api.post(
+        "fileExport/order",
+        json={"resourceType": "AllResults", "parameters": {"assessmentRunId": str(test_id)}},
+    )
+    job_id = job.json()["jobId"]
+    first = api.get(f"fileExport/status/{job_id}").json()
+    assert first["status"] == "running"
+    done = api.get(f"fileExport/status/{job_id}").json()
+    assert done["status"] == "success" and done["progress"] == 100
+    url = done["exportInfo"]["signedResponseUrl"]
+    assert httpx.get(url.replace("signature=", "signature=0")).status_code == 403
+    return httpx.get(url).json()
+
+
+def test_export_after_play(base: str, api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    api.post(f"test/{test_id}/candidates", json=_candidates(200, extra=30))
+    counts = httpx.post(
+        f"{base}/_sim/test/{test_id}/play", json={"seed": 7, "absent_rate": 0.2, "questions": 9}
+    ).json()
+    assert counts["candidates"] == 200 and counts["questions"] == 9
+    assert 15 < counts["absent"] < 70
+    lines = [c["result"] for c in _export(base, api, test_id)["ext_inspera_candidates"]]
+    assert len(lines) == 200
+    present = [r for r in lines if r["ext_inspera_attendance"]]
+    absent = [r for r in lines if not r["ext_inspera_attendance"]]
+    assert len(absent) == counts["absent"] and len(present) == counts["present"]
+    assert all(r["ext_inspera_questions"] == [] and r["ext_inspera_totalScore"] is None for r in absent)
+    for line in present:
+        questions = line["ext_inspera_questions"]
+        assert len(questions) == 9
+        assert (
+            0 <= line["ext_inspera_totalScore"] <= sum(q["ext_inspera_maxQuestionScore"] for q in questions)
+        )
+        assert line["ext_inspera_extraTimeMins"] >= 30
+        for q in questions:
+            score = (
+                q["ext_inspera_manualScores"] or [{"ext_inspera_manualScore": q["ext_inspera_autoScore"]}]
+            )[0]
+            assert 0 <= score["ext_inspera_manualScore"] <= q["ext_inspera_maxQuestionScore"]
+    assert present[0]["ext_inspera_candidateExternalIds"][0]["authType"] == "FEIDE"
+
+
+def test_export_order_is_validated(api: httpx.Client) -> None:
+    wrong = api.post(
+        "fileExport/order", json={"resourceType": "Events", "parameters": {"assessmentRunId": "1"}}
+    )
+    assert wrong.status_code == 400 and "AllResults" in wrong.text
+    missing = api.post(
+        "fileExport/order", json={"resourceType": "AllResults", "parameters": {"assessmentRunId": "42"}}
+    )
+    assert missing.status_code == 404
+    assert api.get("fileExport/status/nope").status_code == 404
+
+
+def test_state_and_tokens_survive_restart(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "inspera.db"
+    with serve_in_thread(create_app(path, api_key=KEY, clock=clock)) as base:
+        token = _token(base).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        test_id = httpx.post(
+            f"{base}/api/v1/test", params={"isExternal": "true"}, json=_test_body(), headers=auth
+        ).json()["assessmentRunId"]
+        httpx.post(f"{base}/api/v1/test/{test_id}/candidates", json=_candidates(5), headers=auth)
+    with serve_in_thread(create_app(path, api_key=KEY, clock=clock)) as base:
+        listed = httpx.get(f"{base}/api/v1/test/{test_id}/candidates", headers=auth)
+        assert listed.status_code == 200
+        assert len(listed.json()) == 5
+        assert (
+            httpx.get(f"{base}/api/v1/test/{test_id}", headers=auth).json()["assessmentRunTitle"] == "Algebra"
+        )
+
+
+def test_autoplay_plays_the_test_when_activated(tmp_path: Path, clock: Clock) -> None:
+    with serve_in_thread(create_app(tmp_path / "i.db", api_key=KEY, autoplay=True, clock=clock)) as base:
+        token = _token(base).json()["access_token"]
+        with httpx.Client(base_url=f"{base}/api/v1/", headers={"Authorization": f"Bearer {token}"}) as api:
+            test_id = _new_test(api)
+            api.post(f"test/{test_id}/candidates", json=_candidates(40))
+            assert httpx.get(f"{base}/_sim/test/{test_id}").json()["results"] == []
+            _status(api, test_id, "ACTIVE")
+            results = httpx.get(f"{base}/_sim/test/{test_id}").json()["results"]
+    assert len(results) == 40
+    assert any(r["ext_inspera_attendance"] for r in results)
+
+
+def _sitters(n: int) -> list[Sitter]:
+    return [Sitter(i, ({"authType": "FEIDE", "externalUserId": f"s{i}"},), 0) for i in range(n)]
+
+
+def test_play_is_seeded_and_spreads_grades() -> None:
+    one = play_exam(_sitters(500), starts_at=START, duration_minutes=240, seed=3)
+    two = play_exam(_sitters(500), starts_at=START, duration_minutes=240, seed=3)
+    other = play_exam(_sitters(500), starts_at=START, duration_minutes=240, seed=4)
+    assert one == two
+    assert one.results != other.results
+    grades = Counter(r["ext_inspera_finalGrade"] for r in one.results if r["ext_inspera_attendance"])
+    assert set(grades) == set("ABCDEF")
+    essays = [q for q in one.questions if q.essay]
+    assert essays and all(5 <= q.max_score <= 10 for q in essays)
+    assert all(1 <= q.max_score <= 2 for q in one.questions if not q.essay)
+    ends = [r["ext_inspera_endTime"] for r in one.results if r["ext_inspera_attendance"]]
+    assert all(e <= (END + timedelta(minutes=20)).isoformat().replace("+00:00", "Z") for e in ends)
+
+
+def test_play_of_2000_candidates_and_60_questions_is_fast() -> None:
+    started = time.perf_counter()
+    played = play_exam(_sitters(2000), starts_at=START, duration_minutes=240, seed=1, question_count=60)
+    assert time.perf_counter() - started < 2.0
+    assert len(played.results) == 2000 and len(played.questions) == 60
