@@ -37,6 +37,10 @@ class StudentRegister(Protocol):
 
     def get_accommodations(self, occasion_uid: str) -> list[Accommodation]: ...
 
+    def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
+        """`get_accommodations` for many occasions, concurrently."""
+        ...
+
     def create_draft(
         self,
         *,
@@ -65,7 +69,12 @@ class ExamPlatform(Protocol):
     """Inspera-style exam platform."""
 
     def upsert_test(
-        self, *, external_test_id: str, title: str, starts_at: datetime, ends_at: datetime,
+        self,
+        *,
+        external_test_id: str,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime,
         duration_minutes: int,
     ) -> PlatformTest: ...
 

@@ -1,0 +1,236 @@
+"""The student register client: Ladok's integration API over one pooled httpx client.
+
+Meets `integrations.protocols.StudentRegister`. Searches page with `OrderBy` (paging is only
+stable with it) and the largest page Ladok allows; `search_many` runs many occasions' searches
+concurrently over the same connection pool. A 409 naming `SenasteResultatandring` becomes
+`StaleVersion`; other refusals become `ApiError` carrying Ladok's `Meddelande`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import orjson
+
+from integrations.http import ApiClient, ApiError, RetryPolicy, StaleVersion
+from models.domain import (
+    Accommodation,
+    RegisterCourseRound,
+    RegisterDraft,
+    RegisterModule,
+    RegisterOccasion,
+    StudyResult,
+)
+from models.ladok_codes import MEDIA_RESULTAT
+
+PAGE_LIMIT = 400
+ORDER_BY = ("EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC")
+ALL_STATES = ("OBEHANDLADE", "UTKAST", "KLARMARKERADE", "ATTESTERADE")
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class LadokClient(ApiClient):
+    system = "ladok"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 16,
+        concurrency: int = 8,
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, retry=retry, max_connections=max_connections)
+        self.http.headers["Accept"] = MEDIA_RESULTAT
+        self.concurrency = max(1, concurrency)
+
+    def _get(self, path: str) -> Any:
+        return orjson.loads(self.request("GET", path).content)
+
+    def _write(self, method: str, path: str, body: dict[str, Any], key: str) -> Any:
+        headers = {"Content-Type": MEDIA_RESULTAT}
+        return orjson.loads(
+            self.request(method, path, json=body, headers=headers, idempotency_key=key).content
+        )
+
+    def get_occasion(self, occasion_uid: str) -> RegisterOccasion:
+        data = self._get(f"resultat/aktivitetstillfalle/{occasion_uid}")
+        return RegisterOccasion(
+            uid=data["Uid"],
+            name=data["Benamning"].get("sv") or data["Benamning"].get("en", ""),
+            starts_at=_instant(data.get("Starttidpunkt"), data["Datumperiod"]["Startdatum"]),
+            ends_at=_instant(data.get("Sluttidpunkt"), data["Datumperiod"]["Slutdatum"]),
+            module_uids=tuple(dict.fromkeys(a["Utbildningsinstans"]["Uid"] for a in data["Aktiviteter"])),
+            course_round_uids=tuple(self._course_round_uids(occasion_uid)),
+        )
+
+    def _course_round_uids(self, occasion_uid: str) -> list[str]:
+        data = self._get(f"resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{occasion_uid}")
+        return [r["Uid"] for r in data["Utbildningstillfalle"]]
+
+    def get_course_round(self, course_round_uid: str) -> RegisterCourseRound:
+        data = self._get(f"resultat/kurstillfalle/{course_round_uid}/moment")
+        return RegisterCourseRound(
+            uid=data.get("Uid", course_round_uid),
+            code=data.get("Utbildningskod", ""),
+            scale_id=_scale(data["Betygsskala"]),
+            modules=tuple(
+                RegisterModule(
+                    uid=m["UtbildningsinstansUID"],
+                    code=m["Utbildningskod"],
+                    name=m["Benamning"].get("sv") or m["Benamning"].get("en", ""),
+                    credits=float(m["Omfattning"]),
+                    scale_id=int(m["BetygsskalaID"]),
+                    reportable=bool(m["ResultatrapporteringMojlig"]),
+                )
+                for m in data["IngaendeMoment"]
+            ),
+        )
+
+    def search_study_results(self, occasion_uid: str) -> list[StudyResult]:
+        rounds = self._course_round_uids(occasion_uid)
+        path = f"resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion_uid}/sok"
+        results: list[StudyResult] = []
+        page = 1
+        while True:
+            body = {
+                "Filtrering": list(ALL_STATES),
+                "KurstillfallenUID": rounds,
+                "OrderBy": list(ORDER_BY),
+                "Page": page,
+                "Limit": PAGE_LIMIT,
+            }
+            response = self.request("PUT", path, json=body, headers={"Content-Type": MEDIA_RESULTAT})
+            data = orjson.loads(response.content)
+            rows = data["Resultat"]
+            results.extend(_study_result(row) for row in rows)
+            if not rows or len(results) >= _total(data):
+                return results
+            page += 1
+
+    def search_many(self, occasion_uids: Sequence[str]) -> dict[str, list[StudyResult]]:
+        unique = list(dict.fromkeys(occasion_uids))
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
+            return dict(zip(unique, pool.map(self.search_study_results, unique), strict=True))
+
+    def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
+        unique = list(dict.fromkeys(occasion_uids))
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
+            return dict(zip(unique, pool.map(self.get_accommodations, unique), strict=True))
+
+    def get_accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        data = self._get(f"resultat/aktivitetstillfalle/{occasion_uid}/anpassningar")
+        return [
+            Accommodation(
+                student_uid=a["StudentUID"],
+                extra_time_minutes=int(a.get("ExtraTidMinuter") or 0),
+                separate_room=bool(a.get("SeparatRum")),
+                equipment=a.get("Hjalpmedel") or "",
+            )
+            for a in data["Anpassningar"]
+        ]
+
+    def create_draft(
+        self,
+        *,
+        study_result_uid: str,
+        module_uid: str,
+        scale_id: int,
+        grade_id: int,
+        exam_date: date,
+        idempotency_key: str,
+    ) -> RegisterDraft:
+        body = {"Betygsgrad": grade_id, "BetygsskalaID": scale_id, "Examinationsdatum": exam_date.isoformat()}
+        path = f"resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
+        return _draft(self._write("POST", path, body, idempotency_key))
+
+    def update_draft(
+        self,
+        *,
+        draft: RegisterDraft,
+        scale_id: int,
+        grade_id: int,
+        exam_date: date,
+        idempotency_key: str,
+    ) -> RegisterDraft:
+        body = {
+            "Betygsgrad": grade_id,
+            "BetygsskalaID": scale_id,
+            "Examinationsdatum": exam_date.isoformat(),
+            "SenasteResultatandring": draft.version,
+        }
+        path = f"resultat/studieresultat/resultat/{draft.result_uid}/"
+        return _draft(self._write("PUT", path, body, idempotency_key))
+
+    def raise_for(self, response: httpx.Response) -> None:
+        try:
+            data = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            data = {}
+        code = str(data.get("Detaljkod", "")) if isinstance(data, dict) else ""
+        message = data.get("Meddelande") if isinstance(data, dict) else None
+        message = message or response.text[:500]
+        if response.status_code == 409 and "senasteresultatandring" in code.lower():
+            raise StaleVersion(self.system, 409, message)
+        raise ApiError(self.system, response.status_code, f"{message} ({code})" if code else message)
+
+
+def _instant(moment: str | None, day: str) -> datetime:
+    """An aware UTC instant: the full timestamp when given, else the day's start in Stockholm."""
+    if moment:
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=STOCKHOLM)
+    else:
+        parsed = datetime.combine(date.fromisoformat(day), datetime.min.time(), STOCKHOLM)
+    return parsed.astimezone(UTC)
+
+
+def _total(page: dict[str, Any]) -> int:
+    """`TotaltAntalPoster` as documented; some public clients spell it `TotalAntalPoster`."""
+    return int(page.get("TotaltAntalPoster", page.get("TotalAntalPoster", 0)))
+
+
+def _scale(value: Any) -> int:
+    return int(value["ID"]) if isinstance(value, dict) else int(value)
+
+
+def _draft(data: dict[str, Any]) -> RegisterDraft:
+    return RegisterDraft(
+        result_uid=data["Uid"],
+        grade_id=int(data["Betygsgradsobjekt"]["ID"]),
+        grade_code=data["Betygsgradsobjekt"]["Kod"],
+        exam_date=date.fromisoformat(data["Examinationsdatum"][:10]),
+        process_status=int(data["ProcessStatus"]),
+        version=int(data["SenasteResultatandring"]),
+    )
+
+
+def _study_result(row: dict[str, Any]) -> StudyResult:
+    context = row["Rapporteringskontext"]
+    module_uid = context["UtbildningsinstansUID"]
+    on_module = next(
+        (u for u in row.get("ResultatPaUtbildningar", ()) if u.get("UtbildningsinstansUID") == module_uid),
+        {},
+    )
+    work = on_module.get("Arbetsunderlag")
+    attested = on_module.get("SenastAttesteradeResultat")
+    student = row["Student"]
+    return StudyResult(
+        study_result_uid=row["Uid"],
+        student_uid=student["Uid"],
+        first_name=student.get("Fornamn", ""),
+        last_name=student.get("Efternamn", ""),
+        course_round_uid=context.get("KurstillfalleUID", ""),
+        module_uid=module_uid,
+        scale_id=int(context["BetygsskalaID"]),
+        anonymisation_code=context.get("Anonymiseringskod"),
+        draft=_draft(work) if work else None,
+        attested_grade_code=attested["Betygsgradsobjekt"]["Kod"] if attested else None,
+    )

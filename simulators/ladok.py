@@ -1,0 +1,849 @@
+"""A Ladok-style student register on loopback: occasions, course rounds, study results, drafts.
+
+Paths, Swedish field names, vendor media types and the error shape (`Detaljkod`, `FelUID`,
+`Meddelande`) follow Ladok's integration API as public clients use it (see DOMAIN.md).
+Stand-in liberties, all unverified against the real service:
+
+- `SenasteResultatandring` is an integer counter (the real one is opaque); it is the
+  optimistic-lock token of a draft.
+- An occasion also answers `Starttidpunkt`/`Sluttidpunkt` (local time with offset).
+- `KurstillfallenUID: []` in a search means every course round on the occasion.
+- `GET resultat/aktivitetstillfalle/{uid}/anpassningar` (accommodations) is not a public Ladok
+  endpoint; its shape is ours.
+- Without `OrderBy` a search orders rows differently on every page, as the real one may:
+  clients must send `OrderBy` for stable paging.
+
+`/_sim/...` are control endpoints for tests and the demo (load a term, register students,
+attest drafts, list results). State lives in a SQLite StateFile and survives a restart.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT, is_grade_on_scale
+from simulators.faults import FaultInjector, install_faults
+from simulators.server import main
+from simulators.statefile import StateFile
+from simulators.term import LETTERS, Term, TermSpec, anonymisation_code, generate_term
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STALE = "commons.fel.grundfel.resultat.senasteresultatandring"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS course_round (
+    uid TEXT PRIMARY KEY, code TEXT NOT NULL, round_code TEXT NOT NULL, instance_uid TEXT NOT NULL,
+    version INTEGER NOT NULL, name_sv TEXT NOT NULL, name_en TEXT NOT NULL, scale_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS module (
+    course_round_uid TEXT NOT NULL, uid TEXT NOT NULL, position INTEGER NOT NULL, code TEXT NOT NULL,
+    name_sv TEXT NOT NULL, name_en TEXT NOT NULL, credits REAL NOT NULL, scale_id INTEGER NOT NULL,
+    reportable INTEGER NOT NULL, PRIMARY KEY (course_round_uid, uid));
+CREATE TABLE IF NOT EXISTS occasion (
+    uid TEXT PRIMARY KEY, name TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS occasion_round (
+    occasion_uid TEXT NOT NULL, position INTEGER NOT NULL, course_round_uid TEXT NOT NULL,
+    module_uid TEXT NOT NULL, PRIMARY KEY (occasion_uid, course_round_uid));
+CREATE TABLE IF NOT EXISTS student (
+    uid TEXT PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+    national_id TEXT NOT NULL, email TEXT NOT NULL);
+-- names are copied onto the registration so a search page is one query without a join
+CREATE TABLE IF NOT EXISTS registration (
+    occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, study_result_uid TEXT NOT NULL,
+    course_round_uid TEXT NOT NULL, module_uid TEXT NOT NULL, scale_id INTEGER NOT NULL,
+    code_number INTEGER NOT NULL, anonymisation_code TEXT NOT NULL,
+    first_name TEXT NOT NULL, last_name TEXT NOT NULL, national_id TEXT NOT NULL,
+    PRIMARY KEY (occasion_uid, student_uid));
+CREATE INDEX IF NOT EXISTS registration_study_result ON registration (study_result_uid, module_uid);
+-- at most one draft (attested = 0) and one attested result per study result and module
+CREATE TABLE IF NOT EXISTS result (
+    uid TEXT PRIMARY KEY, study_result_uid TEXT NOT NULL, module_uid TEXT NOT NULL,
+    grade_id INTEGER NOT NULL, scale_id INTEGER NOT NULL, exam_date TEXT NOT NULL,
+    process_status INTEGER NOT NULL, version INTEGER NOT NULL, changed_at TEXT NOT NULL,
+    attested INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS result_slot ON result (study_result_uid, module_uid, attested);
+CREATE TABLE IF NOT EXISTS accommodation (
+    occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, extra_minutes INTEGER NOT NULL,
+    separate_room INTEGER NOT NULL, equipment TEXT NOT NULL, PRIMARY KEY (occasion_uid, student_uid));
+"""
+TABLES = (
+    "meta",
+    "course_round",
+    "module",
+    "occasion",
+    "occasion_round",
+    "student",
+    "registration",
+    "result",
+    "accommodation",
+    "idempotency",
+)
+
+ORDER_COLUMNS = {
+    "EFTERNAMN": "r.last_name",
+    "FORNAMN": "r.first_name",
+    "PERSONNUMMER": "r.national_id",
+    "ANONYMISERINGSKOD": "r.code_number",
+}
+SortKey = Literal[
+    "EFTERNAMN_ASC",
+    "EFTERNAMN_DESC",
+    "FORNAMN_ASC",
+    "FORNAMN_DESC",
+    "PERSONNUMMER_ASC",
+    "PERSONNUMMER_DESC",
+    "ANONYMISERINGSKOD_ASC",
+    "ANONYMISERINGSKOD_DESC",
+]
+StateName = Literal["OBEHANDLADE", "UTKAST", "KLARMARKERADE", "ATTESTERADE"]
+STATE_SQL = {
+    "OBEHANDLADE": "(d.uid IS NULL AND a.uid IS NULL)",
+    "UTKAST": "d.process_status = 1",
+    "KLARMARKERADE": "d.process_status = 2",
+    "ATTESTERADE": "(d.uid IS NULL AND a.uid IS NOT NULL)",
+}
+REGISTRATION_KEYS = (
+    "occasion_uid",
+    "student_uid",
+    "study_result_uid",
+    "course_round_uid",
+    "module_uid",
+    "scale_id",
+    "anonymisation_code",
+    "first_name",
+    "last_name",
+)
+SEARCH_SQL = """
+SELECT r.study_result_uid, r.student_uid, r.first_name, r.last_name, r.course_round_uid, r.module_uid,
+       r.scale_id, r.anonymisation_code,
+       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version,
+       a.uid, a.grade_id, a.scale_id, a.exam_date,
+       COUNT(*) OVER () AS total
+FROM registration r
+LEFT JOIN result d
+  ON d.study_result_uid = r.study_result_uid AND d.module_uid = r.module_uid AND d.attested = 0
+LEFT JOIN result a
+  ON a.study_result_uid = r.study_result_uid AND a.module_uid = r.module_uid AND a.attested = 1
+WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?
+"""
+
+
+class LadokError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def ladok_json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_RESULTAT)
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    return {"Detaljkod": code, "FelUID": str(uuid.uuid4()), "Meddelande": message}
+
+
+def not_found(what: str, uid: str) -> LadokError:
+    return LadokError(404, "commons.fel.grundfel.entitet.saknas", f"{what} {uid} does not exist")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchBody(Strict):
+    Filtrering: list[StateName] = Field(default_factory=list, description="empty: every state")
+    KurstillfallenUID: list[str] = Field(default_factory=list, description="empty: every round")
+    OrderBy: list[SortKey] = Field(default_factory=list)
+    Page: int = Field(1, ge=1)
+    Limit: int = Field(400, ge=1, le=400)
+
+
+class ResultBody(Strict):
+    Betygsgrad: int
+    BetygsskalaID: int
+    Examinationsdatum: date
+
+
+class UpdateBody(ResultBody):
+    SenasteResultatandring: int
+
+
+class RegistrationChange(Strict):
+    """Register (or with `registered: false`, deregister) a student on an occasion."""
+
+    occasion_uid: str
+    student_uid: str
+    registered: bool = True
+    course_round_uid: str | None = Field(None, description="default: the occasion's first round")
+    first_name: str | None = Field(None, description="creates the student when unknown")
+    last_name: str | None = None
+
+
+class Window(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class LadokStandIn:
+    """The register's state and operations; routes in `create_app` only translate HTTP."""
+
+    def __init__(self, state: StateFile, faults: FaultInjector) -> None:
+        self.state = state
+        self.faults = faults
+        self._random = random.Random()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def occasion(self, uid: str) -> dict[str, Any]:
+        rows = self.state.query("SELECT * FROM occasion WHERE uid = ?", (uid,))
+        if not rows:
+            raise not_found("aktivitetstillfälle", uid)
+        occ = rows[0]
+        starts = datetime.fromisoformat(occ["starts_at"]).astimezone(STOCKHOLM)
+        ends = datetime.fromisoformat(occ["ends_at"]).astimezone(STOCKHOLM)
+        activities = self.state.query(
+            """SELECT DISTINCT o.module_uid, m.code AS module_code, c.instance_uid, c.code
+               FROM occasion_round o JOIN course_round c ON c.uid = o.course_round_uid
+               JOIN module m ON m.course_round_uid = o.course_round_uid AND m.uid = o.module_uid
+               WHERE o.occasion_uid = ? ORDER BY o.position""",
+            (uid,),
+        )
+        return {
+            "Uid": uid,
+            "Benamning": {"sv": occ["name"], "en": occ["name"]},
+            "Datumperiod": {"Startdatum": starts.date().isoformat(), "Slutdatum": ends.date().isoformat()},
+            "Starttidpunkt": starts.isoformat(),
+            "Sluttidpunkt": ends.isoformat(),
+            "Aktiviteter": [
+                {
+                    "Kursinstans": {"Uid": a["instance_uid"], "Utbildningskod": a["code"]},
+                    "Utbildningsinstans": {"Uid": a["module_uid"], "Utbildningskod": a["module_code"]},
+                }
+                for a in activities
+            ],
+        }
+
+    def occasion_rounds(self, uid: str) -> list[sqlite3.Row]:
+        rows = self.state.query(
+            """SELECT c.* FROM occasion_round o JOIN course_round c ON c.uid = o.course_round_uid
+               WHERE o.occasion_uid = ? ORDER BY o.position""",
+            (uid,),
+        )
+        if not rows and not self.state.query("SELECT 1 FROM occasion WHERE uid = ?", (uid,)):
+            raise not_found("aktivitetstillfälle", uid)
+        return rows
+
+    def course_round(self, uid: str) -> dict[str, Any]:
+        rows = self.state.query("SELECT * FROM course_round WHERE uid = ?", (uid,))
+        if not rows:
+            raise not_found("kurstillfälle", uid)
+        cr = rows[0]
+        modules = self.state.query(
+            "SELECT * FROM module WHERE course_round_uid = ? ORDER BY position", (uid,)
+        )
+        return {
+            "Uid": uid,
+            "Utbildningskod": cr["code"],
+            "Utbildningstillfalleskod": cr["round_code"],
+            "Benamning": {"sv": cr["name_sv"], "en": cr["name_en"]},
+            "Betygsskala": cr["scale_id"],
+            "Versionsnummer": cr["version"],
+            "UtbildningsinstansUID": cr["instance_uid"],
+            "IngaendeMoment": [
+                {
+                    "UtbildningsinstansUID": m["uid"],
+                    "Utbildningskod": m["code"],
+                    "BetygsskalaID": m["scale_id"],
+                    "Omfattning": m["credits"],
+                    "ResultatrapporteringMojlig": bool(m["reportable"]),
+                    "KravPaProjekttitel": False,
+                    "Benamning": {"sv": m["name_sv"], "en": m["name_en"]},
+                }
+                for m in modules
+            ],
+        }
+
+    def search(self, occasion_uid: str, body: SearchBody) -> dict[str, Any]:
+        """One page of study results: one indexed query, rows turned straight into dicts."""
+        where = ["r.occasion_uid = ?"]
+        params: list[Any] = [occasion_uid]
+        if body.KurstillfallenUID:
+            where.append(f"r.course_round_uid IN ({','.join('?' * len(body.KurstillfallenUID))})")
+            params.extend(body.KurstillfallenUID)
+        if body.Filtrering:
+            where.append("(" + " OR ".join(STATE_SQL[s] for s in dict.fromkeys(body.Filtrering)) + ")")
+        sql = SEARCH_SQL.format(where=" AND ".join(where), order=_order_sql(body.OrderBy, body.Page))
+        offset = (body.Page - 1) * body.Limit
+        rows = self.state.query(sql, (*params, body.Limit, offset))
+        if rows:
+            total = rows[0][-1]
+        else:
+            total = self._count(occasion_uid, where, params)
+        return {"TotaltAntalPoster": total, "Resultat": [_study_result(r) for r in rows]}
+
+    def _count(self, occasion_uid: str, where: list[str], params: list[Any]) -> int:
+        if not self.state.query("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)):
+            raise not_found("aktivitetstillfälle", occasion_uid)
+        sql = SEARCH_SQL.format(where=" AND ".join(where), order="1")
+        return len(self.state.query(sql, (*params, -1, 0)))
+
+    def accommodations(self, occasion_uid: str) -> dict[str, Any]:
+        self.occasion_rounds(occasion_uid)
+        rows = self.state.query(
+            """SELECT a.* FROM accommodation a JOIN registration r
+               ON r.occasion_uid = a.occasion_uid AND r.student_uid = a.student_uid
+               WHERE a.occasion_uid = ? ORDER BY a.student_uid""",
+            (occasion_uid,),
+        )
+        return {
+            "Anpassningar": [
+                {
+                    "StudentUID": a["student_uid"],
+                    "ExtraTidMinuter": a["extra_minutes"],
+                    "SeparatRum": bool(a["separate_room"]),
+                    "Hjalpmedel": a["equipment"],
+                }
+                for a in rows
+            ]
+        }
+
+    # -- writing drafts ------------------------------------------------------------------------
+
+    def create_draft(
+        self, study_result_uid: str, module_uid: str, body: ResultBody, key: str | None
+    ) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            if (replay := self.state.recall(key)) is not None:
+                return replay
+            scale = self._reportable_scale(conn, study_result_uid, module_uid)
+            _check_grade(body, scale)
+            existing = conn.execute(
+                "SELECT uid FROM result WHERE study_result_uid = ? AND module_uid = ? AND attested = 0",
+                (study_result_uid, module_uid),
+            ).fetchone()
+            if existing:
+                raise LadokError(
+                    409,
+                    "commons.fel.grundfel.resultat.arbetsunderlag.finns.redan",
+                    f"a draft already exists on module {module_uid} (ResultatUID {existing[0]})",
+                )
+            uid = str(uuid.uuid4())
+            conn.execute(
+                "INSERT INTO result VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0)",
+                (
+                    uid,
+                    study_result_uid,
+                    module_uid,
+                    body.Betygsgrad,
+                    body.BetygsskalaID,
+                    body.Examinationsdatum.isoformat(),
+                    _now(),
+                ),
+            )
+            answer = _draft_json(conn, uid)
+            self.state.remember(conn, key, answer)
+            return answer
+
+    def _reportable_scale(self, conn: sqlite3.Connection, study_result_uid: str, module_uid: str) -> int:
+        row = conn.execute(
+            """SELECT r.scale_id, m.reportable FROM registration r JOIN module m
+               ON m.course_round_uid = r.course_round_uid AND m.uid = r.module_uid
+               WHERE r.study_result_uid = ? AND r.module_uid = ? LIMIT 1""",
+            (study_result_uid, module_uid),
+        ).fetchone()
+        if row is None:
+            raise not_found("studieresultat on utbildningsinstans", f"{study_result_uid}/{module_uid}")
+        if not row["reportable"]:
+            raise LadokError(
+                422,
+                "commons.fel.grundfel.resultatrapportering.ej.mojlig",
+                f"module {module_uid} does not allow reporting results (ResultatrapporteringMojlig false)",
+            )
+        return int(row["scale_id"])
+
+    def update_draft(self, result_uid: str, body: UpdateBody, key: str | None) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            if (replay := self.state.recall(key)) is not None:
+                return replay
+            row = conn.execute("SELECT * FROM result WHERE uid = ?", (result_uid,)).fetchone()
+            if row is None:
+                raise not_found("resultat", result_uid)
+            if row["attested"]:
+                raise LadokError(
+                    409,
+                    "commons.fel.grundfel.resultat.attesterat",
+                    f"result {result_uid} is attested and cannot change",
+                )
+            _check_grade(body, row["scale_id"])
+            if body.SenasteResultatandring != row["version"] or self.faults.conflict():
+                raise LadokError(
+                    409,
+                    STALE,
+                    f"SenasteResultatandring {body.SenasteResultatandring} is stale: "
+                    f"result {result_uid} changed since it was read",
+                )
+            conn.execute(
+                """UPDATE result SET grade_id = ?, exam_date = ?, version = version + 1, changed_at = ?
+                   WHERE uid = ?""",
+                (body.Betygsgrad, body.Examinationsdatum.isoformat(), _now(), result_uid),
+            )
+            answer = _draft_json(conn, result_uid)
+            self.state.remember(conn, key, answer)
+            return answer
+
+    # -- control -------------------------------------------------------------------------------
+
+    def load_term(self, term: Term) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            _insert_term(conn, term)
+        return {
+            "occasions": [o.uid for o in term.occasions],
+            "course_rounds": len(term.course_rounds),
+            "students": len(term.students),
+            "registrations": len(term.registrations),
+            "accommodations": len(term.accommodations),
+        }
+
+    def change_registration(self, change: RegistrationChange) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM occasion WHERE uid = ?", (change.occasion_uid,)).fetchone():
+                raise not_found("aktivitetstillfälle", change.occasion_uid)
+            if not change.registered:
+                conn.execute(
+                    "DELETE FROM registration WHERE occasion_uid = ? AND student_uid = ?",
+                    (change.occasion_uid, change.student_uid),
+                )
+                return {
+                    "occasion_uid": change.occasion_uid,
+                    "student_uid": change.student_uid,
+                    "registered": False,
+                }
+            existing = _registration(conn, change.occasion_uid, change.student_uid)
+            if existing is None:
+                self._register(conn, change)
+            return _registration(conn, change.occasion_uid, change.student_uid) | {"registered": True}
+
+    def _register(self, conn: sqlite3.Connection, change: RegistrationChange) -> None:
+        student = _student(conn, change)
+        rounds = conn.execute(
+            """SELECT course_round_uid, module_uid FROM occasion_round
+               WHERE occasion_uid = ? ORDER BY position""",
+            (change.occasion_uid,),
+        ).fetchall()
+        chosen = change.course_round_uid or rounds[0][0]
+        match = [r for r in rounds if r[0] == chosen]
+        if not match:
+            raise LadokError(
+                422,
+                "commons.fel.grundfel.valideringsfel",
+                f"course_round_uid {chosen} is not a round of occasion {change.occasion_uid}",
+            )
+        module_uid = match[0][1]
+        scale = conn.execute(
+            "SELECT scale_id FROM module WHERE course_round_uid = ? AND uid = ?", (chosen, module_uid)
+        ).fetchone()[0]
+        known = conn.execute(
+            """SELECT study_result_uid FROM registration
+               WHERE student_uid = ? AND course_round_uid = ? LIMIT 1""",
+            (student["uid"], chosen),
+        ).fetchone()
+        number = conn.execute(
+            "SELECT COALESCE(MAX(code_number), 0) + 1 FROM registration WHERE occasion_uid = ?",
+            (change.occasion_uid,),
+        ).fetchone()[0]
+        prefix = (conn.execute("SELECT value FROM meta WHERE key = 'prefix'").fetchone() or ["EXAM"])[0]
+        code = anonymisation_code(prefix, number, "".join(self._random.choices(LETTERS, k=3)))
+        conn.execute(
+            "INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                change.occasion_uid,
+                student["uid"],
+                known[0] if known else str(uuid.uuid4()),
+                chosen,
+                module_uid,
+                scale,
+                number,
+                code,
+                student["first_name"],
+                student["last_name"],
+                student["national_id"],
+            ),
+        )
+
+    def set_ready(self, result_uid: str) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            self._draft_row(conn, result_uid)
+            conn.execute(
+                "UPDATE result SET process_status = 2, version = version + 1, changed_at = ? WHERE uid = ?",
+                (_now(), result_uid),
+            )
+            return _draft_json(conn, result_uid)
+
+    def attest(self, result_uid: str) -> dict[str, Any]:
+        with self.state.transaction() as conn:
+            row = self._draft_row(conn, result_uid)
+            conn.execute(
+                "DELETE FROM result WHERE study_result_uid = ? AND module_uid = ? AND attested = 1",
+                (row["study_result_uid"], row["module_uid"]),
+            )
+            conn.execute(
+                "UPDATE result SET attested = 1, process_status = 3, changed_at = ? WHERE uid = ?",
+                (_now(), result_uid),
+            )
+            return _draft_json(conn, result_uid)
+
+    def _draft_row(self, conn: sqlite3.Connection, result_uid: str) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM result WHERE uid = ?", (result_uid,)).fetchone()
+        if row is None:
+            raise not_found("resultat", result_uid)
+        if row["attested"]:
+            raise LadokError(
+                409, "commons.fel.grundfel.resultat.attesterat", f"result {result_uid} is already attested"
+            )
+        return row
+
+    def results(self, occasion_uid: str) -> list[dict[str, Any]]:
+        self.occasion_rounds(occasion_uid)
+        rows = self.state.query(
+            """SELECT s.uid, s.study_result_uid, r.student_uid, s.module_uid, s.grade_id, s.scale_id,
+                      s.exam_date, s.process_status, s.version, s.attested
+               FROM registration r JOIN result s
+               ON s.study_result_uid = r.study_result_uid AND s.module_uid = r.module_uid
+               WHERE r.occasion_uid = ? ORDER BY r.code_number, s.attested""",
+            (occasion_uid,),
+        )
+        return [
+            {
+                "result_uid": r["uid"],
+                "study_result_uid": r["study_result_uid"],
+                "student_uid": r["student_uid"],
+                "module_uid": r["module_uid"],
+                "grade_id": r["grade_id"],
+                "grade_code": GRADE_CODES[r["grade_id"]],
+                "scale_id": r["scale_id"],
+                "exam_date": r["exam_date"],
+                "process_status": r["process_status"],
+                "version": r["version"],
+                "attested": bool(r["attested"]),
+            }
+            for r in rows
+        ]
+
+    def registrations(self, occasion_uid: str) -> list[dict[str, Any]]:
+        self.occasion_rounds(occasion_uid)
+        rows = self.state.query(
+            f"""SELECT {", ".join(REGISTRATION_KEYS)} FROM registration
+                WHERE occasion_uid = ? ORDER BY code_number""",
+            (occasion_uid,),
+        )
+        return [dict(zip(REGISTRATION_KEYS, r, strict=True)) for r in rows]
+
+    def reschedule(self, occasion_uid: str, window: Window) -> dict[str, Any]:
+        """Moves an occasion's time window (the demo's sample exam takes place today)."""
+        if window.ends_at <= window.starts_at:
+            raise LadokError(422, "commons.fel.grundfel.valideringsfel", "ends_at must be after starts_at")
+        with self.state.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)).fetchone():
+                raise not_found("aktivitetstillfälle", occasion_uid)
+            conn.execute(
+                "UPDATE occasion SET starts_at = ?, ends_at = ? WHERE uid = ?",
+                (window.starts_at.isoformat(), window.ends_at.isoformat(), occasion_uid),
+            )
+        return self.occasion(occasion_uid)
+
+    def occasion_uids(self) -> list[str]:
+        return [r[0] for r in self.state.query("SELECT uid FROM occasion ORDER BY starts_at, uid")]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _order_sql(order_by: list[str], page: int) -> str:
+    if not order_by:
+        return f"(r.rowid * {7919 * page + 104729}) % 1000003"
+    terms = []
+    for item in dict.fromkeys(order_by):
+        column, direction = item.rsplit("_", 1)
+        terms.append(f"{ORDER_COLUMNS[column]} {direction}")
+    return ", ".join([*terms, "r.study_result_uid"])
+
+
+def _check_grade(body: ResultBody, scale: int) -> None:
+    if body.BetygsskalaID != scale:
+        raise LadokError(
+            422,
+            "commons.fel.grundfel.betygsskala.felaktig",
+            f"BetygsskalaID {body.BetygsskalaID} is not the module's grade scale ({scale})",
+        )
+    if not is_grade_on_scale(body.Betygsgrad, scale):
+        raise LadokError(
+            422,
+            "commons.fel.grundfel.betygsgrad.felaktig",
+            f"Betygsgrad {body.Betygsgrad} is not a grade on scale {scale}",
+        )
+
+
+def _grade(grade_id: int, scale_id: int, exam_date: str, module_uid: str, uid: str) -> dict[str, Any]:
+    return {
+        "Uid": uid,
+        "Betygsgradsobjekt": {"ID": grade_id, "Kod": GRADE_CODES[grade_id]},
+        "BetygsskalaID": scale_id,
+        "Examinationsdatum": exam_date,
+        "UtbildningsinstansUID": module_uid,
+    }
+
+
+def _study_result(r: sqlite3.Row) -> dict[str, Any]:
+    module_uid = r[5]
+    on_module: dict[str, Any] = {"UtbildningsinstansUID": module_uid}
+    if r[8] is not None:
+        draft = _grade(r[9], r[10], r[11], module_uid, r[8])
+        draft["ProcessStatus"] = r[12]
+        draft["SenasteResultatandring"] = r[13]
+        on_module["Arbetsunderlag"] = draft
+    if r[14] is not None:
+        on_module["SenastAttesteradeResultat"] = _grade(r[15], r[16], r[17], module_uid, r[14])
+    return {
+        "Uid": r[0],
+        "Student": {"Uid": r[1], "Fornamn": r[2], "Efternamn": r[3]},
+        "Rapporteringskontext": {
+            "UtbildningsinstansUID": module_uid,
+            "BetygsskalaID": r[6],
+            "Anonymiseringskod": r[7],
+            "KurstillfalleUID": r[4],
+        },
+        "ResultatPaUtbildningar": [on_module],
+    }
+
+
+def _draft_json(conn: sqlite3.Connection, uid: str) -> dict[str, Any]:
+    row = conn.execute("SELECT * FROM result WHERE uid = ?", (uid,)).fetchone()
+    answer = _grade(row["grade_id"], row["scale_id"], row["exam_date"], row["module_uid"], uid)
+    answer |= {
+        "ProcessStatus": row["process_status"],
+        "SenasteResultatandring": row["version"],
+        "StudieresultatUID": row["study_result_uid"],
+        "Attesterad": bool(row["attested"]),
+    }
+    return answer
+
+
+def _registration(conn: sqlite3.Connection, occasion_uid: str, student_uid: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM registration WHERE occasion_uid = ? AND student_uid = ?", (occasion_uid, student_uid)
+    ).fetchone()
+    return None if row is None else {k: row[k] for k in REGISTRATION_KEYS}
+
+
+def _student(conn: sqlite3.Connection, change: RegistrationChange) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM student WHERE uid = ?", (change.student_uid,)).fetchone()
+    if row is not None:
+        return row
+    if not (change.first_name and change.last_name):
+        raise LadokError(
+            404,
+            "commons.fel.grundfel.entitet.saknas",
+            f"student {change.student_uid} does not exist (send first_name and last_name to create one)",
+        )
+    conn.execute(
+        "INSERT INTO student VALUES (?, ?, ?, ?, ?)",
+        (
+            change.student_uid,
+            change.first_name,
+            change.last_name,
+            f"19990101-{change.student_uid[:4]}",
+            f"{change.student_uid}@student.example.se",
+        ),
+    )
+    return conn.execute("SELECT * FROM student WHERE uid = ?", (change.student_uid,)).fetchone()
+
+
+def _insert_term(conn: sqlite3.Connection, term: Term) -> None:
+    conn.execute("INSERT INTO meta VALUES ('prefix', ?)", (term.spec.prefix,))
+    conn.executemany(
+        "INSERT INTO course_round VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.uid, c.code, c.round_code, c.instance_uid, c.version, c.name_sv, c.name_en, c.scale_id)
+            for c in term.course_rounds
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO module VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.uid, m.uid, i, m.code, m.name_sv, m.name_en, m.credits, m.scale_id, int(m.reportable))
+            for c in term.course_rounds
+            for i, m in enumerate(c.modules)
+        ],
+    )
+    module_of = {c.uid: c.modules[0].uid for c in term.course_rounds}
+    conn.executemany(
+        "INSERT INTO occasion VALUES (?, ?, ?, ?)",
+        [(o.uid, o.name, o.starts_at.isoformat(), o.ends_at.isoformat()) for o in term.occasions],
+    )
+    conn.executemany(
+        "INSERT INTO occasion_round VALUES (?, ?, ?, ?)",
+        [(o.uid, i, cr, module_of[cr]) for o in term.occasions for i, cr in enumerate(o.course_round_uids)],
+    )
+    students = {s.uid: s for s in term.students}
+    conn.executemany(
+        "INSERT INTO student VALUES (?, ?, ?, ?, ?)",
+        [(s.uid, s.first_name, s.last_name, s.national_id, s.email) for s in term.students],
+    )
+    conn.executemany(
+        "INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                r.occasion_uid,
+                r.student_uid,
+                r.study_result_uid,
+                r.course_round_uid,
+                r.module_uid,
+                r.scale_id,
+                int(r.anonymisation_code.split("-")[-2]),
+                r.anonymisation_code,
+                students[r.student_uid].first_name,
+                students[r.student_uid].last_name,
+                students[r.student_uid].national_id,
+            )
+            for r in term.registrations
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO accommodation VALUES (?, ?, ?, ?, ?)",
+        [
+            (a.occasion_uid, a.student_uid, a.extra_time_minutes, int(a.separate_room), a.equipment)
+            for a in term.accommodations
+        ],
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return "; ".join(parts)
+
+
+def create_app(state_path: Path) -> FastAPI:
+    app = FastAPI(title="Ladok stand-in")
+    faults = install_faults(app)
+    ladok = LadokStandIn(StateFile(state_path, SCHEMA), faults)
+    app.state.ladok = ladok
+
+    @app.exception_handler(LadokError)
+    async def ladok_error(request: Request, exc: LadokError) -> Response:
+        return ladok_json(error_body(exc.code, exc.message), exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        return ladok_json(error_body("commons.fel.grundfel.valideringsfel", _validation_message(exc)), 400)
+
+    _add_register_routes(app, ladok)
+    _add_control_routes(app, ladok)
+    return app
+
+
+def _add_register_routes(app: FastAPI, ladok: LadokStandIn) -> None:
+    @app.get("/resultat/aktivitetstillfalle/{uid}")
+    async def get_occasion(uid: str) -> Response:
+        return ladok_json(ladok.occasion(uid))
+
+    @app.get("/resultat/aktivitetstillfalle/{uid}/anpassningar")
+    async def get_accommodations(uid: str) -> Response:
+        """Stand-in extension, not a public Ladok endpoint: the occasion's accommodations."""
+        return ladok_json(ladok.accommodations(uid))
+
+    @app.get("/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{uid}")
+    async def rounds_on_occasion(uid: str) -> Response:
+        rounds = ladok.occasion_rounds(uid)
+        return ladok_json(
+            {
+                "Utbildningstillfalle": [
+                    {
+                        "Uid": r["uid"],
+                        "Utbildningskod": r["code"],
+                        "Utbildningstillfalleskod": r["round_code"],
+                    }
+                    for r in rounds
+                ]
+            }
+        )
+
+    @app.get("/resultat/kurstillfalle/{uid}/moment")
+    async def get_course_round(uid: str) -> Response:
+        return ladok_json(ladok.course_round(uid))
+
+    @app.put("/resultat/studieresultat/rapportera/aktivitetstillfalle/{uid}/sok")
+    async def search(uid: str, body: SearchBody) -> Response:
+        return ladok_json(ladok.search(uid, body))
+
+    @app.post("/resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat")
+    async def create_draft(
+        study_result_uid: str,
+        module_uid: str,
+        body: ResultBody,
+        idempotency_key: str | None = Header(None),
+    ) -> Response:
+        key = idempotency_key and f"create:{study_result_uid}:{module_uid}:{idempotency_key}"
+        return ladok_json(ladok.create_draft(study_result_uid, module_uid, body, key))
+
+    @app.put("/resultat/studieresultat/resultat/{result_uid}/")
+    async def update_draft(
+        result_uid: str, body: UpdateBody, idempotency_key: str | None = Header(None)
+    ) -> Response:
+        key = idempotency_key and f"update:{result_uid}:{idempotency_key}"
+        return ladok_json(ladok.update_draft(result_uid, body, key))
+
+
+def _add_control_routes(app: FastAPI, ladok: LadokStandIn) -> None:
+    @app.post("/_sim/term")
+    def load_term(spec: TermSpec) -> Response:
+        return ladok_json(ladok.load_term(generate_term(spec)))
+
+    @app.post("/_sim/registrations")
+    def change_registration(change: RegistrationChange) -> Response:
+        return ladok_json(ladok.change_registration(change))
+
+    @app.get("/_sim/registrations")
+    def list_registrations(occasion: str) -> Response:
+        return ladok_json(ladok.registrations(occasion))
+
+    @app.post("/_sim/ready/{result_uid}")
+    def mark_ready(result_uid: str) -> Response:
+        return ladok_json(ladok.set_ready(result_uid))
+
+    @app.post("/_sim/attest/{result_uid}")
+    def attest(result_uid: str) -> Response:
+        return ladok_json(ladok.attest(result_uid))
+
+    @app.get("/_sim/results")
+    def list_results(occasion: str) -> Response:
+        return ladok_json(ladok.results(occasion))
+
+    @app.post("/_sim/occasions/{uid}/window")
+    def reschedule(uid: str, window: Window) -> Response:
+        return ladok_json(ladok.reschedule(uid, window))
+
+    @app.get("/_sim/occasions")
+    def list_occasions() -> Response:
+        return ladok_json({"occasions": ladok.occasion_uids()})
+
+
+if __name__ == "__main__":
+    main("ladok", create_app, 8710)

@@ -1,0 +1,329 @@
+"""The Ladok stand-in and its term generator, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from models.ladok_codes import GRADES, MEDIA_RESULTAT, SCALE_A_F, SCALE_PASS_FAIL
+from simulators.ladok import STALE, create_app
+from simulators.server import serve_in_thread
+from simulators.term import TermSpec, generate_term
+
+SPEC = {"seed": 11, "course_rounds": 8, "occasions": 5, "students": 1500, "registrations": 2500}
+ORDER = ["EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC"]
+CODE = re.compile(r"^EXAM-\d{4}-[A-Z]{3}$")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = create_app(tmp_path_factory.mktemp("ladok") / "ladok.db")
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture()
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, headers={"Accept": MEDIA_RESULTAT}, timeout=30) as client:
+        client.put("/_sim/faults", json={}).raise_for_status()
+        yield client
+
+
+@pytest.fixture()
+def term(http: httpx.Client) -> dict[str, Any]:
+    """A fresh term for every test (loading replaces the whole state)."""
+    response = http.post("/_sim/term", json=SPEC)
+    response.raise_for_status()
+    return response.json()
+
+
+def registrations(http: httpx.Client, occasion: str) -> list[dict[str, Any]]:
+    return http.get("/_sim/registrations", params={"occasion": occasion}).json()
+
+
+def largest_occasion(http: httpx.Client, term: dict[str, Any]) -> str:
+    return max(term["occasions"], key=lambda o: len(registrations(http, o)))
+
+
+def search(http: httpx.Client, occasion: str, **body: Any) -> httpx.Response:
+    return http.put(f"/resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion}/sok", json=body)
+
+
+def create(
+    http: httpx.Client, reg: dict[str, Any], grade: str = "C", key: str | None = None
+) -> httpx.Response:
+    body = {
+        "Betygsgrad": GRADES[reg["scale_id"]].get(grade, GRADES[reg["scale_id"]]["F"]),
+        "BetygsskalaID": reg["scale_id"],
+        "Examinationsdatum": "2026-12-14",
+    }
+    headers = {"Idempotency-Key": key} if key else {}
+    path = f"/resultat/studieresultat/{reg['study_result_uid']}/utbildning/{reg['module_uid']}/resultat"
+    return http.post(path, json=body, headers=headers)
+
+
+def update(http: httpx.Client, draft: dict[str, Any], grade_id: int, version: int, key: str | None = None):
+    body = {
+        "Betygsgrad": grade_id,
+        "BetygsskalaID": draft["BetygsskalaID"],
+        "Examinationsdatum": "2026-12-15",
+        "SenasteResultatandring": version,
+    }
+    headers = {"Idempotency-Key": key} if key else {}
+    return http.put(f"/resultat/studieresultat/resultat/{draft['Uid']}/", json=body, headers=headers)
+
+
+# -- the term generator --------------------------------------------------------------------------
+
+
+def test_term_is_deterministic_and_well_formed() -> None:
+    spec = TermSpec(seed=3, course_rounds=30, occasions=25, students=800, registrations=2000)
+    term, again = generate_term(spec), generate_term(spec)
+    assert [r.study_result_uid for r in term.registrations] == [
+        r.study_result_uid for r in again.registrations
+    ]
+    assert len(term.registrations) == 2000 and len(term.occasions) == 25
+    modules = {m.uid: m for c in term.course_rounds for m in c.modules}
+    for occasion in term.occasions:
+        assert occasion.starts_at.utcoffset() is not None and occasion.ends_at > occasion.starts_at
+        assert re.match(r"^[A-Z]{3}\d{3} TEN1 20(26|27)-\d\d-\d\d$", occasion.name)
+        assert len({modules[m].credits for m in occasion.module_uids}) == 1
+    codes = Counter((r.occasion_uid, r.anonymisation_code) for r in term.registrations)
+    assert max(codes.values()) == 1
+    assert all(CODE.match(r.anonymisation_code) for r in term.registrations)
+    numbers = Counter((r.occasion_uid, r.anonymisation_code[5:9]) for r in term.registrations)
+    assert max(numbers.values()) == 1
+    scales = Counter(c.scale_id for c in term.course_rounds)
+    assert scales[SCALE_A_F] > scales[SCALE_PASS_FAIL]
+    durations = {o.uid: o.duration_minutes for o in term.occasions}
+    assert term.accommodations
+    assert all(a.extra_time_minutes == round(durations[a.occasion_uid] / 4) for a in term.accommodations)
+    assert all(re.match(r"^\d{8}-\d{4}$", s.national_id) for s in term.students)
+
+
+def test_term_scales_to_a_large_university() -> None:
+    started = time.perf_counter()
+    term = generate_term(TermSpec(seed=1, course_rounds=1500, occasions=3000, students=100_000))
+    elapsed = time.perf_counter() - started
+    assert len(term.registrations) == 100_000 and len(term.occasions) == 3000
+    sizes = Counter(r.occasion_uid for r in term.registrations)
+    assert max(sizes.values()) >= 500 and min(sizes.values()) >= 1
+    assert 0.06 < len(term.accommodations) / 100_000 < 0.10
+    assert elapsed < 10, f"generating took {elapsed:.1f}s"
+
+
+def test_impossible_spec_is_refused_by_name(http: httpx.Client) -> None:
+    response = http.post("/_sim/term", json={"occasions": 2, "students": 3, "registrations": 7})
+    assert response.status_code == 400
+    assert "registrations" in response.json()["Meddelande"]
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def test_occasion_course_round_and_module_shapes(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    response = http.get(f"/resultat/aktivitetstillfalle/{occasion}")
+    assert response.headers["content-type"] == MEDIA_RESULTAT
+    data = response.json()
+    activity = data["Aktiviteter"][0]
+    assert activity["Utbildningsinstans"]["Utbildningskod"] == "TEN1"
+    assert data["Benamning"]["sv"].startswith(activity["Kursinstans"]["Utbildningskod"])
+    assert data["Datumperiod"]["Startdatum"] in data["Benamning"]["sv"]
+    rounds = http.get(f"/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{occasion}").json()
+    round_uid = rounds["Utbildningstillfalle"][0]["Uid"]
+    course = http.get(f"/resultat/kurstillfalle/{round_uid}/moment").json()
+    module_uids = {m["UtbildningsinstansUID"] for m in course["IngaendeMoment"]}
+    assert activity["Utbildningsinstans"]["Uid"] in module_uids
+    assert course["IngaendeMoment"][0]["ResultatrapporteringMojlig"] is True
+
+
+def test_unknown_uid_answers_a_ladok_error_naming_it(http: httpx.Client, term: dict[str, Any]) -> None:
+    response = http.get("/resultat/aktivitetstillfalle/no-such-occasion")
+    assert response.status_code == 404
+    error = response.json()
+    assert set(error) == {"Detaljkod", "FelUID", "Meddelande"}
+    assert "no-such-occasion" in error["Meddelande"]
+    assert search(http, "no-such-occasion", OrderBy=ORDER, Page=1).status_code == 404
+
+
+def test_paging_with_order_by_is_stable_and_complete(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = largest_occasion(http, term)
+    expected = {r["study_result_uid"] for r in registrations(http, occasion)}
+    assert len(expected) > 400
+    seen: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        data = search(http, occasion, OrderBy=ORDER, Page=page, Limit=400).json()
+        assert data["TotaltAntalPoster"] == len(expected)
+        if not data["Resultat"]:
+            break
+        seen.extend(data["Resultat"])
+        page += 1
+    assert page == 3 + (len(expected) > 800)
+    assert len(seen) == len(expected)
+    assert {r["Uid"] for r in seen} == expected
+    names = [r["Student"]["Efternamn"] for r in seen]
+    assert names == sorted(names)
+    first = seen[0]
+    assert CODE.match(first["Rapporteringskontext"]["Anonymiseringskod"])
+    assert (
+        first["ResultatPaUtbildningar"][0]["UtbildningsinstansUID"]
+        == (first["Rapporteringskontext"]["UtbildningsinstansUID"])
+    )
+
+
+def test_paging_without_order_by_is_not_stable(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = largest_occasion(http, term)
+    total = len(registrations(http, occasion))
+    uids = []
+    for page in range(1, total // 50 + 2):
+        uids += [r["Uid"] for r in search(http, occasion, Page=page, Limit=50).json()["Resultat"]]
+    assert len(uids) == total
+    assert len(set(uids)) < total, "pages without OrderBy should overlap, as the real register's may"
+
+
+def test_search_filters_by_state_and_course_round(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    regs = registrations(http, occasion)
+    drafts = [create(http, reg).json() for reg in regs[:3]]
+    http.post(f"/_sim/ready/{drafts[1]['Uid']}").raise_for_status()
+    http.post(f"/_sim/attest/{drafts[2]['Uid']}").raise_for_status()
+
+    def found(*states: str, rounds: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
+        body = {"Filtrering": list(states), "KurstillfallenUID": list(rounds), "OrderBy": ORDER, "Page": 1}
+        data = search(http, occasion, **body).json()
+        return data["TotaltAntalPoster"], data["Resultat"]
+
+    assert [r["Uid"] for r in found("UTKAST")[1]] == [regs[0]["study_result_uid"]]
+    assert [r["Uid"] for r in found("KLARMARKERADE")[1]] == [regs[1]["study_result_uid"]]
+    assert [r["Uid"] for r in found("ATTESTERADE")[1]] == [regs[2]["study_result_uid"]]
+    assert found("OBEHANDLADE")[0] == len(regs) - 3
+    assert found("UTKAST", "KLARMARKERADE")[0] == 2
+    assert found()[0] == len(regs)
+    first_round = regs[0]["course_round_uid"]
+    total, rows = found(rounds=(first_round,))
+    assert total == sum(r["course_round_uid"] == first_round for r in regs)
+    assert all(r["Rapporteringskontext"]["KurstillfalleUID"] == first_round for r in rows)
+
+
+def test_accommodations_list_extra_time(http: httpx.Client, term: dict[str, Any]) -> None:
+    expected = generate_term(TermSpec(**SPEC)).accommodations
+    occasion = expected[0].occasion_uid
+    data = http.get(f"/resultat/aktivitetstillfalle/{occasion}/anpassningar").json()["Anpassningar"]
+    wanted = {a.student_uid: a.extra_time_minutes for a in expected if a.occasion_uid == occasion}
+    assert {a["StudentUID"]: a["ExtraTidMinuter"] for a in data} == wanted
+
+
+# -- writing drafts ------------------------------------------------------------------------------
+
+
+def test_draft_lifecycle_stale_token_and_attested_refusal(http: httpx.Client, term: dict[str, Any]) -> None:
+    reg = registrations(http, term["occasions"][0])[0]
+    created = create(http, reg, "C")
+    assert created.status_code == 200
+    draft = created.json()
+    assert draft["ProcessStatus"] == 1 and draft["SenasteResultatandring"] == 1
+    again = create(http, reg, "B")
+    assert again.status_code == 409 and draft["Uid"] in again.json()["Meddelande"]
+
+    grade_b = list(GRADES[reg["scale_id"]].values())[1]
+    updated = update(http, draft, grade_b, version=1)
+    assert updated.status_code == 200 and updated.json()["SenasteResultatandring"] == 2
+    stale = update(http, draft, grade_b, version=1)
+    assert stale.status_code == 409 and stale.json()["Detaljkod"] == STALE
+
+    http.post(f"/_sim/attest/{draft['Uid']}").raise_for_status()
+    refused = update(http, draft, grade_b, version=2)
+    assert refused.status_code == 409 and refused.json()["Detaljkod"] != STALE
+    assert "attested" in refused.json()["Meddelande"]
+    results = http.get("/_sim/results", params={"occasion": term["occasions"][0]}).json()
+    assert [(r["attested"], r["version"], r["grade_id"]) for r in results] == [(True, 2, grade_b)]
+    row = search(http, term["occasions"][0], Filtrering=["ATTESTERADE"], OrderBy=ORDER, Page=1).json()
+    on_module = row["Resultat"][0]["ResultatPaUtbildningar"][0]
+    assert "Arbetsunderlag" not in on_module
+    assert on_module["SenastAttesteradeResultat"]["Betygsgradsobjekt"]["ID"] == grade_b
+
+
+def test_idempotent_replay_returns_the_first_answer(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    reg = registrations(http, occasion)[0]
+    first = create(http, reg, "C", key="k-1")
+    replay = create(http, reg, "A", key="k-1")
+    assert replay.status_code == 200 and replay.json() == first.json()
+    draft = first.json()
+    fail = GRADES[reg["scale_id"]]["F"]
+    updated = update(http, draft, fail, version=1, key="k-2")
+    assert update(http, draft, fail, version=1, key="k-2").json() == updated.json()
+    results = http.get("/_sim/results", params={"occasion": occasion}).json()
+    assert len(results) == 1 and results[0]["version"] == 2 and results[0]["grade_id"] == fail
+
+
+def test_bad_input_names_what_is_wrong_and_changes_nothing(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    reg = registrations(http, occasion)[0]
+    other_scale = SCALE_PASS_FAIL if reg["scale_id"] == SCALE_A_F else SCALE_A_F
+    foreign_grade = next(iter(GRADES[other_scale].values()))
+    path = f"/resultat/studieresultat/{reg['study_result_uid']}/utbildning/{reg['module_uid']}/resultat"
+    body = {"Betygsgrad": foreign_grade, "BetygsskalaID": reg["scale_id"], "Examinationsdatum": "2026-12-14"}
+    wrong_grade = http.post(path, json=body)
+    assert wrong_grade.status_code == 422 and str(foreign_grade) in wrong_grade.json()["Meddelande"]
+    wrong_scale = http.post(path, json={**body, "BetygsskalaID": other_scale})
+    assert wrong_scale.status_code == 422 and "BetygsskalaID" in wrong_scale.json()["Meddelande"]
+    no_date = http.post(path, json={"Betygsgrad": foreign_grade, "BetygsskalaID": reg["scale_id"]})
+    assert no_date.status_code == 400 and "Examinationsdatum" in no_date.json()["Meddelande"]
+    too_big = search(http, occasion, OrderBy=ORDER, Page=1, Limit=401)
+    assert too_big.status_code == 400 and "Limit" in too_big.json()["Meddelande"]
+    bad_order = search(http, occasion, OrderBy=["SHOE_SIZE_ASC"], Page=1)
+    assert bad_order.status_code == 400 and "OrderBy" in bad_order.json()["Meddelande"]
+    assert http.get("/_sim/results", params={"occasion": occasion}).json() == []
+
+
+def test_injected_conflict_answers_stale_version(http: httpx.Client, term: dict[str, Any]) -> None:
+    reg = registrations(http, term["occasions"][0])[0]
+    draft = create(http, reg).json()
+    http.put("/_sim/faults", json={"conflict_rate": 1}).raise_for_status()
+    refused = update(http, draft, draft["Betygsgradsobjekt"]["ID"], version=draft["SenasteResultatandring"])
+    assert refused.status_code == 409 and refused.json()["Detaljkod"] == STALE
+
+
+def test_registering_and_deregistering_a_student(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    before = registrations(http, occasion)
+    change = {
+        "occasion_uid": occasion,
+        "student_uid": "new-student",
+        "first_name": "Ny",
+        "last_name": "Student",
+    }
+    added = http.post("/_sim/registrations", json=change).json()
+    assert added["registered"] is True
+    top = max(int(r["anonymisation_code"][5:9]) for r in before)
+    assert added["anonymisation_code"].startswith(f"EXAM-{top + 1:04d}-")
+    total = search(http, occasion, OrderBy=ORDER, Page=1, Limit=1).json()["TotaltAntalPoster"]
+    assert total == len(before) + 1
+    http.post("/_sim/registrations", json={**change, "registered": False}).raise_for_status()
+    assert len(registrations(http, occasion)) == len(before)
+    unknown = http.post("/_sim/registrations", json={"occasion_uid": occasion, "student_uid": "ghost"})
+    assert unknown.status_code == 404 and "ghost" in unknown.json()["Meddelande"]
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "ladok.db"
+    with serve_in_thread(create_app(state)) as url, httpx.Client(base_url=url) as http:
+        occasion = http.post("/_sim/term", json=SPEC).json()["occasions"][0]
+        reg = registrations(http, occasion)[0]
+        draft = create(http, reg, key="once").json()
+    with serve_in_thread(create_app(state)) as url, httpx.Client(base_url=url) as http:
+        results = http.get("/_sim/results", params={"occasion": occasion}).json()
+        assert [r["result_uid"] for r in results] == [draft["Uid"]]
+        assert create(http, reg, key="once").json() == draft
+        row = search(http, occasion, Filtrering=["UTKAST"], OrderBy=ORDER, Page=1).json()["Resultat"][0]
+        assert row["ResultatPaUtbildningar"][0]["Arbetsunderlag"]["Uid"] == draft["Uid"]
