@@ -100,7 +100,7 @@ def _code_mail(person: Staff, request: ApprovalRequest, code: str, expires: date
     where = f"Open {request.ui_url} and choose Resume.\n" if request.ui_url else ""
     return (
         f"Hello {person.name},\n\nYour approval is asked for: {request.title}\n"
-        f"Occasion: {request.occasion_id}\nYour staff id: {person.id}\n"
+        f"Occasion: {request.occasion_id}\nFlow run: {request.flow_run_id}\nYour staff id: {person.id}\n"
         f"One-time approval code: {code}\nValid until: {expires:%Y-%m-%d %H:%M} UTC\n\n{where}"
     )
 

@@ -1,0 +1,92 @@
+"""A scripted approver, as a person would act: read the one-time code from the mail folder,
+fill in the form of a paused or suspended flow run, resume it through Prefect's API."""
+
+from __future__ import annotations
+
+import email
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.flow_runs import resume_flow_run
+
+
+@dataclass(frozen=True)
+class CodeMail:
+    staff_id: str
+    flow_run_id: str
+    code: str
+    title: str
+
+
+def _field(body: str, name: str) -> str:
+    match = re.search(rf"^{re.escape(name)}: (.+)$", body, re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def code_mails(outbox: Path) -> list[CodeMail]:
+    """Every approval-code mail in the folder, oldest first."""
+    mails = []
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes())
+        body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        code = _field(body, "One-time approval code")
+        if code:
+            mails.append(
+                CodeMail(
+                    _field(body, "Your staff id"),
+                    _field(body, "Flow run"),
+                    code,
+                    _field(body, "Your approval is asked for"),
+                )
+            )
+    return mails
+
+
+def mail_for(outbox: Path, flow_run_id: str, staff_id: str | None = None) -> CodeMail | None:
+    """The newest code sent for this flow run (to `staff_id`, when given)."""
+    found = [
+        m
+        for m in code_mails(outbox)
+        if m.flow_run_id == flow_run_id and (staff_id is None or m.staff_id == staff_id)
+    ]
+    return found[-1] if found else None
+
+
+def paused_runs(flow_name: str | None = None) -> list[FlowRun]:
+    """Flow runs waiting in Paused (or Suspended, which Prefect reports as a paused state)."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            )
+        )
+        if flow_name is None:
+            return list(runs)
+        names = {f.id: f.name for f in client.read_flows()}
+    return [r for r in runs if names.get(r.flow_id) == flow_name]
+
+
+def answer(
+    flow_run_id: UUID | str,
+    mail: CodeMail,
+    *,
+    decision: str = "approve",
+    comment: str = "",
+    code: str | None = None,
+    **extra: Any,
+) -> None:
+    """Resumes the run with a filled-in form; raises with the server's reason when it refuses."""
+    run_input = {
+        "approver_id": mail.staff_id,
+        "decision": decision,
+        "comment": comment,
+        "approval_code": code or mail.code,
+        **extra,
+    }
+    resume_flow_run(UUID(str(flow_run_id)), run_input=run_input)

@@ -1,0 +1,186 @@
+"""The local stack behind `make run`: a Prefect server on SQLite, the stand-ins of the register,
+the exam platform and the archive, and the served deployments, all with their state under
+EXAMFLOW_HOME (Prefect's home too). Children are stopped cleanly, last started first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from models.settings import REPO_ROOT, settings_from_env
+
+
+class StackError(RuntimeError):
+    """A part of the stack did not come up; the message names it and its log."""
+
+
+@dataclass
+class Ports:
+    prefect: int = 4200
+    ladok: int = 8710
+    inspera: int = 8720
+    archive: int = 8730
+
+
+@dataclass
+class Stack:
+    home: Path
+    ports: Ports = field(default_factory=Ports)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.prefect}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.prefect}"
+
+    def env(self) -> dict[str, str]:
+        """The environment of every child and of this process's Prefect client."""
+        return {
+            **os.environ,
+            "EXAMFLOW_HOME": str(self.home),
+            "EXAMFLOW_REPO": str(REPO_ROOT),
+            "EXAMFLOW_LADOK_URL": f"http://127.0.0.1:{self.ports.ladok}/",
+            "EXAMFLOW_INSPERA_URL": f"http://127.0.0.1:{self.ports.inspera}/api/",
+            "EXAMFLOW_ARCHIVE_URL": f"http://127.0.0.1:{self.ports.archive}/",
+            "PREFECT_HOME": str(self.home / "prefect"),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_UI_URL": self.ui_url,
+            "PREFECT_SERVER_API_PORT": str(self.ports.prefect),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+            "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
+
+    def use_in_this_process(self) -> None:
+        """Points this process's settings and Prefect client at the stack."""
+        os.environ.update(self.env())
+        from models.settings import get_settings
+
+        get_settings.cache_clear()
+
+    def _spawn(self, name: str, *args: str) -> None:
+        logs = self.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = (logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=REPO_ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.children.append((name, process))
+
+    def _wait(self, name: str, ready: Callable[[], bool], timeout: float = 120) -> None:
+        process = dict(self.children)[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StackError(f"{name} exited with {process.returncode}; see {self.home}/logs/{name}.log")
+            if ready():
+                return
+            time.sleep(0.3)
+        raise StackError(f"{name} was not ready in {timeout:.0f} s; see {self.home}/logs/{name}.log")
+
+    def start_services(self) -> None:
+        """The Prefect server and the three stand-ins, each ready before this returns."""
+        sims = self.home / "simulators"
+        self._spawn(
+            "prefect-server",
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.prefect),
+        )
+        self._spawn(
+            "ladok",
+            "-m",
+            "simulators.ladok",
+            "--port",
+            str(self.ports.ladok),
+            "--state",
+            str(sims / "ladok.db"),
+        )
+        self._spawn(
+            "inspera",
+            "-m",
+            "simulators.inspera",
+            "--port",
+            str(self.ports.inspera),
+            "--state",
+            str(sims / "inspera.db"),
+            "--autoplay",
+        )
+        self._spawn(
+            "archive",
+            "-m",
+            "simulators.archive",
+            "--port",
+            str(self.ports.archive),
+            "--state",
+            str(sims / "archive"),
+        )
+        self._wait("ladok", _answers(f"http://127.0.0.1:{self.ports.ladok}/_sim/faults"))
+        self._wait("inspera", _answers(f"http://127.0.0.1:{self.ports.inspera}/_sim/faults"))
+        self._wait("archive", _answers(f"http://127.0.0.1:{self.ports.archive}/_sim/faults"))
+        self._wait("prefect-server", _answers(f"{self.api_url}/health"))
+
+    def prepare_store(self) -> None:
+        """Our database at the newest schema, with the sample exam office's staff."""
+        from deployments.staff import seed_staff
+        from store.db import make_engine, transaction
+        from store.migrate import upgrade
+
+        engine = make_engine(settings_from_env(self.env()).database_url)
+        upgrade(engine)
+        with transaction(engine) as session:
+            seed_staff(session)
+        engine.dispose()
+
+    def serve_deployments(self, expected: int) -> None:
+        """Starts the serving process and waits until all deployments are registered."""
+        self._spawn("serve", "-m", "deployments.serve")
+
+        def registered() -> bool:
+            response = httpx.post(f"{self.api_url}/deployments/count", json={}, timeout=5)
+            return response.status_code == 200 and int(response.json()) >= expected
+
+        self._wait("serve", registered, timeout=180)
+
+    def stop(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT if name == "serve" else signal.SIGTERM)
+        for _name, process in reversed(self.children):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.children.clear()
+
+
+def _answers(url: str) -> Callable[[], bool]:
+    def ready() -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return ready

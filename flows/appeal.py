@@ -1,0 +1,33 @@
+"""appeal: register the appeal, a blind new grading (approval), the new grade transferred."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.approval import ask_for_approval
+from models.approvals import appeal_form
+from models.domain import Decision, Role
+from models.params import AppealRequest
+from tasks.appeal import decide_appeal, receive_appeal
+from tasks.reports import markdown_table
+from tasks.transfer import transfer_results
+
+
+@flow(name="appeal")
+def appeal(params: AppealRequest) -> str:
+    case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
+    points = [{"question": q, "points": p} for q, p in sorted(case.points_by_question.items())]
+    verdict, answer = ask_for_approval(
+        kind=f"appeal-{case.appeal_id}",
+        occasion_id=params.occasion_uid,
+        role=Role.APPEAL_GRADER,
+        title=f"Grade the appealed paper {case.candidate} anew",
+        evidence=f"Candidate **{case.candidate}**; the original grade is not shown.\n\n{markdown_table(points)}",
+        form=appeal_form(case.grades),
+    )
+    if verdict.decision == Decision.REJECT:
+        return f"appeal of {case.candidate} not regraded"
+    new_grade = answer.new_grade  # type: ignore[attr-defined]
+    original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
+    transfer_results(params.occasion_uid, only=[case.registration_id])
+    return f"{case.candidate}: {original} → {new_grade}"

@@ -1,0 +1,20 @@
+"""archive: papers, grade protocol and appeal decisions to the records archive, checksummed."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.params import OccasionStep
+from tasks.archive import archive_exam
+from tasks.reports import artifact_key, markdown_table, publish_markdown
+
+
+@flow(name="archive")
+def archive(params: OccasionStep) -> str:
+    summary = archive_exam(params.occasion_uid)
+    publish_markdown(
+        artifact_key("archive", params.occasion_uid),
+        f"### Archived {params.occasion_uid}\n\n{markdown_table([summary.model_dump()])}",
+        f"Archive of {params.occasion_uid}",
+    )
+    return f"archived {summary.documents} documents in case {summary.case_id}"

@@ -1,0 +1,34 @@
+"""exam-day: activate, wait for the deadline, close, take attendance, open for assessment."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.params import OccasionStep
+from tasks.chaining import start_phase
+from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance, wait_for_deadline
+from tasks.reports import artifact_key, markdown_table, publish_markdown
+
+
+@flow(name="exam-day")
+def exam_day(params: OccasionStep) -> str:
+    occasion = params.occasion_uid
+    test = activate_test(occasion)
+    waited = wait_for_deadline(occasion, continuation_key=f"exam-day:{occasion}:{test.ends_at.isoformat()}")
+    if waited != "reached":
+        return f"exam {occasion} is active; closing {waited}"
+    closed = close_and_open_for_assessment(occasion)
+    attendance = record_attendance(occasion)
+    publish_markdown(
+        artifact_key("exam-day", occasion),
+        f"### Exam day of {occasion}\n\nPlatform status: **{closed.status}**\n\n"
+        + markdown_table([attendance.model_dump()]),
+        f"Attendance on {occasion}",
+    )
+    if params.chain:
+        start_phase(
+            "grading",
+            {"params": {"occasion_uid": occasion, "chain": True}},
+            key=f"lifecycle:{occasion}:grading",
+        )
+    return f"{attendance.submitted} submitted, {attendance.absent} absent"

@@ -1,0 +1,37 @@
+"""lifecycle: one exam from plan to archive. No process waits between phases: each phase, when
+done, starts the next one's deployment (plan → sync → exam day → grading → transfer → archive);
+approvals on the way suspend their own runs."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.params import Lifecycle
+from tasks.chaining import start_phase
+from tasks.reports import artifact_key, publish_markdown
+
+PHASES = ("plan-exam", "registration-sync", "exam-day", "grading", "result-transfer", "archive")
+
+
+@flow(name="lifecycle")
+def lifecycle(params: Lifecycle) -> str:
+    run_id = start_phase(
+        "plan-exam",
+        {
+            "params": {
+                "occasion_uid": params.occasion_uid,
+                "country": params.country,
+                "code_prefix": params.code_prefix,
+                "chain": True,
+            }
+        },
+        key=f"lifecycle:{params.occasion_uid}:plan-exam",
+    )
+    publish_markdown(
+        artifact_key("lifecycle", params.occasion_uid),
+        f"### Lifecycle of {params.occasion_uid}\n\nPhases, each started by the one before: "
+        + " → ".join(PHASES)
+        + f"\n\nFirst phase: flow run `{run_id}`.",
+        f"Lifecycle of {params.occasion_uid}",
+    )
+    return run_id

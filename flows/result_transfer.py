@@ -1,0 +1,61 @@
+"""result-transfer: check against attendance, preview, planner approval, drafts written once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from prefect import flow
+
+from flows.approval import ask_for_approval
+from models.domain import Decision, Role
+from models.params import OccasionStep
+from tasks.chaining import start_phase
+from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.transfer import TransferItem, check_before_transfer, preview_transfer, transfer_results
+
+
+def preview_report(occasion: str, checked: dict[str, int], items: list[TransferItem]) -> str:
+    counts = Counter(i.action for i in items)
+    rows = [{"action": a, "results": counts.get(a, 0)} for a in ("new", "update", "unchanged", "locked")]
+    sample = [
+        {"candidate": i.candidate, "grade": i.grade, "exam date": i.exam_date, "action": i.action}
+        for i in items
+        if i.action != "unchanged"
+    ]
+    return (
+        f"### Transfer of {occasion} to the register\n\n{checked['graded']} approved grades for "
+        f"{checked['candidates']} candidates; every submission has a grade and no no-show has one.\n\n"
+        f"{markdown_table(rows)}\n\n#### To be written\n\n{markdown_table(sample, limit=30)}"
+    )
+
+
+@flow(name="result-transfer")
+def result_transfer(params: OccasionStep) -> dict[str, int]:
+    occasion = params.occasion_uid
+    checked = check_before_transfer(occasion)
+    items = preview_transfer(occasion)
+    report = preview_report(occasion, checked, items)
+    publish_markdown(artifact_key("transfer-preview", occasion), report, f"Transfer preview of {occasion}")
+    verdict, _ = ask_for_approval(
+        kind="transfer",
+        occasion_id=occasion,
+        role=Role.PLANNER,
+        title=f"Approve the transfer of {occasion}",
+        evidence=report,
+    )
+    if verdict.decision == Decision.REJECT:
+        return {"written": 0}
+    outcome = transfer_results(occasion)
+    publish_markdown(
+        artifact_key("transfer", occasion),
+        f"### Transferred {occasion}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
+        f"Ledger: {outcome.ledger}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
+        f"Transfer of {occasion}",
+    )
+    if params.chain:
+        start_phase(
+            "archive",
+            {"params": {"occasion_uid": occasion, "chain": True}},
+            key=f"lifecycle:{occasion}:archive",
+        )
+    return {"written": outcome.written, "unchanged": outcome.unchanged, "failed": len(outcome.failed)}

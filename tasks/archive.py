@@ -1,0 +1,164 @@
+"""Archiving: each candidate's paper, the grade protocol and the appeal decisions, with checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pandas as pd
+from prefect import task
+from sqlalchemy import select
+
+from models.domain import Frozen
+from models.results import CandidateResult
+from store import archive, audit, grading, occasions
+from store.db import transaction
+from store.schema import Appeal, Registration, Student
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.exam_day import _test_id
+
+
+class ArchiveSummary(Frozen):
+    case_id: str
+    documents: int
+    papers: int
+    bytes: int
+    verified: bool
+
+
+def paper(result: CandidateResult, code: str) -> bytes:
+    """A candidate's paper as submitted: answers per question, by anonymisation code only."""
+    body = {
+        "candidate": code,
+        "started": result.started_at,
+        "ended": result.ended_at,
+        "questions": [{"number": q.number, "responses": list(q.responses)} for q in result.questions],
+    }
+    return json.dumps(body, default=str, indent=1).encode()
+
+
+def protocol(session, occasion_id: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The grade protocol: who got which grade (the archive keeps names; graders never see it)."""
+    grades = grading.grade_frame(session, occasion_id=occasion_id)
+    names = pd.DataFrame(
+        session.execute(
+            select(Student.uid, Student.first_name, Student.last_name)
+            .join(Registration, Registration.student_uid == Student.uid)
+            .where(Registration.occasion_id == occasion_id)
+        ).all(),
+        columns=["student_uid", "first_name", "last_name"],
+    )
+    table = grades.merge(names, on="student_uid", how="left")[
+        [
+            "anonymisation_code",
+            "student_uid",
+            "first_name",
+            "last_name",
+            "attendance",
+            "points",
+            "grade",
+            "exam_date",
+        ]
+    ]
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def appeal_decisions(session, occasion_id: str) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+    """One immutable document per decided appeal."""
+    rows = session.execute(
+        select(Appeal, Registration.anonymisation_code)
+        .join(Registration, Registration.id == Appeal.registration_id)
+        .where(Appeal.occasion_id == occasion_id, Appeal.status == "decided")
+    ).all()
+    return [
+        (
+            f"appeal-{code}.json",
+            json.dumps(
+                dict(
+                    candidate=code,
+                    received=a.received_on,
+                    original=a.original_grade,
+                    new=a.new_grade,
+                    decided=a.decided_at,
+                ),
+                default=str,
+            ).encode(),
+        )
+        for a, code in rows
+    ]
+
+
+@task(name="archive-exam", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def archive_exam(occasion_id: str) -> ArchiveSummary:
+    """Uploads every document (the archive never overwrites; a re-upload of the same bytes is a no-op)
+    and checks that the archive's checksums equal ours."""
+    with common.platform() as platform:
+        results = platform.export_results(_test_id(occasion_id))
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        codes = dict(
+            session.execute(
+                select(Registration.student_uid, Registration.anonymisation_code).where(
+                    Registration.occasion_id == occasion_id
+                )
+            ).all()
+        )
+        grades = protocol(session, occasion_id)
+        # The archive never overwrites: a protocol changed by an appeal is filed as a new document.
+        digest = hashlib.sha256(grades).hexdigest()[:8]
+        documents = [(f"protocol-{occasion_id}-{digest}.csv", "protocol", "text/csv", grades)]
+        documents += [
+            (name, "appeal", "application/json", body)
+            for name, body in appeal_decisions(session, occasion_id)
+        ]
+    documents += [
+        (
+            f"paper-{codes[r.external_user_id]}.json",
+            "paper",
+            "application/json",
+            paper(r, codes[r.external_user_id]),
+        )
+        for r in results
+        if r.attended
+    ]
+    expected = {name: hashlib.sha256(content).hexdigest() for name, _, _, content in documents}
+    with common.archive() as store:
+        case_id = store.create_case(title=f"Exam {occasion.name}", reference=occasion_id)
+        uploaded = [
+            (
+                name,
+                kind,
+                store.upload_document(
+                    case_id=case_id, title=name, filename=name, content=content, mime_type=mime
+                ),
+            )
+            for name, kind, mime, content in documents
+        ]
+        held = {d.title: d.sha256 for d in store.list_documents(case_id)}
+    verified = all(held.get(name) == digest for name, digest in expected.items())
+    with transaction() as session:
+        for name, kind, document in uploaded:
+            archive.save(session, occasion_id=occasion_id, kind=kind, filename=name, document=document)
+        occasions.set_status(
+            session, occasion_id=occasion_id, status="archived" if verified else "archive-mismatch"
+        )
+        audit.record(
+            session,
+            actor="examflow",
+            action="exam.archived",
+            occasion_id=occasion_id,
+            detail={"case_id": case_id, "documents": len(documents), "verified": verified},
+        )
+    if not verified:
+        raise RuntimeError(f"archive checksums differ from ours for case {case_id}")
+    return ArchiveSummary(
+        case_id=case_id,
+        documents=len(documents),
+        papers=sum(kind == "paper" for _, kind, _ in uploaded),
+        bytes=sum(len(c) for *_, c in documents),
+        verified=verified,
+    )

@@ -1,0 +1,145 @@
+"""Exam day on the platform: activate, close at the deadline, attendance, open for assessment."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import pandas as pd
+from prefect import task
+from prefect.deployments import run_deployment
+
+from models.domain import AttendanceStatus, Frozen, PlatformTest
+from store import audit, grading, occasions, registrations
+from store.db import transaction
+from tasks import common
+from tasks.chaining import DEPLOYMENT
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+
+# Waits this short happen in process; longer ones end the run and schedule its continuation.
+LONGEST_WAIT = timedelta(minutes=15)
+
+
+class Attendance(Frozen):
+    registered: int
+    submitted: int
+    absent: int
+    with_extra_time: int
+
+
+def _test_id(occasion_id: str) -> str:
+    with transaction() as session:
+        test_id = occasions.get(session, occasion_id).platform_test_id
+    if test_id is None:
+        raise LookupError(f"occasion {occasion_id} has no platform test: run plan-exam first")
+    return test_id
+
+
+@task(name="activate-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def activate_test(occasion_id: str) -> PlatformTest:
+    """Activates the test (idempotent: an active or later test is left as it is)."""
+    with common.platform() as platform:
+        test = platform.get_test(_test_id(occasion_id))
+        if test.status == "SCHEDULED":
+            test = platform.set_status(test.test_id, "ACTIVE")
+            with transaction() as session:
+                occasions.set_status(session, occasion_id=occasion_id, status="active")
+                audit.record(
+                    session,
+                    actor="examflow",
+                    action="exam.activated",
+                    occasion_id=occasion_id,
+                    detail={"test_id": test.test_id},
+                )
+    return test
+
+
+@task(name="wait-for-deadline", **REPLAY_SAFE)
+def wait_for_deadline(occasion_id: str, continuation_key: str) -> str:
+    """'reached' once the deadline (end time plus the longest extra time) has passed; sleeps
+    through short waits, and for long ones schedules this flow again at the deadline."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        longest = max(
+            (r.extra_time_minutes for r in registrations.registered(session, occasion_id=occasion_id)),
+            default=0,
+        )
+    deadline = occasion.ends_at + timedelta(minutes=longest)
+    remaining = deadline - common.now()
+    if remaining <= timedelta(0):
+        return "reached"
+    if remaining <= LONGEST_WAIT:
+        time.sleep(remaining.total_seconds())
+        return "reached"
+    _schedule_continuation(occasion_id, deadline, continuation_key)
+    return f"scheduled for {deadline:%Y-%m-%d %H:%M} UTC"
+
+
+def _schedule_continuation(occasion_id: str, deadline: datetime, key: str) -> None:
+    try:
+        run_deployment(
+            f"exam-day/{DEPLOYMENT}",
+            parameters={"params": {"occasion_uid": occasion_id, "chain": True}},
+            scheduled_time=deadline,
+            timeout=0,
+            idempotency_key=key,
+            as_subflow=False,
+        )
+    except Exception as exc:  # no deployment: an ad-hoc run cannot wait days
+        raise RuntimeError(
+            f"the deadline of {occasion_id} is at {deadline:%Y-%m-%d %H:%M} UTC; run exam-day again after it"
+        ) from exc
+
+
+@task(name="close-and-open-for-assessment", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
+    """Closes submissions, then opens the test for assessment (the platform refuses before the deadline)."""
+    with common.platform() as platform:
+        test = platform.get_test(_test_id(occasion_id))
+        if test.status == "ACTIVE":
+            test = platform.set_status(test.test_id, "FINISHED")
+        if test.status == "FINISHED":
+            test = platform.set_status(test.test_id, "GRADING_IN_PROGRESS")
+    with transaction() as session:
+        occasions.set_status(session, occasion_id=occasion_id, status="closed")
+        audit.record(
+            session,
+            actor="examflow",
+            action="exam.closed",
+            occasion_id=occasion_id,
+            detail={"platform_status": test.status},
+        )
+    return test
+
+
+@task(name="record-attendance", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def record_attendance(occasion_id: str) -> Attendance:
+    """Attendance from the platform's results export, stored per registration."""
+    with common.platform() as platform:
+        results = platform.export_results(_test_id(occasion_id))
+    with transaction() as session:
+        held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
+        unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
+        if unknown:
+            raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown[:20]}")
+        frame = pd.DataFrame(
+            [
+                dict(
+                    registration_id=held[r.external_user_id],
+                    occasion_id=occasion_id,
+                    status=AttendanceStatus.SUBMITTED if r.attended else AttendanceStatus.ABSENT,
+                    started_at=r.started_at,
+                    ended_at=r.ended_at,
+                    extra_time_minutes=r.extra_time_minutes,
+                )
+                for r in results
+            ]
+        )
+        grading.save_attendance(session, frame)
+    submitted = sum(r.attended for r in results)
+    return Attendance(
+        registered=len(held),
+        submitted=submitted,
+        absent=len(results) - submitted,
+        with_extra_time=sum(r.extra_time_minutes > 0 for r in results),
+    )

@@ -1,0 +1,137 @@
+"""Grading: the platform's results export → marks → points → proposed grades, then approval."""
+
+from __future__ import annotations
+
+import pandas as pd
+from prefect import task
+
+from models.domain import Frozen
+from models.results import CandidateResult
+from rules.grades import Scale, Thresholds, grades_for_points
+from store import audit, grading, occasions, registrations
+from store.db import transaction
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.exam_day import _test_id
+
+
+class GradingSummary(Frozen):
+    candidates: int
+    graded: int
+    absent: int
+    max_points: float
+    distribution: dict[str, int]
+    thresholds: dict[str, float]
+
+
+def marks_frame(results: list[CandidateResult], held: dict[str, int], occasion_id: str) -> pd.DataFrame:
+    """One row per (candidate, question): a grader's score where given (their mean), else the auto score."""
+    rows = [
+        (
+            held[r.external_user_id],
+            q.question_id,
+            q.number,
+            q.max_score,
+            q.weight,
+            q.auto_score,
+            sum(q.manual_scores) / len(q.manual_scores) if q.manual_scores else None,
+        )
+        for r in results
+        if r.attended
+        for q in r.questions
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "registration_id",
+            "question_id",
+            "number",
+            "max_score",
+            "weight",
+            "auto_score",
+            "manual_score",
+        ],
+    )
+    frame["score"] = frame["manual_score"].fillna(frame["auto_score"]).fillna(0.0)
+    return frame.assign(occasion_id=occasion_id)
+
+
+def propose_grades(
+    marks: pd.DataFrame, scale: Scale, exam_dates: dict[int, object]
+) -> tuple[pd.DataFrame, float]:
+    """Weighted points per candidate and the grade they earn under the scale's default thresholds."""
+    questions = marks.drop_duplicates("question_id")
+    max_points = float((questions.max_score * questions.weight).sum())
+    points = (marks.score * marks.weight).groupby(marks.registration_id).sum().round(2)
+    grades = grades_for_points(points, max_points, Thresholds(scale=scale))
+    frame = pd.DataFrame(
+        {
+            "registration_id": points.index,
+            "points": points.to_numpy(),
+            "percent": (points / max_points * 100).round(2).to_numpy(),
+            "grade": grades.astype(str).to_numpy(),
+        }
+    )
+    frame["exam_date"] = frame.registration_id.map(exam_dates)
+    return frame.assign(status="proposed"), max_points
+
+
+@task(name="import-results", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def import_results(occasion_id: str) -> GradingSummary:
+    """Stores questions, marks and proposed grades from the export, in one transaction."""
+    with common.platform() as platform:
+        results = platform.export_results(_test_id(occasion_id))
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
+        unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
+        if unknown:
+            raise LookupError(f"unknown candidates in the export of {occasion_id}: {unknown[:20]}")
+        marks = marks_frame(results, held, occasion_id)
+        exam_dates = {
+            held[r.external_user_id]: (r.ended_at or occasion.ends_at).date() for r in results if r.attended
+        }
+        grades, max_points = propose_grades(marks, Scale(occasion.scale), exam_dates)
+        grading.save_questions(
+            session,
+            marks.drop_duplicates("question_id")[
+                ["occasion_id", "question_id", "number", "max_score", "weight"]
+            ],
+        )
+        grading.save_marks(
+            session,
+            marks[["registration_id", "question_id", "occasion_id", "auto_score", "manual_score", "score"]],
+        )
+        grading.save_grades(session, grades.assign(occasion_id=occasion_id))
+        occasions.set_status(session, occasion_id=occasion_id, status="grading")
+        audit.record(
+            session,
+            actor="examflow",
+            action="grades.proposed",
+            occasion_id=occasion_id,
+            detail={"graded": len(grades), "max_points": max_points},
+        )
+    thresholds = Thresholds(scale=Scale(occasion.scale))
+    return GradingSummary(
+        candidates=len(results),
+        graded=len(grades),
+        absent=sum(not r.attended for r in results),
+        max_points=max_points,
+        distribution=grades.grade.value_counts().sort_index().to_dict(),
+        thresholds=thresholds.minimums,
+    )
+
+
+@task(name="approve-grades", **REPLAY_SAFE)
+def approve_grades(occasion_id: str, approver_id: str) -> int:
+    with transaction() as session:
+        count = grading.approve_grades(session, occasion_id=occasion_id)
+        occasions.set_status(session, occasion_id=occasion_id, status="graded")
+        audit.record(
+            session,
+            actor=approver_id,
+            action="grades.approved",
+            occasion_id=occasion_id,
+            detail={"approved": count},
+        )
+    return count

@@ -1,0 +1,117 @@
+"""Planning: the occasion from the register, its checks, our record and the platform's test."""
+
+from __future__ import annotations
+
+import secrets
+
+from prefect import task
+
+from models.domain import PlatformTest, RegisterCourseRound, RegisterOccasion
+from models.params import PlanExam
+from rules.grades import LADOK_SCALES
+from rules.planning import CheckResult, check_occasion
+from store import audit, occasions
+from store.db import transaction
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.reports import markdown_table
+
+
+class PlanRefused(Exception):
+    """The occasion fails a planning check; the message names each failed check."""
+
+
+@task(name="fetch-occasion", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
+    with common.register() as register:
+        occasion = register.get_occasion(occasion_uid)
+        return occasion, [register.get_course_round(uid) for uid in occasion.course_round_uids]
+
+
+@task(name="check-occasion", **REPLAY_SAFE)
+def check_plan(occasion: RegisterOccasion, rounds: list[RegisterCourseRound]) -> list[CheckResult]:
+    return check_occasion(occasion, [m for r in rounds for m in r.modules])
+
+
+def plan_report(
+    occasion: RegisterOccasion, rounds: list[RegisterCourseRound], checks: list[CheckResult]
+) -> str:
+    modules = [
+        {"course round": r.code, "module": m.code, "name": m.name, "credits": m.credits, "scale": m.scale_id}
+        for r in rounds
+        for m in r.modules
+        if m.uid in occasion.module_uids
+    ]
+    check_rows = [{"check": c.name, "ok": "yes" if c.ok else "NO", "detail": c.detail} for c in checks]
+    return (
+        f"### {occasion.name}\n\nFrom {occasion.starts_at:%Y-%m-%d %H:%M} to {occasion.ends_at:%H:%M} UTC\n\n"
+        f"{markdown_table(modules)}\n\n#### Checks\n\n{markdown_table(check_rows)}"
+    )
+
+
+@task(name="save-plan", **REPLAY_SAFE)
+def save_plan(
+    params: PlanExam, occasion: RegisterOccasion, rounds: list[RegisterCourseRound], checks: list[CheckResult]
+) -> str:
+    """Records the plan; refuses, naming each failed check, when any check failed."""
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise PlanRefused("; ".join(f"{c.name}: {c.detail}" for c in failed))
+    modules = [m for r in rounds for m in r.modules if m.uid in occasion.module_uids]
+    scale_id = modules[0].scale_id
+    if scale_id not in LADOK_SCALES:
+        raise PlanRefused(f"grade scale {scale_id} of module {modules[0].code} is not supported")
+    with transaction() as session:
+        occasions.save_plan(
+            session,
+            occasion=occasion,
+            course_rounds=rounds,
+            country=params.country,
+            exam_type=params.exam_type,
+            scale=LADOK_SCALES[scale_id],
+            register_scale_id=scale_id,
+            credits=modules[0].credits,
+            code_prefix=params.code_prefix,
+        )
+        audit.record(
+            session,
+            actor="examflow",
+            action="plan.saved",
+            occasion_id=occasion.uid,
+            detail={"modules": [m.uid for m in modules], "exam_type": params.exam_type},
+        )
+    return occasion.uid
+
+
+@task(name="create-platform-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def create_platform_test(params: PlanExam, occasion: RegisterOccasion) -> PlatformTest:
+    """Creates (or updates) the platform's test from the occasion, keyed on the occasion uid."""
+    duration = int((occasion.ends_at - occasion.starts_at).total_seconds() // 60)
+    with common.platform() as platform:
+        test = platform.upsert_test(
+            external_test_id=occasion.uid,
+            title=occasion.name,
+            starts_at=occasion.starts_at,
+            ends_at=occasion.ends_at,
+            duration_minutes=duration,
+        )
+        platform.set_security_options(
+            test.test_id, lockdown_browser=params.lockdown_browser, pincode=_pincode()
+        )
+    with transaction() as session:
+        occasions.set_status(
+            session, occasion_id=occasion.uid, status="planned", platform_test_id=test.test_id
+        )
+        audit.record(
+            session,
+            actor="examflow",
+            action="platform.test_created",
+            occasion_id=occasion.uid,
+            detail={"test_id": test.test_id},
+        )
+    return test
+
+
+def _pincode() -> str:
+    """A fresh Safe Exam Browser pin (8 letters and digits); the platform holds it, not us."""
+    return secrets.token_hex(4).upper()

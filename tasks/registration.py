@@ -1,0 +1,199 @@
+"""The registration sync: register → our store → the platform's test, in batches, never per student."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from prefect import task
+
+from models.domain import Accommodation, Frozen, PlatformCandidate, StudyResult
+from rules.anonymisation import assign_codes
+from rules.registrations import diff_registrations
+from store import audit, occasions, registrations
+from store.db import transaction
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+
+CHANGES_SHOWN = 1000
+REGISTER_COLUMNS = [
+    "occasion_id",
+    "student_uid",
+    "study_result_uid",
+    "course_round_uid",
+    "module_uid",
+    "anonymisation_code",
+    "first_name",
+    "last_name",
+]
+ACCOMMODATION_COLUMNS = ["occasion_id", "student_uid", "extra_time_minutes", "separate_room", "equipment"]
+
+
+class SyncSummary(Frozen):
+    occasions: int
+    registered: int
+    adds: int
+    removals: int
+    extra_time_changes: int
+    unchanged: int
+    changes: list[dict[str, str | int]]
+
+
+class PushSummary(Frozen):
+    occasions: int
+    added: int
+    removed: int
+    extra_time_updated: int
+
+
+def register_frame(
+    results: dict[str, list[StudyResult]], accommodations: dict[str, list[Accommodation]]
+) -> pd.DataFrame:
+    """The register's side of the diff, one row per (occasion, student), accommodations joined."""
+    rows = [
+        (
+            occ,
+            r.student_uid,
+            r.study_result_uid,
+            r.course_round_uid,
+            r.module_uid,
+            r.anonymisation_code,
+            r.first_name,
+            r.last_name,
+        )
+        for occ, found in results.items()
+        for r in found
+    ]
+    frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    extra = pd.DataFrame(
+        [
+            (occ, a.student_uid, a.extra_time_minutes, a.separate_room, a.equipment)
+            for occ, found in accommodations.items()
+            for a in found
+        ],
+        columns=ACCOMMODATION_COLUMNS,
+    )
+    frame = frame.merge(extra, how="left", on=["occasion_id", "student_uid"])
+    return frame.fillna({"extra_time_minutes": 0, "separate_room": False, "equipment": ""}).astype(
+        {"extra_time_minutes": "int64", "separate_room": bool}
+    )
+
+
+def _with_codes(changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str]) -> pd.DataFrame:
+    """Fills missing anonymisation codes; a code once given is kept, whatever the register says."""
+    known = held.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
+    index = pd.MultiIndex.from_frame(changed[["occasion_id", "student_uid"]])
+    codes = pd.Series(known.reindex(index).to_numpy(), index=changed.index)
+    codes = codes.fillna(changed["anonymisation_code"])
+    missing = changed[codes.isna()]
+    for occasion_id, group in missing.groupby("occasion_id"):
+        existing = held[held.occasion_id == occasion_id].set_index("student_uid")["anonymisation_code"]
+        assigned = assign_codes(
+            prefixes[occasion_id], existing.to_dict(), list(group.student_uid), occasion_id
+        )
+        codes[group.index] = group.student_uid.map(assigned)
+    return changed.assign(anonymisation_code=codes)
+
+
+def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str]) -> SyncSummary:
+    """Diffs the register against what we hold and writes the difference in one transaction."""
+    current = held[held.status == "registered"]
+    diff = diff_registrations(
+        register.rename(columns={"occasion_id": "occasion_uid"}),
+        current.rename(columns={"occasion_id": "occasion_uid"}),
+    )
+    keys = ["occasion_id", "student_uid"]
+    touched = pd.concat([diff.adds, diff.extra_time_changes])[["occasion_uid", "student_uid"]]
+    changed = register.merge(touched.rename(columns={"occasion_uid": "occasion_id"}), on=keys)
+    changed = _with_codes(changed, held, prefixes).assign(status="registered")
+    with transaction() as session:
+        registrations.save_students(session, changed.rename(columns={"student_uid": "uid"}))
+        registrations.save(session, changed)
+        for occasion_id, group in diff.removals.groupby("occasion_uid"):
+            registrations.mark_removed(session, occasion_id=occasion_id, student_uids=list(group.student_uid))
+        audit.record(
+            session,
+            actor="registration-sync",
+            action="registrations.synced",
+            occasion_id=None,
+            detail={
+                "occasions": len(prefixes),
+                "adds": len(diff.adds),
+                "removals": len(diff.removals),
+                "extra_time_changes": len(diff.extra_time_changes),
+            },
+        )
+    return SyncSummary(
+        occasions=len(prefixes),
+        registered=len(register),
+        adds=len(diff.adds),
+        removals=len(diff.removals),
+        extra_time_changes=len(diff.extra_time_changes),
+        unchanged=diff.unchanged,
+        changes=_change_rows(diff, changed, held),
+    )
+
+
+def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:  # type: ignore[no-untyped-def]
+    """Changes by anonymisation code (never by name), for the artifact."""
+    code = changed.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
+    held_code = held.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
+    rows: list[dict[str, str | int]] = []
+    for kind, frame, codes in (
+        ("added", diff.adds, code),
+        ("extra time", diff.extra_time_changes, code),
+        ("removed", diff.removals, held_code),
+    ):
+        for r in frame.head(CHANGES_SHOWN - len(rows)).itertuples(index=False):
+            rows.append(
+                {
+                    "occasion": r.occasion_uid,
+                    "candidate": codes.get((r.occasion_uid, r.student_uid), ""),
+                    "change": kind,
+                    "extra_time_minutes": int(r.extra_time_minutes),
+                }
+            )
+    return rows
+
+
+@task(name="sync-from-register", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
+    """Fetches every registration of these occasions (pooled, concurrent) and stores the changes."""
+    with common.register() as register:
+        results = register.search_many(occasion_ids)
+        accommodations = register.accommodations_many(occasion_ids)
+    with transaction() as session:
+        held = registrations.frame(session, occasion_ids=occasion_ids)
+        prefixes = {o: occasions.get(session, o).code_prefix for o in occasion_ids}
+    return apply_sync(register_frame(results, accommodations), held, prefixes)
+
+
+@task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
+    """Makes each occasion's platform test hold exactly its registered candidates and extra time."""
+    added = removed = updated = pushed = 0
+    with common.platform() as platform:
+        for occasion_id in occasion_ids:
+            with transaction() as session:
+                test_id = occasions.get(session, occasion_id).platform_test_id
+                rows = registrations.registered(session, occasion_id=occasion_id)
+            if test_id is None:
+                continue
+            wanted = {
+                r.student_uid: PlatformCandidate(
+                    external_user_id=r.student_uid,
+                    candidate_code=r.anonymisation_code,
+                    extra_time_minutes=r.extra_time_minutes,
+                )
+                for r in rows
+            }
+            held = {c.external_user_id: c for c in platform.list_candidates(test_id)}
+            changes = [c for uid, c in wanted.items() if held.get(uid) != c]
+            gone = [uid for uid in held if uid not in wanted]
+            platform.add_candidates(test_id, changes)
+            platform.remove_candidates(test_id, gone)
+            added += sum(uid not in held for uid in wanted)
+            updated += sum(uid in held and held[uid] != c for uid, c in wanted.items())
+            removed += len(gone)
+            pushed += 1
+    return PushSummary(occasions=pushed, added=added, removed=removed, extra_time_updated=updated)

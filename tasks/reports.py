@@ -1,0 +1,34 @@
+"""Artifacts a person reads in the Prefect UI: tables and markdown, keyed per occasion."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+
+def artifact_key(*parts: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")[:200]
+
+
+def publish_markdown(key: str, markdown: str, description: str) -> str:
+    return str(create_markdown_artifact(key=key, markdown=markdown, description=description))
+
+
+def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) -> str:
+    return str(create_table_artifact(key=key, table=list(rows), description=description))
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], limit: int = 50) -> str:
+    """A markdown table of the first `limit` rows (the count of the rest is said below it)."""
+    if not rows:
+        return "_(none)_"
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in head) + " |" for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"\n…and {len(rows) - limit} more.")
+    return "\n".join(lines)

@@ -1,0 +1,242 @@
+"""Each phase flow on one occasion, in lifecycle order, its approvals answered from outside.
+
+The module-scoped fixtures run the phases one after another (plan → sync → exam day → grading
+→ transfer → appeal → archive); each test checks one phase's outcome in the store and in the
+stand-ins, and the approval paths: a valid answer, and invalid ones that are asked again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from prefect.input.actions import read_flow_run_input
+from sqlalchemy import func, select
+
+from flows.appeal import appeal
+from flows.archive import archive
+from flows.exam_day import exam_day
+from flows.grading import grading
+from flows.plan_exam import plan_exam
+from flows.registration_sync import registration_sync
+from flows.result_transfer import result_transfer
+from models.ladok_codes import GRADE_CODES
+from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
+from store import audit
+from store.db import transaction
+from store.schema import Appeal, ArchiveRecord, Attendance, Grade, Occasion, Registration, TransferLedgerEntry
+from tasks.transfer import transfer_results
+from tests.flows.conftest import World, approving, past_window
+
+
+def _count(model: Any, occasion_id: str, *where: Any) -> int:
+    with transaction() as session:
+        query = select(func.count()).select_from(model).where(model.occasion_id == occasion_id, *where)
+        return int(session.scalar(query) or 0)
+
+
+@pytest.fixture(scope="module")
+def occasion(world: World) -> str:
+    uid = world.occasions[0]
+    world.reschedule(uid, *past_window())
+    return uid
+
+
+@pytest.fixture(scope="module")
+def planned(world: World, occasion: str) -> dict[str, Any]:
+    wrong_code = {"approval_code": "ZZZZ2345"}
+    not_a_coordinator = {"approver_id": "staff-grader-1"}
+    with approving(
+        world.outbox, "staff-coordinator-1", first_answers=[wrong_code, not_a_coordinator]
+    ) as person:
+        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA"))
+    return {"result": result, "person": person}
+
+
+@pytest.fixture(scope="module")
+def synced(planned: dict[str, Any], occasion: str) -> dict[str, int]:
+    return registration_sync(SyncRegistrations(occasion_uids=[occasion]))
+
+
+@pytest.fixture(scope="module")
+def examined(synced: dict[str, int], occasion: str) -> str:
+    return exam_day(OccasionStep(occasion_uid=occasion))
+
+
+@pytest.fixture(scope="module")
+def graded(world: World, examined: str, occasion: str) -> dict[str, int]:
+    with approving(world.outbox, "staff-grader-ext-1"):
+        return grading(OccasionStep(occasion_uid=occasion))
+
+
+@pytest.fixture(scope="module")
+def transferred(world: World, graded: dict[str, int], occasion: str) -> dict[str, int]:
+    with approving(world.outbox, "staff-planner-1"):
+        return result_transfer(OccasionStep(occasion_uid=occasion))
+
+
+def test_plan_asks_again_after_a_wrong_code_and_a_wrong_role(
+    world: World, planned: dict[str, Any], occasion: str
+):
+    person = planned["person"]
+    assert person.errors == []
+    assert len(person.answers) == 3  # wrong code, wrong role, then the coordinator's valid answer
+    with transaction() as session:
+        refusals = [
+            e.detail["reason"] for e in audit.events(session, occasion_id=occasion, action="approval.refused")
+        ]
+        decided = audit.events(session, occasion_id=occasion, action="approval.decided")
+        row = session.get(Occasion, occasion)
+        assert row is not None and row.platform_test_id and row.status == "planned"
+    assert refusals == [
+        "the approval code is not the one sent to you for this approval",
+        "'staff-grader-1' does not hold the role coordinator for this exam",
+    ]
+    assert [e.actor for e in decided] == ["staff-coordinator-1"]
+    run_id = person.answers[-1]["flow_run_id"]
+    third_form = read_flow_run_input("paused-plan-3-description", flow_run_id=run_id)
+    assert "does not hold the role coordinator" in third_form
+    assert row.platform_test_id in planned["result"]
+
+
+def test_a_used_code_is_refused(world: World, planned: dict[str, Any], occasion: str):
+    from models.approvals import ApprovalForm
+    from store.approvals import check_answer
+    from store.schema import Approval
+    from tasks.common import now
+
+    with transaction() as session:
+        approval = session.scalar(
+            select(Approval).where(Approval.occasion_id == occasion, Approval.kind == "plan")
+        )
+        used = planned["person"].answers[-1]
+        verdict = check_answer(
+            session,
+            approval_id=approval.id,
+            round=99,
+            now=now(),
+            answer=ApprovalForm(
+                approver_id="staff-coordinator-1",
+                decision="approve",
+                approval_code=used.get("approval_code", "AAAAAAAA"),
+            ),
+        )
+    assert not verdict.accepted
+    assert "already decided" in verdict.reason
+
+
+def test_sync_adds_every_registration_with_stable_codes(world: World, synced: dict[str, int], occasion: str):
+    register = httpx.get(f"{world.ladok_url}/_sim/registrations", params={"occasion": occasion}).json()
+    assert synced["adds"] == len(register) > 0
+    assert synced["platform_added"] == len(register)
+    assert _count(Registration, occasion, Registration.status == "registered") == len(register)
+    with transaction() as session:
+        codes = dict(
+            session.execute(
+                select(Registration.student_uid, Registration.anonymisation_code).where(
+                    Registration.occasion_id == occasion
+                )
+            ).all()
+        )
+    again = registration_sync(SyncRegistrations(occasion_uids=[occasion]))
+    assert again["adds"] == again["removals"] == again["platform_added"] == 0
+    with transaction() as session:
+        assert codes == dict(
+            session.execute(
+                select(Registration.student_uid, Registration.anonymisation_code).where(
+                    Registration.occasion_id == occasion
+                )
+            ).all()
+        )
+
+
+def test_exam_day_takes_attendance_and_opens_for_assessment(world: World, examined: str, occasion: str):
+    submitted = _count(Attendance, occasion, Attendance.status == "submitted")
+    absent = _count(Attendance, occasion, Attendance.status == "absent")
+    assert submitted > 0
+    assert submitted + absent == _count(Registration, occasion, Registration.status == "registered")
+    assert examined == f"{submitted} submitted, {absent} absent"
+    with transaction() as session:
+        assert session.get(Occasion, occasion).status == "closed"
+
+
+def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasion: str):
+    submitted = _count(Attendance, occasion, Attendance.status == "submitted")
+    assert graded["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
+    assert sum(n for grade, n in graded.items() if grade != "approved") == submitted
+
+
+def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(
+    world: World, transferred: dict[str, int], occasion: str
+):
+    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
+    with transaction() as session:
+        grades = dict(
+            session.execute(
+                select(Registration.student_uid, Grade.grade)
+                .join(Grade, Grade.registration_id == Registration.id)
+                .where(Registration.occasion_id == occasion)
+            ).all()
+        )
+    assert transferred["written"] == len(grades) == len(drafts)
+    assert {d["student_uid"]: GRADE_CODES[d["grade_id"]] for d in drafts} == grades
+    assert _count(TransferLedgerEntry, occasion, TransferLedgerEntry.status == "confirmed") == len(grades)
+    again = transfer_results.fn(occasion)
+    assert again.written == 0 and again.unchanged == len(grades)
+
+
+@pytest.fixture(scope="module")
+def appealed(world: World, transferred: dict[str, int], occasion: str) -> dict[str, Any]:
+    with transaction() as session:
+        code, student, old = session.execute(
+            select(Registration.anonymisation_code, Registration.student_uid, Grade.grade)
+            .join(Grade, Grade.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion)
+            .order_by(Registration.anonymisation_code)
+        ).first()
+    new = "A" if old != "A" else "B"
+    not_on_scale = {"new_grade": "Q"}
+    with approving(
+        world.outbox, "staff-appeal-ext-1", first_answers=[not_on_scale], extra={"new_grade": new}
+    ) as person:
+        result = appeal(
+            AppealRequest(occasion_uid=occasion, anonymisation_code=code, received_on=date.today())
+        )
+    return {"result": result, "person": person, "code": code, "student": student, "old": old, "new": new}
+
+
+def test_appeal_is_graded_blind_and_the_new_grade_transferred(
+    world: World, appealed: dict[str, Any], occasion: str
+):
+    refused = appealed["person"].refused
+    assert refused and "Q" in refused[0]  # the server refused a grade off the scale; asked again
+    assert appealed["result"] == f"{appealed['code']}: {appealed['old']} → {appealed['new']}"
+    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
+    assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == appealed["student"]] == [
+        appealed["new"]
+    ]
+    assert _count(Appeal, occasion, Appeal.status == "decided") == 1
+    mails = [p.read_text() for p in world.outbox.glob("*.eml")]
+    assert any(f"New grade: {appealed['new']}" in m for m in mails)
+
+
+def test_archive_files_papers_protocol_and_appeal_with_checksums(
+    world: World, appealed: dict[str, Any], occasion: str
+):
+    result = archive(OccasionStep(occasion_uid=occasion))
+    submitted = _count(Attendance, occasion, Attendance.status == "submitted")
+    with transaction() as session:
+        kinds = dict(
+            session.execute(
+                select(ArchiveRecord.kind, func.count())
+                .where(ArchiveRecord.occasion_id == occasion)
+                .group_by(ArchiveRecord.kind)
+            ).all()
+        )
+        assert session.get(Occasion, occasion).status == "archived"
+    assert kinds == {"paper": submitted, "protocol": 1, "appeal": 1}
+    assert f"archived {submitted + 2} documents" in result
+    again = archive(OccasionStep(occasion_uid=occasion))
+    assert again == result  # the same bytes again: nothing new, no conflict
