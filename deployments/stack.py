@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,12 +64,18 @@ class Stack:
             "PYTHONPATH": str(REPO_ROOT),
         }
 
-    def use_in_this_process(self) -> None:
-        """Points this process's settings and Prefect client at the stack."""
-        os.environ.update(self.env())
+    @contextmanager
+    def in_this_process(self) -> Iterator[None]:
+        """Points this process's examflow settings and Prefect client at the stack. Prefect reads
+        its settings once, at import: environment variables set later do not reach it."""
+        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
         from models.settings import get_settings
 
+        os.environ.update({k: v for k, v in self.env().items() if k.startswith("EXAMFLOW_")})
         get_settings.cache_clear()
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: self.ui_url}):
+            yield
 
     def _spawn(self, name: str, *args: str) -> None:
         logs = self.home / "logs"
@@ -165,14 +172,15 @@ class Stack:
         self._wait("serve", registered, timeout=180)
 
     def stop(self) -> None:
+        """Stops the children one by one, last started first (the server outlives the serve process)."""
         for name, process in reversed(self.children):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGINT if name == "serve" else signal.SIGTERM)
-        for _name, process in reversed(self.children):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         self.children.clear()
 
 

@@ -26,9 +26,5 @@ def exam_day(params: OccasionStep) -> str:
         f"Attendance on {occasion}",
     )
     if params.chain:
-        start_phase(
-            "grading",
-            {"params": {"occasion_uid": occasion, "chain": True}},
-            key=f"lifecycle:{occasion}:grading",
-        )
+        start_phase("grading", {"params": {"occasion_uid": occasion, "chain": True}})
     return f"{attendance.submitted} submitted, {attendance.absent} absent"

@@ -42,9 +42,5 @@ def grading(params: OccasionStep) -> dict[str, int]:
         return {"approved": 0}
     approved = approve_grades(occasion, verdict.approver_id)
     if params.chain:
-        start_phase(
-            "result-transfer",
-            {"params": {"occasion_uid": occasion, "chain": True}},
-            key=f"lifecycle:{occasion}:result-transfer",
-        )
+        start_phase("result-transfer", {"params": {"occasion_uid": occasion, "chain": True}})
     return {"approved": approved, **summary.distribution}

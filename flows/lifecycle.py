@@ -25,7 +25,6 @@ def lifecycle(params: Lifecycle) -> str:
                 "chain": True,
             }
         },
-        key=f"lifecycle:{params.occasion_uid}:plan-exam",
     )
     publish_markdown(
         artifact_key("lifecycle", params.occasion_uid),

@@ -30,9 +30,5 @@ def plan_exam(params: PlanExam) -> str:
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
     test = create_platform_test(params, occasion)
     if params.chain:
-        start_phase(
-            "registration-sync",
-            {"params": {"occasion_uids": [occasion.uid], "chain": True}},
-            key=f"lifecycle:{occasion.uid}:registration-sync",
-        )
+        start_phase("registration-sync", {"params": {"occasion_uids": [occasion.uid], "chain": True}})
     return f"planned {occasion.uid} as platform test {test.test_id}"

@@ -46,9 +46,5 @@ def registration_sync(params: SyncRegistrations) -> dict[str, int]:
         changes += synced.changes
     publish_table("registration-changes", changes or [{"change": "none"}], f"Registration changes: {totals}")
     if params.chain and len(occasion_uids) == 1:
-        start_phase(
-            "exam-day",
-            {"params": {"occasion_uid": occasion_uids[0], "chain": True}},
-            key=f"lifecycle:{occasion_uids[0]}:exam-day",
-        )
+        start_phase("exam-day", {"params": {"occasion_uid": occasion_uids[0], "chain": True}})
     return totals

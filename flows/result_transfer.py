@@ -53,9 +53,5 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         f"Transfer of {occasion}",
     )
     if params.chain:
-        start_phase(
-            "archive",
-            {"params": {"occasion_uid": occasion, "chain": True}},
-            key=f"lifecycle:{occasion}:archive",
-        )
+        start_phase("archive", {"params": {"occasion_uid": occasion, "chain": True}})
     return {"written": outcome.written, "unchanged": outcome.unchanged, "failed": len(outcome.failed)}

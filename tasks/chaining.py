@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import task
 from prefect.deployments import run_deployment
+from prefect.runtime import flow_run
 
 from tasks.common import REPLAY_SAFE
 
@@ -13,13 +14,14 @@ DEPLOYMENT = "local"
 
 
 @task(name="start-next-phase", **REPLAY_SAFE)
-def start_phase(flow_name: str, parameters: dict[str, Any], key: str) -> str:
-    """Starts the next phase's deployment now; the idempotency key makes a replay start nothing."""
+def start_phase(flow_name: str, parameters: dict[str, Any]) -> str:
+    """Starts the next phase's deployment now. The idempotency key is this run's id and the next
+    phase, so a replayed run starts nothing new."""
     run = run_deployment(
         f"{flow_name}/{DEPLOYMENT}",
         parameters=parameters,
         timeout=0,
-        idempotency_key=key,
+        idempotency_key=f"{flow_run.id}:{flow_name}",
         as_subflow=False,
     )
     return str(run.id)

@@ -164,7 +164,7 @@ def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
         accommodations = register.accommodations_many(occasion_ids)
     with transaction() as session:
         held = registrations.frame(session, occasion_ids=occasion_ids)
-        prefixes = {o: occasions.get(session, o).code_prefix for o in occasion_ids}
+        prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
     return apply_sync(register_frame(results, accommodations), held, prefixes)
 
 

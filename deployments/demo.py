@@ -1,0 +1,219 @@
+"""One sample exam through every phase without a person, on the same served deployments as
+`make run`: approvals suspend their runs, and a scripted approver reads each one-time code from
+the mail folder and resumes through Prefect's resume API, as a person at the UI would.
+
+    python -m deployments.demo --candidates 200 --out summary.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from deployments import approver
+from deployments.run import say
+from deployments.sample import hold_this_morning, registrations, seed_term
+from deployments.serve import PREFECT_YAML, deployments
+from deployments.stack import Ports, Stack
+from models.settings import REPO_ROOT
+from simulators.server import free_port
+
+TERMINAL_FAILURES = {"FAILED", "CRASHED", "CANCELLED"}
+
+
+class DemoFailed(RuntimeError):
+    pass
+
+
+def flow_runs(name: str) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return list(client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name]))))
+
+
+def check_failures() -> None:
+    for name in (
+        "lifecycle",
+        "plan-exam",
+        "registration-sync",
+        "exam-day",
+        "grading",
+        "result-transfer",
+        "appeal",
+        "archive",
+    ):
+        for run in flow_runs(name):
+            if run.state and run.state.type.value in TERMINAL_FAILURES:
+                raise DemoFailed(f"{name} run {run.name} ended {run.state.name}: {run.state.message}")
+
+
+class ScriptedApprover:
+    """Answers every approval-code mail for a paused run, noting how each run was waiting."""
+
+    def __init__(self, outbox: Path) -> None:
+        self.outbox = outbox
+        self.new_grade = ""
+        self.answered: list[dict[str, str]] = []
+
+    def answer_waiting(self) -> None:
+        for run in approver.paused_runs():
+            mail = approver.mail_for(self.outbox, str(run.id))
+            if mail is None:
+                continue
+            extra = {"new_grade": self.new_grade} if "appealed paper" in mail.title else {}
+            approver.answer(run.id, mail, comment="checked by the demo's scripted approver", **extra)
+            self.answered.append(
+                {
+                    "title": mail.title,
+                    "approver": mail.staff_id,
+                    "waiting_as": run.state.name if run.state else "?",
+                }
+            )
+
+
+def wait_for(name: str, approve: ScriptedApprover, timeout: float, count: int = 1) -> None:
+    """Answers approvals until `count` runs of flow `name` have completed."""
+    deadline = time.monotonic() + timeout
+    while sum(r.state is not None and r.state.is_completed() for r in flow_runs(name)) < count:
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"{name} did not complete within {timeout:.0f} s")
+        approve.answer_waiting()
+        check_failures()
+        time.sleep(1)
+
+
+def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
+    from store.db import transaction
+    from store.schema import Appeal, ArchiveRecord, Attendance, Grade, Registration, TransferLedgerEntry
+
+    def count(query: Any) -> int:
+        return int(session.scalar(query) or 0)
+
+    with transaction() as session:
+        grades = dict(
+            session.execute(
+                select(Grade.grade, func.count())
+                .where(Grade.occasion_id == occasion, Grade.status == "approved")
+                .group_by(Grade.grade)
+            ).all()
+        )
+        return {
+            "occasion": occasion,
+            "registered": count(
+                select(func.count()).where(
+                    Registration.occasion_id == occasion, Registration.status == "registered"
+                )
+            ),
+            "attended": count(
+                select(func.count()).where(
+                    Attendance.occasion_id == occasion, Attendance.status == "submitted"
+                )
+            ),
+            "graded": sum(grades.values()),
+            "transferred": count(
+                select(func.count(func.distinct(TransferLedgerEntry.registration_id))).where(
+                    TransferLedgerEntry.occasion_id == occasion, TransferLedgerEntry.status == "confirmed"
+                )
+            ),
+            "appealed": count(select(func.count()).where(Appeal.occasion_id == occasion)),
+            "archived": count(
+                select(func.count()).where(
+                    ArchiveRecord.occasion_id == occasion, ArchiveRecord.kind == "paper"
+                )
+            ),
+            "grades": dict(sorted(grades.items())),
+            "approvals": approvals,
+        }
+
+
+def appeal_case(occasion: str) -> tuple[str, str]:
+    """The first graded candidate and a new grade for them: one step up (or down from the top)."""
+    from rules.grades import Scale
+    from store.db import transaction
+    from store.schema import Grade, Occasion, Registration
+
+    with transaction() as session:
+        code, grade = session.execute(
+            select(Registration.anonymisation_code, Grade.grade)
+            .join(Grade, Grade.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion)
+            .order_by(Registration.anonymisation_code)
+        ).first()
+        scale = Scale(session.get(Occasion, occasion).scale).grades
+    step = 1 if grade != scale[-1] else -1
+    return code, scale[scale.index(grade) + step]
+
+
+def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
+    """The lifecycle, an appeal and a second archiving, every approval answered by script."""
+    from prefect.deployments import run_deployment
+
+    say(f"Lifecycle of {occasion} started")
+    run_deployment("lifecycle/local", parameters={"params": {"occasion_uid": occasion}}, timeout=0)
+    person = ScriptedApprover(outbox)
+    wait_for("result-transfer", person, timeout)
+    code, person.new_grade = appeal_case(occasion)
+    say(f"Transferred; candidate {code} appeals …")
+    run_deployment(
+        "appeal/local",
+        timeout=0,
+        parameters={
+            "params": {
+                "occasion_uid": occasion,
+                "anonymisation_code": code,
+                "received_on": date.today().isoformat(),
+            }
+        },
+    )
+    wait_for("appeal", person, timeout)
+    wait_for("archive", person, timeout)
+    say("Archiving again to file the appeal decision …")
+    run_deployment("archive/local", timeout=0, parameters={"params": {"occasion_uid": occasion}})
+    wait_for("archive", person, timeout, count=2)
+    return summary(occasion, person.answered)
+
+
+def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:
+    stack = Stack(home, Ports(free_port(), free_port(), free_port(), free_port()))
+    try:
+        say(f"Starting the stack in {home} …")
+        stack.start_services()
+        stack.prepare_store()
+        ladok = stack.env()["EXAMFLOW_LADOK_URL"]
+        occasion = seed_term(ladok, seed=11, course_rounds=2, occasions=1, students=candidates)[0]
+        hold_this_morning(ladok, occasion)
+        stack.serve_deployments(len(deployments(PREFECT_YAML)))
+        with stack.in_this_process():
+            walked = walk_through(occasion, home / "outbox", timeout)
+        return {"candidates": registrations(ladok, occasion), **walked}
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--candidates", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=Path("summary.json"))
+    parser.add_argument("--home", type=Path, help="state folder (default: a new one under .examflow/)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per phase")
+    args = parser.parse_args()
+    (REPO_ROOT / ".examflow").mkdir(exist_ok=True)
+    home = args.home or Path(tempfile.mkdtemp(prefix="demo-", dir=REPO_ROOT / ".examflow"))
+    result = run_demo(args.candidates, home.resolve(), args.timeout)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+    say(json.dumps({k: v for k, v in result.items() if k != "approvals"}, default=str))
+
+
+if __name__ == "__main__":
+    main()

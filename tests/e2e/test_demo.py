@@ -1,0 +1,48 @@
+"""End to end: `python -m deployments.demo` takes a sample exam through every phase on the served
+deployments (a real Prefect server, suspension included), approvals answered by a scripted approver
+through Prefect's resume API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.settings import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
+    out = tmp_path / "summary.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deployments.demo",
+            "--candidates",
+            "60",
+            "--out",
+            str(out),
+            "--home",
+            str(tmp_path / "home"),
+            "--timeout",
+            "240",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads(out.read_text())
+    assert summary["candidates"] == summary["registered"] == 60
+    assert 0 < summary["attended"] <= 60
+    assert summary["graded"] == summary["transferred"] == summary["archived"] == summary["attended"]
+    assert summary["appealed"] == 1
+    assert sum(summary["grades"].values()) == summary["graded"]
+    waited = [(a["title"].split(" ")[0], a["waiting_as"]) for a in summary["approvals"]]
+    assert len(waited) == 4 and {state for _, state in waited} == {"Suspended"}
