@@ -29,6 +29,7 @@ from models.domain import (
 from models.ladok_codes import MEDIA_RESULTAT
 
 PAGE_LIMIT = 400
+ACCOMMODATIONS_PER_REQUEST = 250  # occasions per accommodations request (the stand-in takes 1000)
 ORDER_BY = ("EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC")
 ALL_STATES = ("OBEHANDLADE", "UTKAST", "KLARMARKERADE", "ATTESTERADE")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -120,21 +121,30 @@ class LadokClient(ApiClient):
             return dict(zip(unique, pool.map(self.search_study_results, unique), strict=True))
 
     def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
+        """Many occasions per request (`ACCOMMODATIONS_PER_REQUEST`), the requests concurrent."""
         unique = list(dict.fromkeys(occasion_uids))
+        chunks = [
+            unique[i : i + ACCOMMODATIONS_PER_REQUEST]
+            for i in range(0, len(unique), ACCOMMODATIONS_PER_REQUEST)
+        ]
+        found: dict[str, list[Accommodation]] = {uid: [] for uid in unique}
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
-            return dict(zip(unique, pool.map(self.get_accommodations, unique), strict=True))
+            for rows in pool.map(self._accommodations_of, chunks):
+                for a in rows:
+                    found[a["AktivitetstillfalleUID"]].append(_accommodation(a))
+        return found
+
+    def _accommodations_of(self, occasion_uids: list[str]) -> list[dict[str, Any]]:
+        body = {"AktivitetstillfallenUID": occasion_uids}
+        headers = {"Content-Type": MEDIA_RESULTAT}
+        response = self.request(
+            "PUT", "resultat/aktivitetstillfalle/anpassningar", json=body, headers=headers
+        )
+        return list(orjson.loads(response.content)["Anpassningar"])
 
     def get_accommodations(self, occasion_uid: str) -> list[Accommodation]:
         data = self._get(f"resultat/aktivitetstillfalle/{occasion_uid}/anpassningar")
-        return [
-            Accommodation(
-                student_uid=a["StudentUID"],
-                extra_time_minutes=int(a.get("ExtraTidMinuter") or 0),
-                separate_room=bool(a.get("SeparatRum")),
-                equipment=a.get("Hjalpmedel") or "",
-            )
-            for a in data["Anpassningar"]
-        ]
+        return [_accommodation(a) for a in data["Anpassningar"]]
 
     def create_draft(
         self,
@@ -199,6 +209,15 @@ def _total(page: dict[str, Any]) -> int:
 
 def _scale(value: Any) -> int:
     return int(value["ID"]) if isinstance(value, dict) else int(value)
+
+
+def _accommodation(a: dict[str, Any]) -> Accommodation:
+    return Accommodation(
+        student_uid=a["StudentUID"],
+        extra_time_minutes=int(a.get("ExtraTidMinuter") or 0),
+        separate_room=bool(a.get("SeparatRum")),
+        equipment=a.get("Hjalpmedel") or "",
+    )
 
 
 def _draft(data: dict[str, Any]) -> RegisterDraft:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import random
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class FaultSettings(BaseModel):
@@ -64,17 +65,27 @@ class FaultInjector:
         return None
 
 
+class FaultMiddleware:
+    """Plays faults before every request outside `/_sim`. A pure ASGI middleware: Starlette's
+    `@app.middleware("http")` wraps each request in extra tasks and streams, costing far more."""
+
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/_sim"):
+            response = await self.injector.before_request()
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install_faults(app: FastAPI) -> FaultInjector:
     """Adds the fault middleware and the `/_sim/faults` control endpoints to a stand-in app."""
     injector = FaultInjector()
-
-    @app.middleware("http")
-    async def inject(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if not request.url.path.startswith("/_sim"):
-            response = await injector.before_request()
-            if response is not None:
-                return response
-        return await call_next(request)
+    app.add_middleware(FaultMiddleware, injector=injector)
 
     @app.put("/_sim/faults")
     def set_faults(settings: FaultSettings) -> FaultSettings:

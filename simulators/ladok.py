@@ -9,7 +9,8 @@ Stand-in liberties, all unverified against the real service:
 - An occasion also answers `Starttidpunkt`/`Sluttidpunkt` (local time with offset).
 - `KurstillfallenUID: []` in a search means every course round on the occasion.
 - `GET resultat/aktivitetstillfalle/{uid}/anpassningar` (accommodations) is not a public Ladok
-  endpoint; its shape is ours.
+  endpoint; its shape is ours, and so is `PUT resultat/aktivitetstillfalle/anpassningar`
+  (`{"AktivitetstillfallenUID": [...]}`, at most 1000): many occasions' accommodations in one answer.
 - Without `OrderBy` a search orders rows differently on every page, as the real one may:
   clients must send `OrderBy` for stable paging.
 
@@ -138,6 +139,11 @@ LEFT JOIN result a
   ON a.study_result_uid = r.study_result_uid AND a.module_uid = r.module_uid AND a.attested = 1
 WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?
 """
+ACCOMMODATIONS_SQL = """
+SELECT a.occasion_uid, a.student_uid, a.extra_minutes, a.separate_room, a.equipment
+FROM accommodation a JOIN registration r ON r.occasion_uid = a.occasion_uid AND r.student_uid = a.student_uid
+WHERE a.occasion_uid IN ({uids}) ORDER BY a.occasion_uid, a.student_uid
+"""
 
 
 class LadokError(Exception):
@@ -168,6 +174,10 @@ class SearchBody(Strict):
     OrderBy: list[SortKey] = Field(default_factory=list)
     Page: int = Field(1, ge=1)
     Limit: int = Field(400, ge=1, le=400)
+
+
+class AccommodationsBody(Strict):
+    AktivitetstillfallenUID: list[str] = Field(min_length=1, max_length=1000)
 
 
 class ResultBody(Strict):
@@ -301,23 +311,18 @@ class LadokStandIn:
 
     def accommodations(self, occasion_uid: str) -> dict[str, Any]:
         self.occasion_rounds(occasion_uid)
-        rows = self.state.query(
-            """SELECT a.* FROM accommodation a JOIN registration r
-               ON r.occasion_uid = a.occasion_uid AND r.student_uid = a.student_uid
-               WHERE a.occasion_uid = ? ORDER BY a.student_uid""",
-            (occasion_uid,),
-        )
-        return {
-            "Anpassningar": [
-                {
-                    "StudentUID": a["student_uid"],
-                    "ExtraTidMinuter": a["extra_minutes"],
-                    "SeparatRum": bool(a["separate_room"]),
-                    "Hjalpmedel": a["equipment"],
-                }
-                for a in rows
-            ]
-        }
+        rows = self.state.query(ACCOMMODATIONS_SQL.format(uids="?"), (occasion_uid,))
+        return {"Anpassningar": [_accommodation(a) for a in rows]}
+
+    def accommodations_of(self, occasion_uids: list[str]) -> dict[str, Any]:
+        """Many occasions' accommodations, each naming its occasion; an unknown occasion is a 404."""
+        uids = list(dict.fromkeys(occasion_uids))
+        marks = ",".join("?" * len(uids))
+        known = {r[0] for r in self.state.query(f"SELECT uid FROM occasion WHERE uid IN ({marks})", uids)}
+        if missing := [u for u in uids if u not in known]:
+            raise not_found("aktivitetstillfälle", missing[0])
+        rows = self.state.query(ACCOMMODATIONS_SQL.format(uids=marks), uids)
+        return {"Anpassningar": [_accommodation(a) | {"AktivitetstillfalleUID": a[0]} for a in rows]}
 
     # -- writing drafts ------------------------------------------------------------------------
 
@@ -631,6 +636,10 @@ def _study_result(r: sqlite3.Row) -> dict[str, Any]:
     }
 
 
+def _accommodation(a: sqlite3.Row) -> dict[str, Any]:
+    return {"StudentUID": a[1], "ExtraTidMinuter": a[2], "SeparatRum": bool(a[3]), "Hjalpmedel": a[4]}
+
+
 def _draft_json(conn: sqlite3.Connection, uid: str) -> dict[str, Any]:
     row = conn.execute("SELECT * FROM result WHERE uid = ?", (uid,)).fetchone()
     answer = _grade(row["grade_id"], row["scale_id"], row["exam_date"], row["module_uid"], uid)
@@ -768,6 +777,11 @@ def _add_register_routes(app: FastAPI, ladok: LadokStandIn) -> None:
     async def get_accommodations(uid: str) -> Response:
         """Stand-in extension, not a public Ladok endpoint: the occasion's accommodations."""
         return ladok_json(ladok.accommodations(uid))
+
+    @app.put("/resultat/aktivitetstillfalle/anpassningar")
+    async def accommodations_of(body: AccommodationsBody) -> Response:
+        """Stand-in extension: many occasions' accommodations in one answer."""
+        return ladok_json(ladok.accommodations_of(body.AktivitetstillfallenUID))
 
     @app.get("/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{uid}")
     async def rounds_on_occasion(uid: str) -> Response:

@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.schema import Registration, Student
+from store.occasions import UnknownOccasion
+from store.schema import Occasion, Registration, Student
 from store.upsert import upsert
 
 REGISTRATION_COLUMNS = [
@@ -49,22 +50,38 @@ def frame(session: Session, *, occasion_ids: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=REGISTRATION_COLUMNS)
 
 
+def code_prefixes(session: Session, *, occasion_ids: Sequence[str]) -> dict[str, str]:
+    """Each occasion's anonymisation code prefix, in one query per 500; an unplanned one raises."""
+    found: dict[str, str] = {}
+    for start in range(0, len(occasion_ids), 500):
+        chunk = list(occasion_ids[start : start + 500])
+        query = select(Occasion.id, Occasion.code_prefix).where(Occasion.id.in_(chunk))
+        found.update(session.execute(query).tuples().all())
+    if missing := [o for o in occasion_ids if o not in found]:
+        raise UnknownOccasion(missing[0])
+    return {o: found[o] for o in occasion_ids}
+
+
 def save_students(session: Session, students: pd.DataFrame) -> int:
     """Upserts students from a frame with uid, first_name, last_name (national_id, email optional)."""
-    records = students.drop_duplicates("uid").to_dict("records")
-    return upsert(session, Student, records, keys=["uid"], update=["first_name", "last_name"])
+    unique = students.drop_duplicates("uid")
+    columns = [c for c in ("uid", "first_name", "last_name", "national_id", "email") if c in unique.columns]
+    return upsert(
+        session, Student, _records(unique, columns), keys=["uid"], update=["first_name", "last_name"]
+    )
 
 
 def save(session: Session, registrations: pd.DataFrame) -> int:
     """Upserts registrations from a frame in REGISTRATION_COLUMNS, keyed on (occasion, student)."""
-    stamped = registrations[REGISTRATION_COLUMNS].assign(updated_at=datetime.now(UTC))
-    return upsert(
-        session,
-        Registration,
-        stamped.to_dict("records"),
-        keys=["occasion_id", "student_uid"],
-        update=SYNCED_COLUMNS,
-    )
+    now = datetime.now(UTC)
+    records = [{**r, "updated_at": now} for r in _records(registrations, REGISTRATION_COLUMNS)]
+    return upsert(session, Registration, records, keys=["occasion_id", "student_uid"], update=SYNCED_COLUMNS)
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    """Rows as dicts of plain Python values, column by column (far quicker than `to_dict`)."""
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def mark_removed(session: Session, *, occasion_id: str, student_uids: Sequence[str]) -> int:

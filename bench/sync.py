@@ -1,0 +1,312 @@
+"""The nightly registration sync against a bare bulk upsert and against one write per registration.
+
+`python -m bench.sync [--registrations 100000 --occasions 3000 --database-url URL --sample 1000]`
+
+The Ladok stand-in runs in its own process on loopback and holds a generated term. The timed
+sync is exactly what `flows/registration_sync.py` runs for its register side:
+`sync_from_register.fn(batch)` over batches of 500 occasions (the task body, without Prefect's
+engine around it: six task calls for the whole term, however many students). It is the first
+sync into an empty store, so every registration is an add; a second, no-change run is timed too.
+
+Baselines, measured in the same run:
+- bulk: the same rows (the register frame, fetched beforehand, untimed) upserted into a fresh,
+  equally migrated database of the same kind with `save_students` + `save` in one transaction;
+- per registration: for a sample of registrations, one `sok` request with `Limit 1` at the
+  registration's position plus one committed transaction writing that one row, scaled up.
+
+With a PostgreSQL URL every phase uses that one database, emptied first; the baselines run
+before the sync, so the store ends holding what the sync wrote. The last line reads
+`vs_bulk=<sync/bulk> vs_per_registration=<per_registration/sync>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from flows.registration_sync import OCCASIONS_PER_BATCH
+from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, _study_result
+from models.ladok_codes import MEDIA_RESULTAT
+from models.settings import get_settings
+from simulators.server import free_port
+from simulators.term import TermSpec
+from store import registrations
+from store.db import engine_for, make_engine, transaction
+from store.migrate import upgrade
+from store.schema import Base, Occasion, Registration, Student
+from store.upsert import upsert
+from tasks.registration import SyncSummary, register_frame, sync_from_register
+
+PREFIX = "EXAM"
+SYNC_ENV = ("EXAMFLOW_LADOK_URL", "EXAMFLOW_DATABASE_URL", "EXAMFLOW_HOME")
+
+
+def term_spec(registrations: int, occasions: int, students: int = 100_000) -> TermSpec:
+    """The term the bench loads; the same arguments always give the same registrations."""
+    return TermSpec(
+        seed=9,
+        occasions=occasions,
+        course_rounds=min(20_000, occasions),
+        students=max(1, min(students, registrations)),
+        registrations=registrations,
+        prefix=PREFIX,
+    )
+
+
+@contextmanager
+def stand_in(state: Path) -> Iterator[str]:
+    """The Ladok stand-in as its own process; yields its base URL once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "simulators.ladok", "--port", str(port), "--state", str(state)]
+    process = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parent.parent)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/_sim/faults", timeout=1).raise_for_status()
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Ladok stand-in did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Stores:
+    """Fresh, migrated databases of one kind: new SQLite files, or one PostgreSQL database emptied."""
+
+    def __init__(self, directory: Path, url: str | None) -> None:
+        self.directory = directory
+        self.url = url
+
+    def fresh(self, occasion_uids: list[str], name: str) -> tuple[str, Engine]:
+        if self.url and (self.url.startswith("postgresql") or name == "store"):
+            url = self.url
+        else:
+            url = f"sqlite:///{self.directory / f'{name}.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        _empty(engine)
+        with transaction(engine) as session:
+            _plan(session, occasion_uids)
+        return url, engine
+
+
+def _empty(engine: Engine) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+def _plan(session: Any, occasion_uids: list[str]) -> None:
+    """The occasions as plan-exam leaves them, in bulk (setup, untimed)."""
+    now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+    rows = [
+        dict(
+            id=uid,
+            name=f"bench occasion {i}",
+            country="SE",
+            exam_type="written",
+            starts_at=now,
+            ends_at=now,
+            duration_minutes=240,
+            scale="A-F",
+            register_scale_id=2,
+            credits=7.5,
+            code_prefix=PREFIX,
+            status="planned",
+            updated_at=now,
+        )
+        for i, uid in enumerate(occasion_uids)
+    ]
+    upsert(session, Occasion, rows, keys=["id"], update=[])
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def fetch_frame(ladok_url: str, occasion_uids: list[str]) -> pd.DataFrame:
+    """The register frame the sync builds, fetched the same way (untimed: the bulk baseline's input)."""
+    with LadokClient(f"{ladok_url}/") as client:
+        frame = register_frame(client.search_many(occasion_uids), client.accommodations_many(occasion_uids))
+    return frame.assign(status="registered")
+
+
+def bulk_upsert(engine: Engine, frame: pd.DataFrame) -> int:
+    with transaction(engine) as session:
+        registrations.save_students(session, frame.rename(columns={"student_uid": "uid"}))
+        return registrations.save(session, frame)
+
+
+def per_registration(ladok_url: str, engine: Engine, frame: pd.DataFrame, sample: int) -> int:
+    """One `sok` (Limit 1, at the registration's position) and one commit for each of `sample`."""
+    picks = random.Random(1).sample(range(len(frame)), min(sample, len(frame)))
+    position = frame.groupby("occasion_id").cumcount()
+    body = {"Filtrering": list(ALL_STATES), "KurstillfallenUID": [], "OrderBy": list(ORDER_BY), "Limit": 1}
+    with LadokClient(f"{ladok_url}/") as client:
+        for i in picks:
+            occasion_id = frame.occasion_id.iat[i]
+            path = f"resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion_id}/sok"
+            page = {**body, "Page": int(position.iat[i]) + 1}
+            answer = client.request("PUT", path, json=page, headers={"Content-Type": MEDIA_RESULTAT})
+            _write_one(engine, occasion_id, _study_result(orjson.loads(answer.content)["Resultat"][0]))
+    return len(picks)
+
+
+def _write_one(engine: Engine, occasion_id: str, r: Any) -> None:
+    with transaction(engine) as session:
+        student = dict(uid=r.student_uid, first_name=r.first_name, last_name=r.last_name)
+        upsert(session, Student, [student], keys=["uid"], update=["first_name", "last_name"])
+        row = dict(
+            occasion_id=occasion_id,
+            student_uid=r.student_uid,
+            study_result_uid=r.study_result_uid,
+            course_round_uid=r.course_round_uid,
+            module_uid=r.module_uid,
+            anonymisation_code=r.anonymisation_code,
+            status="registered",
+            extra_time_minutes=0,
+            separate_room=False,
+            equipment="",
+            updated_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+        )
+        upsert(
+            session,
+            Registration,
+            [row],
+            keys=["occasion_id", "student_uid"],
+            update=registrations.SYNCED_COLUMNS,
+        )
+
+
+def nightly(occasion_uids: list[str]) -> list[SyncSummary]:
+    """What the flow runs for the register side: one task call per batch of occasions."""
+    return [
+        sync_from_register.fn(occasion_uids[start : start + OCCASIONS_PER_BATCH])
+        for start in range(0, len(occasion_uids), OCCASIONS_PER_BATCH)
+    ]
+
+
+def point_examflow_at(ladok_url: str, database_url: str, home: Path) -> None:
+    os.environ.update(
+        {
+            "EXAMFLOW_LADOK_URL": f"{ladok_url}/",
+            "EXAMFLOW_DATABASE_URL": database_url,
+            "EXAMFLOW_HOME": str(home),
+        }
+    )
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+
+
+def held_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT COUNT(*) FROM registrations")).scalar_one())
+
+
+def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
+    spec = term_spec(args.registrations, args.occasions, args.students)
+    with stand_in(directory / "ladok.db") as ladok_url:
+        loaded = httpx.post(f"{ladok_url}/_sim/term", json=spec.model_dump(), timeout=600)
+        loaded.raise_for_status()
+        occasion_uids: list[str] = loaded.json()["occasions"]
+        stores = Stores(directory, args.database_url)
+
+        frame = fetch_frame(ladok_url, occasion_uids)
+        _, bulk_engine = stores.fresh(occasion_uids, "bulk")
+        bulk_s, _ = timed(lambda: bulk_upsert(bulk_engine, frame))
+        bulk_engine.dispose()
+
+        _, one_engine = stores.fresh(occasion_uids, "per_registration")
+        sample_s, sampled = timed(lambda: per_registration(ladok_url, one_engine, frame, args.sample))
+        one_engine.dispose()
+
+        store_url, store_engine = stores.fresh(occasion_uids, "store")
+        point_examflow_at(ladok_url, store_url, directory / "home")
+        sync_s, first = timed(lambda: nightly(occasion_uids))
+        again_s, second = timed(lambda: nightly(occasion_uids))
+        held = held_count(store_engine)
+        store_engine.dispose()
+        engine_for.cache_clear()
+    figures = {
+        "registrations": len(frame),
+        "occasions": len(occasion_uids),
+        "held": held,
+        "adds": sum(s.adds for s in first),
+        "second_adds": sum(s.adds + s.removals + s.extra_time_changes for s in second),
+        "tasks": len(first),
+        "sync_s": sync_s,
+        "again_s": again_s,
+        "bulk_s": bulk_s,
+        "sampled": sampled,
+        "sample_s": sample_s,
+        "per_registration_s": sample_s * len(frame) / max(1, sampled),
+    }
+    return figures
+
+
+def report(f: dict[str, float]) -> str:
+    n = f["registrations"]
+    lines = [
+        f"registrations {n:,} over {f['occasions']:,} occasions; store holds {f['held']:,} "
+        f"(first sync added {f['adds']:,}; no-change run changed {f['second_adds']:,}) "
+        f"in {f['tasks']} task calls per run",
+        f"{'measure':<52}{'seconds':>10}{'per registration':>20}",
+        *(
+            f"{label:<52}{seconds:>10.2f}{seconds / max(1, n) * 1e6:>17.1f} us"
+            for label, seconds in (
+                ("sync, first run (all adds)", f["sync_s"]),
+                ("sync, second run (no change)", f["again_s"]),
+                ("bulk upsert of the same rows", f["bulk_s"]),
+                (
+                    f"per registration ({f['sampled']:,} sampled: {f['sample_s']:.2f} s, scaled)",
+                    f["per_registration_s"],
+                ),
+            )
+        ),
+        f"vs_bulk={f['sync_s'] / f['bulk_s']:.2f} vs_per_registration={f['per_registration_s'] / f['sync_s']:.1f}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--occasions", type=int, default=3_000)
+    parser.add_argument("--students", type=int, default=100_000, help="pool size (at most registrations)")
+    parser.add_argument("--database-url", help="the store; default a SQLite file in a temporary directory")
+    parser.add_argument("--sample", type=int, default=1_000, help="registrations timed one by one")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as directory:
+        figures = run(args, Path(directory))
+    print(report(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()
