@@ -9,7 +9,7 @@ from models.approvals import appeal_form
 from models.domain import Decision, Role
 from models.params import AppealRequest
 from tasks.appeal import decide_appeal, receive_appeal
-from tasks.reports import markdown_table
+from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.transfer import transfer_results
 
 
@@ -29,5 +29,12 @@ def appeal(params: AppealRequest) -> str:
         return f"appeal of {case.candidate} not regraded"
     new_grade = answer.new_grade  # type: ignore[attr-defined]
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
-    transfer_results(params.occasion_uid, only=[case.registration_id])
+    outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
+    publish_markdown(
+        artifact_key("appeal", params.occasion_uid, case.candidate),
+        f"### Appeal of {case.candidate}\n\nReceived {params.received_on}; graded anew by "
+        f"{verdict.approver_id}: **{original} → {new_grade}**.\n\nTo the register: {outcome.written} written, "
+        f"{len(outcome.failed)} failed.",
+        f"Appeal of {case.candidate} on {params.occasion_uid}",
+    )
     return f"{case.candidate}: {original} → {new_grade}"

@@ -67,13 +67,13 @@ def examined(synced: dict[str, int], occasion: str) -> str:
 
 @pytest.fixture(scope="module")
 def graded(world: World, examined: str, occasion: str) -> dict[str, int]:
-    with approving(world.outbox, "staff-grader-ext-1"):
+    with approving(world.outbox, "staff-grader-ext-1", first_answers=[{"approval_code": "ZZZZ2345"}]):
         return grading(OccasionStep(occasion_uid=occasion))
 
 
 @pytest.fixture(scope="module")
 def transferred(world: World, graded: dict[str, int], occasion: str) -> dict[str, int]:
-    with approving(world.outbox, "staff-planner-1"):
+    with approving(world.outbox, "staff-planner-1", first_answers=[{"approver_id": "staff-grader-1"}]):
         return result_transfer(OccasionStep(occasion_uid=occasion))
 
 
@@ -162,7 +162,21 @@ def test_exam_day_takes_attendance_and_opens_for_assessment(world: World, examin
         assert session.get(Occasion, occasion).status == "closed"
 
 
+def _refusals(occasion: str, kind: str) -> list[str]:
+    from store.schema import Approval
+
+    with transaction() as session:
+        approval_id = session.scalar(
+            select(Approval.id).where(Approval.occasion_id == occasion, Approval.kind == kind)
+        )
+        events = audit.events(session, occasion_id=occasion, action="approval.refused")
+    return [e.detail["reason"] for e in events if e.detail["approval_id"] == approval_id]
+
+
 def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasion: str):
+    assert _refusals(occasion, "grading") == [
+        "the approval code is not the one sent to you for this approval"
+    ]
     submitted = _count(Attendance, occasion, Attendance.status == "submitted")
     assert graded["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
     assert sum(n for grade, n in graded.items() if grade != "approved") == submitted
@@ -171,6 +185,9 @@ def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasi
 def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(
     world: World, transferred: dict[str, int], occasion: str
 ):
+    assert _refusals(occasion, "transfer") == [
+        "'staff-grader-1' does not hold the role planner for this exam"
+    ]
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
     with transaction() as session:
         grades = dict(

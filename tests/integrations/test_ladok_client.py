@@ -197,8 +197,8 @@ def test_validation_error_is_not_retried(
 @pytest.mark.parametrize(
     ("faults", "wait"),
     [
-        ({"error_rate": 0.5, "seed": 4}, None),
-        ({"throttle_rate": 0.5, "retry_after_seconds": 2.5, "seed": 4}, 2.5),
+        ({"error_rate": 0.2, "seed": 4}, None),
+        ({"throttle_rate": 0.2, "retry_after_seconds": 2.5, "seed": 4}, 2.5),
     ],
 )
 def test_transient_errors_are_retried_until_success(
