@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.domain import RegisterCourseRound, RegisterOccasion
-from store.schema import CourseRound, Module, Occasion, OccasionModule
+from store.schema import CourseRound, CourseRoundModule, Module, Occasion, OccasionModule
 from store.upsert import upsert
 
 
@@ -37,10 +37,9 @@ def save_plan(
         keys=["uid"],
         update=["code", "scale_id"],
     )
-    modules = [
-        dict(
+    modules = {
+        m.uid: dict(
             uid=m.uid,
-            course_round_uid=r.uid,
             code=m.code,
             name=m.name,
             credits=m.credits,
@@ -49,10 +48,16 @@ def save_plan(
         )
         for r in course_rounds
         for m in r.modules
-    ]
+    }
     upsert(
-        session, Module, modules, keys=["uid"], update=["code", "name", "credits", "scale_id", "reportable"]
+        session,
+        Module,
+        list(modules.values()),
+        keys=["uid"],
+        update=["code", "name", "credits", "scale_id", "reportable"],
     )
+    links = [dict(course_round_uid=r.uid, module_uid=m.uid) for r in course_rounds for m in r.modules]
+    upsert(session, CourseRoundModule, links, keys=["course_round_uid", "module_uid"], update=[])
     row = session.get(Occasion, occasion.uid) or Occasion(id=occasion.uid, status="planned")
     row.name = occasion.name
     row.country = country

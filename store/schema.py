@@ -63,15 +63,23 @@ class CourseRound(Base):
 
 
 class Module(Base):
+    """A module (moment) of a course version; the course rounds of one version share it."""
+
     __tablename__ = "modules"
 
     uid: Mapped[str] = mapped_column(primary_key=True)
-    course_round_uid: Mapped[str] = mapped_column(ForeignKey("course_rounds.uid"))
     code: Mapped[str]
     name: Mapped[str]
     credits: Mapped[float]
     scale_id: Mapped[int]
     reportable: Mapped[bool]
+
+
+class CourseRoundModule(Base):
+    __tablename__ = "course_round_modules"
+
+    course_round_uid: Mapped[str] = mapped_column(ForeignKey("course_rounds.uid"), primary_key=True)
+    module_uid: Mapped[str] = mapped_column(ForeignKey("modules.uid"), primary_key=True)
 
 
 class OccasionModule(Base):

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine
 
 from deployments import approver
 from deployments.staff import seed_staff
@@ -27,6 +28,7 @@ from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
 from store.db import engine_for, make_engine, transaction
 from store.migrate import upgrade
+from tests.conftest import empty_all_tables
 
 
 @dataclass
@@ -50,51 +52,76 @@ class World:
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    home = tmp_path_factory.mktemp("examflow-home")
-    database_url = f"sqlite:///{home / 'examflow.db'}"
-    engine = make_engine(database_url)
-    upgrade(engine)
+def prefect_harness() -> Iterator[None]:
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+def _store(request: pytest.FixtureRequest, home: Path) -> Engine:
+    """The flows' database, migrated and empty but for the staff: a SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{home / 'examflow.db'}")
+        upgrade(engine)
+    else:
+        engine = request.getfixturevalue("migrated_postgres_engine")
+        empty_all_tables(engine)
     with transaction(engine) as session:
         seed_staff(session)
-    engine.dispose()
+    return engine
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+        engine_for.cache_clear()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
+) -> Iterator[World]:
+    """Every flow test runs once on SQLite and once on PostgreSQL, each with fresh stand-ins."""
+    home = tmp_path_factory.mktemp(f"examflow-{request.param}")
+    engine = _store(request, home)
     with ExitStack() as stack:
         ladok = stack.enter_context(serve_in_thread(ladok_sim.create_app(home / "ladok.db")))
         inspera = stack.enter_context(
             serve_in_thread(inspera_sim.create_app(home / "inspera.db", autoplay=True))
         )
         archive = stack.enter_context(serve_in_thread(archive_sim.create_app(home / "archive")))
-        env = {
-            "EXAMFLOW_HOME": str(home),
-            "EXAMFLOW_DATABASE_URL": database_url,
-            "EXAMFLOW_LADOK_URL": f"{ladok}/",
-            "EXAMFLOW_INSPERA_URL": f"{inspera}/api/",
-            "EXAMFLOW_ARCHIVE_URL": f"{archive}/",
-        }
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        get_settings.cache_clear()
-        engine_for.cache_clear()
+        stack.enter_context(
+            _environment(
+                {
+                    "EXAMFLOW_HOME": str(home),
+                    "EXAMFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                    "EXAMFLOW_LADOK_URL": f"{ladok}/",
+                    "EXAMFLOW_INSPERA_URL": f"{inspera}/api/",
+                    "EXAMFLOW_ARCHIVE_URL": f"{archive}/",
+                }
+            )
+        )
         term = httpx.post(
             f"{ladok}/_sim/term",
-            json={"seed": 7, "course_rounds": 6, "occasions": 4, "students": 120},
             timeout=30,
+            json={"seed": 7, "course_rounds": 6, "occasions": 4, "students": 120},
         )
         term.raise_for_status()
-        try:
-            with (
-                prefect_test_harness(server_startup_timeout=120),
-                temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-            ):
-                yield World(home, ladok, inspera, archive, term.json()["occasions"])
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            get_settings.cache_clear()
-            engine_for.cache_clear()
+        yield World(home, ladok, inspera, archive, term.json()["occasions"])
 
 
 @dataclass

@@ -2,12 +2,11 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:39:13.442570
+Create Date: 2026-11-22 02:11:50.987599
 """
 
 from alembic import op
 import sqlalchemy as sa
-import store.schema
 
 
 revision = "0001"
@@ -30,15 +29,15 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=255), nullable=True),
         sa.Column("decision", sa.String(length=16), nullable=True),
         sa.Column("comment", sa.String(length=2000), nullable=True),
-        sa.Column("created_at", store.schema.UtcDateTime(), nullable=False),
-        sa.Column("decided_at", store.schema.UtcDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(length=255), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("occasion_id", sa.String(length=255), nullable=True),
@@ -56,13 +55,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("uid"),
     )
     op.create_table(
+        "modules",
+        sa.Column("uid", sa.String(length=255), nullable=False),
+        sa.Column("code", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("credits", sa.Float(), nullable=False),
+        sa.Column("scale_id", sa.Integer(), nullable=False),
+        sa.Column("reportable", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("uid"),
+    )
+    op.create_table(
         "occasions",
         sa.Column("id", sa.String(length=255), nullable=False, comment="the register's occasion uid"),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("exam_type", sa.String(length=255), nullable=False),
-        sa.Column("starts_at", store.schema.UtcDateTime(), nullable=False),
-        sa.Column("ends_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
+        sa.Column("ends_at", sa.DateTime(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("scale", sa.String(length=255), nullable=False, comment="grade scale name, e.g. A-F"),
         sa.Column("register_scale_id", sa.Integer(), nullable=False),
@@ -70,7 +79,7 @@ def upgrade() -> None:
         sa.Column("code_prefix", sa.String(length=16), nullable=False),
         sa.Column("platform_test_id", sa.String(length=255), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("updated_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -79,7 +88,7 @@ def upgrade() -> None:
         sa.Column("recipient", sa.String(length=255), nullable=False),
         sa.Column("subject", sa.String(length=500), nullable=False),
         sa.Column("body", sa.String(length=10000), nullable=False),
-        sa.Column("created_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("delivered_path", sa.String(length=1000), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -108,7 +117,7 @@ def upgrade() -> None:
         sa.Column("decision", sa.String(length=16), nullable=False),
         sa.Column("accepted", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("answered_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["approval_id"],
             ["approvals.id"],
@@ -121,8 +130,8 @@ def upgrade() -> None:
         sa.Column("approval_id", sa.Integer(), nullable=False),
         sa.Column("staff_id", sa.String(length=255), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", store.schema.UtcDateTime(), nullable=False),
-        sa.Column("used_at", store.schema.UtcDateTime(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["approval_id"],
             ["approvals.id"],
@@ -144,7 +153,7 @@ def upgrade() -> None:
         sa.Column("document_id", sa.String(length=255), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("archived_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("archived_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
             ["occasions.id"],
@@ -166,19 +175,32 @@ def upgrade() -> None:
         sa.UniqueConstraint("occasion_id", "name"),
     )
     op.create_table(
-        "modules",
-        sa.Column("uid", sa.String(length=255), nullable=False),
+        "course_round_modules",
         sa.Column("course_round_uid", sa.String(length=255), nullable=False),
-        sa.Column("code", sa.String(length=255), nullable=False),
-        sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column("credits", sa.Float(), nullable=False),
-        sa.Column("scale_id", sa.Integer(), nullable=False),
-        sa.Column("reportable", sa.Boolean(), nullable=False),
+        sa.Column("module_uid", sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_round_uid"],
             ["course_rounds.uid"],
         ),
-        sa.PrimaryKeyConstraint("uid"),
+        sa.ForeignKeyConstraint(
+            ["module_uid"],
+            ["modules.uid"],
+        ),
+        sa.PrimaryKeyConstraint("course_round_uid", "module_uid"),
+    )
+    op.create_table(
+        "occasion_modules",
+        sa.Column("occasion_id", sa.String(length=255), nullable=False),
+        sa.Column("module_uid", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["module_uid"],
+            ["modules.uid"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["occasion_id"],
+            ["occasions.id"],
+        ),
+        sa.PrimaryKeyConstraint("occasion_id", "module_uid"),
     )
     op.create_table(
         "questions",
@@ -206,7 +228,7 @@ def upgrade() -> None:
         sa.Column("extra_time_minutes", sa.Integer(), nullable=False),
         sa.Column("separate_room", sa.Boolean(), nullable=False),
         sa.Column("equipment", sa.String(length=255), nullable=False),
-        sa.Column("updated_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
             ["occasions.id"],
@@ -241,7 +263,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("original_grade", sa.String(length=8), nullable=False),
         sa.Column("new_grade", sa.String(length=8), nullable=True),
-        sa.Column("decided_at", store.schema.UtcDateTime(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
             ["occasions.id"],
@@ -258,8 +280,8 @@ def upgrade() -> None:
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.Column("occasion_id", sa.String(length=255), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("started_at", store.schema.UtcDateTime(), nullable=True),
-        sa.Column("ended_at", store.schema.UtcDateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("extra_time_minutes", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
@@ -294,7 +316,7 @@ def upgrade() -> None:
         sa.Column("grade", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("exam_date", sa.Date(), nullable=True),
-        sa.Column("updated_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
             ["occasions.id"],
@@ -324,20 +346,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("registration_id", "question_id"),
     )
     op.create_table(
-        "occasion_modules",
-        sa.Column("occasion_id", sa.String(length=255), nullable=False),
-        sa.Column("module_uid", sa.String(length=255), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["module_uid"],
-            ["modules.uid"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["occasion_id"],
-            ["occasions.id"],
-        ),
-        sa.PrimaryKeyConstraint("occasion_id", "module_uid"),
-    )
-    op.create_table(
         "transfer_ledger",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=255), nullable=False),
@@ -348,8 +356,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False, comment="pending, confirmed or failed"),
         sa.Column("register_result_uid", sa.String(length=255), nullable=True),
         sa.Column("error", sa.String(length=1000), nullable=True),
-        sa.Column("created_at", store.schema.UtcDateTime(), nullable=False),
-        sa.Column("updated_at", store.schema.UtcDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occasion_id"],
             ["occasions.id"],
@@ -373,7 +381,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_transfer_ledger_occasion_status")
 
     op.drop_table("transfer_ledger")
-    op.drop_table("occasion_modules")
     op.drop_table("marks")
     op.drop_table("grades")
     op.drop_table("committee_members")
@@ -382,7 +389,8 @@ def downgrade() -> None:
     op.drop_table("staff_roles")
     op.drop_table("registrations")
     op.drop_table("questions")
-    op.drop_table("modules")
+    op.drop_table("occasion_modules")
+    op.drop_table("course_round_modules")
     op.drop_table("committees")
     op.drop_table("archive_records")
     op.drop_table("approval_codes")
@@ -391,6 +399,7 @@ def downgrade() -> None:
     op.drop_table("staff")
     op.drop_table("outbox")
     op.drop_table("occasions")
+    op.drop_table("modules")
     op.drop_table("course_rounds")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_occasion")
