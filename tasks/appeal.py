@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
+from sqlalchemy import select
 
 from models.domain import Frozen
 from models.settings import get_settings
@@ -32,7 +33,7 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         appeal = appeals.receive(
             session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
         )
-        marks = session.query(Mark).filter(Mark.registration_id == registration.id).all()
+        marks = session.scalars(select(Mark).where(Mark.registration_id == registration.id)).all()
         audit.record(
             session,
             actor="faculty",

@@ -17,7 +17,6 @@ from store.db import transaction
 from store.schema import Appeal, Registration, Student
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
-from tasks.exam_day import _test_id
 
 
 class ArchiveSummary(Frozen):
@@ -97,7 +96,7 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
     """Uploads every document (the archive never overwrites; a re-upload of the same bytes is a no-op)
     and checks that the archive's checksums equal ours."""
     with common.platform() as platform:
-        results = platform.export_results(_test_id(occasion_id))
+        results = platform.export_results(common.platform_test_id(occasion_id))
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         codes = dict(

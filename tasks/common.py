@@ -13,6 +13,8 @@ from integrations.http import Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
 from models.settings import get_settings
+from store import occasions
+from store.db import transaction
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is
 # inputs + task source + run id) comes back from cache when a suspended run replays from the top.
@@ -36,6 +38,15 @@ OUTSIDE_RETRIES: dict[str, Any] = {
     "retry_delay_seconds": exponential_backoff(backoff_factor=5),
     "retry_condition_fn": retry_transient,
 }
+
+
+def platform_test_id(occasion_id: str) -> str:
+    """The platform test created for the occasion at planning."""
+    with transaction() as session:
+        test_id = occasions.get(session, occasion_id).platform_test_id
+    if test_id is None:
+        raise LookupError(f"occasion {occasion_id} has no platform test: run plan-exam first")
+    return test_id
 
 
 def now() -> datetime:

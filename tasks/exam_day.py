@@ -27,19 +27,11 @@ class Attendance(Frozen):
     with_extra_time: int
 
 
-def _test_id(occasion_id: str) -> str:
-    with transaction() as session:
-        test_id = occasions.get(session, occasion_id).platform_test_id
-    if test_id is None:
-        raise LookupError(f"occasion {occasion_id} has no platform test: run plan-exam first")
-    return test_id
-
-
 @task(name="activate-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def activate_test(occasion_id: str) -> PlatformTest:
     """Activates the test (idempotent: an active or later test is left as it is)."""
     with common.platform() as platform:
-        test = platform.get_test(_test_id(occasion_id))
+        test = platform.get_test(common.platform_test_id(occasion_id))
         if test.status == "SCHEDULED":
             test = platform.set_status(test.test_id, "ACTIVE")
             with transaction() as session:
@@ -95,7 +87,7 @@ def _schedule_continuation(occasion_id: str, deadline: datetime, key: str) -> No
 def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
     """Closes submissions, then opens the test for assessment (the platform refuses before the deadline)."""
     with common.platform() as platform:
-        test = platform.get_test(_test_id(occasion_id))
+        test = platform.get_test(common.platform_test_id(occasion_id))
         if test.status == "ACTIVE":
             test = platform.set_status(test.test_id, "FINISHED")
         if test.status == "FINISHED":
@@ -116,7 +108,7 @@ def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
 def record_attendance(occasion_id: str) -> Attendance:
     """Attendance from the platform's results export, stored per registration."""
     with common.platform() as platform:
-        results = platform.export_results(_test_id(occasion_id))
+        results = platform.export_results(common.platform_test_id(occasion_id))
     with transaction() as session:
         held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
         unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)

@@ -12,7 +12,6 @@ from store import audit, grading, occasions, registrations
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
-from tasks.exam_day import _test_id
 
 
 class GradingSummary(Frozen):
@@ -80,7 +79,7 @@ def propose_grades(
 def import_results(occasion_id: str) -> GradingSummary:
     """Stores questions, marks and proposed grades from the export, in one transaction."""
     with common.platform() as platform:
-        results = platform.export_results(_test_id(occasion_id))
+        results = platform.export_results(common.platform_test_id(occasion_id))
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
