@@ -46,8 +46,8 @@ from simulators.server import free_port
 from simulators.term import TermSpec
 from store import registrations
 from store.db import engine_for, make_engine, transaction
-from store.migrate import upgrade
-from store.schema import Base, Occasion, Registration, Student
+from store.migrate import empty_all_tables, upgrade
+from store.schema import Occasion, Registration, Student
 from store.upsert import upsert
 from tasks.registration import SyncSummary, register_frame, sync_from_register
 
@@ -104,21 +104,10 @@ class Stores:
             url = f"sqlite:///{self.directory / f'{name}.db'}"
         engine = make_engine(url)
         upgrade(engine)
-        _empty(engine)
+        empty_all_tables(engine)
         with transaction(engine) as session:
             _plan(session, occasion_uids)
         return url, engine
-
-
-def _empty(engine: Engine) -> None:
-    tables = list(reversed(Base.metadata.sorted_tables))
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
 
 
 def _plan(session: Any, occasion_uids: list[str]) -> None:

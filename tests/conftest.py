@@ -14,8 +14,7 @@ import pytest  # noqa: E402
 from sqlalchemy import Engine, text
 
 from store.db import make_engine
-from store.migrate import upgrade
-from store.schema import Base
+from store.migrate import empty_all_tables, upgrade
 
 # ---------------------------------------------------------------------------------------------------
 # Database: one migrated database per backend per session, emptied before each test.
@@ -31,18 +30,6 @@ POSTGRES_URL_ENV = "EXAMFLOW_TEST_POSTGRES_URL"
 
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def empty_all_tables(engine: Engine) -> None:
-    """Deletes every row, children before parents; the schema and alembic_version stay."""
-    tables = list(reversed(Base.metadata.sorted_tables))
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
 
 
 @pytest.fixture(scope="session")

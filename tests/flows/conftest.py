@@ -27,8 +27,7 @@ from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
 from store.db import engine_for, make_engine, transaction
-from store.migrate import upgrade
-from tests.conftest import empty_all_tables
+from store.migrate import empty_all_tables, upgrade
 
 
 @dataclass
