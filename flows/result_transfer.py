@@ -52,6 +52,6 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         f"Ledger: {outcome.ledger}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
         f"Transfer of {occasion}",
     )
-    if params.chain:
+    if params.chain and not outcome.failed:
         start_phase("archive", {"params": {"occasion_uid": occasion, "chain": True}})
     return {"written": outcome.written, "unchanged": outcome.unchanged, "failed": len(outcome.failed)}

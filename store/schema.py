@@ -266,7 +266,9 @@ class TransferLedgerEntry(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
     grade: Mapped[str] = mapped_column(String(8))
     exam_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(16), comment="pending, confirmed or failed")
+    status: Mapped[str] = mapped_column(
+        String(16), comment="pending, confirmed, stale (superseded by a re-read) or failed"
+    )
     register_result_uid: Mapped[str | None]
     error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime]

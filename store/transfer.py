@@ -49,6 +49,13 @@ def finish(
     session.flush()
 
 
+def pending(session: Session, *, occasion_id: str) -> list[TransferLedgerEntry]:
+    query = select(TransferLedgerEntry).where(
+        TransferLedgerEntry.occasion_id == occasion_id, TransferLedgerEntry.status == "pending"
+    )
+    return list(session.scalars(query))
+
+
 def counts(session: Session, *, occasion_id: str) -> dict[str, int]:
     query = (
         select(TransferLedgerEntry.status, func.count())

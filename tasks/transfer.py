@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 from prefect import task
 
-from integrations.http import ApiError, StaleVersion
+from integrations.http import ApiError, StaleVersion, Unavailable
 from integrations.protocols import StudentRegister
 from models.domain import Frozen, StudyResult
 from models.ladok_codes import grade_id
@@ -114,8 +114,12 @@ def preview_transfer(occasion_id: str) -> list[TransferItem]:
         return plan_items(_approved(occasion_id), _read(register, occasion_id), scale_id)
 
 
-def _key(occasion_id: str, item: TransferItem) -> str:
-    return f"{occasion_id}:{item.registration_id}:{item.grade}:{item.exam_date.isoformat()}"
+def _key(occasion_id: str, item: TransferItem, held: dict[str, StudyResult]) -> str:
+    """One key per write: the grade, and the draft version it replaces ('new' where none), so a
+    later change back to an earlier grade is a new write, and a stale retry a new key."""
+    draft = held[item.study_result_uid].draft
+    base = "new" if draft is None else f"v{draft.version}"
+    return f"{occasion_id}:{item.registration_id}:{item.grade}:{item.exam_date.isoformat()}:{base}"
 
 
 def _write(
@@ -125,8 +129,9 @@ def _write(
     item: TransferItem,
     held: dict[str, StudyResult],
 ) -> str:
-    """One ledgered write; returns '' or the reason it failed."""
-    key = _key(occasion_id, item)
+    """One ledgered write; returns '' or the reason the register refused it. Unavailable is
+    raised: the row stays pending and the rerun reconciles it by reading the register back."""
+    key = _key(occasion_id, item, held)
     with transaction() as session:
         transfer.begin(
             session,
@@ -152,7 +157,11 @@ def _write(
             written = register.update_draft(
                 draft=draft, scale_id=scale_id, grade_id=grade, exam_date=item.exam_date, idempotency_key=key
             )
-    except StaleVersion:
+    except StaleVersion as exc:
+        with transaction() as session:
+            transfer.finish(session, key=key, status="stale", error=str(exc))
+        raise
+    except Unavailable:
         raise
     except ApiError as exc:
         with transaction() as session:
@@ -176,10 +185,12 @@ def transfer_results(occasion_id: str, only: list[int] | None = None) -> Transfe
             if only is None or i.registration_id in only
         ]
         todo = [i for i in items if i.action in ("new", "update")]
+        _confirm_landed(occasion_id, items, held)
         failed = _write_all(register, occasion_id, scale_id, todo, held)
     with transaction() as session:
         ledger = transfer.counts(session, occasion_id=occasion_id)
-        occasions.set_status(session, occasion_id=occasion_id, status="transferred")
+        status = "transferred" if not failed else "transfer-incomplete"
+        occasions.set_status(session, occasion_id=occasion_id, status=status)
         audit.record(
             session,
             actor="examflow",
@@ -194,6 +205,22 @@ def transfer_results(occasion_id: str, only: list[int] | None = None) -> Transfe
         failed=failed,
         ledger=ledger,
     )
+
+
+def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str, StudyResult]) -> None:
+    """Pending rows of an earlier, interrupted run whose grade the register now holds are confirmed."""
+    landed = {i.registration_id: i for i in items if i.action == "unchanged"}
+    with transaction() as session:
+        for row in transfer.pending(session, occasion_id=occasion_id):
+            item = landed.get(row.registration_id)
+            if item is not None and item.grade == row.grade and item.exam_date == row.exam_date:
+                draft = held[item.study_result_uid].draft
+                transfer.finish(
+                    session,
+                    key=row.idempotency_key,
+                    status="confirmed",
+                    result_uid=draft.result_uid if draft else None,
+                )
 
 
 def _write_all(
@@ -225,7 +252,7 @@ def _write_all(
             except StaleVersion as exc:
                 reason = f"still stale after a re-read: {exc}"
                 with transaction() as session:
-                    transfer.finish(session, key=_key(occasion_id, item), status="failed", error=reason)
+                    transfer.finish(session, key=_key(occasion_id, item, held), status="failed", error=reason)
             if reason:
                 failed.append({"candidate": item.candidate, "reason": reason})
     return failed

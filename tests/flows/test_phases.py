@@ -22,6 +22,7 @@ from flows.grading import grading
 from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
 from flows.result_transfer import result_transfer
+from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
 from store import audit
@@ -182,6 +183,21 @@ def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasi
     assert sum(n for grade, n in graded.items() if grade != "approved") == submitted
 
 
+def test_transfer_with_the_register_down_fails_clearly_and_writes_nothing(
+    world: World, graded: dict[str, int], occasion: str
+):
+    httpx.put(f"{world.ladok_url}/_sim/faults", json={"error_rate": 1}).raise_for_status()
+    try:
+        with pytest.raises(Unavailable, match="gave up after 5 tries: 503"):
+            transfer_results.fn(occasion)
+    finally:
+        httpx.put(f"{world.ladok_url}/_sim/faults", json={}).raise_for_status()
+    assert _count(TransferLedgerEntry, occasion) == 0
+    assert httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json() == []
+    with transaction() as session:
+        assert session.get(Occasion, occasion).status == "graded"
+
+
 def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(
     world: World, transferred: dict[str, int], occasion: str
 ):
@@ -200,6 +216,7 @@ def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(
     assert transferred["written"] == len(grades) == len(drafts)
     assert {d["student_uid"]: GRADE_CODES[d["grade_id"]] for d in drafts} == grades
     assert _count(TransferLedgerEntry, occasion, TransferLedgerEntry.status == "confirmed") == len(grades)
+    assert _count(TransferLedgerEntry, occasion) == len(grades)
     again = transfer_results.fn(occasion)
     assert again.written == 0 and again.unchanged == len(grades)
 

@@ -353,7 +353,7 @@ def upgrade() -> None:
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.Column("grade", sa.String(length=8), nullable=False),
         sa.Column("exam_date", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False, comment="pending, confirmed or failed"),
+        sa.Column("status", sa.String(length=16), nullable=False, comment="pending, confirmed, stale (superseded by a re-read) or failed"),
         sa.Column("register_result_uid", sa.String(length=255), nullable=True),
         sa.Column("error", sa.String(length=1000), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
