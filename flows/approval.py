@@ -19,7 +19,7 @@ from prefect.settings import PREFECT_UI_URL
 from models.approvals import ApprovalForm, ApprovalRequest, ApprovalTicket, Verdict
 from tasks.approvals import check_answer, open_approval
 
-SUSPEND_TIMEOUT_SECONDS = 14 * 24 * 3600
+SUSPEND_TIMEOUT_SECONDS = ApprovalRequest.model_fields["valid_hours"].default * 3600  # codes live as long
 PAUSE_TIMEOUT_SECONDS = 3600
 PAUSE_POLL_SECONDS = 1
 

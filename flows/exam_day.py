@@ -13,8 +13,8 @@ from tasks.reports import artifact_key, markdown_table, publish_markdown
 @flow(name="exam-day")
 def exam_day(params: OccasionStep) -> str:
     occasion = params.occasion_uid
-    test = activate_test(occasion)
-    waited = wait_for_deadline(occasion, continuation_key=f"exam-day:{occasion}:{test.ends_at.isoformat()}")
+    activate_test(occasion)
+    waited = wait_for_deadline(occasion, params.chain)
     if waited != "reached":
         return f"exam {occasion} is active; closing {waited}"
     closed = close_and_open_for_assessment(occasion)

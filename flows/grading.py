@@ -40,7 +40,7 @@ def grading(params: OccasionStep) -> dict[str, int]:
     )
     if verdict.decision == Decision.REJECT:
         return {"approved": 0}
-    approved = approve_grades(occasion, verdict.approver_id)
+    approved = approve_grades(occasion, verdict.approver_id, summary.digest)
     if params.chain:
         start_phase("result-transfer", {"params": {"occasion_uid": occasion, "chain": True}})
     return {"approved": approved, **summary.distribution}

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow
 
 from models.params import SyncRegistrations
-from store import occasions
-from store.db import transaction
 from tasks.chaining import start_phase
-from tasks.registration import push_to_platform, sync_from_register
+from tasks.registration import list_syncable_occasions, push_to_platform, sync_from_register
 from tasks.reports import publish_table
 
 OCCASIONS_PER_BATCH = 500
 
 
-@task(name="list-planned-occasions")
-def list_planned_occasions() -> list[str]:
-    with transaction() as session:
-        return occasions.planned_ids(session)
-
-
 @flow(name="registration-sync")
 def registration_sync(params: SyncRegistrations) -> dict[str, int]:
-    occasion_uids = params.occasion_uids or list_planned_occasions()
+    occasion_uids = params.occasion_uids or list_syncable_occasions()
     totals = {
         "occasions": 0,
         "registered": 0,

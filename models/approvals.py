@@ -41,7 +41,7 @@ class ApprovalRequest(Frozen):
     kind: str
     role: Role
     title: str
-    valid_hours: int = 72
+    valid_hours: int = Field(default=14 * 24, description="as long as a suspended run waits")
     flow_run_id: str | None = None
     ui_url: str | None = None
 
@@ -70,6 +70,7 @@ def appeal_form(grades: tuple[str, ...]) -> type[AppealGradeForm]:
 
     choice = Literal[grades]  # type: ignore[valid-type]
     return create_model(
-        "AppealGradeForm", __base__=AppealGradeForm,
+        "AppealGradeForm",
+        __base__=AppealGradeForm,
         new_grade=(choice, Field(description="The new grade, set without seeing the original")),
     )

@@ -22,7 +22,8 @@ class PlanExam(Frozen):
 
 class SyncRegistrations(Frozen):
     occasion_uids: list[str] = Field(
-        default_factory=list, description="Occasions to sync; empty means every planned occasion"
+        default_factory=list,
+        description="Occasions to sync; empty means every approved occasion not yet closed",
     )
     chain: bool = Field(default=False, description="Go on to exam day when done (one occasion only)")
 

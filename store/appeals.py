@@ -17,6 +17,10 @@ class AppealRefused(Exception):
 def receive(session: Session, *, occasion_id: str, registration_id: int, received_on: date) -> Appeal:
     """Registers the appeal once; the same candidate appealing again gets the first back."""
     existing = session.scalar(select(Appeal).where(Appeal.registration_id == registration_id))
+    if existing is not None and existing.status == "decided":
+        raise AppealRefused(
+            f"the grade was already set on appeal ({existing.new_grade}); it cannot be appealed again"
+        )
     if existing is not None:
         return existing
     grade = session.get(Grade, registration_id)
@@ -39,6 +43,8 @@ def decide(session: Session, *, appeal_id: int, new_grade: str) -> Appeal:
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise LookupError(f"no appeal {appeal_id}")
+    if appeal.status == "decided":
+        raise AppealRefused(f"appeal {appeal_id} was already decided ({appeal.new_grade})")
     appeal.new_grade = new_grade
     appeal.status = "decided"
     appeal.decided_at = datetime.now(UTC)

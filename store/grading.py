@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.schema import Attendance, Grade, Mark, Question, Registration
@@ -56,6 +57,21 @@ def save_grades(session: Session, grades: pd.DataFrame) -> int:
         keys=["registration_id"],
         update=["points", "percent", "grade", "status", "exam_date", "updated_at"],
     )
+
+
+def grades_digest(session: Session, *, occasion_id: str, status: str) -> str:
+    """A fingerprint of the grades in `status`, so an approval approves exactly what was shown."""
+    rows = session.execute(
+        select(Grade.registration_id, Grade.grade, Grade.points)
+        .where(Grade.occasion_id == occasion_id, Grade.status == status)
+        .order_by(Grade.registration_id)
+    ).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+def count_approved(session: Session, *, occasion_id: str) -> int:
+    query = select(func.count()).where(Grade.occasion_id == occasion_id, Grade.status == "approved")
+    return int(session.scalar(query) or 0)
 
 
 def approve_grades(session: Session, *, occasion_id: str) -> int:

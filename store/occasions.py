@@ -58,7 +58,7 @@ def save_plan(
     )
     links = [dict(course_round_uid=r.uid, module_uid=m.uid) for r in course_rounds for m in r.modules]
     upsert(session, CourseRoundModule, links, keys=["course_round_uid", "module_uid"], update=[])
-    row = session.get(Occasion, occasion.uid) or Occasion(id=occasion.uid, status="planned")
+    row = session.get(Occasion, occasion.uid) or Occasion(id=occasion.uid, status="proposed")
     row.name = occasion.name
     row.country = country
     row.exam_type = exam_type
@@ -100,8 +100,16 @@ def set_status(
     session.flush()
 
 
-def planned_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Occasion.id).order_by(Occasion.id)))
+SYNCED_STATUSES = ("planned", "active")
+
+
+def syncable_ids(session: Session) -> list[str]:
+    """Occasions whose registrations still follow the register: approved, with a platform test,
+    and not yet closed (after the deadline a de-registration must not touch the exam)."""
+    query = select(Occasion.id).where(
+        Occasion.status.in_(SYNCED_STATUSES), Occasion.platform_test_id.is_not(None)
+    )
+    return list(session.scalars(query.order_by(Occasion.id)))
 
 
 def module_uids(session: Session, occasion_id: str) -> list[str]:

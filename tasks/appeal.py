@@ -12,7 +12,7 @@ from models.settings import get_settings
 from rules.grades import Scale
 from store import appeals, audit, occasions, outbox, registrations
 from store.db import transaction
-from store.schema import Mark, Registration, Student
+from store.schema import Appeal, Mark, Registration, Student
 from tasks.common import REPLAY_SAFE
 
 
@@ -52,8 +52,13 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
 
 @task(name="decide-appeal", **REPLAY_SAFE)
 def decide_appeal(occasion_id: str, appeal_id: int, new_grade: str, decided_by: str) -> str:
-    """Sets the new grade, audits the decision and notifies the student through the outbox."""
+    """Sets the new grade, audits the decision and notifies the student through the outbox.
+    A replay after the decision changes nothing and sends nothing again."""
     with transaction() as session:
+        Scale(occasions.get(session, occasion_id).scale).require(new_grade)
+        done = session.get(Appeal, appeal_id)
+        if done is not None and done.status == "decided" and done.new_grade == new_grade:
+            return done.original_grade
         appeal = appeals.decide(session, appeal_id=appeal_id, new_grade=new_grade)
         registration = session.get(Registration, appeal.registration_id)
         assert registration is not None

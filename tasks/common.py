@@ -12,8 +12,9 @@ from integrations.archive import ArchiveClient
 from integrations.http import Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
+from models.results import CandidateResult
 from models.settings import get_settings
-from store import occasions
+from store import occasions, registrations
 from store.db import transaction
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is
@@ -47,6 +48,19 @@ def platform_test_id(occasion_id: str) -> str:
     if test_id is None:
         raise LookupError(f"occasion {occasion_id} has no platform test: run plan-exam first")
     return test_id
+
+
+def registered_results(occasion_id: str) -> tuple[list[CandidateResult], dict[str, int]]:
+    """The platform's results export of the occasion and the registration id of each of its
+    candidates; a candidate we do not know refuses the whole export, naming them."""
+    with platform() as client:
+        results = client.export_results(platform_test_id(occasion_id))
+    with transaction() as session:
+        held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
+    unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
+    if unknown:
+        raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown[:20]}")
+    return results, held
 
 
 def now() -> datetime:

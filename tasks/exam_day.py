@@ -47,9 +47,10 @@ def activate_test(occasion_id: str) -> PlatformTest:
 
 
 @task(name="wait-for-deadline", **REPLAY_SAFE)
-def wait_for_deadline(occasion_id: str, continuation_key: str) -> str:
+def wait_for_deadline(occasion_id: str, chain: bool) -> str:
     """'reached' once the deadline (end time plus the longest extra time) has passed; sleeps
-    through short waits, and for long ones schedules this flow again at the deadline."""
+    through short waits, and for long ones schedules this flow again at the deadline (keyed on
+    the deadline: a deadline moved by new extra time schedules anew)."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         longest = max(
@@ -63,15 +64,16 @@ def wait_for_deadline(occasion_id: str, continuation_key: str) -> str:
     if remaining <= LONGEST_WAIT:
         time.sleep(remaining.total_seconds())
         return "reached"
-    _schedule_continuation(occasion_id, deadline, continuation_key)
+    _schedule_continuation(occasion_id, deadline, chain)
     return f"scheduled for {deadline:%Y-%m-%d %H:%M} UTC"
 
 
-def _schedule_continuation(occasion_id: str, deadline: datetime, key: str) -> None:
+def _schedule_continuation(occasion_id: str, deadline: datetime, chain: bool) -> None:
+    key = f"exam-day:{occasion_id}:{deadline.isoformat()}"
     try:
         run_deployment(
             f"exam-day/{DEPLOYMENT}",
-            parameters={"params": {"occasion_uid": occasion_id, "chain": True}},
+            parameters={"params": {"occasion_uid": occasion_id, "chain": chain}},
             scheduled_time=deadline,
             timeout=0,
             idempotency_key=key,
@@ -107,13 +109,8 @@ def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
 @task(name="record-attendance", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def record_attendance(occasion_id: str) -> Attendance:
     """Attendance from the platform's results export, stored per registration."""
-    with common.platform() as platform:
-        results = platform.export_results(common.platform_test_id(occasion_id))
+    results, held = common.registered_results(occasion_id)
     with transaction() as session:
-        held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
-        unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
-        if unknown:
-            raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown[:20]}")
         frame = pd.DataFrame(
             [
                 dict(

@@ -8,13 +8,18 @@ from prefect import task
 from models.domain import Frozen
 from models.results import CandidateResult
 from rules.grades import Scale, Thresholds, grades_for_points
-from store import audit, grading, occasions, registrations
+from store import audit, grading, occasions
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
 
+class GradingRefused(Exception):
+    """Grades cannot be proposed or approved as asked; the message says why."""
+
+
 class GradingSummary(Frozen):
+    digest: str
     candidates: int
     graded: int
     absent: int
@@ -77,15 +82,15 @@ def propose_grades(
 
 @task(name="import-results", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def import_results(occasion_id: str) -> GradingSummary:
-    """Stores questions, marks and proposed grades from the export, in one transaction."""
-    with common.platform() as platform:
-        results = platform.export_results(common.platform_test_id(occasion_id))
+    """Stores questions, marks and proposed grades from the export, in one transaction. Refused
+    once grades are approved: a re-import would overwrite them."""
+    results, held = common.registered_results(occasion_id)
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
-        held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
-        unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
-        if unknown:
-            raise LookupError(f"unknown candidates in the export of {occasion_id}: {unknown[:20]}")
+        if approved := grading.count_approved(session, occasion_id=occasion_id):
+            raise GradingRefused(
+                f"{approved} grades of {occasion_id} are approved already; importing again would overwrite them"
+            )
         marks = marks_frame(results, held, occasion_id)
         exam_dates = {
             held[r.external_user_id]: (r.ended_at or occasion.ends_at).date() for r in results if r.attended
@@ -110,8 +115,10 @@ def import_results(occasion_id: str) -> GradingSummary:
             occasion_id=occasion_id,
             detail={"graded": len(grades), "max_points": max_points},
         )
+        digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
     thresholds = Thresholds(scale=Scale(occasion.scale))
     return GradingSummary(
+        digest=digest,
         candidates=len(results),
         graded=len(grades),
         absent=sum(not r.attended for r in results),
@@ -122,8 +129,13 @@ def import_results(occasion_id: str) -> GradingSummary:
 
 
 @task(name="approve-grades", **REPLAY_SAFE)
-def approve_grades(occasion_id: str, approver_id: str) -> int:
+def approve_grades(occasion_id: str, approver_id: str, digest: str) -> int:
+    """Approves the proposed grades, provided they are exactly the ones the approver was shown."""
     with transaction() as session:
+        if grading.grades_digest(session, occasion_id=occasion_id, status="proposed") != digest:
+            raise GradingRefused(
+                f"the proposed grades of {occasion_id} changed after they were shown; grade again"
+            )
         count = grading.approve_grades(session, occasion_id=occasion_id)
         occasions.set_status(session, occasion_id=occasion_id, status="graded")
         audit.record(

@@ -156,6 +156,13 @@ def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[s
     return rows
 
 
+@task(name="list-syncable-occasions")
+def list_syncable_occasions() -> list[str]:
+    """The occasions the nightly sync covers: approved, with a platform test, not yet closed."""
+    with transaction() as session:
+        return occasions.syncable_ids(session)
+
+
 @task(name="sync-from-register", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
     """Fetches every registration of these occasions (pooled, concurrent) and stores the changes."""

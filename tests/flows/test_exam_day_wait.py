@@ -55,13 +55,13 @@ def _occasion(uid: str, ends_at: datetime, extra_minutes: int = 0) -> str:
 
 def test_a_passed_deadline_is_reached_at_once(world: World):
     uid = _occasion("wait-past", datetime.now(UTC) - timedelta(minutes=1))
-    assert wait_for_deadline.fn(uid, continuation_key="k-past") == "reached"
+    assert wait_for_deadline.fn(uid, chain=False) == "reached"
 
 
 def test_a_short_wait_sleeps_until_the_deadline(world: World):
     uid = _occasion("wait-short", datetime.now(UTC) + timedelta(seconds=1.5))
     started = time.monotonic()
-    assert wait_for_deadline.fn(uid, continuation_key="k-short") == "reached"
+    assert wait_for_deadline.fn(uid, chain=False) == "reached"
     assert time.monotonic() - started >= 1.0
 
 
@@ -69,5 +69,5 @@ def test_extra_time_moves_the_deadline_and_a_long_wait_needs_a_deployment(world:
     ended = datetime.now(UTC) - timedelta(minutes=10)
     uid = _occasion("wait-extra", ended, extra_minutes=60)
     with pytest.raises(RuntimeError, match="run exam-day again after it") as refused:
-        wait_for_deadline.fn(uid, continuation_key="k-extra")
+        wait_for_deadline.fn(uid, chain=False)
     assert f"{(ended + timedelta(minutes=60)):%Y-%m-%d %H:%M}" in str(refused.value)

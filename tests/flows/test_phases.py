@@ -26,8 +26,12 @@ from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
 from store import audit
+from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import Appeal, ArchiveRecord, Attendance, Grade, Occasion, Registration, TransferLedgerEntry
+from tasks.appeal import receive_appeal
+from tasks.grading import GradingRefused, approve_grades, import_results
+from tasks.registration import list_syncable_occasions
 from tasks.transfer import transfer_results
 from tests.flows.conftest import World, approving, past_window
 
@@ -130,6 +134,7 @@ def test_a_used_code_is_refused(world: World, planned: dict[str, Any], occasion:
 
 def test_sync_adds_every_registration_with_stable_codes(world: World, synced: dict[str, int], occasion: str):
     register = httpx.get(f"{world.ladok_url}/_sim/registrations", params={"occasion": occasion}).json()
+    assert occasion in list_syncable_occasions.fn()
     assert synced["adds"] == len(register) > 0
     assert synced["platform_added"] == len(register)
     assert _count(Registration, occasion, Registration.status == "registered") == len(register)
@@ -159,6 +164,7 @@ def test_exam_day_takes_attendance_and_opens_for_assessment(world: World, examin
     assert submitted > 0
     assert submitted + absent == _count(Registration, occasion, Registration.status == "registered")
     assert examined == f"{submitted} submitted, {absent} absent"
+    assert occasion not in list_syncable_occasions.fn()  # closed: the nightly sync leaves it alone
     with transaction() as session:
         assert session.get(Occasion, occasion).status == "closed"
 
@@ -181,6 +187,10 @@ def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasi
     submitted = _count(Attendance, occasion, Attendance.status == "submitted")
     assert graded["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
     assert sum(n for grade, n in graded.items() if grade != "approved") == submitted
+    with pytest.raises(GradingRefused, match="approved already"):
+        import_results.fn(occasion)
+    with pytest.raises(GradingRefused, match="changed after they were shown"):
+        approve_grades.fn(occasion, "staff-grader-1", digest="not-what-was-shown")
 
 
 def test_transfer_with_the_register_down_fails_clearly_and_writes_nothing(
@@ -254,6 +264,8 @@ def test_appeal_is_graded_blind_and_the_new_grade_transferred(
     assert _count(Appeal, occasion, Appeal.status == "decided") == 1
     mails = [p.read_text() for p in world.outbox.glob("*.eml")]
     assert any(f"New grade: {appealed['new']}" in m for m in mails)
+    with pytest.raises(AppealRefused, match="cannot be appealed again"):
+        receive_appeal.fn(occasion, appealed["code"], date.today())
 
 
 def test_archive_files_papers_protocol_and_appeal_with_checksums(
