@@ -21,6 +21,7 @@ def registration_sync(params: SyncRegistrations) -> dict[str, int]:
         "adds": 0,
         "removals": 0,
         "extra_time_changes": 0,
+        "other_changes": 0,
         "platform_added": 0,
         "platform_removed": 0,
         "platform_extra_time_updated": 0,
@@ -30,7 +31,7 @@ def registration_sync(params: SyncRegistrations) -> dict[str, int]:
         batch = occasion_uids[start : start + OCCASIONS_PER_BATCH]
         synced = sync_from_register(batch)
         pushed = push_to_platform(batch)
-        for name in ("occasions", "registered", "adds", "removals", "extra_time_changes"):
+        for name in ("occasions", "registered", "adds", "removals", "extra_time_changes", "other_changes"):
             totals[name] += getattr(synced, name)
         totals["platform_added"] += pushed.added
         totals["platform_removed"] += pushed.removed

@@ -67,16 +67,16 @@ def diff_registrations(register: pd.DataFrame, current: pd.DataFrame) -> Registr
     )
 
 
+def field_changes(register: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """KEYS of the registrations held on both sides whose `columns` differ (a student moved to
+    another course round, a new study result, a separate room granted): they must be rewritten."""
+    both = register[[*KEYS, *columns]].merge(current[[*KEYS, *columns]], on=KEYS, suffixes=("", "_current"))
+    differs = pd.Series(False, index=both.index)
+    for column in columns:
+        differs |= both[column].astype(str) != both[f"{column}_current"].astype(str)
+    return both.loc[differs, KEYS].reset_index(drop=True)
+
+
 def _frame(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     out = rows[[*KEYS, *columns]].rename(columns=columns).reset_index(drop=True)
     return out.astype({name: "int64" for name in columns.values()})
-
-
-def diff_summary(diff: RegistrationDiff) -> dict[str, int]:
-    """Counts for an artifact or a task's return value."""
-    return {
-        "adds": len(diff.adds),
-        "removals": len(diff.removals),
-        "extra_time_changes": len(diff.extra_time_changes),
-        "unchanged": diff.unchanged,
-    }

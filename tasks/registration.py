@@ -9,7 +9,7 @@ from prefect import task
 
 from models.domain import Accommodation, Frozen, PlatformCandidate, StudyResult
 from rules.anonymisation import assign_codes
-from rules.registrations import diff_registrations
+from rules.registrations import diff_registrations, field_changes
 from store import audit, occasions, registrations
 from store.db import transaction
 from tasks import common
@@ -26,6 +26,8 @@ REGISTER_COLUMNS = [
     "first_name",
     "last_name",
 ]
+# Besides extra time, what a sync rewrites when the register changes it.
+REWRITTEN_COLUMNS = ["study_result_uid", "course_round_uid", "module_uid", "separate_room", "equipment"]
 ACCOMMODATION_COLUMNS = ["occasion_id", "student_uid", "extra_time_minutes", "separate_room", "equipment"]
 
 
@@ -35,6 +37,7 @@ class SyncSummary(Frozen):
     adds: int
     removals: int
     extra_time_changes: int
+    other_changes: int
     unchanged: int
     changes: list[dict[str, str | int]]
 
@@ -103,7 +106,13 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
         current.rename(columns={"occasion_id": "occasion_uid"}),
     )
     keys = ["occasion_id", "student_uid"]
-    touched = pd.concat([diff.adds, diff.extra_time_changes])[["occasion_uid", "student_uid"]]
+    moved = field_changes(
+        register.rename(columns={"occasion_id": "occasion_uid"}),
+        current.rename(columns={"occasion_id": "occasion_uid"}),
+        REWRITTEN_COLUMNS,
+    )
+    touched = pd.concat([diff.adds, diff.extra_time_changes, moved])[["occasion_uid", "student_uid"]]
+    touched = touched.drop_duplicates()
     changed = register.merge(touched.rename(columns={"occasion_uid": "occasion_id"}), on=keys)
     changed = _with_codes(changed, held, prefixes).assign(status="registered")
     with transaction() as session:
@@ -121,6 +130,7 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
                 "adds": len(diff.adds),
                 "removals": len(diff.removals),
                 "extra_time_changes": len(diff.extra_time_changes),
+                "other_changes": len(moved),
             },
         )
     return SyncSummary(
@@ -129,9 +139,16 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
         adds=len(diff.adds),
         removals=len(diff.removals),
         extra_time_changes=len(diff.extra_time_changes),
-        unchanged=diff.unchanged,
+        other_changes=len(moved),
+        unchanged=diff.unchanged - _outside(moved, diff.extra_time_changes),
         changes=_change_rows(diff, changed, held),
     )
+
+
+def _outside(rows: pd.DataFrame, others: pd.DataFrame) -> int:
+    """How many of `rows` (by occasion and student) are not among `others`."""
+    keys = ["occasion_uid", "student_uid"]
+    return int((rows[keys].merge(others[keys], how="left", indicator=True)["_merge"] == "left_only").sum())
 
 
 def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:  # type: ignore[no-untyped-def]
