@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STAND_IN_KEY = "local-stand-in-key"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseModel):
@@ -21,6 +25,31 @@ class Settings(BaseModel):
     archive_url: str
     inspera_api_key: str
     inspera_tenant: str
+    secret: str = ""
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_outside(self) -> Settings:
+        if self.inspera_api_key == STAND_IN_KEY and urlparse(self.inspera_url).hostname not in LOOPBACK:
+            raise ValueError("EXAMFLOW_INSPERA_API_KEY must be set for an exam platform beyond this machine")
+        return self
+
+    @property
+    def signing_key(self) -> bytes:
+        """The key of examflow's HMACs (approval codes, anonymisation letters): EXAMFLOW_SECRET,
+        or a random one kept in EXAMFLOW_HOME/secret.key, made on first use."""
+        if self.secret:
+            return self.secret.encode()
+        path = self.home / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(descriptor, "w") as file:
+                    file.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     @property
     def outbox_dir(self) -> Path:
@@ -40,8 +69,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ladok_url=env.get("EXAMFLOW_LADOK_URL", "http://127.0.0.1:8710/"),
         inspera_url=env.get("EXAMFLOW_INSPERA_URL", "http://127.0.0.1:8720/api/"),
         archive_url=env.get("EXAMFLOW_ARCHIVE_URL", "http://127.0.0.1:8730/"),
-        inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", "local-stand-in-key"),
+        inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
+        secret=env.get("EXAMFLOW_SECRET", ""),
     )
 
 

