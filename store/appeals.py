@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.schema import Appeal, Grade
+from store.schema import Appeal, Grade, Registration
 
 
 class AppealRefused(Exception):
@@ -56,5 +56,12 @@ def decide(session: Session, *, appeal_id: int, new_grade: str) -> Appeal:
     return appeal
 
 
-def count(session: Session, *, occasion_id: str) -> int:
-    return int(session.scalar(select(func.count()).where(Appeal.occasion_id == occasion_id)) or 0)
+def decided(session: Session, *, occasion_id: str) -> list[tuple[Appeal, str]]:
+    """Decided appeals with the candidate's anonymisation code."""
+    query = (
+        select(Appeal, Registration.anonymisation_code)
+        .join(Registration, Registration.id == Appeal.registration_id)
+        .where(Appeal.occasion_id == occasion_id, Appeal.status == "decided")
+        .order_by(Appeal.id)
+    )
+    return [(appeal, code) for appeal, code in session.execute(query).all()]

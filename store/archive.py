@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.domain import ArchivedDocument
@@ -31,8 +30,3 @@ def save(session: Session, *, occasion_id: str, kind: str, filename: str, docume
         keys=["occasion_id", "filename"],
         update=["case_id", "document_id", "sha256", "size"],
     )
-
-
-def records(session: Session, *, occasion_id: str) -> list[ArchiveRecord]:
-    query = select(ArchiveRecord).where(ArchiveRecord.occasion_id == occasion_id)
-    return list(session.scalars(query.order_by(ArchiveRecord.filename)))

@@ -9,20 +9,15 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.schema import Attendance, Grade, Mark, Question, Registration
-from store.upsert import upsert
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """Frame rows as dicts with None for missing values (the database wants NULL, not NaN)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+from store.schema import Attendance, Grade, Mark, Question, Registration, Student
+from store.upsert import frame_rows, upsert
 
 
 def save_questions(session: Session, questions: pd.DataFrame) -> int:
     return upsert(
         session,
         Question,
-        _records(questions),
+        frame_rows(questions),
         keys=["occasion_id", "question_id"],
         update=["number", "max_score", "weight"],
     )
@@ -32,7 +27,7 @@ def save_marks(session: Session, marks: pd.DataFrame) -> int:
     return upsert(
         session,
         Mark,
-        _records(marks),
+        frame_rows(marks),
         keys=["registration_id", "question_id"],
         update=["auto_score", "manual_score", "score"],
     )
@@ -42,7 +37,7 @@ def save_attendance(session: Session, attendance: pd.DataFrame) -> int:
     return upsert(
         session,
         Attendance,
-        _records(attendance),
+        frame_rows(attendance),
         keys=["registration_id"],
         update=["status", "started_at", "ended_at", "extra_time_minutes"],
     )
@@ -53,7 +48,7 @@ def save_grades(session: Session, grades: pd.DataFrame) -> int:
     return upsert(
         session,
         Grade,
-        _records(stamped),
+        frame_rows(stamped),
         keys=["registration_id"],
         update=["points", "percent", "grade", "status", "exam_date", "updated_at"],
     )
@@ -117,3 +112,20 @@ def grade_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
         "exam_date",
     ]
     return pd.DataFrame([dict(r) for r in rows], columns=columns)
+
+
+def protocol_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """`grade_frame` with each candidate's name: for the archive's grade protocol only."""
+    names = pd.DataFrame(
+        session.execute(
+            select(Student.uid, Student.first_name, Student.last_name)
+            .join(Registration, Registration.student_uid == Student.uid)
+            .where(Registration.occasion_id == occasion_id)
+        ).all(),
+        columns=["student_uid", "first_name", "last_name"],
+    )
+    return grade_frame(session, occasion_id=occasion_id).merge(names, on="student_uid", how="left")
+
+
+def marks_of(session: Session, *, registration_id: int) -> list[Mark]:
+    return list(session.scalars(select(Mark).where(Mark.registration_id == registration_id)))

@@ -110,8 +110,3 @@ def syncable_ids(session: Session) -> list[str]:
         Occasion.status.in_(SYNCED_STATUSES), Occasion.platform_test_id.is_not(None)
     )
     return list(session.scalars(query.order_by(Occasion.id)))
-
-
-def module_uids(session: Session, occasion_id: str) -> list[str]:
-    query = select(OccasionModule.module_uid).where(OccasionModule.occasion_id == occasion_id)
-    return list(session.scalars(query.order_by(OccasionModule.module_uid)))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
-from sqlalchemy import select
 
 from models.domain import Frozen
 from models.settings import get_settings
 from rules.grades import Scale
-from store import appeals, audit, occasions, outbox, registrations
+from store import appeals, audit, grading, occasions, outbox, registrations
 from store.db import transaction
-from store.schema import Appeal, Mark, Registration, Student
+from store.schema import Appeal, Registration, Student
 from tasks.common import REPLAY_SAFE
 
 
@@ -33,7 +32,7 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         appeal = appeals.receive(
             session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
         )
-        marks = session.scalars(select(Mark).where(Mark.registration_id == registration.id)).all()
+        marks = grading.marks_of(session, registration_id=registration.id)
         audit.record(
             session,
             actor="faculty",

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 
 import pandas as pd
 from prefect import task
-from sqlalchemy import select
 
 from models.domain import Frozen
 from models.results import CandidateResult
-from store import archive, audit, grading, occasions
+from store import appeals, archive, audit, grading, occasions, registrations
 from store.db import transaction
-from store.schema import Appeal, Registration, Student
+from store.schema import Appeal
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
@@ -38,57 +36,33 @@ def paper(result: CandidateResult, code: str) -> bytes:
     return json.dumps(body, default=str, indent=1).encode()
 
 
-def protocol(session, occasion_id: str) -> bytes:  # type: ignore[no-untyped-def]
-    """The grade protocol: who got which grade (the archive keeps names; graders never see it)."""
-    grades = grading.grade_frame(session, occasion_id=occasion_id)
-    names = pd.DataFrame(
-        session.execute(
-            select(Student.uid, Student.first_name, Student.last_name)
-            .join(Registration, Registration.student_uid == Student.uid)
-            .where(Registration.occasion_id == occasion_id)
-        ).all(),
-        columns=["student_uid", "first_name", "last_name"],
-    )
-    table = grades.merge(names, on="student_uid", how="left")[
-        [
-            "anonymisation_code",
-            "student_uid",
-            "first_name",
-            "last_name",
-            "attendance",
-            "points",
-            "grade",
-            "exam_date",
-        ]
-    ]
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False)
-    return buffer.getvalue().encode()
+PROTOCOL_COLUMNS = [
+    "anonymisation_code",
+    "student_uid",
+    "first_name",
+    "last_name",
+    "attendance",
+    "points",
+    "grade",
+    "exam_date",
+]
 
 
-def appeal_decisions(session, occasion_id: str) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+def protocol(grades: pd.DataFrame) -> bytes:
+    """The grade protocol as CSV: who got which grade (the archive keeps names; graders never see it)."""
+    return grades[PROTOCOL_COLUMNS].to_csv(index=False).encode()
+
+
+def appeal_decision(appeal: Appeal, code: str) -> tuple[str, bytes]:
     """One immutable document per decided appeal."""
-    rows = session.execute(
-        select(Appeal, Registration.anonymisation_code)
-        .join(Registration, Registration.id == Appeal.registration_id)
-        .where(Appeal.occasion_id == occasion_id, Appeal.status == "decided")
-    ).all()
-    return [
-        (
-            f"appeal-{code}.json",
-            json.dumps(
-                dict(
-                    candidate=code,
-                    received=a.received_on,
-                    original=a.original_grade,
-                    new=a.new_grade,
-                    decided=a.decided_at,
-                ),
-                default=str,
-            ).encode(),
-        )
-        for a, code in rows
-    ]
+    body = dict(
+        candidate=code,
+        received=appeal.received_on,
+        original=appeal.original_grade,
+        new=appeal.new_grade,
+        decided=appeal.decided_at,
+    )
+    return f"appeal-{code}.json", json.dumps(body, default=str).encode()
 
 
 @task(name="archive-exam", **REPLAY_SAFE, **OUTSIDE_RETRIES)
@@ -99,20 +73,16 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         results = platform.export_results(common.platform_test_id(occasion_id))
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
-        codes = dict(
-            session.execute(
-                select(Registration.student_uid, Registration.anonymisation_code).where(
-                    Registration.occasion_id == occasion_id
-                )
-            ).all()
-        )
-        grades = protocol(session, occasion_id)
+        codes = registrations.codes(session, occasion_id=occasion_id)
+        grades = protocol(grading.protocol_frame(session, occasion_id=occasion_id))
         # The archive never overwrites: a protocol changed by an appeal is filed as a new document.
         digest = hashlib.sha256(grades).hexdigest()[:8]
         documents = [(f"protocol-{occasion_id}-{digest}.csv", "protocol", "text/csv", grades)]
         documents += [
             (name, "appeal", "application/json", body)
-            for name, body in appeal_decisions(session, occasion_id)
+            for name, body in (
+                appeal_decision(a, code) for a, code in appeals.decided(session, occasion_id=occasion_id)
+            )
         ]
     documents += [
         (

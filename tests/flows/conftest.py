@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -174,23 +173,7 @@ def approving(outbox: Path, staff_id: str, **options: Any) -> Iterator[Approver]
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def approve(world: World) -> Callable[..., Any]:
-    def start(staff_id: str, **options: Any) -> Any:
-        return approving(world.outbox, staff_id, **options)
-
-    return start
-
-
 def past_window(hours_ago: int = 2) -> tuple[datetime, datetime]:
     """A window that has ended, so exam day can close and open for assessment at once."""
     starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours_ago)
     return starts, starts + timedelta(hours=1)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.2)
