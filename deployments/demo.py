@@ -57,7 +57,10 @@ def check_failures() -> None:
 
 
 class ScriptedApprover:
-    """Answers every approval-code mail for a paused run, noting how each run was waiting."""
+    """Answers every approval-code mail for a paused run, noting how each run was waiting. Its
+    very first answer carries a mistyped code, as people do: the run must ask again, not fail."""
+
+    MISTYPED = "ZZZZ2345"
 
     def __init__(self, outbox: Path) -> None:
         self.outbox = outbox
@@ -69,12 +72,14 @@ class ScriptedApprover:
             mail = approver.mail_for(self.outbox, str(run.id))
             if mail is None:
                 continue
+            code = self.MISTYPED if not self.answered else mail.code
             extra = {"new_grade": self.new_grade} if "appealed paper" in mail.title else {}
-            approver.answer(run.id, mail, comment="checked by the demo's scripted approver", **extra)
+            approver.answer(run.id, mail, approval_code=code, comment="checked by the demo", **extra)
             self.answered.append(
                 {
                     "title": mail.title,
                     "approver": mail.staff_id,
+                    "code": "mistyped" if code != mail.code else "sent",
                     "waiting_as": run.state.name if run.state else "?",
                 }
             )
@@ -93,7 +98,15 @@ def wait_for(name: str, approve: ScriptedApprover, timeout: float, count: int = 
 
 def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
     from store.db import transaction
-    from store.schema import Appeal, ArchiveRecord, Attendance, Grade, Registration, TransferLedgerEntry
+    from store.schema import (
+        Appeal,
+        ArchiveRecord,
+        Attendance,
+        AuditEvent,
+        Grade,
+        Registration,
+        TransferLedgerEntry,
+    )
 
     def count(query: Any) -> int:
         return int(session.scalar(query) or 0)
@@ -131,6 +144,11 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
                 )
             ),
             "grades": dict(sorted(grades.items())),
+            "refused_answers": count(
+                select(func.count()).where(
+                    AuditEvent.occasion_id == occasion, AuditEvent.action == "approval.refused"
+                )
+            ),
             "approvals": approvals,
         }
 

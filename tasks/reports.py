@@ -6,7 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from tasks.common import REPLAY_SAFE
 
 
 def artifact_key(*parts: str) -> str:
@@ -14,10 +17,13 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")[:200]
 
 
+# Published from tasks, so a run replayed after suspension does not publish its reports again.
+@task(name="publish-report", **REPLAY_SAFE)
 def publish_markdown(key: str, markdown: str, description: str) -> str:
     return str(create_markdown_artifact(key=key, markdown=markdown, description=description))
 
 
+@task(name="publish-table", **REPLAY_SAFE)
 def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) -> str:
     return str(create_table_artifact(key=key, table=list(rows), description=description))
 

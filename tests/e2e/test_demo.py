@@ -44,5 +44,9 @@ def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
     assert summary["graded"] == summary["transferred"] == summary["archived"] == summary["attended"]
     assert summary["appealed"] == 1
     assert sum(summary["grades"].values()) == summary["graded"]
-    waited = [(a["title"].split(" ")[0], a["waiting_as"]) for a in summary["approvals"]]
-    assert len(waited) == 4 and {state for _, state in waited} == {"Suspended"}
+    answers = summary["approvals"]
+    # plan (a mistyped code, then the sent one), grading, transfer, appeal: each run waiting suspended
+    assert [a["code"] for a in answers] == ["mistyped", "sent", "sent", "sent", "sent"]
+    assert answers[0]["title"] == answers[1]["title"]
+    assert {a["waiting_as"] for a in answers} == {"Suspended"}
+    assert summary["refused_answers"] == 1
