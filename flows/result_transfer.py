@@ -9,9 +9,10 @@ from prefect import flow
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import OccasionStep
+from models.transfer import TransferItem
 from tasks.chaining import start_phase
 from tasks.reports import artifact_key, markdown_table, publish_markdown
-from tasks.transfer import TransferItem, check_before_transfer, preview_transfer, transfer_results
+from tasks.transfer import check_before_transfer, preview_transfer, transfer_results
 
 
 def preview_report(occasion: str, checked: dict[str, int], items: list[TransferItem]) -> str:

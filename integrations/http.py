@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -54,6 +55,31 @@ class RetryPolicy:
         return backoff * (0.5 + random.random() / 2)
 
 
+class RateLimit:
+    """At most `per_second` requests a second across every thread of a client (a token bucket
+    with a burst of one second's worth), so concurrent writers stay inside a system's limit."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if per_second <= 0:
+            raise ValueError(f"a rate limit must be positive, got {per_second}")
+        self.per_second = per_second
+        self._clock, self._sleep = clock, sleep
+        self._tokens = per_second
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.per_second, self._tokens + (now - self._stamp) * self.per_second)
+            self._stamp = now
+            self._tokens -= 1
+            wait = -self._tokens / self.per_second if self._tokens < 0 else 0.0
+        if wait:
+            self._sleep(wait)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:
@@ -75,8 +101,10 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         max_connections: int = 16,
         transport: httpx.BaseTransport | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        self.rate_limit = rate_limit
         self.http = httpx.Client(
             base_url=base_url,
             timeout=timeout,
@@ -115,6 +143,8 @@ class ApiClient:
         last: str = ""
         for attempt in range(1, self.retry.attempts + 1):
             retry_after = None
+            if self.rate_limit is not None:
+                self.rate_limit.wait()
             try:
                 response = self.http.request(
                     method,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import orjson
 
-from integrations.http import ApiClient, ApiError, RetryPolicy, StaleVersion
+from integrations.http import ApiClient, ApiError, RateLimit, RetryPolicy, StaleVersion
 from models.domain import (
     Accommodation,
     RegisterCourseRound,
@@ -46,8 +46,11 @@ class LadokClient(ApiClient):
         retry: RetryPolicy | None = None,
         max_connections: int = 16,
         concurrency: int = 8,
+        rate_limit: RateLimit | None = None,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, retry=retry, max_connections=max_connections)
+        super().__init__(
+            base_url, timeout=timeout, retry=retry, max_connections=max_connections, rate_limit=rate_limit
+        )
         self.http.headers["Accept"] = MEDIA_RESULTAT
         self.concurrency = max(1, concurrency)
 
@@ -155,8 +158,14 @@ class LadokClient(ApiClient):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
+        note: str = "",
     ) -> RegisterDraft:
-        body = {"Betygsgrad": grade_id, "BetygsskalaID": scale_id, "Examinationsdatum": exam_date.isoformat()}
+        body = {
+            "Betygsgrad": grade_id,
+            "BetygsskalaID": scale_id,
+            "Examinationsdatum": exam_date.isoformat(),
+            "Anteckning": note,
+        }
         path = f"resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
         return _draft(self._write("POST", path, body, idempotency_key))
 
@@ -168,11 +177,13 @@ class LadokClient(ApiClient):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
+        note: str = "",
     ) -> RegisterDraft:
         body = {
             "Betygsgrad": grade_id,
             "BetygsskalaID": scale_id,
             "Examinationsdatum": exam_date.isoformat(),
+            "Anteckning": note,
             "SenasteResultatandring": draft.version,
         }
         path = f"resultat/studieresultat/resultat/{draft.result_uid}/"
@@ -228,6 +239,7 @@ def _draft(data: dict[str, Any]) -> RegisterDraft:
         exam_date=date.fromisoformat(data["Examinationsdatum"][:10]),
         process_status=int(data["ProcessStatus"]),
         version=int(data["SenasteResultatandring"]),
+        note=data.get("Anteckning") or "",
     )
 
 

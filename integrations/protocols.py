@@ -50,6 +50,7 @@ class StudentRegister(Protocol):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
+        note: str = "",
     ) -> RegisterDraft: ...
 
     def update_draft(
@@ -60,6 +61,7 @@ class StudentRegister(Protocol):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
+        note: str = "",
     ) -> RegisterDraft:
         """Raises `StaleVersion` when the draft changed since `draft.version` was read."""
         ...

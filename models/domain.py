@@ -88,6 +88,7 @@ class RegisterDraft(Frozen):
     exam_date: date
     process_status: int
     version: int = Field(description="SenasteResultatandring, the optimistic-lock token")
+    note: str = Field(default="", description="the result note; examflow writes the total points there")
 
 
 class StudyResult(Frozen):

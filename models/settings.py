@@ -26,6 +26,7 @@ class Settings(BaseModel):
     inspera_api_key: str
     inspera_tenant: str
     secret: str = ""
+    ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -72,6 +73,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
         secret=env.get("EXAMFLOW_SECRET", ""),
+        ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
+        if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")
+        else None,
     )
 
 

@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS result (
     uid TEXT PRIMARY KEY, study_result_uid TEXT NOT NULL, module_uid TEXT NOT NULL,
     grade_id INTEGER NOT NULL, scale_id INTEGER NOT NULL, exam_date TEXT NOT NULL,
     process_status INTEGER NOT NULL, version INTEGER NOT NULL, changed_at TEXT NOT NULL,
-    attested INTEGER NOT NULL DEFAULT 0);
+    attested INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '');
 CREATE UNIQUE INDEX IF NOT EXISTS result_slot ON result (study_result_uid, module_uid, attested);
 CREATE TABLE IF NOT EXISTS accommodation (
     occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, extra_minutes INTEGER NOT NULL,
@@ -129,7 +129,7 @@ REGISTRATION_KEYS = (
 SEARCH_SQL = """
 SELECT r.study_result_uid, r.student_uid, r.first_name, r.last_name, r.course_round_uid, r.module_uid,
        r.scale_id, r.anonymisation_code,
-       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version,
+       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version, d.note,
        a.uid, a.grade_id, a.scale_id, a.exam_date,
        COUNT(*) OVER () AS total
 FROM registration r
@@ -184,6 +184,7 @@ class ResultBody(Strict):
     Betygsgrad: int
     BetygsskalaID: int
     Examinationsdatum: date
+    Anteckning: str = Field("", max_length=1000)  # the result note (field name unverified)
 
 
 class UpdateBody(ResultBody):
@@ -346,7 +347,7 @@ class LadokStandIn:
                 )
             uid = str(uuid.uuid4())
             conn.execute(
-                "INSERT INTO result VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0)",
+                "INSERT INTO result VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0, ?)",
                 (
                     uid,
                     study_result_uid,
@@ -355,6 +356,7 @@ class LadokStandIn:
                     body.BetygsskalaID,
                     body.Examinationsdatum.isoformat(),
                     _now(),
+                    body.Anteckning,
                 ),
             )
             answer = _draft_json(conn, uid)
@@ -400,9 +402,9 @@ class LadokStandIn:
                     f"result {result_uid} changed since it was read",
                 )
             conn.execute(
-                """UPDATE result SET grade_id = ?, exam_date = ?, version = version + 1, changed_at = ?
-                   WHERE uid = ?""",
-                (body.Betygsgrad, body.Examinationsdatum.isoformat(), _now(), result_uid),
+                """UPDATE result SET grade_id = ?, exam_date = ?, note = ?, version = version + 1,
+                   changed_at = ? WHERE uid = ?""",
+                (body.Betygsgrad, body.Examinationsdatum.isoformat(), body.Anteckning, _now(), result_uid),
             )
             answer = _draft_json(conn, result_uid)
             self.state.remember(conn, key, answer)
@@ -620,9 +622,10 @@ def _study_result(r: sqlite3.Row) -> dict[str, Any]:
         draft = _grade(r[9], r[10], r[11], module_uid, r[8])
         draft["ProcessStatus"] = r[12]
         draft["SenasteResultatandring"] = r[13]
+        draft["Anteckning"] = r[14]
         on_module["Arbetsunderlag"] = draft
-    if r[14] is not None:
-        on_module["SenastAttesteradeResultat"] = _grade(r[15], r[16], r[17], module_uid, r[14])
+    if r[15] is not None:
+        on_module["SenastAttesteradeResultat"] = _grade(r[16], r[17], r[18], module_uid, r[15])
     return {
         "Uid": r[0],
         "Student": {"Uid": r[1], "Fornamn": r[2], "Efternamn": r[3]},
@@ -646,6 +649,7 @@ def _draft_json(conn: sqlite3.Connection, uid: str) -> dict[str, Any]:
     answer |= {
         "ProcessStatus": row["process_status"],
         "SenasteResultatandring": row["version"],
+        "Anteckning": row["note"],
         "StudieresultatUID": row["study_result_uid"],
         "Attesterad": bool(row["attested"]),
     }

@@ -110,3 +110,13 @@ def syncable_ids(session: Session) -> list[str]:
         Occasion.status.in_(SYNCED_STATUSES), Occasion.platform_test_id.is_not(None)
     )
     return list(session.scalars(query.order_by(Occasion.id)))
+
+
+def module_credits(session: Session, *, occasion_id: str) -> dict[str, float]:
+    """Module code → credits, for the modules the occasion examines."""
+    query = (
+        select(Module.code, Module.credits)
+        .join(OccasionModule, OccasionModule.module_uid == Module.uid)
+        .where(OccasionModule.occasion_id == occasion_id)
+    )
+    return dict(session.execute(query).tuples().all())

@@ -326,3 +326,14 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(String(10000))
     created_at: Mapped[datetime]
     delivered_path: Mapped[str | None] = mapped_column(String(1000))
+
+
+class Lock(Base):
+    """A named lease held by one process until it ends or expires (e.g. one transfer per exam)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    holder: Mapped[str]
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

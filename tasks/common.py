@@ -9,7 +9,7 @@ from typing import Any
 from prefect.tasks import exponential_backoff
 
 from integrations.archive import ArchiveClient
-from integrations.http import Unavailable
+from integrations.http import RateLimit, Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
 from models.results import CandidateResult
@@ -67,8 +67,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def register() -> LadokClient:
-    return LadokClient(get_settings().ladok_url)
+def register(*, writers: int | None = None) -> LadokClient:
+    """The register's client; a writing client keeps inside the register's rate limit."""
+    settings = get_settings()
+    rate = settings.ladok_requests_per_second
+    limit = RateLimit(rate) if writers and rate else None
+    return LadokClient(settings.ladok_url, rate_limit=limit, max_connections=max(16, writers or 0))
 
 
 def platform() -> InsperaClient:

@@ -1,58 +1,57 @@
-"""Result transfer: preview against the register, then write drafts effectively once via the ledger."""
+"""Result transfer: preview against the register, then write drafts effectively once via the ledger.
+
+One transfer per exam at a time (a lease in our store). Each write has a ledger row committed
+before it and confirmed after; the register's state is read first, drafts are created only where
+none exists and updated with their optimistic-lock token; a stale token is re-read once. A rerun
+after any crash reads the register back, confirms what landed and writes only the rest.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from datetime import timedelta
 
 import pandas as pd
 from prefect import task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.context import TaskRunContext
 
 from integrations.http import ApiError, StaleVersion, Unavailable
 from integrations.protocols import StudentRegister
-from models.domain import Frozen, StudyResult
+from models.domain import StudyResult
 from models.ladok_codes import grade_id
+from models.transfer import Action, TransferItem, TransferOutcome
 from rules.attendance import check_attendance
-from store import audit, grading, occasions, transfer
+from rules.transfer import TransferRefused, equal_credits, plan_items
+from store import audit, grading, locks, occasions, transfer
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.reports import artifact_key
 
 WRITERS = 8
+LEASE = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
-class TransferRefused(Exception):
-    """The pre-transfer check failed; the message names the candidates."""
+class TransferBusy(Exception):
+    """Another transfer of the same exam is running."""
 
 
-class TransferItem(Frozen):
-    registration_id: int
-    candidate: str
-    study_result_uid: str
-    module_uid: str
-    grade: str
-    exam_date: date
-    action: str  # new, update, unchanged or locked
-
-
-class TransferOutcome(Frozen):
-    written: int
-    unchanged: int
-    locked: int
-    failed: list[dict[str, str]]
-    ledger: dict[str, int]
-
-
-def _approved(occasion_id: str) -> pd.DataFrame:
+def _grades(occasion_id: str) -> pd.DataFrame:
     with transaction() as session:
-        frame = grading.grade_frame(session, occasion_id=occasion_id)
-    return frame
+        return grading.grade_frame(session, occasion_id=occasion_id)
 
 
 @task(name="check-before-transfer", **REPLAY_SAFE)
 def check_before_transfer(occasion_id: str) -> dict[str, int]:
-    """Everyone who submitted has an approved grade; no-shows have none."""
-    frame = _approved(occasion_id)
+    """Everyone who submitted has an approved grade, no-shows have none, and the occasion's
+    modules carry equal credits; refused, naming whom or what, otherwise."""
+    frame = _grades(occasion_id)
     approved = frame.where(frame.grade_status == "approved")
     report = check_attendance(
         pd.DataFrame(
@@ -68,50 +67,108 @@ def check_before_transfer(occasion_id: str) -> dict[str, int]:
             f"submitted without an approved grade: {report.submitted_without_grade[:20]}; "
             f"graded without a submission: {report.graded_without_submission[:20]}"
         )
+    with transaction() as session:
+        equal_credits(occasions.module_credits(session, occasion_id=occasion_id))
     return {"candidates": len(frame), "graded": int(approved.grade.notna().sum())}
-
-
-def plan_items(frame: pd.DataFrame, held: dict[str, StudyResult], scale_id: int) -> list[TransferItem]:
-    """What each approved grade means for the register now: new, update, unchanged or locked."""
-    items = []
-    for row in frame[frame.grade_status == "approved"].itertuples(index=False):
-        result = held.get(row.study_result_uid)
-        if result is None:
-            raise TransferRefused(f"candidate {row.anonymisation_code} has no study result in the register")
-        items.append(
-            TransferItem(
-                registration_id=row.registration_id,
-                candidate=row.anonymisation_code,
-                study_result_uid=row.study_result_uid,
-                module_uid=row.module_uid,
-                grade=row.grade,
-                exam_date=row.exam_date,
-                action=_action(result, grade_id(scale_id, row.grade), row.exam_date),
-            )
-        )
-    return items
-
-
-def _action(result: StudyResult, grade: int, exam_date: date) -> str:
-    if result.attested_grade_code is not None:
-        return "locked"
-    if result.draft is None:
-        return "new"
-    same = result.draft.grade_id == grade and result.draft.exam_date == exam_date
-    return "unchanged" if same else "update"
 
 
 def _read(register: StudentRegister, occasion_id: str) -> dict[str, StudyResult]:
     return {r.study_result_uid: r for r in register.search_study_results(occasion_id)}
 
 
+def _scale(occasion_id: str) -> int:
+    with transaction() as session:
+        return occasions.get(session, occasion_id).register_scale_id
+
+
 @task(name="preview-transfer", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def preview_transfer(occasion_id: str) -> list[TransferItem]:
     """Reads what the register holds now and compares; writes nothing."""
-    with transaction() as session:
-        scale_id = occasions.get(session, occasion_id).register_scale_id
     with common.register() as register:
-        return plan_items(_approved(occasion_id), _read(register, occasion_id), scale_id)
+        return plan_items(_grades(occasion_id), _read(register, occasion_id), _scale(occasion_id), grade_id)
+
+
+@contextmanager
+def _lease(occasion_id: str) -> Iterator[Callable[[], None]]:
+    """Holds the exam's transfer lease; yields a function that renews it."""
+    name, holder = f"transfer:{occasion_id}", str(uuid.uuid4())
+    try:
+        with transaction() as session:
+            locks.acquire(session, name=name, holder=holder, now=common.now(), ttl=LEASE)
+    except locks.Busy as exc:
+        raise TransferBusy(f"another transfer of {occasion_id} is running: {exc}") from None
+
+    def renew() -> None:
+        with transaction() as session:
+            locks.renew(session, name=name, holder=holder, now=common.now(), ttl=LEASE)
+
+    try:
+        yield renew
+    finally:
+        with transaction() as session:
+            locks.release(session, name=name, holder=holder)
+
+
+@task(name="transfer-results", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def transfer_results(occasion_id: str, only: list[int] | None = None) -> TransferOutcome:
+    """Writes every new or changed approved grade as a draft, showing progress as it goes."""
+    scale_id = _scale(occasion_id)
+    with _lease(occasion_id) as renew, common.register(writers=WRITERS) as register:
+        held = _read(register, occasion_id)
+        items = [
+            i
+            for i in plan_items(_grades(occasion_id), held, scale_id, grade_id)
+            if only is None or i.registration_id in only
+        ]
+        _confirm_landed(occasion_id, items, held)
+        todo = [i for i in items if i.action in (Action.NEW, Action.UPDATE)]
+        progress = _Progress(occasion_id, len(todo), renew)
+        failed = _write_all(register, occasion_id, scale_id, todo, held, progress)
+    with transaction() as session:
+        ledger = transfer.counts(session, occasion_id=occasion_id)
+        status = "transferred" if not failed else "transfer-incomplete"
+        occasions.set_status(session, occasion_id=occasion_id, status=status)
+        audit.record(
+            session,
+            actor="examflow",
+            action="results.transferred",
+            occasion_id=occasion_id,
+            detail={"written": len(todo) - len(failed), "failed": len(failed)},
+        )
+    return TransferOutcome(
+        written=len(todo) - len(failed),
+        unchanged=sum(i.action == Action.UNCHANGED for i in items),
+        locked=sum(i.action == Action.LOCKED for i in items),
+        failed=failed,
+        ledger=ledger,
+    )
+
+
+class _Progress:
+    """Progress every 2 % of the writes: an artifact in the UI when run as a task, a log line
+    always; renews the lease as it goes."""
+
+    def __init__(self, occasion_id: str, total: int, renew: Callable[[], None]) -> None:
+        self.occasion_id, self.total, self.done, self.shown, self.renew = occasion_id, total, 0, 0.0, renew
+        self.artifact = None
+        if TaskRunContext.get() is not None:
+            self.artifact = create_progress_artifact(
+                0.0,
+                key=artifact_key("transfer-progress", occasion_id),
+                description=f"Writing {total} results of {occasion_id} to the register",
+            )
+
+    def step(self) -> None:
+        self.done += 1
+        percent = 100.0 * self.done / self.total
+        if percent - self.shown >= 2 or self.done == self.total:
+            self.shown = percent
+            log.info(
+                "transfer of %s: %d of %d written (%.0f %%)", self.occasion_id, self.done, self.total, percent
+            )
+            if self.artifact is not None:
+                update_progress_artifact(self.artifact, percent)
+            self.renew()
 
 
 def _key(occasion_id: str, item: TransferItem, held: dict[str, StudyResult]) -> str:
@@ -141,75 +198,41 @@ def _write(
             grade=item.grade,
             exam_date=item.exam_date,
         )
-    grade = grade_id(scale_id, item.grade)
+    fields = dict(
+        scale_id=scale_id,
+        grade_id=grade_id(scale_id, item.grade),
+        exam_date=item.exam_date,
+        note=item.note,
+        idempotency_key=key,
+    )
     try:
         draft = held[item.study_result_uid].draft
         if draft is None:
             written = register.create_draft(
-                study_result_uid=item.study_result_uid,
-                module_uid=item.module_uid,
-                scale_id=scale_id,
-                grade_id=grade,
-                exam_date=item.exam_date,
-                idempotency_key=key,
+                study_result_uid=item.study_result_uid, module_uid=item.module_uid, **fields
             )
         else:
-            written = register.update_draft(
-                draft=draft, scale_id=scale_id, grade_id=grade, exam_date=item.exam_date, idempotency_key=key
-            )
+            written = register.update_draft(draft=draft, **fields)
     except StaleVersion as exc:
-        with transaction() as session:
-            transfer.finish(session, key=key, status="stale", error=str(exc))
+        _finish(key, "stale", error=str(exc))
         raise
     except Unavailable:
         raise
     except ApiError as exc:
-        with transaction() as session:
-            transfer.finish(session, key=key, status="failed", error=str(exc))
+        _finish(key, "failed", error=str(exc))
         return str(exc)
-    with transaction() as session:
-        transfer.finish(session, key=key, status="confirmed", result_uid=written.result_uid)
+    _finish(key, "confirmed", result_uid=written.result_uid)
     return ""
 
 
-@task(name="transfer-results", **REPLAY_SAFE, **OUTSIDE_RETRIES)
-def transfer_results(occasion_id: str, only: list[int] | None = None) -> TransferOutcome:
-    """Writes every new or changed approved grade as a draft; a stale draft is re-read once."""
+def _finish(key: str, status: str, *, result_uid: str | None = None, error: str | None = None) -> None:
     with transaction() as session:
-        scale_id = occasions.get(session, occasion_id).register_scale_id
-    with common.register() as register:
-        held = _read(register, occasion_id)
-        items = [
-            i
-            for i in plan_items(_approved(occasion_id), held, scale_id)
-            if only is None or i.registration_id in only
-        ]
-        todo = [i for i in items if i.action in ("new", "update")]
-        _confirm_landed(occasion_id, items, held)
-        failed = _write_all(register, occasion_id, scale_id, todo, held)
-    with transaction() as session:
-        ledger = transfer.counts(session, occasion_id=occasion_id)
-        status = "transferred" if not failed else "transfer-incomplete"
-        occasions.set_status(session, occasion_id=occasion_id, status=status)
-        audit.record(
-            session,
-            actor="examflow",
-            action="results.transferred",
-            occasion_id=occasion_id,
-            detail={"written": len(todo) - len(failed), "failed": len(failed)},
-        )
-    return TransferOutcome(
-        written=len(todo) - len(failed),
-        unchanged=sum(i.action == "unchanged" for i in items),
-        locked=sum(i.action == "locked" for i in items),
-        failed=failed,
-        ledger=ledger,
-    )
+        transfer.finish(session, key=key, status=status, result_uid=result_uid, error=error)
 
 
 def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str, StudyResult]) -> None:
     """Pending rows of an earlier, interrupted run whose grade the register now holds are confirmed."""
-    landed = {i.registration_id: i for i in items if i.action == "unchanged"}
+    landed = {i.registration_id: i for i in items if i.action == Action.UNCHANGED}
     with transaction() as session:
         for row in transfer.pending(session, occasion_id=occasion_id):
             item = landed.get(row.registration_id)
@@ -229,30 +252,31 @@ def _write_all(
     scale_id: int,
     todo: list[TransferItem],
     held: dict[str, StudyResult],
+    progress: _Progress,
 ) -> list[dict[str, str]]:
+    """Writes with WRITERS at a time; stale drafts are re-read once and written again."""
     stale: list[TransferItem] = []
     failed: list[dict[str, str]] = []
-
-    def attempt(item: TransferItem) -> None:
-        try:
-            reason = _write(register, occasion_id, scale_id, item, held)
-        except StaleVersion:
-            stale.append(item)
-            return
-        if reason:
-            failed.append({"candidate": item.candidate, "reason": reason})
-
     with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(attempt, todo))
+        futures = {pool.submit(_write, register, occasion_id, scale_id, item, held): item for item in todo}
+        for future in as_completed(futures):
+            try:
+                reason = future.result()
+            except StaleVersion:
+                stale.append(futures[future])
+                continue
+            if reason:
+                failed.append({"candidate": futures[future].candidate, "reason": reason})
+            progress.step()
     if stale:
-        held = _read(register, occasion_id)
+        fresh = _read(register, occasion_id)
         for item in stale:
             try:
-                reason = _write(register, occasion_id, scale_id, item, held)
+                reason = _write(register, occasion_id, scale_id, item, fresh)
             except StaleVersion as exc:
                 reason = f"still stale after a re-read: {exc}"
-                with transaction() as session:
-                    transfer.finish(session, key=_key(occasion_id, item, held), status="failed", error=reason)
+                _finish(_key(occasion_id, item, fresh), "failed", error=reason)
             if reason:
                 failed.append({"candidate": item.candidate, "reason": reason})
+            progress.step()
     return failed

@@ -1,0 +1,42 @@
+"""Leases: one holder at a time per name, taken over only once expired (a crashed holder)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from store.schema import Lock
+
+
+class Busy(Exception):
+    """Another holder has the lease; the message says since when."""
+
+
+def acquire(session: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> None:
+    """Takes the lease or raises Busy. Row-locked on PostgreSQL; SQLite's writers are serialised
+    by BEGIN IMMEDIATE. A concurrent first insert fails on the primary key, which the caller's
+    transaction turns into an error; callers treat any failure here as busy."""
+    row = session.get(Lock, name, with_for_update=True)
+    if row is not None and row.holder != holder and row.expires_at > now:
+        raise Busy(
+            f"{name} is held since {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC (until "
+            f"{row.expires_at:%H:%M:%S} unless renewed)"
+        )
+    if row is None:
+        session.add(Lock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
+    else:
+        row.holder, row.acquired_at, row.expires_at = holder, now, now + ttl
+    session.flush()
+
+
+def renew(session: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    result = session.execute(
+        update(Lock).where(Lock.name == name, Lock.holder == holder).values(expires_at=now + ttl)
+    )
+    return bool(result.rowcount)
+
+
+def release(session: Session, *, name: str, holder: str) -> None:
+    session.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
