@@ -9,24 +9,36 @@ from prefect import flow
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import OccasionStep
-from models.transfer import TransferItem
+from models.transfer import Action, TransferItem
 from tasks.chaining import start_phase
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.transfer import check_before_transfer, preview_transfer, transfer_results
 
 
 def preview_report(occasion: str, checked: dict[str, int], items: list[TransferItem]) -> str:
+    """The diff against the register, by anonymisation code: what will be written, what is left."""
     counts = Counter(i.action for i in items)
-    rows = [{"action": a, "results": counts.get(a, 0)} for a in ("new", "update", "unchanged", "locked")]
-    sample = [
-        {"candidate": i.candidate, "grade": i.grade, "exam date": i.exam_date, "action": i.action}
+    rows = [{"action": a.value, "results": counts.get(a, 0)} for a in Action]
+    written = [
+        {
+            "candidate": i.candidate,
+            "grade": i.grade,
+            "exam date": i.exam_date,
+            "note": i.note,
+            "action": i.action,
+        }
         for i in items
-        if i.action != "unchanged"
+        if i.action in (Action.NEW, Action.UPDATE)
+    ]
+    locked = [
+        {"candidate": i.candidate, "approved grade": i.grade} for i in items if i.action == Action.LOCKED
     ]
     return (
         f"### Transfer of {occasion} to the register\n\n{checked['graded']} approved grades for "
-        f"{checked['candidates']} candidates; every submission has a grade and no no-show has one.\n\n"
-        f"{markdown_table(rows)}\n\n#### To be written\n\n{markdown_table(sample, limit=30)}"
+        f"{checked['candidates']} candidates; every submission has a grade, no no-show has one, the "
+        f"modules carry equal credits and the register's scale is the exam's.\n\n{markdown_table(rows)}\n\n"
+        f"#### To be written\n\n{markdown_table(written, limit=30)}\n\n"
+        f"#### Attested in the register: never touched\n\n{markdown_table(locked, limit=30)}"
     )
 
 

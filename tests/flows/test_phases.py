@@ -25,6 +25,7 @@ from flows.result_transfer import result_transfer
 from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
+from models.transfer import Action
 from store import audit
 from store.appeals import AppealRefused
 from store.db import transaction
@@ -41,7 +42,7 @@ from store.schema import (
 from tasks.appeal import receive_appeal
 from tasks.grading import GradingRefused, approve_grades, import_results
 from tasks.registration import list_syncable_occasions
-from tasks.transfer import transfer_results
+from tasks.transfer import preview_transfer, transfer_results
 from tests.flows.conftest import World, approving, past_window
 
 
@@ -238,6 +239,24 @@ def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(
     assert _count(TransferLedgerEntry, occasion) == len(grades)
     again = transfer_results.fn(occasion)
     assert again.written == 0 and again.unchanged == len(grades)
+
+
+def test_an_attested_result_is_listed_and_never_touched(
+    world: World, transferred: dict[str, int], occasion: str
+):
+    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
+    with transaction() as session:  # the last candidate by code (the appeal below takes the first)
+        student = session.scalar(
+            select(Registration.student_uid)
+            .where(Registration.occasion_id == occasion)
+            .order_by(Registration.anonymisation_code.desc())
+        )
+    last = next(d for d in drafts if d["student_uid"] == student)
+    httpx.post(f"{world.ladok_url}/_sim/attest/{last['result_uid']}").raise_for_status()
+    preview = preview_transfer.fn(occasion)
+    assert [i.action for i in preview if i.study_result_uid == last["study_result_uid"]] == [Action.LOCKED]
+    again = transfer_results.fn(occasion)
+    assert again.locked == 1 and again.written == 0
 
 
 @pytest.fixture(scope="module")
