@@ -5,10 +5,12 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.approval import ask_for_approval
+from flows.grading import publish_deadlines
 from models.approvals import appeal_form
 from models.domain import Decision, Role
 from models.params import AppealRequest
-from tasks.appeal import decide_appeal, receive_appeal
+from tasks.appeal import decide_appeal, needs_further_assessment, receive_appeal
+from tasks.deadlines import compute_deadlines
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.transfer import transfer_results
 
@@ -16,6 +18,7 @@ from tasks.transfer import transfer_results
 @flow(name="appeal")
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
+    publish_deadlines(params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on))
     points = [{"question": q, "points": p} for q, p in sorted(case.points_by_question.items())]
     verdict, answer = ask_for_approval(
         kind=f"appeal-{case.appeal_id}",
@@ -28,6 +31,18 @@ def appeal(params: AppealRequest) -> str:
     if verdict.decision == Decision.REJECT:
         return f"appeal of {case.candidate} not regraded"
     new_grade = answer.new_grade  # type: ignore[attr-defined]
+    if needs_further_assessment(params.occasion_uid, case.appeal_id, new_grade):
+        verdict, answer = ask_for_approval(
+            kind=f"further-assessment-{case.appeal_id}",
+            occasion_id=params.occasion_uid,
+            role=Role.APPEAL_GRADER,
+            title=f"Assess the appealed paper {case.candidate} once more",
+            evidence=f"The appeal committee's grade differs from the original by two grades or more, so a "
+            f"further assessment by a new committee is required; its grade stands (uhl § 5-3).\n\n"
+            f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n{markdown_table(points)}",
+            form=appeal_form(case.grades),
+        )
+        new_grade = answer.new_grade  # type: ignore[attr-defined]
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
     outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
     publish_markdown(

@@ -8,6 +8,7 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import OccasionStep
 from tasks.chaining import start_phase
+from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingSummary, approve_grades, import_results
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 
@@ -25,10 +26,24 @@ def grading_report(occasion: str, summary: GradingSummary) -> str:
     )
 
 
+def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
+    text = (
+        markdown_table(rows)
+        if rows
+        else "The law sets no deadline for this exam (Sweden: local rules apply)."
+    )
+    publish_markdown(
+        artifact_key("deadlines", occasion),
+        f"### Deadlines of {occasion}\n\n{text}",
+        f"Deadlines of {occasion}, near or past marked",
+    )
+
+
 @flow(name="grading")
 def grading(params: OccasionStep) -> dict[str, int]:
     occasion = params.occasion_uid
     summary = import_results(occasion)
+    publish_deadlines(occasion, compute_deadlines(occasion))
     report = grading_report(occasion, summary)
     publish_markdown(artifact_key("grades", occasion), report, f"Grade distribution of {occasion}")
     verdict, _ = ask_for_approval(

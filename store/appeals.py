@@ -38,6 +38,12 @@ def receive(session: Session, *, occasion_id: str, registration_id: int, receive
     return appeal
 
 
+def decided_for(session: Session, *, registration_id: int) -> bool:
+    """Whether the candidate's grade is already the outcome of an appeal."""
+    appeal = session.scalar(select(Appeal).where(Appeal.registration_id == registration_id))
+    return appeal is not None and appeal.status == "decided"
+
+
 def decide(session: Session, *, appeal_id: int, new_grade: str) -> Appeal:
     """Sets the new grade on the appeal and as the candidate's approved grade."""
     appeal = session.get(Appeal, appeal_id)

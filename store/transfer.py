@@ -56,6 +56,15 @@ def pending(session: Session, *, occasion_id: str) -> list[TransferLedgerEntry]:
     return list(session.scalars(query))
 
 
+def published_on(session: Session, *, registration_id: int) -> date | None:
+    """The day the candidate's result first reached the register, taken as its publication."""
+    query = select(func.min(TransferLedgerEntry.updated_at)).where(
+        TransferLedgerEntry.registration_id == registration_id, TransferLedgerEntry.status == "confirmed"
+    )
+    first = session.scalar(query)
+    return None if first is None else first.date()
+
+
 def counts(session: Session, *, occasion_id: str) -> dict[str, int]:
     query = (
         select(TransferLedgerEntry.status, func.count())

@@ -6,10 +6,12 @@ from datetime import date
 
 from prefect import task
 
-from models.domain import Frozen
+from models.domain import Country, ExamType, Frozen
 from models.settings import get_settings
+from rules import law
 from rules.grades import Scale
-from store import appeals, audit, grading, occasions, outbox, registrations
+from store import appeals, audit, grading, occasions, outbox, registrations, transfer
+from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import Appeal, Registration, Student
 from tasks.common import REPLAY_SAFE
@@ -19,16 +21,40 @@ class AppealCase(Frozen):
     appeal_id: int
     registration_id: int
     candidate: str
+    published_on: date
     grades: tuple[str, ...]
     points_by_question: dict[str, float]
 
 
 @task(name="receive-appeal", **REPLAY_SAFE)
 def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date) -> AppealCase:
-    """Registers the appeal and gathers what the appeal committee may see: the paper's points, no grade."""
+    """Checks the appeal against the law (on time, eligible, not a second appeal), registers it and
+    gathers what the appeal committee may see: the paper's points, not the grade. A refusal says
+    why, naming the rule, and is audited; nothing else is written."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         registration = registrations.by_code(session, occasion_id=occasion_id, code=anonymisation_code)
+        published_on = transfer.published_on(session, registration_id=registration.id)
+        if published_on is None:
+            raise AppealRefused(f"{anonymisation_code} has no result published in the register to appeal")
+        ruling = law.check_appeal(
+            Country(occasion.country),
+            published_on,
+            received_on,
+            exam_type=ExamType(occasion.exam_type),
+            already_appealed=appeals.decided_for(session, registration_id=registration.id),
+        )
+    if not ruling.allowed:
+        with transaction() as session:
+            audit.record(
+                session,
+                actor="faculty",
+                action="appeal.refused",
+                occasion_id=occasion_id,
+                detail={"candidate": anonymisation_code, "rule": ruling.rule, "reason": ruling.reason},
+            )
+        raise AppealRefused(ruling.reason)
+    with transaction() as session:
         appeal = appeals.receive(
             session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
         )
@@ -44,9 +70,21 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             appeal_id=appeal.id,
             registration_id=registration.id,
             candidate=anonymisation_code,
+            published_on=published_on,
             grades=Scale(occasion.scale).grades,
             points_by_question={m.question_id: m.score for m in marks},
         )
+
+
+@task(name="check-deviation", **REPLAY_SAFE)
+def needs_further_assessment(occasion_id: str, appeal_id: int, new_grade: str) -> bool:
+    """Whether the new grade differs from the original by two grades or more (a further
+    assessment by a new committee is then required, and its grade stands)."""
+    with transaction() as session:
+        scale = Scale(occasions.get(session, occasion_id).scale)
+        appeal = session.get(Appeal, appeal_id)
+        assert appeal is not None
+        return law.needs_further_assessment(scale, appeal.original_grade, scale.require(new_grade))
 
 
 @task(name="decide-appeal", **REPLAY_SAFE)

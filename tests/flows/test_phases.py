@@ -7,7 +7,7 @@ stand-ins, and the approval paths: a valid answer, and invalid ones that are ask
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ import pytest
 from prefect.input.actions import read_flow_run_input
 from sqlalchemy import func, select
 
+from deployments.approver import code_mails
 from flows.appeal import appeal
 from flows.archive import archive
 from flows.exam_day import exam_day
@@ -26,6 +27,8 @@ from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
 from models.transfer import Action
+from rules import law
+from rules.grades import Scale
 from store import audit
 from store.appeals import AppealRefused
 from store.db import transaction
@@ -40,6 +43,7 @@ from store.schema import (
     TransferLedgerEntry,
 )
 from tasks.appeal import receive_appeal
+from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingRefused, approve_grades, import_results
 from tasks.registration import list_syncable_occasions
 from tasks.transfer import preview_transfer, transfer_results
@@ -66,7 +70,7 @@ def planned(world: World, occasion: str) -> dict[str, Any]:
     with approving(
         world.outbox, "staff-coordinator-1", first_answers=[wrong_code, not_a_coordinator]
     ) as person:
-        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA"))
+        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA", country="NO"))
     return {"result": result, "person": person}
 
 
@@ -268,7 +272,7 @@ def appealed(world: World, transferred: dict[str, int], occasion: str) -> dict[s
             .where(Registration.occasion_id == occasion)
             .order_by(Registration.anonymisation_code)
         ).first()
-    new = "A" if old != "A" else "B"
+    new = "E" if old in ("A", "B") else "A"  # two grades or more away: a further assessment follows
     not_on_scale = {"new_grade": "Q"}
     with approving(
         world.outbox, "staff-appeal-ext-1", first_answers=[not_on_scale], extra={"new_grade": new}
@@ -285,6 +289,11 @@ def test_appeal_is_graded_blind_and_the_new_grade_transferred(
     refused = appealed["person"].refused
     assert refused and "Q" in refused[0]  # the server refused a grade off the scale; asked again
     assert appealed["result"] == f"{appealed['code']}: {appealed['old']} → {appealed['new']}"
+    # two grades or more apart: a further assessment was asked for too, and its grade stands
+    assert law.needs_further_assessment(Scale.AF, appealed["old"], appealed["new"])
+    titles = [mail.title for mail in code_mails(world.outbox) if mail.staff_id == "staff-appeal-ext-1"]
+    assert sum("once more" in t for t in titles) == 1
+    assert len(appealed["person"].answers) == 2
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
     assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == appealed["student"]] == [
         appealed["new"]
@@ -294,6 +303,47 @@ def test_appeal_is_graded_blind_and_the_new_grade_transferred(
     assert any(f"New grade: {appealed['new']}" in m for m in mails)
     with pytest.raises(AppealRefused, match="cannot be appealed again"):
         receive_appeal.fn(occasion, appealed["code"], date.today())
+
+
+def _second_candidate(occasion: str) -> str:
+    with transaction() as session:
+        codes = session.scalars(
+            select(Registration.anonymisation_code)
+            .join(Grade, Grade.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion)
+            .order_by(Registration.anonymisation_code)
+        ).all()
+    return codes[1]
+
+
+def test_a_late_appeal_is_refused_saying_why(world: World, appealed: dict[str, Any], occasion: str):
+    late = date.today() + timedelta(days=30)  # well past 3 weeks, weekend roll-over included
+    with pytest.raises(AppealRefused, match=r"too late: it was due within 3 weeks of publication"):
+        receive_appeal.fn(occasion, _second_candidate(occasion), late)
+    assert _count(Appeal, occasion) == 1  # nothing registered for the refused appeal
+    with transaction() as session:
+        refused = audit.events(session, occasion_id=occasion, action="appeal.refused")
+    assert refused[-1].detail["rule"] == "no.appeal_deadline"
+
+
+def test_a_swedish_grade_cannot_be_appealed(world: World, appealed: dict[str, Any], occasion: str):
+    with transaction() as session:
+        session.get(Occasion, occasion).country = "SE"
+    try:
+        with pytest.raises(AppealRefused, match="cannot be appealed") as refused:
+            receive_appeal.fn(occasion, _second_candidate(occasion), date.today())
+        assert "Högskoleförordningen" in str(refused.value)
+    finally:
+        with transaction() as session:
+            session.get(Occasion, occasion).country = "NO"
+
+
+def test_deadlines_are_computed_and_flagged(world: World, appealed: dict[str, Any], occasion: str):
+    rows = compute_deadlines.fn(occasion, date.today() - timedelta(days=20))
+    by_name = {r["deadline"]: r for r in rows}
+    assert any("grading" in name.lower() for name in by_name)
+    appeal_row = next(r for name, r in by_name.items() if "appeal" in name.lower())
+    assert appeal_row["status"].startswith("near")  # due in a day or so: flagged for a person
 
 
 def test_archive_files_papers_protocol_and_appeal_with_checksums(

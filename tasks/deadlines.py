@@ -1,0 +1,40 @@
+"""The law's deadlines for an exam, and which of them are near or past, for a person to see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import task
+
+from models.domain import Country
+from rules import law
+from store import occasions
+from store.db import transaction
+from tasks.common import REPLAY_SAFE, now
+
+WARN_DAYS = 3
+
+
+@task(name="compute-deadlines", **REPLAY_SAFE)
+def compute_deadlines(occasion_id: str, published_on: date | None = None) -> list[dict[str, str]]:
+    """Every deadline the law sets for the exam so far, each marked past, near or open."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+    found = law.deadlines(Country(occasion.country), occasion.ends_at.date(), published_on)
+    today = now().date()
+    flagged = {s.deadline.name: s for s in law.near_or_past(found, today, WARN_DAYS)}
+    return [
+        {
+            "deadline": d.name,
+            "due": d.due_on.isoformat(),
+            "status": _status(flagged.get(d.name)),
+            "source": d.source,
+        }
+        for d in found
+    ]
+
+
+def _status(flag: law.DeadlineStatus | None) -> str:
+    if flag is None:
+        return "open"
+    return f"PAST by {-flag.days_left} days" if flag.past else f"near: {flag.days_left} days left"
