@@ -9,9 +9,10 @@ from flows.grading import publish_deadlines
 from models.approvals import appeal_form
 from models.domain import Decision, Role
 from models.params import AppealRequest
-from tasks.appeal import decide_appeal, needs_further_assessment, receive_appeal
+from tasks.appeal import decide_appeal, fetch_paper, needs_further_assessment, receive_appeal
+from tasks.archive import archive_appeal_decision
 from tasks.deadlines import compute_deadlines
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 
 
@@ -19,13 +20,13 @@ from tasks.transfer import transfer_results
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
     publish_deadlines(params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on))
-    points = [{"question": q, "points": p} for q, p in sorted(case.points_by_question.items())]
+    paper = fetch_paper(params.occasion_uid, case.registration_id)
     verdict, answer = ask_for_approval(
         kind=f"appeal-{case.appeal_id}",
         occasion_id=params.occasion_uid,
         role=Role.APPEAL_GRADER,
         title=f"Grade the appealed paper {case.candidate} anew",
-        evidence=f"Candidate **{case.candidate}**; the original grade is not shown.\n\n{markdown_table(points)}",
+        evidence=f"Candidate **{case.candidate}**; the original grade is not shown.\n\n#### The paper\n\n{paper}",
         form=appeal_form(case.grades),
     )
     if verdict.decision == Decision.REJECT:
@@ -39,17 +40,18 @@ def appeal(params: AppealRequest) -> str:
             title=f"Assess the appealed paper {case.candidate} once more",
             evidence=f"The appeal committee's grade differs from the original by two grades or more, so a "
             f"further assessment by a new committee is required; its grade stands (uhl § 5-3).\n\n"
-            f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n{markdown_table(points)}",
+            f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n#### The paper\n\n{paper}",
             form=appeal_form(case.grades),
         )
         new_grade = answer.new_grade  # type: ignore[attr-defined]
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
     outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
+    filed = archive_appeal_decision(params.occasion_uid, case.appeal_id)
     publish_markdown(
         artifact_key("appeal", params.occasion_uid, case.candidate),
         f"### Appeal of {case.candidate}\n\nReceived {params.received_on}; graded anew by "
         f"{verdict.approver_id}: **{original} → {new_grade}**.\n\nTo the register: {outcome.written} written, "
-        f"{len(outcome.failed)} failed.",
+        f"{len(outcome.failed)} failed. The decision is filed in the archive (SHA-256 {filed.sha256[:12]}…).",
         f"Appeal of {case.candidate} on {params.occasion_uid}",
     )
     return f"{case.candidate}: {original} → {new_grade}"

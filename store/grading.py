@@ -125,7 +125,3 @@ def protocol_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
         columns=["student_uid", "first_name", "last_name"],
     )
     return grade_frame(session, occasion_id=occasion_id).merge(names, on="student_uid", how="left")
-
-
-def marks_of(session: Session, *, registration_id: int) -> list[Mark]:
-    return list(session.scalars(select(Mark).where(Mark.registration_id == registration_id)))

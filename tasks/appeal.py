@@ -10,11 +10,14 @@ from models.domain import Country, ExamType, Frozen
 from models.settings import get_settings
 from rules import law
 from rules.grades import Scale
-from store import appeals, audit, grading, occasions, outbox, registrations, transfer
+from store import appeals, audit, occasions, outbox, registrations, transfer
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import Appeal, Registration, Student
-from tasks.common import REPLAY_SAFE
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+
+PAPER_ANSWER_CHARS = 400
 
 
 class AppealCase(Frozen):
@@ -23,7 +26,6 @@ class AppealCase(Frozen):
     candidate: str
     published_on: date
     grades: tuple[str, ...]
-    points_by_question: dict[str, float]
 
 
 @task(name="receive-appeal", **REPLAY_SAFE)
@@ -58,7 +60,6 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         appeal = appeals.receive(
             session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
         )
-        marks = grading.marks_of(session, registration_id=registration.id)
         audit.record(
             session,
             actor="faculty",
@@ -72,7 +73,6 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             candidate=anonymisation_code,
             published_on=published_on,
             grades=Scale(occasion.scale).grades,
-            points_by_question={m.question_id: m.score for m in marks},
         )
 
 
@@ -119,3 +119,16 @@ def decide_appeal(occasion_id: str, appeal_id: int, new_grade: str, decided_by: 
     with transaction() as session:
         outbox.deliver_pending(session, folder=get_settings().outbox_dir)
     return appeal.original_grade
+
+
+@task(name="fetch-paper", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def fetch_paper(occasion_id: str, registration_id: int) -> str:
+    """The candidate's paper from the platform as markdown, by code only, for the appeal committee."""
+    results, held = common.registered_results(occasion_id)
+    paper = next(r for r in results if held[r.external_user_id] == registration_id)
+    lines = [
+        f"**Question {q.number}** (max {q.max_score:g}): "
+        + " / ".join(x[:PAPER_ANSWER_CHARS] for x in q.responses)
+        for q in paper.questions
+    ]
+    return "\n\n".join(lines) or "_(no answers submitted)_"

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 from prefect import task
 
-from models.domain import Frozen
+from models.domain import ArchivedDocument, Frozen
 from models.results import CandidateResult
 from store import appeals, archive, audit, grading, occasions, registrations
 from store.db import transaction
@@ -131,3 +131,29 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         bytes=sum(len(c) for *_, c in documents),
         verified=verified,
     )
+
+
+@task(name="archive-appeal-decision", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def archive_appeal_decision(occasion_id: str, appeal_id: int) -> ArchivedDocument:
+    """Files one appeal decision in the exam's case (the same document the archive flow files)."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        appeal, code = next(
+            (a, c) for a, c in appeals.decided(session, occasion_id=occasion_id) if a.id == appeal_id
+        )
+        name, body = appeal_decision(appeal, code)
+    with common.archive() as store:
+        case_id = store.create_case(title=f"Exam {occasion.name}", reference=occasion_id)
+        document = store.upload_document(
+            case_id=case_id, title=name, filename=name, content=body, mime_type="application/json"
+        )
+    with transaction() as session:
+        archive.save(session, occasion_id=occasion_id, kind="appeal", filename=name, document=document)
+        audit.record(
+            session,
+            actor="examflow",
+            action="appeal.archived",
+            occasion_id=occasion_id,
+            detail={"appeal_id": appeal_id, "case_id": case_id, "sha256": document.sha256},
+        )
+    return document

@@ -299,6 +299,12 @@ def test_appeal_is_graded_blind_and_the_new_grade_transferred(
         appealed["new"]
     ]
     assert _count(Appeal, occasion, Appeal.status == "decided") == 1
+    assert _count(ArchiveRecord, occasion, ArchiveRecord.kind == "appeal") == 1  # the decision is filed
+    with transaction() as session:
+        appeal_id = session.scalar(select(Appeal.id).where(Appeal.occasion_id == occasion))
+    run_id = appealed["person"].answers[0]["flow_run_id"]
+    form = read_flow_run_input(f"paused-appeal-{appeal_id}-1-description", flow_run_id=run_id)
+    assert "The paper" in form and "Question 1" in form and "the original grade is not shown" in form
     mails = [p.read_text() for p in world.outbox.glob("*.eml")]
     assert any(f"New grade: {appealed['new']}" in m for m in mails)
     with pytest.raises(AppealRefused, match="cannot be appealed again"):
