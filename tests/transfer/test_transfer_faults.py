@@ -248,6 +248,7 @@ def test_two_transfers_of_one_exam_at_once_one_proceeds_the_other_is_refused(
         t.start()
     for t in threads:
         t.join(timeout=120)
+    monkeypatch.undo()
 
     assert len(outcomes) == 1 and len(refusals) == 1, (outcomes, refusals)
     assert isinstance(refusals[0], TransferBusy), repr(refusals[0])
