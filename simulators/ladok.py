@@ -527,7 +527,7 @@ class LadokStandIn:
         self.occasion_rounds(occasion_uid)
         rows = self.state.query(
             """SELECT s.uid, s.study_result_uid, r.student_uid, s.module_uid, s.grade_id, s.scale_id,
-                      s.exam_date, s.process_status, s.version, s.attested
+                      s.exam_date, s.process_status, s.version, s.attested, s.note
                FROM registration r JOIN result s
                ON s.study_result_uid = r.study_result_uid AND s.module_uid = r.module_uid
                WHERE r.occasion_uid = ? ORDER BY r.code_number, s.attested""",
@@ -545,6 +545,7 @@ class LadokStandIn:
                 "exam_date": r["exam_date"],
                 "process_status": r["process_status"],
                 "version": r["version"],
+                "note": r["note"],
                 "attested": bool(r["attested"]),
             }
             for r in rows

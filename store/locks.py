@@ -8,6 +8,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from store.schema import Lock
+from store.upsert import upsert
 
 
 class Busy(Exception):
@@ -15,19 +16,23 @@ class Busy(Exception):
 
 
 def acquire(session: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> None:
-    """Takes the lease or raises Busy. Row-locked on PostgreSQL; SQLite's writers are serialised
-    by BEGIN IMMEDIATE. A concurrent first insert fails on the primary key, which the caller's
-    transaction turns into an error; callers treat any failure here as busy."""
-    row = session.get(Lock, name, with_for_update=True)
-    if row is not None and row.holder != holder and row.expires_at > now:
+    """Takes the lease or raises Busy. The row is made if missing (a concurrent maker waits on the
+    key, then finds it), then read locked (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE)."""
+    upsert(
+        session,
+        Lock,
+        [dict(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)],
+        keys=["name"],
+        update=[],
+    )
+    row = session.get(Lock, name, with_for_update=True, populate_existing=True)
+    assert row is not None
+    if row.holder != holder and row.expires_at > now:
         raise Busy(
             f"{name} is held since {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC (until "
             f"{row.expires_at:%H:%M:%S} unless renewed)"
         )
-    if row is None:
-        session.add(Lock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
-    else:
-        row.holder, row.acquired_at, row.expires_at = holder, now, now + ttl
+    row.holder, row.acquired_at, row.expires_at = holder, now, now + ttl
     session.flush()
 
 

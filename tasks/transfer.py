@@ -34,7 +34,7 @@ from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import artifact_key
 
 WRITERS = 8
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=2)  # renewed as writes progress; a crashed run's lease lapses soon
 log = logging.getLogger(__name__)
 
 
@@ -231,12 +231,19 @@ def _finish(key: str, status: str, *, result_uid: str | None = None, error: str 
 
 
 def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str, StudyResult]) -> None:
-    """Pending rows of an earlier, interrupted run whose grade the register now holds are confirmed."""
-    landed = {i.registration_id: i for i in items if i.action == Action.UNCHANGED}
+    """Settles the pending rows an interrupted run left: confirmed where the register now holds
+    their grade, stale where a later grade has replaced theirs; the rest are written again."""
+    by_registration = {i.registration_id: i for i in items}
     with transaction() as session:
         for row in transfer.pending(session, occasion_id=occasion_id):
-            item = landed.get(row.registration_id)
-            if item is not None and item.grade == row.grade and item.exam_date == row.exam_date:
+            item = by_registration.get(row.registration_id)
+            if item is None:
+                continue
+            if (item.grade, item.exam_date) != (row.grade, row.exam_date):
+                transfer.finish(
+                    session, key=row.idempotency_key, status="stale", error="superseded by a later grade"
+                )
+            elif item.action == Action.UNCHANGED:
                 draft = held[item.study_result_uid].draft
                 transfer.finish(
                     session,

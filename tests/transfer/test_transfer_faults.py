@@ -205,17 +205,11 @@ def test_sigkill_at_twenty_random_points_then_resume_writes_each_result_once(
     assert found.ledger == {"confirmed": n}, found.ledger
 
 
-LEASE_RACE = (
-    "store/locks.acquire on PostgreSQL: two first inserts of one lease race on the primary key and the "
-    "loser raises IntegrityError, which tasks/transfer._lease does not turn into TransferBusy"
-)
-
-
 @pytest.mark.parametrize(
     "world",
     [
         "sqlite",
-        pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.xfail(reason=LEASE_RACE)]),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
     ],
     indirect=True,
 )
