@@ -2,51 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from store.schema import TransferLedgerEntry
+from store.upsert import upsert
 
 
-def entry(session: Session, *, key: str) -> TransferLedgerEntry | None:
-    return session.scalar(select(TransferLedgerEntry).where(TransferLedgerEntry.idempotency_key == key))
+class Outcome(NamedTuple):
+    """How one write ended, for its ledger row."""
+
+    key: str
+    status: str  # confirmed, failed or stale
+    result_uid: str | None = None
+    error: str | None = None
 
 
-def begin(
-    session: Session, *, key: str, occasion_id: str, registration_id: int, grade: str, exam_date: date
-) -> TransferLedgerEntry:
-    """The pending row for one write, created once per key."""
-    row = entry(session, key=key)
-    if row is None:
-        now = datetime.now(UTC)
-        row = TransferLedgerEntry(
-            idempotency_key=key,
+def begin_many(session: Session, *, occasion_id: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Pending rows (key, registration_id, grade, exam_date), each made once per key: a row an
+    interrupted run left is kept as it is."""
+    now = datetime.now(UTC)
+    records = [
+        dict(
+            idempotency_key=r["key"],
             occasion_id=occasion_id,
-            registration_id=registration_id,
-            grade=grade,
-            exam_date=exam_date,
+            registration_id=r["registration_id"],
+            grade=r["grade"],
+            exam_date=r["exam_date"],
             status="pending",
             created_at=now,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
-    return row
+        for r in rows
+    ]
+    upsert(session, TransferLedgerEntry, records, keys=["idempotency_key"], update=[])
 
 
-def finish(
-    session: Session, *, key: str, status: str, result_uid: str | None = None, error: str | None = None
-) -> None:
-    row = entry(session, key=key)
-    if row is None:
-        raise LookupError(f"no ledger row {key}")
-    row.status = status
-    row.register_result_uid = result_uid or row.register_result_uid
-    row.error = error
-    row.updated_at = datetime.now(UTC)
-    session.flush()
+def finish_many(session: Session, outcomes: Sequence[Outcome]) -> None:
+    """Records how each write ended, in one statement for the lot."""
+    if not outcomes:
+        return
+    table = TransferLedgerEntry.__table__
+    statement = (
+        table.update()
+        .where(table.c.idempotency_key == bindparam("k"))
+        .values(
+            status=bindparam("s"),
+            register_result_uid=func.coalesce(bindparam("u"), table.c.register_result_uid),
+            error=bindparam("e"),
+            updated_at=bindparam("t"),
+        )
+    )
+    now = datetime.now(UTC)
+    session.execute(
+        statement, [dict(k=o.key, s=o.status, u=o.result_uid, e=o.error, t=now) for o in outcomes]
+    )
 
 
 def pending(session: Session, *, occasion_id: str) -> list[TransferLedgerEntry]:

@@ -26,7 +26,7 @@ from models.domain import StudyResult
 from models.ladok_codes import grade_id
 from models.transfer import Action, TransferItem, TransferOutcome
 from rules.attendance import check_attendance
-from rules.transfer import TransferRefused, equal_credits, plan_items
+from rules.transfer import TransferRefused, action, equal_credits, plan_items
 from store import audit, grading, locks, occasions, transfer
 from store.db import transaction
 from tasks import common
@@ -34,6 +34,7 @@ from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import artifact_key
 
 WRITERS = 8
+RECORD_EVERY = 100  # outcomes recorded per ledger transaction
 LEASE = timedelta(minutes=2)  # renewed as writes progress; a crashed run's lease lapses soon
 log = logging.getLogger(__name__)
 
@@ -179,25 +180,11 @@ def _key(occasion_id: str, item: TransferItem, held: dict[str, StudyResult]) -> 
     return f"{occasion_id}:{item.registration_id}:{item.grade}:{item.exam_date.isoformat()}:{base}"
 
 
-def _write(
-    register: StudentRegister,
-    occasion_id: str,
-    scale_id: int,
-    item: TransferItem,
-    held: dict[str, StudyResult],
-) -> str:
-    """One ledgered write; returns '' or the reason the register refused it. Unavailable is
-    raised: the row stays pending and the rerun reconciles it by reading the register back."""
-    key = _key(occasion_id, item, held)
-    with transaction() as session:
-        transfer.begin(
-            session,
-            key=key,
-            occasion_id=occasion_id,
-            registration_id=item.registration_id,
-            grade=item.grade,
-            exam_date=item.exam_date,
-        )
+def _send(
+    register: StudentRegister, scale_id: int, item: TransferItem, held: dict[str, StudyResult], key: str
+) -> transfer.Outcome:
+    """One write to the register and how it ended. Unavailable is raised: its row stays pending
+    and the rerun reconciles it by reading the register back."""
     fields = dict(
         scale_id=scale_id,
         grade_id=grade_id(scale_id, item.grade),
@@ -214,43 +201,86 @@ def _write(
         else:
             written = register.update_draft(draft=draft, **fields)
     except StaleVersion as exc:
-        _finish(key, "stale", error=str(exc))
-        raise
+        return transfer.Outcome(key, "stale", error=str(exc))
     except Unavailable:
         raise
     except ApiError as exc:
-        _finish(key, "failed", error=str(exc))
-        return str(exc)
-    _finish(key, "confirmed", result_uid=written.result_uid)
-    return ""
+        return transfer.Outcome(key, "failed", error=str(exc))
+    return transfer.Outcome(key, "confirmed", result_uid=written.result_uid)
 
 
-def _finish(key: str, status: str, *, result_uid: str | None = None, error: str | None = None) -> None:
+def _record(outcomes: list[transfer.Outcome]) -> None:
     with transaction() as session:
-        transfer.finish(session, key=key, status=status, result_uid=result_uid, error=error)
+        transfer.finish_many(session, outcomes)
+    outcomes.clear()
+
+
+def _write_batch(
+    register: StudentRegister,
+    occasion_id: str,
+    scale_id: int,
+    items: list[TransferItem],
+    held: dict[str, StudyResult],
+    progress: _Progress | None,
+) -> list[tuple[TransferItem, transfer.Outcome]]:
+    """Commits a pending ledger row for every item, then writes WRITERS at a time, recording the
+    outcomes in batches (and those already in hand if the register goes away mid-run)."""
+    keys = {i.registration_id: _key(occasion_id, i, held) for i in items}
+    with transaction() as session:
+        transfer.begin_many(
+            session,
+            occasion_id=occasion_id,
+            rows=[
+                dict(
+                    key=keys[i.registration_id],
+                    registration_id=i.registration_id,
+                    grade=i.grade,
+                    exam_date=i.exam_date,
+                )
+                for i in items
+            ],
+        )
+    done: list[tuple[TransferItem, transfer.Outcome]] = []
+    unrecorded: list[transfer.Outcome] = []
+    try:
+        with ThreadPoolExecutor(WRITERS) as pool:
+            futures = {
+                pool.submit(_send, register, scale_id, i, held, keys[i.registration_id]): i for i in items
+            }
+            for future in as_completed(futures):
+                outcome = future.result()
+                done.append((futures[future], outcome))
+                unrecorded.append(outcome)
+                if len(unrecorded) >= RECORD_EVERY:
+                    _record(unrecorded)
+                if progress is not None:
+                    progress.step()
+    finally:
+        _record(unrecorded)
+    return done
 
 
 def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str, StudyResult]) -> None:
     """Settles the pending rows an interrupted run left: confirmed where the register now holds
     their grade, stale where a later grade has replaced theirs; the rest are written again."""
     by_registration = {i.registration_id: i for i in items}
+    settled: list[transfer.Outcome] = []
     with transaction() as session:
-        for row in transfer.pending(session, occasion_id=occasion_id):
-            item = by_registration.get(row.registration_id)
-            if item is None:
-                continue
-            if (item.grade, item.exam_date) != (row.grade, row.exam_date):
-                transfer.finish(
-                    session, key=row.idempotency_key, status="stale", error="superseded by a later grade"
-                )
-            elif item.action == Action.UNCHANGED:
-                draft = held[item.study_result_uid].draft
-                transfer.finish(
-                    session,
-                    key=row.idempotency_key,
-                    status="confirmed",
-                    result_uid=draft.result_uid if draft else None,
-                )
+        rows = transfer.pending(session, occasion_id=occasion_id)
+    for row in rows:
+        item = by_registration.get(row.registration_id)
+        if item is None:
+            continue
+        if (item.grade, item.exam_date) != (row.grade, row.exam_date):
+            settled.append(
+                transfer.Outcome(row.idempotency_key, "stale", error="superseded by a later grade")
+            )
+        elif item.action == Action.UNCHANGED:
+            draft = held[item.study_result_uid].draft
+            settled.append(
+                transfer.Outcome(row.idempotency_key, "confirmed", draft.result_uid if draft else None)
+            )
+    _record(settled)
 
 
 def _write_all(
@@ -261,29 +291,27 @@ def _write_all(
     held: dict[str, StudyResult],
     progress: _Progress,
 ) -> list[dict[str, str]]:
-    """Writes with WRITERS at a time; stale drafts are re-read once and written again."""
-    stale: list[TransferItem] = []
-    failed: list[dict[str, str]] = []
-    with ThreadPoolExecutor(WRITERS) as pool:
-        futures = {pool.submit(_write, register, occasion_id, scale_id, item, held): item for item in todo}
-        for future in as_completed(futures):
-            try:
-                reason = future.result()
-            except StaleVersion:
-                stale.append(futures[future])
-                continue
-            if reason:
-                failed.append({"candidate": futures[future].candidate, "reason": reason})
-            progress.step()
-    if stale:
-        fresh = _read(register, occasion_id)
-        for item in stale:
-            try:
-                reason = _write(register, occasion_id, scale_id, item, fresh)
-            except StaleVersion as exc:
-                reason = f"still stale after a re-read: {exc}"
-                _finish(_key(occasion_id, item, fresh), "failed", error=reason)
-            if reason:
-                failed.append({"candidate": item.candidate, "reason": reason})
-            progress.step()
+    """Writes every item; drafts found stale are re-read once and written again if still needed."""
+    done = _write_batch(register, occasion_id, scale_id, todo, held, progress)
+    failed = [{"candidate": i.candidate, "reason": o.error or ""} for i, o in done if o.status == "failed"]
+    stale = [i for i, o in done if o.status == "stale"]
+    if not stale:
+        return failed
+    fresh = _read(register, occasion_id)
+    again = [
+        i
+        for i in stale
+        if action(fresh[i.study_result_uid], grade_id(scale_id, i.grade), i.exam_date, i.note)
+        in (Action.NEW, Action.UPDATE)
+    ]
+    retried = _write_batch(register, occasion_id, scale_id, again, fresh, None)
+    still = [
+        transfer.Outcome(o.key, "failed", error=f"still stale after a re-read: {o.error}")
+        for _, o in retried
+        if o.status == "stale"
+    ]
+    _record(still)
+    failed += [
+        {"candidate": i.candidate, "reason": o.error or ""} for i, o in retried if o.status != "confirmed"
+    ]
     return failed
