@@ -37,6 +37,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.sync
+	$(PY) -m bench.transfer
 
 clean:
 	rm -rf $(VENV) .examflow

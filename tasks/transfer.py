@@ -33,7 +33,7 @@ from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import artifact_key
 
-WRITERS = 8
+WRITERS = 16  # concurrent writes, bounded; EXAMFLOW_LADOK_REQUESTS_PER_SECOND caps the rate
 RECORD_EVERY = 100  # outcomes recorded per ledger transaction
 LEASE = timedelta(minutes=2)  # renewed as writes progress; a crashed run's lease lapses soon
 log = logging.getLogger(__name__)
