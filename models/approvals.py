@@ -74,3 +74,11 @@ def appeal_form(grades: tuple[str, ...]) -> type[AppealGradeForm]:
         __base__=AppealGradeForm,
         new_grade=(choice, Field(description="The new grade, set without seeing the original")),
     )
+
+
+class JustificationForm(ApprovalForm):
+    """The examiner's justification of a grade, sent to the student as written."""
+
+    justification: str = Field(
+        min_length=20, max_length=10000, description="The grounds of the grade, as the student will read them"
+    )

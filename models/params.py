@@ -45,3 +45,9 @@ class Lifecycle(Frozen):
     occasion_uid: str = Field(description="The register's exam occasion uid")
     country: Country = Field(default=Country.SE, description="Whose law and register apply")
     code_prefix: str = Field(default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Anonymisation code prefix")
+
+
+class JustificationRequest(Frozen):
+    occasion_uid: str = Field(description="The exam occasion uid")
+    anonymisation_code: str = Field(description="The candidate's anonymisation code")
+    requested_on: date = Field(description="The day the student asked for the justification")

@@ -337,3 +337,18 @@ class Lock(Base):
     holder: Mapped[str]
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class JustificationRecord(Base):
+    """A student's request for the grounds of their grade, and the examiner's answer."""
+
+    __tablename__ = "justifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
+    requested_on: Mapped[date]
+    due_on: Mapped[date]
+    given_on: Mapped[date | None]
+    given_by: Mapped[str | None]
+    text: Mapped[str | None] = mapped_column(String(10000))

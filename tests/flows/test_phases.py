@@ -7,6 +7,7 @@ stand-ins, and the approval paths: a valid answer, and invalid ones that are ask
 
 from __future__ import annotations
 
+import email
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,12 +21,13 @@ from flows.appeal import appeal
 from flows.archive import archive
 from flows.exam_day import exam_day
 from flows.grading import grading
+from flows.justification import justification
 from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
 from flows.result_transfer import result_transfer
 from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
-from models.params import AppealRequest, OccasionStep, PlanExam, SyncRegistrations
+from models.params import AppealRequest, JustificationRequest, OccasionStep, PlanExam, SyncRegistrations
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
@@ -45,6 +47,7 @@ from store.schema import (
 from tasks.appeal import receive_appeal
 from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingRefused, approve_grades, import_results
+from tasks.justification import JustificationRefused, receive_request
 from tasks.registration import list_syncable_occasions
 from tasks.transfer import preview_transfer, transfer_results
 from tests.flows.conftest import World, approving, past_window
@@ -370,3 +373,38 @@ def test_archive_files_papers_protocol_and_appeal_with_checksums(
     assert f"archived {submitted + 2} documents" in result
     again = archive(OccasionStep(occasion_uid=occasion))
     assert again == result  # the same bytes again: nothing new, no conflict
+
+
+def test_justification_is_checked_written_and_sent_before_its_deadline(
+    world: World, transferred: dict[str, int], occasion: str
+):
+    code = _second_candidate(occasion)
+    too_short = {"justification": "Fine."}
+    text = "Question 2 lacked the derivation; questions 4-6 were fully correct."
+    with approving(
+        world.outbox, "staff-examiner-1", first_answers=[too_short], extra={"justification": text}
+    ) as person:
+        result = justification(
+            JustificationRequest(occasion_uid=occasion, anonymisation_code=code, requested_on=date.today())
+        )
+    assert person.refused and "justification" in person.refused[0]  # the form refused a too-short text
+    assert result == f"{code}: justification sent on time"
+    mails = [
+        email.message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
+        for p in world.outbox.glob("*.eml")
+    ]
+    assert any(text in m and code in m for m in mails)
+    with pytest.raises(
+        JustificationRefused, match="too late: a justification must be asked for within 1 week"
+    ):
+        receive_request.fn(occasion, _first_candidate(occasion), date.today() + timedelta(days=10))
+
+
+def _first_candidate(occasion: str) -> str:
+    with transaction() as session:
+        return session.scalars(
+            select(Registration.anonymisation_code)
+            .join(Grade, Grade.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion)
+            .order_by(Registration.anonymisation_code)
+        ).first()

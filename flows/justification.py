@@ -1,0 +1,39 @@
+"""justification: a student's request checked against the law, written by the examiner (a form),
+sent to the student through the outbox, its deadline tracked."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.approval import ask_for_approval
+from models.approvals import JustificationForm
+from models.domain import Decision, Role
+from models.params import JustificationRequest
+from tasks.justification import receive_request, send_justification
+from tasks.reports import artifact_key, publish_markdown
+
+
+@flow(name="justification")
+def justification(params: JustificationRequest) -> str:
+    case = receive_request(params.occasion_uid, params.anonymisation_code, params.requested_on)
+    points = "" if case.points is None else f" ({case.points:g} points)"
+    verdict, answer = ask_for_approval(
+        kind=f"justification-{case.justification_id}",
+        occasion_id=params.occasion_uid,
+        role=Role.EXAMINER,
+        title=f"Write the justification of {case.candidate}'s grade",
+        evidence=f"Candidate **{case.candidate}** asked on {params.requested_on} for the grounds of the grade "
+        f"**{case.grade}**{points}. Due by **{case.due_on}** (uhl § 5-2).\n\nWrite it in the form's "
+        "justification field; it is sent to the student as written.",
+        form=JustificationForm,
+    )
+    if verdict.decision == Decision.REJECT:
+        return f"justification of {case.candidate} not sent: {verdict.comment}"
+    timing = send_justification(params.occasion_uid, case, answer.justification, verdict.approver_id)  # type: ignore[attr-defined]
+    publish_markdown(
+        artifact_key("justification", params.occasion_uid, case.candidate),
+        f"### Justification of {case.candidate}\n\nAsked {params.requested_on}, due {case.due_on}, sent by "
+        f"{verdict.approver_id}: **{timing}**.",
+        f"Justification of {case.candidate} on {params.occasion_uid}",
+    )
+    return f"{case.candidate}: justification sent {timing}"

@@ -1,0 +1,110 @@
+"""Justifications: a student's request checked against the law, the examiner's answer sent on time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import task
+
+from models.domain import Country, Frozen
+from models.settings import get_settings
+from rules import law
+from store import audit, justifications, occasions, outbox, registrations, transfer
+from store.db import transaction
+from store.schema import Grade, Registration, Student
+from tasks.common import REPLAY_SAFE, now
+
+
+class JustificationRefused(Exception):
+    """The request cannot be taken; the message says why, naming the rule."""
+
+
+class JustificationCase(Frozen):
+    justification_id: int
+    registration_id: int
+    candidate: str
+    grade: str
+    points: float | None
+    due_on: date
+
+
+@task(name="receive-justification-request", **REPLAY_SAFE)
+def receive_request(occasion_id: str, anonymisation_code: str, requested_on: date) -> JustificationCase:
+    """Checks the request against the law and records it with its due date; a refusal is audited."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        registration = registrations.by_code(session, occasion_id=occasion_id, code=anonymisation_code)
+        published_on = transfer.published_on(session, registration_id=registration.id)
+        grade = session.get(Grade, registration.id)
+    if published_on is None or grade is None:
+        raise JustificationRefused(f"{anonymisation_code} has no published result to justify")
+    ruling = law.check_justification_request(Country(occasion.country), published_on, requested_on)
+    with transaction() as session:
+        if not ruling.allowed:
+            audit.record(
+                session,
+                actor="faculty",
+                action="justification.refused",
+                occasion_id=occasion_id,
+                detail={"candidate": anonymisation_code, "rule": ruling.rule, "reason": ruling.reason},
+            )
+    if not ruling.allowed:
+        raise JustificationRefused(ruling.reason)
+    due_on = law.justification_deadline(requested_on).due_on
+    with transaction() as session:
+        record = justifications.request(
+            session,
+            occasion_id=occasion_id,
+            registration_id=registration.id,
+            requested_on=requested_on,
+            due_on=due_on,
+        )
+        audit.record(
+            session,
+            actor="faculty",
+            action="justification.requested",
+            occasion_id=occasion_id,
+            detail={"candidate": anonymisation_code, "due_on": due_on.isoformat()},
+        )
+        return JustificationCase(
+            justification_id=record.id,
+            registration_id=registration.id,
+            candidate=anonymisation_code,
+            grade=grade.grade,
+            points=grade.points,
+            due_on=due_on,
+        )
+
+
+@task(name="send-justification", **REPLAY_SAFE)
+def send_justification(occasion_id: str, case: JustificationCase, text: str, examiner: str) -> str:
+    """Records the justification and sends it to the student; returns 'on time' or how late."""
+    today = now().date()
+    with transaction() as session:
+        record = justifications.give(
+            session, justification_id=case.justification_id, text=text, given_by=examiner, given_on=today
+        )
+        registration = session.get(Registration, case.registration_id)
+        assert registration is not None
+        student = session.get(Student, registration.student_uid)
+        outbox.enqueue(
+            session,
+            recipient=student.email if student and student.email else f"student:{registration.student_uid}",
+            subject=f"Justification of your grade ({occasion_id})",
+            body=f"The grounds of your grade {case.grade} on {occasion_id} (code {case.candidate}):\n\n{text}\n",
+        )
+        late = (record.given_on - case.due_on).days if record.given_on else 0
+        audit.record(
+            session,
+            actor=examiner,
+            action="justification.given",
+            occasion_id=occasion_id,
+            detail={
+                "candidate": case.candidate,
+                "due_on": case.due_on.isoformat(),
+                "days_late": max(late, 0),
+            },
+        )
+    with transaction() as session:
+        outbox.deliver_pending(session, folder=get_settings().outbox_dir)
+    return "on time" if late <= 0 else f"{late} days late"
