@@ -40,6 +40,13 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
+class RegradeKind(StrEnum):
+    APPEAL = "appeal"  # Norway: klagesensur
+    CORRECTION = "correction"  # Sweden: rättelse of an obvious error
+    RECONSIDERATION = "reconsideration"  # Sweden: omprövning
+    ADJUSTMENT = "adjustment"  # either: a change before the student is told
+
+
 class RegistrationStatus(StrEnum):
     REGISTERED = "registered"
     REMOVED = "removed"

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from models.domain import Country, ExamType, Frozen
+from models.domain import Country, ExamType, Frozen, RegradeKind
 
 
 class PlanExam(Frozen):
@@ -51,3 +51,14 @@ class JustificationRequest(Frozen):
     occasion_uid: str = Field(description="The exam occasion uid")
     anonymisation_code: str = Field(description="The candidate's anonymisation code")
     requested_on: date = Field(description="The day the student asked for the justification")
+
+
+class Regrade(Frozen):
+    occasion_uid: str = Field(description="The exam occasion uid")
+    anonymisation_code: str = Field(description="The candidate's anonymisation code")
+    kind: RegradeKind = Field(description="correction of an obvious error, reconsideration, or adjustment")
+    new_grade: str = Field(min_length=1, max_length=8, description="The grade it should be")
+    student_heard: bool = Field(
+        default=False, description="The student was heard (needed to lower by correction)"
+    )
+    reason: str = Field(min_length=5, max_length=2000, description="Why, for the decision and the audit log")

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from models.domain import Country, ExamType, Frozen
+from models.domain import Country, ExamType, Frozen, RegradeKind
 from rules.grades import Scale, grade_distance
 
 UHL = "universitets- og høyskoleloven"
@@ -89,13 +88,6 @@ class Grader(Frozen):
 
     staff_id: str = Field(min_length=1)
     external: bool = False
-
-
-class RegradeKind(StrEnum):
-    APPEAL = "appeal"  # Norway: klagesensur
-    CORRECTION = "correction"  # Sweden: rättelse of an obvious error
-    RECONSIDERATION = "reconsideration"  # Sweden: omprövning
-    ADJUSTMENT = "adjustment"  # either: a change before the student is told
 
 
 class Deadline(Frozen):

@@ -38,6 +38,12 @@ def receive(session: Session, *, occasion_id: str, registration_id: int, receive
     return appeal
 
 
+def open_for(session: Session, *, registration_id: int) -> bool:
+    """Whether an appeal of the candidate's grade is received and not yet decided."""
+    appeal = session.scalar(select(Appeal).where(Appeal.registration_id == registration_id))
+    return appeal is not None and appeal.status != "decided"
+
+
 def decided_for(session: Session, *, registration_id: int) -> bool:
     """Whether the candidate's grade is already the outcome of an appeal."""
     appeal = session.scalar(select(Appeal).where(Appeal.registration_id == registration_id))

@@ -125,3 +125,12 @@ def protocol_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
         columns=["student_uid", "first_name", "last_name"],
     )
     return grade_frame(session, occasion_id=occasion_id).merge(names, on="student_uid", how="left")
+
+
+def set_grade(session: Session, *, registration_id: int, grade: str) -> None:
+    """Changes an approved grade (a decided correction, reconsideration or adjustment)."""
+    row = session.get(Grade, registration_id)
+    if row is None:
+        raise LookupError(f"registration {registration_id} has no grade")
+    row.grade, row.updated_at = grade, datetime.now(UTC)
+    session.flush()

@@ -8,6 +8,8 @@ stand-ins, and the approval paths: a valid answer, and invalid ones that are ask
 from __future__ import annotations
 
 import email
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,10 +26,18 @@ from flows.grading import grading
 from flows.justification import justification
 from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
+from flows.regrade import regrade
 from flows.result_transfer import result_transfer
 from integrations.http import Unavailable
 from models.ladok_codes import GRADE_CODES
-from models.params import AppealRequest, JustificationRequest, OccasionStep, PlanExam, SyncRegistrations
+from models.params import (
+    AppealRequest,
+    JustificationRequest,
+    OccasionStep,
+    PlanExam,
+    Regrade,
+    SyncRegistrations,
+)
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
@@ -49,6 +59,7 @@ from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingRefused, approve_grades, import_results
 from tasks.justification import JustificationRefused, receive_request
 from tasks.registration import list_syncable_occasions
+from tasks.regrade import RegradeRefused, check_regrade
 from tasks.transfer import preview_transfer, transfer_results
 from tests.flows.conftest import World, approving, past_window
 
@@ -336,15 +347,9 @@ def test_a_late_appeal_is_refused_saying_why(world: World, appealed: dict[str, A
 
 
 def test_a_swedish_grade_cannot_be_appealed(world: World, appealed: dict[str, Any], occasion: str):
-    with transaction() as session:
-        session.get(Occasion, occasion).country = "SE"
-    try:
-        with pytest.raises(AppealRefused, match="cannot be appealed") as refused:
-            receive_appeal.fn(occasion, _second_candidate(occasion), date.today())
-        assert "Högskoleförordningen" in str(refused.value)
-    finally:
-        with transaction() as session:
-            session.get(Occasion, occasion).country = "NO"
+    with _swedish(occasion), pytest.raises(AppealRefused, match="cannot be appealed") as refused:
+        receive_appeal.fn(occasion, _second_candidate(occasion), date.today())
+    assert "Högskoleförordningen" in str(refused.value)
 
 
 def test_deadlines_are_computed_and_flagged(world: World, appealed: dict[str, Any], occasion: str):
@@ -408,3 +413,62 @@ def _first_candidate(occasion: str) -> str:
             .where(Registration.occasion_id == occasion)
             .order_by(Registration.anonymisation_code)
         ).first()
+
+
+@contextmanager
+def _swedish(occasion: str) -> Iterator[None]:
+    """The same exam under Swedish law for the length of a test."""
+    with transaction() as session:
+        session.get(Occasion, occasion).country = "SE"
+    try:
+        yield
+    finally:
+        with transaction() as session:
+            session.get(Occasion, occasion).country = "NO"
+
+
+def _middle_candidate(occasion: str) -> tuple[str, str]:
+    """A candidate after the first whose grade can go both up and down."""
+    with transaction() as session:
+        return session.execute(
+            select(Registration.anonymisation_code, Grade.grade)
+            .join(Grade, Grade.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion, Grade.grade.in_(["E", "D", "C", "B"]))
+            .order_by(Registration.anonymisation_code.desc())
+        ).first()
+
+
+def test_swedish_regrades_follow_the_law(world: World, appealed: dict[str, Any], occasion: str):
+    code, grade = _middle_candidate(occasion)
+    up, down = (
+        Scale.AF.grades[Scale.AF.grades.index(grade) + 1],
+        Scale.AF.grades[Scale.AF.grades.index(grade) - 1],
+    )
+
+    def asked(kind: str, new: str, heard: bool = False) -> Regrade:
+        return Regrade(
+            occasion_uid=occasion,
+            anonymisation_code=code,
+            kind=kind,
+            new_grade=new,
+            student_heard=heard,
+            reason="obvious error in the sum of question 3",
+        )
+
+    with _swedish(occasion):
+        with pytest.raises(RegradeRefused, match="reconsideration .* may only raise a grade"):
+            check_regrade.fn(asked("reconsideration", down))
+        with pytest.raises(RegradeRefused, match="the student must be heard"):
+            check_regrade.fn(asked("correction", down))
+        assert check_regrade.fn(asked("correction", down, heard=True)).original == grade
+        with approving(world.outbox, "staff-examiner-1"):
+            result = regrade(asked("reconsideration", up))
+    assert result == f"{code}: {grade} → {up}"
+    with transaction() as session:
+        student = session.scalar(
+            select(Registration.student_uid).where(
+                Registration.occasion_id == occasion, Registration.anonymisation_code == code
+            )
+        )
+    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
+    assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == student] == [up]

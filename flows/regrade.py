@@ -1,0 +1,39 @@
+"""regrade: a grade changed after grading (Sweden: correction or reconsideration; before
+publication: adjustment), checked against the law, decided by the examiner, transferred."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.approval import ask_for_approval
+from models.domain import Decision, Role
+from models.params import Regrade
+from tasks.regrade import check_regrade, set_regrade
+from tasks.reports import artifact_key, publish_markdown
+from tasks.transfer import transfer_results
+
+
+@flow(name="regrade")
+def regrade(params: Regrade) -> str:
+    case = check_regrade(params)
+    heard = "The student was heard." if params.student_heard else "The student was not heard."
+    verdict, _ = ask_for_approval(
+        kind=f"regrade-{case.registration_id}-{params.kind.value}",
+        occasion_id=params.occasion_uid,
+        role=Role.EXAMINER,
+        title=f"Decide the {params.kind.value} of {case.candidate}'s grade",
+        evidence=f"Candidate **{case.candidate}**: **{case.original} → {params.new_grade}** by "
+        f"{params.kind.value}. {heard}\n\nReason given: {params.reason}\n\nThe law: {case.ruling}",
+    )
+    if verdict.decision == Decision.REJECT:
+        return f"{params.kind.value} of {case.candidate} rejected by {verdict.approver_id}"
+    set_regrade(params, case, verdict.approver_id)
+    outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
+    publish_markdown(
+        artifact_key("regrade", params.occasion_uid, case.candidate),
+        f"### {params.kind.value.capitalize()} of {case.candidate}\n\n{case.original} → {params.new_grade}, "
+        f"decided by {verdict.approver_id}. To the register: {outcome.written} written, "
+        f"{len(outcome.failed)} failed.",
+        f"{params.kind.value} of {case.candidate}",
+    )
+    return f"{case.candidate}: {case.original} → {params.new_grade}"
