@@ -49,12 +49,13 @@ def code_mails(outbox: Path) -> list[CodeMail]:
 
 
 def mail_for(outbox: Path, flow_run_id: str, staff_id: str | None = None) -> CodeMail | None:
-    """The newest code sent for this flow run (to `staff_id`, when given)."""
-    found = [
-        m
-        for m in code_mails(outbox)
-        if m.flow_run_id == flow_run_id and (staff_id is None or m.staff_id == staff_id)
-    ]
+    """The code for the approval the run waits on now (its newest mails), sent to `staff_id` when
+    given: a code from an earlier approval of the same run is no answer to this one."""
+    for_run = [m for m in code_mails(outbox) if m.flow_run_id == flow_run_id]
+    if not for_run:
+        return None
+    current = [m for m in for_run if m.title == for_run[-1].title]
+    found = [m for m in current if staff_id is None or m.staff_id == staff_id]
     return found[-1] if found else None
 
 

@@ -15,6 +15,8 @@ STAFF = [
     ("staff-grader-ext-1", "Greta Dahl", True, [Role.GRADER]),
     ("staff-appeal-1", "Arne Vik", False, [Role.APPEAL_GRADER]),
     ("staff-appeal-ext-1", "Astrid Moe", True, [Role.APPEAL_GRADER]),
+    ("staff-appeal-2", "Nils Aas", False, [Role.APPEAL_GRADER]),
+    ("staff-appeal-ext-2", "Ingrid Lie", True, [Role.APPEAL_GRADER]),
 ]
 
 

@@ -9,7 +9,7 @@ from flows.grading import publish_deadlines
 from models.approvals import appeal_form
 from models.domain import Decision, Role
 from models.params import AppealRequest
-from tasks.appeal import decide_appeal, fetch_paper, needs_further_assessment, receive_appeal
+from tasks.appeal import decide_appeal, fetch_paper, form_committee, needs_further_assessment, receive_appeal
 from tasks.archive import archive_appeal_decision
 from tasks.deadlines import compute_deadlines
 from tasks.reports import artifact_key, publish_markdown
@@ -21,6 +21,7 @@ def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
     publish_deadlines(params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on))
     paper = fetch_paper(params.occasion_uid, case.registration_id)
+    committee = form_committee(params.occasion_uid, case.appeal_id, "appeal")
     verdict, answer = ask_for_approval(
         kind=f"appeal-{case.appeal_id}",
         occasion_id=params.occasion_uid,
@@ -28,11 +29,13 @@ def appeal(params: AppealRequest) -> str:
         title=f"Grade the appealed paper {case.candidate} anew",
         evidence=f"Candidate **{case.candidate}**; the original grade is not shown.\n\n#### The paper\n\n{paper}",
         form=appeal_form(case.grades),
+        only=committee,
     )
     if verdict.decision == Decision.REJECT:
         return f"appeal of {case.candidate} not regraded"
     new_grade = answer.new_grade  # type: ignore[attr-defined]
     if needs_further_assessment(params.occasion_uid, case.appeal_id, new_grade):
+        further = form_committee(params.occasion_uid, case.appeal_id, "further")
         verdict, answer = ask_for_approval(
             kind=f"further-assessment-{case.appeal_id}",
             occasion_id=params.occasion_uid,
@@ -42,6 +45,7 @@ def appeal(params: AppealRequest) -> str:
             f"further assessment by a new committee is required; its grade stands (uhl § 5-3).\n\n"
             f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n#### The paper\n\n{paper}",
             form=appeal_form(case.grades),
+            only=further,
         )
         new_grade = answer.new_grade  # type: ignore[attr-defined]
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)

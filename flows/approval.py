@@ -32,6 +32,7 @@ def ask_for_approval(
     title: str,
     evidence: str,
     form: type[ApprovalForm] = ApprovalForm,
+    only: tuple[str, ...] = (),
 ) -> tuple[Verdict, ApprovalForm]:
     """Asks the holders of `role` to decide; returns the accepted verdict and the answer."""
     run = _current_run()
@@ -44,6 +45,7 @@ def ask_for_approval(
             title=title,
             flow_run_id=str(run.id),
             ui_url=_run_url(str(run.id)),
+            only=only,
         )
     )
     reason = ""

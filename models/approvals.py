@@ -44,6 +44,9 @@ class ApprovalRequest(Frozen):
     valid_hours: int = Field(default=14 * 24, description="as long as a suspended run waits")
     flow_run_id: str | None = None
     ui_url: str | None = None
+    only: tuple[str, ...] = Field(
+        default=(), description="when given, only these holders of the role (a committee)"
+    )
 
 
 class ApprovalTicket(Frozen):

@@ -55,8 +55,13 @@ def open_approval(session: Session, *, request: ApprovalRequest, now: datetime) 
     if existing is not None:
         return _ticket(session, existing)
     approvers = staff.holders(session, role=request.role, occasion_id=request.occasion_id)
+    if request.only:
+        approvers = [a for a in approvers if a.id in request.only]
     if not approvers:
-        raise LookupError(f"nobody holds the role {request.role} for occasion {request.occasion_id}")
+        raise LookupError(
+            f"nobody holds the role {request.role} for occasion {request.occasion_id}"
+            + (f" among {', '.join(request.only)}" if request.only else "")
+        )
     approval = Approval(
         key=request.key,
         occasion_id=request.occasion_id,

@@ -6,14 +6,14 @@ from datetime import date
 
 from prefect import task
 
-from models.domain import Country, ExamType, Frozen
+from models.domain import Country, ExamType, Frozen, Role
 from models.settings import get_settings
 from rules import law
 from rules.grades import Scale
-from store import appeals, audit, occasions, outbox, registrations, transfer
+from store import appeals, audit, committees, occasions, outbox, registrations, staff, transfer
 from store.appeals import AppealRefused
 from store.db import transaction
-from store.schema import Appeal, Registration, Student
+from store.schema import Appeal, Registration, Staff, Student
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
@@ -132,3 +132,48 @@ def fetch_paper(occasion_id: str, registration_id: int) -> str:
         for q in paper.questions
     ]
     return "\n\n".join(lines) or "_(no answers submitted)_"
+
+
+@task(name="form-appeal-committee", **REPLAY_SAFE)
+def form_committee(occasion_id: str, appeal_id: int, stage: str) -> tuple[str, ...]:
+    """Forms the appeal committee ('appeal') or, after a deviation of two grades or more, the new
+    committee of the further assessment ('further'): at least two appeal graders, one external,
+    none who graded the paper before. Refused, naming each breach, when the staff cannot make one."""
+    with transaction() as session:
+        earlier = [committees.original_graders(session, occasion_id=occasion_id)]
+        if stage == "further":
+            earlier.append(committees.members(session, occasion_id=occasion_id, name=f"appeal-{appeal_id}"))
+        excluded = {s.id for group in earlier for s in group}
+        pool = [
+            s
+            for s in staff.holders(session, role=Role.APPEAL_GRADER, occasion_id=occasion_id)
+            if s.id not in excluded
+        ]
+        chosen = _choose(pool)
+        ruling = law.check_appeal_committee(
+            [law.Grader(staff_id=s.id, external=s.external) for s in chosen],
+            *[[law.Grader(staff_id=s.id, external=s.external) for s in group] for group in earlier],
+        )
+        if not ruling.allowed:
+            raise AppealRefused(f"no lawful {stage} committee can be formed: {ruling.reason}")
+        members = [s.id for s in chosen]
+        committees.save(
+            session, occasion_id=occasion_id, name=f"{stage}-{appeal_id}", kind="appeal", members=members
+        )
+        audit.record(
+            session,
+            actor="examflow",
+            action="appeal.committee_formed",
+            occasion_id=occasion_id,
+            detail={"appeal_id": appeal_id, "stage": stage, "members": members},
+        )
+    return tuple(members)
+
+
+def _choose(pool: list[Staff]) -> list[Staff]:
+    """Two graders, an external one first; fewer when the pool is short (the law check names it)."""
+    external = [s for s in pool if s.external]
+    internal = [s for s in pool if not s.external]
+    first = external[:1] or internal[:1]
+    rest = [s for s in internal + external if s not in first]
+    return first + rest[:1]

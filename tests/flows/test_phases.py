@@ -288,13 +288,23 @@ def appealed(world: World, transferred: dict[str, int], occasion: str) -> dict[s
         ).first()
     new = "E" if old in ("A", "B") else "A"  # two grades or more away: a further assessment follows
     not_on_scale = {"new_grade": "Q"}
-    with approving(
-        world.outbox, "staff-appeal-ext-1", first_answers=[not_on_scale], extra={"new_grade": new}
-    ) as person:
-        result = appeal(
-            AppealRequest(occasion_uid=occasion, anonymisation_code=code, received_on=date.today())
-        )
-    return {"result": result, "person": person, "code": code, "student": student, "old": old, "new": new}
+    request = AppealRequest(occasion_uid=occasion, anonymisation_code=code, received_on=date.today())
+    with (
+        approving(
+            world.outbox, "staff-appeal-ext-1", first_answers=[not_on_scale], extra={"new_grade": new}
+        ) as person,
+        approving(world.outbox, "staff-appeal-ext-2", extra={"new_grade": new}) as further,
+    ):
+        result = appeal(request)
+    return {
+        "result": result,
+        "person": person,
+        "further": further,
+        "code": code,
+        "student": student,
+        "old": old,
+        "new": new,
+    }
 
 
 def test_appeal_is_graded_blind_and_the_new_grade_transferred(
@@ -305,9 +315,17 @@ def test_appeal_is_graded_blind_and_the_new_grade_transferred(
     assert appealed["result"] == f"{appealed['code']}: {appealed['old']} → {appealed['new']}"
     # two grades or more apart: a further assessment was asked for too, and its grade stands
     assert law.needs_further_assessment(Scale.AF, appealed["old"], appealed["new"])
-    titles = [mail.title for mail in code_mails(world.outbox) if mail.staff_id == "staff-appeal-ext-1"]
-    assert sum("once more" in t for t in titles) == 1
-    assert len(appealed["person"].answers) == 2
+    asked = {
+        (m.staff_id, "once more" in m.title) for m in code_mails(world.outbox) if "appealed paper" in m.title
+    }
+    # the appeal committee (two new graders, one external) and a new one for the further assessment
+    assert asked == {
+        ("staff-appeal-ext-1", False),
+        ("staff-appeal-1", False),
+        ("staff-appeal-ext-2", True),
+        ("staff-appeal-2", True),
+    }
+    assert len(appealed["person"].answers) == 1 and len(appealed["further"].answers) == 1
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
     assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == appealed["student"]] == [
         appealed["new"]
