@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 # Prefect reads its settings at import: keep the tests' Prefect home out of the user's home.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="examflow-test-prefect-"))
@@ -13,7 +14,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import pytest  # noqa: E402
 from sqlalchemy import Engine, text
 
-from store.db import make_engine
+from models.settings import get_settings  # noqa: E402
+from store.db import engine_for, make_engine
 from store.migrate import empty_all_tables, upgrade
 
 # ---------------------------------------------------------------------------------------------------
@@ -75,3 +77,27 @@ def sqlite_engine(migrated_sqlite_engine: Engine) -> Engine:
 
 
 # --- end of the database section -------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------------
+# Settings: point examflow (settings and engine caches) at a test's stand-ins and store.
+# ---------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def examflow_environment(env: dict[str, str]) -> Iterator[None]:
+    """Points examflow's settings and engine at `env` for the block; restores them after."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+        engine_for.cache_clear()

@@ -3,7 +3,6 @@ a migrated SQLite store, and approvals answered from another thread as a person 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,13 +19,13 @@ from sqlalchemy import Engine
 
 from deployments import approver
 from deployments.staff import seed_staff
-from models.settings import get_settings
 from simulators import archive as archive_sim
 from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
-from store.db import engine_for, make_engine, transaction
+from store.db import make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
+from tests.conftest import examflow_environment
 
 
 @dataclass
@@ -71,24 +70,6 @@ def _store(request: pytest.FixtureRequest, home: Path) -> Engine:
     return engine
 
 
-@contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    get_settings.cache_clear()
-    engine_for.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-        engine_for.cache_clear()
-
-
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
@@ -103,7 +84,7 @@ def world(
         )
         archive = stack.enter_context(serve_in_thread(archive_sim.create_app(home / "archive")))
         stack.enter_context(
-            _environment(
+            examflow_environment(
                 {
                     "EXAMFLOW_HOME": str(home),
                     "EXAMFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False),

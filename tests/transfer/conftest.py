@@ -4,9 +4,7 @@ environment, and an exam made ready for transfer in bulk, without running the ea
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +13,11 @@ import pytest
 from sqlalchemy import Engine
 
 from bench.transfer import prepare_exam, term_spec
-from models.settings import get_settings
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
-from store.db import engine_for, make_engine
+from store.db import make_engine
 from store.migrate import empty_all_tables, upgrade
+from tests.conftest import examflow_environment
 
 
 @dataclass
@@ -38,25 +36,6 @@ class TransferWorld:
         answer = httpx.get(f"{self.ladok_url}/_sim/results", params={"occasion": occasion_uid}, timeout=30)
         answer.raise_for_status()
         return list(answer.json())
-
-
-@contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """Points examflow's settings and engine at `env` for the block; restores them after."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    get_settings.cache_clear()
-    engine_for.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-        engine_for.cache_clear()
 
 
 def _store(request: pytest.FixtureRequest, home: Path) -> Engine:
@@ -80,7 +59,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TransferWo
             "EXAMFLOW_DATABASE_URL": url,
             "EXAMFLOW_LADOK_URL": f"{ladok_url}/",
         }
-        with environment(env):
+        with examflow_environment(env):
             yield TransferWorld(tmp_path, ladok_url, url)
     if request.param == "sqlite":
         engine.dispose()
