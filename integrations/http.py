@@ -59,8 +59,12 @@ class RateLimit:
     """At most `per_second` requests a second across every thread of a client (a token bucket
     with a burst of one second's worth), so concurrent writers stay inside a system's limit."""
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if per_second <= 0:
             raise ValueError(f"a rate limit must be positive, got {per_second}")
         self.per_second = per_second

@@ -160,12 +160,7 @@ class LadokClient(ApiClient):
         idempotency_key: str,
         note: str = "",
     ) -> RegisterDraft:
-        body = {
-            "Betygsgrad": grade_id,
-            "BetygsskalaID": scale_id,
-            "Examinationsdatum": exam_date.isoformat(),
-            "Anteckning": note,
-        }
+        body = _result_body(scale_id, grade_id, exam_date, note)
         path = f"resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
         return _draft(self._write("POST", path, body, idempotency_key))
 
@@ -179,13 +174,7 @@ class LadokClient(ApiClient):
         idempotency_key: str,
         note: str = "",
     ) -> RegisterDraft:
-        body = {
-            "Betygsgrad": grade_id,
-            "BetygsskalaID": scale_id,
-            "Examinationsdatum": exam_date.isoformat(),
-            "Anteckning": note,
-            "SenasteResultatandring": draft.version,
-        }
+        body = _result_body(scale_id, grade_id, exam_date, note) | {"SenasteResultatandring": draft.version}
         path = f"resultat/studieresultat/resultat/{draft.result_uid}/"
         return _draft(self._write("PUT", path, body, idempotency_key))
 
@@ -229,6 +218,15 @@ def _accommodation(a: dict[str, Any]) -> Accommodation:
         separate_room=bool(a.get("SeparatRum")),
         equipment=a.get("Hjalpmedel") or "",
     )
+
+
+def _result_body(scale_id: int, grade_id: int, exam_date: date, note: str) -> dict[str, Any]:
+    return {
+        "Betygsgrad": grade_id,
+        "BetygsskalaID": scale_id,
+        "Examinationsdatum": exam_date.isoformat(),
+        "Anteckning": note,
+    }
 
 
 def _draft(data: dict[str, Any]) -> RegisterDraft:

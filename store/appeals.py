@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import grading
 from store.schema import Appeal, Grade, Registration
 
 
@@ -60,11 +61,7 @@ def decide(session: Session, *, appeal_id: int, new_grade: str) -> Appeal:
     appeal.new_grade = new_grade
     appeal.status = "decided"
     appeal.decided_at = datetime.now(UTC)
-    grade = session.get(Grade, appeal.registration_id)
-    assert grade is not None
-    grade.grade = new_grade
-    grade.updated_at = appeal.decided_at
-    session.flush()
+    grading.set_grade(session, registration_id=appeal.registration_id, grade=new_grade)
     return appeal
 
 

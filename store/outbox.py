@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.schema import OutboxMessage
+from store.schema import OutboxMessage, Registration, Student
 
 
 def enqueue(session: Session, *, recipient: str, subject: str, body: str) -> OutboxMessage:
@@ -21,6 +21,17 @@ def enqueue(session: Session, *, recipient: str, subject: str, body: str) -> Out
     session.add(message)
     session.flush()
     return message
+
+
+def to_student(session: Session, *, registration_id: int, subject: str, body: str) -> OutboxMessage:
+    """A message to the student behind a registration, at the address the register gave, or their
+    register id where it gave none."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise LookupError(f"no registration {registration_id}")
+    student = session.get(Student, registration.student_uid)
+    address = student.email if student and student.email else f"student:{registration.student_uid}"
+    return enqueue(session, recipient=address, subject=subject, body=body)
 
 
 def deliver_pending(session: Session, *, folder: Path) -> int:

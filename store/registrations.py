@@ -104,6 +104,13 @@ def codes(session: Session, *, occasion_id: str) -> dict[str, str]:
     return dict(session.execute(query).tuples().all())
 
 
+def code_of(session: Session, *, registration_id: int) -> str:
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise LookupError(f"no registration {registration_id}")
+    return registration.anonymisation_code
+
+
 def by_code(session: Session, *, occasion_id: str, code: str) -> Registration:
     row = session.scalar(
         select(Registration).where(

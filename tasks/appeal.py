@@ -13,7 +13,7 @@ from rules.grades import Scale
 from store import appeals, audit, committees, occasions, outbox, registrations, staff, transfer
 from store.appeals import AppealRefused
 from store.db import transaction
-from store.schema import Appeal, Registration, Staff, Student
+from store.schema import Appeal, Staff
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
@@ -97,9 +97,7 @@ def decide_appeal(occasion_id: str, appeal_id: int, new_grade: str, decided_by: 
         if done is not None and done.status == "decided" and done.new_grade == new_grade:
             return done.original_grade
         appeal = appeals.decide(session, appeal_id=appeal_id, new_grade=new_grade)
-        registration = session.get(Registration, appeal.registration_id)
-        assert registration is not None
-        student = session.get(Student, registration.student_uid)
+        candidate = registrations.code_of(session, registration_id=appeal.registration_id)
         audit.record(
             session,
             actor=decided_by,
@@ -107,12 +105,12 @@ def decide_appeal(occasion_id: str, appeal_id: int, new_grade: str, decided_by: 
             occasion_id=occasion_id,
             detail={"appeal_id": appeal_id, "original": appeal.original_grade, "new": new_grade},
         )
-        outbox.enqueue(
+        outbox.to_student(
             session,
-            recipient=(student.email if student and student.email else f"student:{registration.student_uid}"),
+            registration_id=appeal.registration_id,
             subject=f"Decision on your appeal ({occasion_id})",
             body=(
-                f"Your appeal of the exam {occasion_id} (code {registration.anonymisation_code}) "
+                f"Your appeal of the exam {occasion_id} (code {candidate}) "
                 f"was graded anew.\nNew grade: {new_grade}. This grade cannot be appealed again.\n"
             ),
         )

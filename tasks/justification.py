@@ -11,7 +11,7 @@ from models.settings import get_settings
 from rules import law
 from store import audit, justifications, occasions, outbox, registrations, transfer
 from store.db import transaction
-from store.schema import Grade, Registration, Student
+from store.schema import Grade
 from tasks.common import REPLAY_SAFE, now
 
 
@@ -84,12 +84,9 @@ def send_justification(occasion_id: str, case: JustificationCase, text: str, exa
         record = justifications.give(
             session, justification_id=case.justification_id, text=text, given_by=examiner, given_on=today
         )
-        registration = session.get(Registration, case.registration_id)
-        assert registration is not None
-        student = session.get(Student, registration.student_uid)
-        outbox.enqueue(
+        outbox.to_student(
             session,
-            recipient=student.email if student and student.email else f"student:{registration.student_uid}",
+            registration_id=case.registration_id,
             subject=f"Justification of your grade ({occasion_id})",
             body=f"The grounds of your grade {case.grade} on {occasion_id} (code {case.candidate}):\n\n{text}\n",
         )

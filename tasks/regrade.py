@@ -11,7 +11,7 @@ from rules import law
 from rules.grades import Scale
 from store import appeals, audit, grading, occasions, outbox, registrations, transfer
 from store.db import transaction
-from store.schema import Grade, Registration, Student
+from store.schema import Grade
 from tasks.common import REPLAY_SAFE
 
 
@@ -83,12 +83,9 @@ def set_regrade(params: Regrade, case: RegradeCase, examiner: str) -> None:
                 "student_heard": params.student_heard,
             },
         )
-        registration = session.get(Registration, case.registration_id)
-        assert registration is not None
-        student = session.get(Student, registration.student_uid)
-        outbox.enqueue(
+        outbox.to_student(
             session,
-            recipient=student.email if student and student.email else f"student:{registration.student_uid}",
+            registration_id=case.registration_id,
             subject=f"Your grade on {params.occasion_uid} was changed",
             body=f"On {params.kind.value}, your grade (code {case.candidate}) changed from {case.original} to "
             f"{params.new_grade}.\nReason: {params.reason}\n",
