@@ -20,7 +20,7 @@ import httpx
 
 from integrations.http import WRITE_METHODS, ApiClient, ApiError, RetryPolicy, Unavailable
 from models.domain import PlatformCandidate, PlatformTest
-from models.results import CandidateResult, QuestionResult
+from models.results import CandidateResult, ManualScore, QuestionResult
 
 MAX_CANDIDATES_PER_REQUEST = 1500
 TOKEN_MARGIN_SECONDS = 60
@@ -62,7 +62,10 @@ def _question(data: dict[str, Any]) -> QuestionResult:
         weight=float(data.get("ext_inspera_questionWeight", 1.0)),
         auto_score=None if auto is None else float(auto),
         manual_scores=tuple(
-            float(m["ext_inspera_manualScore"]) for m in data.get("ext_inspera_manualScores") or ()
+            ManualScore(
+                grader=str(m.get("ext_inspera_grader", "")), score=float(m["ext_inspera_manualScore"])
+            )
+            for m in data.get("ext_inspera_manualScores") or ()
         ),
         responses=tuple(
             str(r["ext_inspera_response"]) for r in data.get("ext_inspera_candidateResponses") or ()

@@ -11,10 +11,12 @@ from models.domain import (
     Accommodation,
     ArchivedDocument,
     PlatformCandidate,
+    PlatformCommittee,
     PlatformTest,
     RegisterCourseRound,
     RegisterDraft,
     RegisterOccasion,
+    SimilarityReport,
     StudyResult,
 )
 from models.results import CandidateResult
@@ -102,6 +104,11 @@ class ExamPlatform(Protocol):
         """Orders the AllResults export job, polls it to success and parses the file."""
         ...
 
+    def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:
+        """Creates the grading committees with their graders (contributors) and moves each
+        committee's candidates into it; the same call twice changes nothing."""
+        ...
+
 
 class RecordsArchive(Protocol):
     """Noark 5-style archive: case files holding documents with checksums."""
@@ -115,3 +122,15 @@ class RecordsArchive(Protocol):
     ) -> ArchivedDocument: ...
 
     def list_documents(self, case_id: str) -> list[ArchivedDocument]: ...
+
+
+class SimilarityService(Protocol):
+    """Urkund/Ouriginal-style similarity checks of text answers."""
+
+    def submit(self, *, reference: str, text: str) -> str:
+        """Submits one document; returns its id. The same `reference` returns the same id."""
+        ...
+
+    def report(self, document_id: str) -> SimilarityReport:
+        """The document's report: pending until the service has checked it."""
+        ...

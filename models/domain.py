@@ -137,6 +137,30 @@ class PlatformCandidate(Frozen):
     extra_time_minutes: int = 0
 
 
+class PlatformGrader(Frozen):
+    """A grader as the platform's contributor: `staff_id` is their external id."""
+
+    staff_id: str
+    name: str
+    email: str
+
+
+class PlatformCommittee(Frozen):
+    """A grading committee on the platform: its graders and its candidates (register student uids)."""
+
+    name: str = Field(max_length=50)
+    graders: tuple[PlatformGrader, ...]
+    external_user_ids: tuple[str, ...]
+
+
+class SimilarityReport(Frozen):
+    """The similarity service's verdict on one document; `percent` is None while it is pending."""
+
+    document_id: str
+    status: str
+    percent: float | None = None
+
+
 class ArchivedDocument(Frozen):
     case_id: str
     document_id: str

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import Field
 
 from models.domain import Country, ExamType, Frozen, RegradeKind
+from models.grading import GradingSettings
 
 
 class PlanExam(Frozen):
@@ -17,6 +19,9 @@ class PlanExam(Frozen):
         default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Prefix of the anonymisation codes"
     )
     lockdown_browser: bool = Field(default=True, description="Require Safe Exam Browser")
+    grading: GradingSettings = Field(
+        default_factory=GradingSettings, description="How the exam is graded (committees, thresholds)"
+    )
     chain: bool = Field(default=False, description="Go on to the next phase of the lifecycle when done")
 
 
@@ -62,3 +67,34 @@ class Regrade(Frozen):
         default=False, description="The student was heard (needed to lower by correction)"
     )
     reason: str = Field(min_length=5, max_length=2000, description="Why, for the decision and the audit log")
+
+
+class SpreadsheetGrades(Frozen):
+    """Grades for an exam held outside the platform (oral, paper, portfolio), from a spreadsheet."""
+
+    occasion_uid: str = Field(description="The exam occasion uid")
+    filename: str = Field(
+        min_length=1, max_length=200, description="The .xlsx or .csv file, in examflow's uploads folder"
+    )
+    uploaded_by: str = Field(min_length=1, max_length=64, description="Your staff id")
+
+
+class RescoreKind(StrEnum):
+    KEY = "key"
+    WEIGHT = "weight"
+    VOID = "void"
+
+
+class Rescore(Frozen):
+    """One correction to a question, applied to every candidate at once."""
+
+    occasion_uid: str = Field(description="The exam occasion uid")
+    question_number: int = Field(ge=1, description="The question's number on the test")
+    kind: RescoreKind = Field(
+        description="key: accept more alternatives; weight: a new weight; void: the question counts for nothing"
+    )
+    accept: list[str] = Field(
+        default_factory=list, description="For key: the alternatives that earn full marks, e.g. ['B', 'C']"
+    )
+    weight: float | None = Field(default=None, gt=0, le=100, description="For weight: the new weight")
+    reason: str = Field(min_length=5, max_length=2000, description="Why, for the approval and the audit log")

@@ -7,13 +7,20 @@ from datetime import datetime
 from models.domain import Frozen
 
 
+class ManualScore(Frozen):
+    """One grader's score of one answer; `grader` is the staff id the platform knows them by."""
+
+    grader: str
+    score: float
+
+
 class QuestionResult(Frozen):
     question_id: str
     number: int
     max_score: float
     weight: float
     auto_score: float | None
-    manual_scores: tuple[float, ...] = ()
+    manual_scores: tuple[ManualScore, ...] = ()
     responses: tuple[str, ...] = ()
 
 

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     ladok_url: str
     inspera_url: str
     archive_url: str
+    similarity_url: str
     inspera_api_key: str
     inspera_tenant: str
     secret: str = ""
@@ -70,6 +71,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ladok_url=env.get("EXAMFLOW_LADOK_URL", "http://127.0.0.1:8710/"),
         inspera_url=env.get("EXAMFLOW_INSPERA_URL", "http://127.0.0.1:8720/api/"),
         archive_url=env.get("EXAMFLOW_ARCHIVE_URL", "http://127.0.0.1:8730/"),
+        similarity_url=env.get("EXAMFLOW_SIMILARITY_URL", "http://127.0.0.1:8740/"),
         inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
         secret=env.get("EXAMFLOW_SECRET", ""),

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.schema import Attendance, Grade, Mark, Question, Registration, Student
+from store.schema import Attendance, Grade, GraderMark, Mark, Question, Registration, Student
 from store.upsert import frame_rows, upsert
 
 
@@ -19,7 +19,7 @@ def save_questions(session: Session, questions: pd.DataFrame) -> int:
         Question,
         frame_rows(questions),
         keys=["occasion_id", "question_id"],
-        update=["number", "max_score", "weight"],
+        update=["number", "max_score", "weight", "kind"],
     )
 
 
@@ -29,7 +29,17 @@ def save_marks(session: Session, marks: pd.DataFrame) -> int:
         Mark,
         frame_rows(marks),
         keys=["registration_id", "question_id"],
-        update=["auto_score", "manual_score", "score"],
+        update=["auto_score", "manual_score", "score", "response"],
+    )
+
+
+def save_grader_marks(session: Session, marks: pd.DataFrame) -> int:
+    return upsert(
+        session,
+        GraderMark,
+        frame_rows(marks),
+        keys=["registration_id", "question_id", "staff_id"],
+        update=["score"],
     )
 
 

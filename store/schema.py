@@ -160,6 +160,46 @@ class CommitteeMember(Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
 
 
+class CommitteeCandidate(Base):
+    __tablename__ = "committee_candidates"
+
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+
+
+class ConflictOfInterest(Base):
+    """A grader's declared conflict with a student: never in the same committee."""
+
+    __tablename__ = "conflicts_of_interest"
+
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    student_uid: Mapped[str] = mapped_column(ForeignKey("students.uid"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ExamSettings(Base):
+    """How one exam is graded (models.grading.GradingSettings as JSON)."""
+
+    __tablename__ = "exam_settings"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    settings: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class SimilarityReport(Base):
+    """The similarity service's report on one candidate's text answers."""
+
+    __tablename__ = "similarity_reports"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    document_id: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16), comment="pending or done")
+    percent: Mapped[float | None]
+    checked_at: Mapped[datetime]
+
+
 class Question(Base):
     __tablename__ = "questions"
 
@@ -167,7 +207,13 @@ class Question(Base):
     question_id: Mapped[str] = mapped_column(primary_key=True)
     number: Mapped[int]
     max_score: Mapped[float]
-    weight: Mapped[float]
+    weight: Mapped[float] = mapped_column(comment="0 once the question is voided")
+    kind: Mapped[str] = mapped_column(
+        String(16), default="manual", server_default="manual", comment="choice (auto-scored) or manual"
+    )
+    accepted: Mapped[str | None] = mapped_column(
+        String(200), comment="a choice question's accepted alternatives once its key is corrected"
+    )
 
 
 class Mark(Base):
@@ -179,6 +225,35 @@ class Mark(Base):
     auto_score: Mapped[float | None]
     manual_score: Mapped[float | None]
     score: Mapped[float]
+    response: Mapped[str | None] = mapped_column(String(200), comment="a choice question's answer")
+
+
+class GraderMark(Base):
+    """One grader's score of one answer, kept apart so a grader approves their own before seeing others'."""
+
+    __tablename__ = "grader_marks"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    score: Mapped[float]
+
+
+class GraderNote(Base):
+    """A grader's note on a candidate (and question, '' for the whole paper): private, or meant for a
+    justification."""
+
+    __tablename__ = "grader_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    question_id: Mapped[str] = mapped_column(default="")
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    purpose: Mapped[str] = mapped_column(String(16), comment="private or justification")
+    text: Mapped[str] = mapped_column(String(4000))
+    created_at: Mapped[datetime]
 
 
 class Attendance(Base):
@@ -205,6 +280,9 @@ class Grade(Base):
     status: Mapped[str] = mapped_column(String(16))
     exam_date: Mapped[date | None]
     updated_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(
+        String(16), default="platform", server_default="platform", comment="platform or spreadsheet"
+    )
 
 
 class Approval(Base):

@@ -6,7 +6,7 @@ import pandas as pd
 from prefect import task
 
 from models.domain import Frozen
-from models.results import CandidateResult
+from models.results import CandidateResult, QuestionResult
 from rules.grades import Scale, Thresholds, grades_for_points
 from store import audit, grading, occasions
 from store.db import transaction
@@ -28,35 +28,56 @@ class GradingSummary(Frozen):
     thresholds: dict[str, float]
 
 
+MARK_COLUMNS = [
+    "registration_id",
+    "question_id",
+    "number",
+    "max_score",
+    "weight",
+    "kind",
+    "auto_score",
+    "manual_score",
+    "response",
+]
+
+
+def _mark(registration_id: int, q: QuestionResult) -> tuple[object, ...]:
+    manual = [m.score for m in q.manual_scores]
+    choice = q.auto_score is not None
+    return (
+        registration_id,
+        q.question_id,
+        q.number,
+        q.max_score,
+        q.weight,
+        "choice" if choice else "manual",
+        q.auto_score,
+        sum(manual) / len(manual) if manual else None,
+        ",".join(q.responses)[:200] if choice else None,
+    )
+
+
 def marks_frame(results: list[CandidateResult], held: dict[str, int], occasion_id: str) -> pd.DataFrame:
-    """One row per (candidate, question): a grader's score where given (their mean), else the auto score."""
+    """One row per (candidate, question): the graders' mean score where given, else the auto score.
+    A choice question keeps the candidate's answer, so a corrected key can rescore it."""
+    rows = [_mark(held[r.external_user_id], q) for r in results if r.attended for q in r.questions]
+    frame = pd.DataFrame(rows, columns=MARK_COLUMNS)
+    frame["score"] = frame["manual_score"].fillna(frame["auto_score"]).fillna(0.0)
+    return frame.assign(occasion_id=occasion_id)
+
+
+def grader_marks_frame(
+    results: list[CandidateResult], held: dict[str, int], occasion_id: str
+) -> pd.DataFrame:
+    """One row per (candidate, question, grader) with that grader's own score."""
     rows = [
-        (
-            held[r.external_user_id],
-            q.question_id,
-            q.number,
-            q.max_score,
-            q.weight,
-            q.auto_score,
-            sum(q.manual_scores) / len(q.manual_scores) if q.manual_scores else None,
-        )
+        (held[r.external_user_id], q.question_id, m.grader, m.score)
         for r in results
         if r.attended
         for q in r.questions
+        for m in q.manual_scores
     ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "registration_id",
-            "question_id",
-            "number",
-            "max_score",
-            "weight",
-            "auto_score",
-            "manual_score",
-        ],
-    )
-    frame["score"] = frame["manual_score"].fillna(frame["auto_score"]).fillna(0.0)
+    frame = pd.DataFrame(rows, columns=["registration_id", "question_id", "staff_id", "score"])
     return frame.assign(occasion_id=occasion_id)
 
 
@@ -99,13 +120,24 @@ def import_results(occasion_id: str) -> GradingSummary:
         grading.save_questions(
             session,
             marks.drop_duplicates("question_id")[
-                ["occasion_id", "question_id", "number", "max_score", "weight"]
+                ["occasion_id", "question_id", "number", "max_score", "weight", "kind"]
             ],
         )
         grading.save_marks(
             session,
-            marks[["registration_id", "question_id", "occasion_id", "auto_score", "manual_score", "score"]],
+            marks[
+                [
+                    "registration_id",
+                    "question_id",
+                    "occasion_id",
+                    "auto_score",
+                    "manual_score",
+                    "score",
+                    "response",
+                ]
+            ],
         )
+        grading.save_grader_marks(session, grader_marks_frame(results, held, occasion_id))
         grading.save_grades(session, grades.assign(occasion_id=occasion_id))
         occasions.set_status(session, occasion_id=occasion_id, status="grading")
         audit.record(

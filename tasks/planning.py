@@ -7,10 +7,11 @@ import secrets
 from prefect import task
 
 from models.domain import PlatformTest, RegisterCourseRound, RegisterOccasion
+from models.grading import GradingSettings
 from models.params import PlanExam
-from rules.grades import LADOK_SCALES
+from rules.grades import LADOK_SCALES, Scale, Thresholds
 from rules.planning import CheckResult, check_occasion
-from store import audit, occasions
+from store import audit, exam_settings, occasions
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
@@ -61,6 +62,7 @@ def save_plan(
     scale_id = modules[0].scale_id
     if scale_id not in LADOK_SCALES:
         raise PlanRefused(f"grade scale {scale_id} of module {modules[0].code} is not supported")
+    check_thresholds(params.grading, LADOK_SCALES[scale_id])
     with transaction() as session:
         occasions.save_plan(
             session,
@@ -73,6 +75,7 @@ def save_plan(
             credits=modules[0].credits,
             code_prefix=params.code_prefix,
         )
+        exam_settings.put(session, occasion_id=occasion.uid, settings=params.grading)
         audit.record(
             session,
             actor="examflow",
@@ -115,3 +118,11 @@ def create_platform_test(params: PlanExam, occasion: RegisterOccasion) -> Platfo
 def _pincode() -> str:
     """A fresh Safe Exam Browser pin (8 letters and digits); the platform holds it, not us."""
     return secrets.token_hex(4).upper()
+
+
+def check_thresholds(settings: GradingSettings, scale: Scale) -> Thresholds:
+    """The exam's thresholds on its scale, or PlanRefused saying what is wrong with them."""
+    try:
+        return Thresholds(scale=scale, minimums=settings.thresholds, decimals=settings.decimals)
+    except ValueError as exc:
+        raise PlanRefused(f"thresholds of the exam: {exc}") from exc

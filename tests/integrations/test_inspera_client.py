@@ -156,7 +156,7 @@ def test_export_results_after_play(client: InsperaClient, base: str, sleeps: Sle
         assert result.started_at is not None and result.ended_at is not None
         assert result.started_at < result.ended_at
         for q in result.questions:
-            score = q.manual_scores[-1] if q.manual_scores else q.auto_score
+            score = q.manual_scores[-1].score if q.manual_scores else q.auto_score
             assert score is not None and 0 <= score <= q.max_score
             assert q.responses
 
