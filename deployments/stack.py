@@ -29,6 +29,7 @@ class Ports:
     ladok: int = 8710
     inspera: int = 8720
     archive: int = 8730
+    similarity: int = 8740
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Stack:
             "EXAMFLOW_LADOK_URL": f"http://127.0.0.1:{self.ports.ladok}/",
             "EXAMFLOW_INSPERA_URL": f"http://127.0.0.1:{self.ports.inspera}/api/",
             "EXAMFLOW_ARCHIVE_URL": f"http://127.0.0.1:{self.ports.archive}/",
+            "EXAMFLOW_SIMILARITY_URL": f"http://127.0.0.1:{self.ports.similarity}/",
             "PREFECT_HOME": str(self.home / "prefect"),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_UI_URL": self.ui_url,
@@ -145,9 +147,19 @@ class Stack:
             "--state",
             str(sims / "archive"),
         )
+        self._spawn(
+            "similarity",
+            "-m",
+            "simulators.similarity",
+            "--port",
+            str(self.ports.similarity),
+            "--state",
+            str(sims / "similarity.db"),
+        )
         self._wait("ladok", _answers(f"http://127.0.0.1:{self.ports.ladok}/_sim/faults"))
         self._wait("inspera", _answers(f"http://127.0.0.1:{self.ports.inspera}/_sim/faults"))
         self._wait("archive", _answers(f"http://127.0.0.1:{self.ports.archive}/_sim/faults"))
+        self._wait("similarity", _answers(f"http://127.0.0.1:{self.ports.similarity}/_sim/faults"))
         self._wait("prefect-server", _answers(f"{self.api_url}/health"))
 
     def prepare_store(self) -> None:

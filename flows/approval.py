@@ -8,13 +8,16 @@ the run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 from prefect import pause_flow_run, suspend_flow_run
 from prefect.context import FlowRunContext
 from prefect.input import RunInput
 from prefect.input.run_input import run_input_subclass_from_type
 from prefect.settings import PREFECT_UI_URL
+from pydantic import ValidationError
 
 from models.approvals import ApprovalForm, ApprovalRequest, ApprovalTicket, Verdict
 from tasks.approvals import check_answer, open_approval
@@ -33,8 +36,12 @@ def ask_for_approval(
     evidence: str,
     form: type[ApprovalForm] = ApprovalForm,
     only: tuple[str, ...] = (),
+    check: Callable[[ApprovalForm], str] | None = None,
+    initial: dict[str, Any] | None = None,
 ) -> tuple[Verdict, ApprovalForm]:
-    """Asks the holders of `role` to decide; returns the accepted verdict and the answer."""
+    """Asks the holders of `role` to decide; returns the accepted verdict and the answer. `check`
+    judges the answer's own content (beyond who answered and the code): '' when fine, else the reason
+    it is asked again. `initial` fills in the form's fields to start from."""
     run = _current_run()
     ticket = open_approval(
         ApprovalRequest(
@@ -50,14 +57,28 @@ def ask_for_approval(
     )
     reason = ""
     for round in count(1):
-        described = _form(form, describe(ticket, title=title, evidence=evidence, reason=reason))
+        described = _form(
+            form, describe(ticket, title=title, evidence=evidence, reason=reason), initial or {}
+        )
         answer = _wait_for(described, key=f"{kind}-{round}", deployed=run.deployment_id is not None)
-        typed = form.model_validate(answer.model_dump(include=set(form.model_fields)))
-        verdict = check_answer(ticket.approval_id, round, typed)
+        typed, invalid = _typed(form, answer.model_dump(include=set(form.model_fields)))
+        problem = invalid or (check(typed) if check else "")
+        verdict = check_answer(ticket.approval_id, round, typed, problem)
         if verdict.accepted:
             return verdict, typed
         reason = verdict.reason
     raise AssertionError("unreachable")
+
+
+def _typed(form: type[ApprovalForm], fields: dict[str, Any]) -> tuple[ApprovalForm, str]:
+    """The answer as `form`, or its common fields and what is invalid in it: a form with fields
+    filled in to start from is not validated by the server, so examflow does it."""
+    try:
+        return form.model_validate(fields), ""
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        common = {name: fields.get(name, "") for name in ApprovalForm.model_fields}
+        return ApprovalForm.model_construct(**common), f"the form is not valid ({problems})"
 
 
 def describe(ticket: ApprovalTicket, *, title: str, evidence: str, reason: str) -> str:
@@ -71,8 +92,8 @@ def describe(ticket: ApprovalTicket, *, title: str, evidence: str, reason: str) 
     )
 
 
-def _form(form: type[ApprovalForm], description: str) -> type[RunInput]:
-    return run_input_subclass_from_type(form).with_initial_data(description=description)
+def _form(form: type[ApprovalForm], description: str, initial: dict[str, Any]) -> type[RunInput]:
+    return run_input_subclass_from_type(form).with_initial_data(description=description, **initial)
 
 
 def _wait_for(form: type[RunInput], *, key: str, deployed: bool) -> RunInput:

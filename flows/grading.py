@@ -1,29 +1,25 @@
-"""grading: the results export → points → proposed grades → grader approval."""
+"""grading: committees → the results export → marks and proposed grades → each grader approves
+their own grading → one or all approve the joint grading."""
 
 from __future__ import annotations
 
 from prefect import flow
 
 from flows.approval import ask_for_approval
-from models.domain import Decision, Role
-from models.params import OccasionStep
+from models.approvals import ApprovalForm, GraderApprovalForm
+from models.domain import Decision, ExamType, Role
+from models.grading import GradingSettings, JointApproval
+from models.params import GradeExam
 from tasks.chaining import start_phase
+from tasks.committees import form_grading_committees
 from tasks.deadlines import compute_deadlines
-from tasks.grading import GradingSummary, approve_grades, import_results
+from tasks.grading import approve_grades, import_results, summarize_uploaded, use_settings
+from tasks.grading_report import grading_report, own_evidence, progress_report
+from tasks.notes import check_notes, save_notes
+from tasks.plagiarism import check_similarity
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 
-
-def grading_report(occasion: str, summary: GradingSummary) -> str:
-    total = max(summary.graded, 1)
-    rows = [
-        {"grade": g, "candidates": n, "share": f"{n / total:.0%}", "": "█" * round(40 * n / total)}
-        for g, n in summary.distribution.items()
-    ]
-    thresholds = ", ".join(f"{g} ≥ {p:g} %" for g, p in summary.thresholds.items())
-    return (
-        f"### Proposed grades for {occasion}\n\n{summary.graded} graded, {summary.absent} absent, "
-        f"out of {summary.max_points:g} points. Thresholds: {thresholds}.\n\n{markdown_table(rows)}"
-    )
+HELD_OUTSIDE_THE_PLATFORM = (ExamType.PAPER, ExamType.ORAL)
 
 
 def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
@@ -39,23 +35,72 @@ def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
     )
 
 
-@flow(name="grading")
-def grading(params: OccasionStep) -> dict[str, int]:
-    occasion = params.occasion_uid
-    summary = import_results(occasion)
-    publish_deadlines(occasion, compute_deadlines(occasion))
-    report = grading_report(occasion, summary)
-    publish_markdown(artifact_key("grades", occasion), report, f"Grade distribution of {occasion}")
-    verdict, _ = ask_for_approval(
-        kind="grading",
+def approve_own(occasion: str, committee: str, grader: str, settings: GradingSettings) -> bool:
+    """One grader approves their own grading, seeing only their own marks unless assessment is shared."""
+    verdict, answer = ask_for_approval(
+        kind=f"grading-own-{grader}",
         occasion_id=occasion,
         role=Role.GRADER,
-        title=f"Approve the grading of {occasion}",
-        evidence=report,
+        title=f"{grader}: approve your own grading of {occasion} ({committee})",
+        evidence=own_evidence(occasion, committee, grader, settings.shared_assessment),
+        form=GraderApprovalForm,
+        only=(grader,),
+        check=lambda a: check_notes(occasion, committee, a.notes),  # type: ignore[attr-defined]
     )
-    if verdict.decision == Decision.REJECT:
+    save_notes(occasion, grader, answer.notes)  # type: ignore[attr-defined]
+    return verdict.decision == Decision.APPROVE
+
+
+def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report: str) -> str | None:
+    """The joint grading approved by one grader of the exam, or by each; returns who approved last."""
+    askings = (
+        [(f"grading-joint-{g}", (g,)) for g in graders]
+        if mode == JointApproval.ALL
+        else [("grading", tuple(graders))]
+    )
+    approver = None
+    for kind, only in askings:
+        verdict, _ = ask_for_approval(
+            kind=kind,
+            occasion_id=occasion,
+            role=Role.GRADER,
+            title=f"Approve the joint grading of {occasion}" + (f" ({only[0]})" if len(only) == 1 else ""),
+            evidence=report,
+            form=ApprovalForm,
+            only=only,
+        )
+        if verdict.decision == Decision.REJECT:
+            return None
+        approver = verdict.approver_id
+    return approver
+
+
+@flow(name="grading")
+def grading(params: GradeExam) -> dict[str, int]:
+    occasion = params.occasion_uid
+    settings, exam_type = use_settings(occasion, params.settings)
+    on_platform = exam_type not in HELD_OUTSIDE_THE_PLATFORM
+    panel = form_grading_committees(occasion, on_platform)
+    summary = import_results(occasion) if on_platform else summarize_uploaded(occasion)
+    flags = check_similarity(occasion, settings.similarity_threshold) if on_platform else []
+    publish_deadlines(occasion, compute_deadlines(occasion))
+    publish_markdown(
+        artifact_key("committees", occasion), progress_report(occasion), f"Committees of {occasion}"
+    )
+    for committee, graders in panel.items():
+        for grader in graders:
+            if not approve_own(occasion, committee, grader, settings):
+                return {"approved": 0}
+    publish_markdown(
+        artifact_key("committees", occasion), progress_report(occasion), f"Committees of {occasion}"
+    )
+    report = grading_report(occasion, summary, flags, settings.similarity_threshold)
+    publish_markdown(artifact_key("grades", occasion), report, f"Grades of {occasion}")
+    graders = sorted({g for members in panel.values() for g in members})
+    approver = approve_joint(occasion, graders, settings.joint_approval, report)
+    if approver is None:
         return {"approved": 0}
-    approved = approve_grades(occasion, verdict.approver_id, summary.digest)
+    approved = approve_grades(occasion, approver, summary.digest)
     if params.chain:
         start_phase("result-transfer", {"params": {"occasion_uid": occasion, "chain": True}})
     return {"approved": approved, **summary.distribution}

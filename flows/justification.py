@@ -23,9 +23,12 @@ def justification(params: JustificationRequest) -> str:
         role=Role.EXAMINER,
         title=f"Write the justification of {case.candidate}'s grade",
         evidence=f"Candidate **{case.candidate}** asked on {params.requested_on} for the grounds of the grade "
-        f"**{case.grade}**{points}. Due by **{case.due_on}** (uhl § 5-2).\n\nWrite it in the form's "
-        "justification field; it is sent to the student as written.",
+        f"**{case.grade}**{points}. Due by **{case.due_on}** (uhl § 5-2). Graded by the committee of "
+        f"{', '.join(case.committee) or 'no recorded committee'}.\n\nThe justification field starts from "
+        "the graders' notes meant for it; edit it, it is sent to the student as written.\n\n"
+        f"```\n{case.draft}\n```",
         form=JustificationForm,
+        initial={"justification": case.draft},
     )
     if verdict.decision == Decision.REJECT:
         return f"justification of {case.candidate} not sent: {verdict.comment}"

@@ -11,7 +11,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from integrations.http import WRITE_METHODS, ApiClient, ApiError, RetryPolicy, Unavailable
-from models.domain import PlatformCandidate, PlatformTest
+from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
 from models.results import CandidateResult, ManualScore, QuestionResult
 
 MAX_CANDIDATES_PER_REQUEST = 1500
@@ -71,6 +71,30 @@ def _question(data: dict[str, Any]) -> QuestionResult:
             str(r["ext_inspera_response"]) for r in data.get("ext_inspera_candidateResponses") or ()
         ),
     )
+
+
+def _contributor(grader: PlatformGrader, committees: list[str]) -> dict[str, Any]:
+    """A grader as a contributor; the platform wants the name split, the last word as last name."""
+    first, _, last = grader.name.strip().rpartition(" ")
+    return {
+        "externalId": grader.staff_id,
+        "firstName": first or last,
+        "lastName": last if first else "",
+        "email": grader.email,
+        "roles": ["evaluate"],
+        "committeesName": committees,
+    }
+
+
+def _contributors(committees: Sequence[PlatformCommittee]) -> list[dict[str, Any]]:
+    """Each grader once, with every committee of the call they sit on."""
+    graders: dict[str, PlatformGrader] = {}
+    names: dict[str, list[str]] = {}
+    for committee in committees:
+        for grader in committee.graders:
+            graders.setdefault(grader.staff_id, grader)
+            names.setdefault(grader.staff_id, []).append(committee.name)
+    return [_contributor(graders[staff_id], names[staff_id]) for staff_id in graders]
 
 
 class InsperaClient(ApiClient):
@@ -236,6 +260,31 @@ class InsperaClient(ApiClient):
     def remove_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> None:
         for chunk in _chunks(external_user_ids, MAX_CANDIDATES_PER_REQUEST):
             self.request("POST", f"v1/test/{test_id}/candidates/remove", json={"externalUserIds": chunk})
+
+    # committees
+
+    def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:
+        """Creates the GRADING committees, adds their graders as contributors and moves each
+        committee's candidates into it. A grader's committees become the ones of this call they
+        sit on, and a candidate leaves any earlier grading committee: pass every committee of the
+        test at once. Every step is a set, so the same call twice leaves the same state."""
+        if not committees:
+            return
+        body = {"committees": [{"name": c.name, "type": "GRADING"} for c in committees]}
+        self.request("POST", f"v1/test/{test_id}/committees", json=body)
+        if contributors := _contributors(committees):
+            self.request(
+                "POST",
+                f"v1/test/{test_id}/contributors",
+                json={"authenticationSystem": self.auth_type, "contributors": contributors},
+            )
+        for committee in committees:
+            for chunk in _chunks(committee.external_user_ids, MAX_CANDIDATES_PER_REQUEST):
+                self.request(
+                    "POST",
+                    f"v1/test/{test_id}/committees/candidates/move",
+                    json={"committeeName": committee.name, "externalUserIds": chunk},
+                )
 
     # results
 

@@ -35,6 +35,27 @@ class AppealGradeForm(ApprovalForm):
     new_grade: str = Field(min_length=1, max_length=8, description="The new grade, e.g. B, or Pass")
 
 
+class GraderNoteIn(BaseModel):
+    """A note a grader leaves on one candidate's paper (question 0: the whole paper)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32, description="The candidate's anonymisation code")
+    question: int = Field(default=0, ge=0, description="The question's number, 0 for the whole paper")
+    text: str = Field(min_length=1, max_length=4000, description="The note")
+    for_justification: bool = Field(
+        default=False, description="Meant for a justification of the grade (else private)"
+    )
+
+
+class GraderApprovalForm(ApprovalForm):
+    """A grader approves their own grading, leaving notes where they wish."""
+
+    notes: list[GraderNoteIn] = Field(
+        default_factory=list, max_length=2000, description="Notes per candidate and question (optional)"
+    )
+
+
 class ApprovalRequest(Frozen):
     key: str = Field(description="unique per flow run and decision, so a replay asks nothing new")
     occasion_id: str

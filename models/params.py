@@ -40,6 +40,12 @@ class OccasionStep(Frozen):
     chain: bool = Field(default=False, description="Go on to the next phase of the lifecycle when done")
 
 
+class GradeExam(OccasionStep):
+    settings: GradingSettings | None = Field(
+        default=None, description="Replace the exam's grading settings (until grades are approved)"
+    )
+
+
 class AppealRequest(Frozen):
     occasion_uid: str = Field(description="The exam occasion uid")
     anonymisation_code: str = Field(description="The candidate's anonymisation code")

@@ -14,10 +14,12 @@ Every flow asks this module; none carries the law itself. Each rule names its so
 
 Counting: dates are `date` objects and deadlines are counted in calendar days. A deadline of n weeks
 ends on the same weekday n weeks later (domstolloven § 148 (2)); that day is the last allowed day,
-inclusive. A deadline ending on a Saturday or Sunday moves to the following Monday (domstolloven
-§ 149 (1), applied through forvaltningsloven § 30; Sweden's Lag (1930:173) om beräkning av lagstadgad
-tid has the same effect). The law also moves deadlines ending on a public holiday; public holidays are
-not yet in, so a deadline ending on e.g. 17 May stays there.
+inclusive. A deadline ending on a Saturday, a Sunday or a public holiday moves to the next day that is
+none of these (domstolloven § 149 (1), applied through forvaltningsloven § 30: "lørdag, helgedag eller
+dag som ved lov er bestemt å være offentlig høytidsdag"; Sweden's lag (1930:173) om beräkning av
+lagstadgad tid 2 § has the same effect). The holidays are rules.holidays' (Norway: helligdagsloven § 2
+and the act on 1 and 17 May), so a deadline ending on 17 May moves to 18 May, or on Maundy Thursday to
+the Tuesday after Easter.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import date, timedelta
 from pydantic import Field, model_validator
 
 from models.domain import Country, ExamType, Frozen, RegradeKind
+from rules import holidays
 from rules.grades import Scale, grade_distance
 
 UHL = "universitets- og høyskoleloven"
@@ -40,7 +43,8 @@ SOURCE_COMMITTEE = f"{UHL} § 3-9 (5), as summarised in DOMAIN.md"
 SOURCE_GRADING = f"{UHL} § 3-9 (4), as summarised in DOMAIN.md"
 SOURCE_LOCK = f"{UHL} § 5-3, as summarised in DOMAIN.md phase 6"
 SOURCE_COUNTING = (
-    "forvaltningsloven § 30 with domstolloven §§ 148-149 (weekends only; public holidays not yet in)"
+    "forvaltningsloven § 30 with domstolloven §§ 148-149 (Saturdays, Sundays and public holidays: "
+    f"{holidays.SOURCE_NO})"
 )
 SOURCE_SE_NO_APPEAL = "Högskoleförordningen 12 kap. 2 § (grades are not among the appealable decisions)"
 SOURCE_SE_CORRECTION = "Förvaltningslagen (2017:900) 36 §, Högskoleförordningen 6 kap. 24 §"
@@ -92,10 +96,10 @@ class Grader(Frozen):
 
 class Deadline(Frozen):
     name: str
-    due_on: date = Field(description="the last allowed day, after any move off a weekend")
+    due_on: date = Field(description="the last allowed day, after any move off a weekend or public holiday")
     source: str
     moved_from: date | None = Field(
-        default=None, description="the weekend day the deadline fell on, if moved"
+        default=None, description="the weekend day or public holiday the deadline fell on, if moved"
     )
 
 
@@ -111,17 +115,21 @@ class DeadlineStatus(Frozen):
 # ---------------------------------------------------------------- counting
 
 
-def roll_to_working_day(day: date) -> date:
-    """`day`, or the Monday after it when it is a Saturday or Sunday (domstolloven § 149 (1)).
-
-    Public holidays are not yet in: the law moves those too."""
-    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
+def roll_to_working_day(day: date, country: Country = Country.NO) -> date:
+    """`day`, or the first day after it that is neither a Saturday, a Sunday nor a public holiday of
+    `country` (domstolloven § 149 (1); Sweden: lag (1930:173) 2 §). Norway by default: the deadlines
+    here are Norway's."""
+    while day.weekday() >= 5 or holidays.is_holiday(day, country):
+        day += timedelta(days=1)
+    return day
 
 
 def _deadline(name: str, start: date, days: int, source: str) -> Deadline:
     nominal = start + timedelta(days=days)
     due = roll_to_working_day(nominal)
-    return Deadline(name=name, due_on=due, source=source, moved_from=nominal if due != nominal else None)
+    if due == nominal:
+        return Deadline(name=name, due_on=due, source=source)
+    return Deadline(name=name, due_on=due, source=f"{source}; moved by {SOURCE_COUNTING}", moved_from=nominal)
 
 
 # ---------------------------------------------------------------- Norway's deadlines

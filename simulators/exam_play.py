@@ -2,12 +2,14 @@
 
 The output is the platform's per-candidate export line (`ext_inspera_*`), so the stand-in can store
 and serve it as is. Each candidate gets an ability drawn from a wide Beta distribution, so the total
-scores spread over the whole A–F range; multiple-choice items are auto-scored, essays are scored
-by hand by one of two graders.
+scores spread over the whole A–F range; multiple-choice items are auto-scored. Essays are not scored
+at play: each keeps a hidden "true" share (`TRUE_SHARE`), and `graded_line` scores it when the export
+is assembled, once per grader of the candidate's committee, as `grader_score` of the true score.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 GRADE_FLOORS = (("A", 89.0), ("B", 77.0), ("C", 65.0), ("D", 53.0), ("E", 41.0))
-GRADERS = ("grader-1", "grader-2")
+TRUE_SHARE = "_sim_trueShare"  # an essay's hidden share of its max score; never exported
+GRADER_OFFSETS = (-0.5, 0.0, 0.5)
 ESSAY_EVERY = 3  # every third question is an essay, the rest are multiple choice
 CHOICES = "ABCD"
 SENTENCES = (
@@ -92,7 +95,6 @@ def _iso(moment: datetime) -> str:
 def _answer(rng: random.Random, question: Question, ability: float) -> dict[str, Any]:
     if question.essay:
         share = min(1.0, max(0.0, rng.gauss(ability, 0.15)))
-        score = round(question.max_score * share * 2) / 2
         text = " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
         return {
             "ext_inspera_questionId": question.question_id,
@@ -100,10 +102,9 @@ def _answer(rng: random.Random, question: Question, ability: float) -> dict[str,
             "ext_inspera_maxQuestionScore": question.max_score,
             "ext_inspera_autoScore": None,
             "ext_inspera_questionWeight": question.weight,
-            "ext_inspera_manualScores": [
-                {"ext_inspera_manualScore": score, "ext_inspera_grader": rng.choice(GRADERS)}
-            ],
+            "ext_inspera_manualScores": [],
             "ext_inspera_candidateResponses": [{"ext_inspera_response": text}],
+            TRUE_SHARE: share,
         }
     correct = rng.random() < ability
     choice = question.key if correct else rng.choice([c for c in CHOICES if c != question.key])
@@ -118,10 +119,63 @@ def _answer(rng: random.Random, question: Question, ability: float) -> dict[str,
     }
 
 
+def _half(value: float) -> float:
+    return round(value * 2) / 2
+
+
+def grader_score(true_score: float, max_score: float, *, grader: str, candidate: str, question: str) -> float:
+    """One grader's score of one answer: the true score rounded to 0.5, moved by -0.5, 0 or +0.5
+    as a hash of (grader, candidate, question) decides, clipped to [0, max]. Pure, so an export
+    is the same every time it is assembled."""
+    digest = hashlib.sha256(f"{grader}|{candidate}|{question}".encode()).digest()
+    offset = GRADER_OFFSETS[digest[0] % len(GRADER_OFFSETS)]
+    return min(max_score, max(0.0, _half(true_score) + offset))
+
+
 def question_score(answer: dict[str, Any]) -> float:
-    manual = answer["ext_inspera_manualScores"]
-    raw = manual[-1]["ext_inspera_manualScore"] if manual else answer["ext_inspera_autoScore"] or 0.0
+    """The weighted score of an answer: the graders' mean where graded, else the auto score."""
+    manual = [float(m["ext_inspera_manualScore"]) for m in answer["ext_inspera_manualScores"]]
+    raw = sum(manual) / len(manual) if manual else answer["ext_inspera_autoScore"] or 0.0
     return float(raw) * float(answer["ext_inspera_questionWeight"])
+
+
+def _graded_answer(answer: dict[str, Any], graders: Sequence[str], candidate: str) -> dict[str, Any]:
+    out = {k: v for k, v in answer.items() if k != TRUE_SHARE}
+    if TRUE_SHARE not in answer:
+        return out
+    top = float(answer["ext_inspera_maxQuestionScore"])
+    true_score = top * float(answer[TRUE_SHARE])
+    question = str(answer["ext_inspera_questionId"])
+    out["ext_inspera_manualScores"] = [
+        {
+            "ext_inspera_manualScore": grader_score(
+                true_score, top, grader=g, candidate=candidate, question=question
+            ),
+            "ext_inspera_grader": g,
+        }
+        for g in graders
+    ]
+    return out
+
+
+def graded_line(line: dict[str, Any], graders: Sequence[str]) -> dict[str, Any]:
+    """A played line as exported: every essay scored by each of `graders` (none: left unscored),
+    the total and grade following the graders' mean, the hidden true shares dropped."""
+    if not line["ext_inspera_attendance"]:
+        return line
+    ids = line["ext_inspera_candidateExternalIds"]
+    candidate = str(ids[0]["externalUserId"]) if ids else str(line["ext_inspera_candidateId"])
+    answers = [_graded_answer(a, graders, candidate) for a in line["ext_inspera_questions"]]
+    total = round(sum(question_score(a) for a in answers), 2)
+    max_total = sum(
+        float(a["ext_inspera_maxQuestionScore"]) * float(a["ext_inspera_questionWeight"]) for a in answers
+    )
+    return {
+        **line,
+        "ext_inspera_totalScore": total,
+        "ext_inspera_finalGrade": grade_for(total, max_total),
+        "ext_inspera_questions": answers,
+    }
 
 
 def _line(sitter: Sitter, extra: int) -> dict[str, Any]:

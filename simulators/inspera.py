@@ -4,7 +4,9 @@ Faithful to the Open API shapes in DOMAIN.md (bearer token from an API key, `/ap
 an export job whose file is fetched from a signed URL without a token). State lives in a SQLite
 `StateFile`, so a restart keeps what was written; every write honours `Idempotency-Key`.
 `/_sim/test/{id}/play` plays the exam (see `simulators.exam_play`) so that there are answers to
-export; with `autoplay=True` the app plays a test by itself when it is set ACTIVE.
+export; with `autoplay=True` the app plays a test by itself when it is set ACTIVE. Essays are
+scored by the graders of the candidate's GRADING committee when the export is assembled, so
+committees may be set before or after the play; a candidate in no committee has no manual scores.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import secrets
 import sqlite3
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
-from simulators.exam_play import Sitter, absent_line, play_exam
+from simulators.exam_play import Sitter, absent_line, graded_line, play_exam
 from simulators.faults import install_faults
 from simulators.statefile import StateFile
 
@@ -39,6 +42,9 @@ MAX_CANDIDATES_PER_REQUEST = 1500
 PINCODE = re.compile(r"[A-Za-z0-9]{6,}")
 TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
+COMMITTEE_TYPES = ("GRADING", "REASSESSMENT")
+COMMITTEE_NAME_MAX = 50
+CONTRIBUTOR_ROLES = ("evaluate",)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires_at REAL NOT NULL);
@@ -60,6 +66,18 @@ CREATE TABLE IF NOT EXISTS candidates (
 CREATE TABLE IF NOT EXISTS results (
     test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL, line TEXT NOT NULL,
     PRIMARY KEY (test_id, candidate_id)
+);
+CREATE TABLE IF NOT EXISTS committees (
+    test_id INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (test_id, name)
+);
+CREATE TABLE IF NOT EXISTS contributors (
+    test_id INTEGER NOT NULL, external_id TEXT NOT NULL, auth_system TEXT NOT NULL,
+    first_name TEXT NOT NULL, last_name TEXT NOT NULL, email TEXT NOT NULL, roles TEXT NOT NULL,
+    committees TEXT NOT NULL, PRIMARY KEY (test_id, external_id)
+);
+CREATE TABLE IF NOT EXISTS committee_candidates (
+    test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL, type TEXT NOT NULL, committee TEXT NOT NULL,
+    PRIMARY KEY (test_id, candidate_id, type)
 );
 CREATE TABLE IF NOT EXISTS export_jobs (
     job_id TEXT PRIMARY KEY, test_id INTEGER NOT NULL, polls INTEGER NOT NULL DEFAULT 0
@@ -129,6 +147,37 @@ class RemoveIn(Strict):
 class StatusIn(Strict):
     status: str
     force: bool = False
+
+
+class CommitteeIn(Strict):
+    name: str = Field(min_length=1, description="at most 50 characters: checked by hand to answer 422")
+    type: str = "GRADING"
+
+
+class CommitteesIn(Strict):
+    committees: list[CommitteeIn] = Field(min_length=1)
+
+
+class ContributorIn(Strict):
+    externalId: str = Field(min_length=1)
+    firstName: str = ""
+    lastName: str = ""
+    email: str = ""
+    roles: list[str] = Field(min_length=1)
+    committeesName: list[str] = []
+
+
+class ContributorsIn(Strict):
+    authenticationSystem: str = Field(min_length=1)
+    contributors: list[ContributorIn] = Field(min_length=1)
+
+
+class MoveCandidatesIn(Strict):
+    """The stand-in's shape of `committees/candidates/move` (the public docs name the endpoint only):
+    the committee and the candidates' external user ids; each leaves its committee of that type."""
+
+    committeeName: str = Field(min_length=1)
+    externalUserIds: list[str] = Field(min_length=1)
 
 
 class ExportParameters(BaseModel):
@@ -285,16 +334,112 @@ def _play(conn: sqlite3.Connection, test: sqlite3.Row, params: PlayIn) -> dict[s
     }
 
 
+def _primary_ids(conn: sqlite3.Connection, test_id: int) -> dict[str, int]:
+    """External user id → candidate id of the test's present (not removed) candidates."""
+    return {
+        json.loads(r["external_ids"])[0]["externalUserId"]: r["candidate_id"]
+        for r in _candidate_rows(conn, test_id)
+    }
+
+
+def _committee_graders(conn: sqlite3.Connection, test_id: int) -> dict[str, list[str]]:
+    """Committee name → the external ids of its evaluating contributors, sorted."""
+    graders: dict[str, list[str]] = {}
+    rows = conn.execute("SELECT * FROM contributors WHERE test_id = ? ORDER BY external_id", (test_id,))
+    for row in rows:
+        if "evaluate" in json.loads(row["roles"]):
+            for name in json.loads(row["committees"]):
+                graders.setdefault(name, []).append(row["external_id"])
+    return graders
+
+
+def _graders_by_candidate(conn: sqlite3.Connection, test_id: int) -> dict[int, list[str]]:
+    """Candidate id → the graders of the GRADING committee the candidate sits in."""
+    graders = _committee_graders(conn, test_id)
+    rows = conn.execute(
+        "SELECT candidate_id, committee FROM committee_candidates WHERE test_id = ? AND type = 'GRADING'",
+        (test_id,),
+    )
+    return {r["candidate_id"]: graders.get(r["committee"], []) for r in rows}
+
+
+def _export_line(row: sqlite3.Row, graders: dict[int, list[str]]) -> str:
+    if not row["line"]:
+        return json.dumps(absent_line(_sitter(row)))
+    return json.dumps(graded_line(json.loads(row["line"]), graders.get(row["candidate_id"], [])))
+
+
 def _export_text(conn: sqlite3.Connection, test_id: int) -> str:
-    """The AllResults file, assembled from stored lines; unplayed candidates appear as absent."""
+    """The AllResults file, assembled from stored lines with each essay scored by the graders of
+    the candidate's committee; unplayed candidates appear as absent."""
     rows = conn.execute(
         "SELECT c.*, r.line FROM candidates c LEFT JOIN results r"
         " ON r.test_id = c.test_id AND r.candidate_id = c.candidate_id"
         " WHERE c.test_id = ? AND c.removed = 0 ORDER BY c.candidate_id",
         (test_id,),
     ).fetchall()
-    lines = [row["line"] or json.dumps(absent_line(_sitter(row))) for row in rows]
+    graders = _graders_by_candidate(conn, test_id)
+    lines = [_export_line(row, graders) for row in rows]
     return '{"ext_inspera_candidates":[' + ",".join('{"result":' + line + "}" for line in lines) + "]}"
+
+
+def _committees_json(conn: sqlite3.Connection, test_id: int) -> list[dict[str, Any]]:
+    graders = _committee_graders(conn, test_id)
+    ids = {cid: ext for ext, cid in _primary_ids(conn, test_id).items()}
+    members: dict[str, list[str]] = {}
+    for row in conn.execute(
+        "SELECT * FROM committee_candidates WHERE test_id = ? ORDER BY candidate_id", (test_id,)
+    ):
+        if row["candidate_id"] in ids:
+            members.setdefault(row["committee"], []).append(ids[row["candidate_id"]])
+    rows = conn.execute("SELECT * FROM committees WHERE test_id = ? ORDER BY name", (test_id,))
+    return [
+        {
+            "name": r["name"],
+            "type": r["type"],
+            "graders": graders.get(r["name"], []),
+            "candidates": members.get(r["name"], []),
+        }
+        for r in rows
+    ]
+
+
+def _check_committee(committee: CommitteeIn, existing_type: str | None) -> None:
+    if len(committee.name) > COMMITTEE_NAME_MAX:
+        raise Refused(
+            422,
+            f"committee name {committee.name!r} has {len(committee.name)} characters;"
+            f" at most {COMMITTEE_NAME_MAX} are allowed",
+        )
+    if committee.type not in COMMITTEE_TYPES:
+        raise Refused(
+            400,
+            f"committee {committee.name!r}: unknown type {committee.type!r}; expected GRADING or REASSESSMENT",
+        )
+    if existing_type not in (None, committee.type):
+        raise Refused(409, f"committee {committee.name!r} exists already as {existing_type}")
+
+
+def _check_contributor(person: ContributorIn, committees: set[str]) -> None:
+    roles = sorted(set(person.roles) - set(CONTRIBUTOR_ROLES))
+    if roles:
+        raise Refused(400, f"contributor {person.externalId!r}: unknown roles {roles}; expected 'evaluate'")
+    missing = sorted(set(person.committeesName) - committees)
+    if missing:
+        raise Refused(400, f"contributor {person.externalId!r}: no such committees on the test: {missing}")
+
+
+def _contributor_row(test_id: int, auth_system: str, person: ContributorIn) -> tuple[Any, ...]:
+    return (
+        test_id,
+        person.externalId,
+        auth_system,
+        person.firstName,
+        person.lastName,
+        person.email,
+        json.dumps(sorted(set(person.roles))),
+        json.dumps(sorted(set(person.committeesName))),
+    )
 
 
 class Inspera:
@@ -398,7 +543,8 @@ class Inspera:
             raise Refused(409, f"a test opens for assessment only after the deadline {test['end_time']}")
         conn.execute("UPDATE tests SET status = ? WHERE id = ?", (new, test_id))
         if new == "ACTIVE" and self.autoplay:
-            _play(conn, test, PlayIn(seed=test_id))
+            # seeded by the test's external id, so a test plays the same whichever is created first
+            _play(conn, test, PlayIn(seed=zlib.crc32(test["external_id"].encode())))
         return _test_json(_get_test(conn, test_id))
 
     def add_candidates(self, conn: sqlite3.Connection, test_id: int, body: CandidatesIn) -> dict[str, Any]:
@@ -423,6 +569,69 @@ class Inspera:
                 )
                 removed += 1
         return {"success": True, "removed": removed}
+
+    def add_committees(self, conn: sqlite3.Connection, test_id: int, body: CommitteesIn) -> dict[str, Any]:
+        """Creates the committees not there yet; an existing one of the same type is left as is."""
+        _get_test(conn, test_id)
+        names = [c.name for c in body.committees]
+        if len(set(names)) != len(names):
+            raise Refused(400, "the same committee name appears twice in one request")
+        existing = {
+            r["name"]: r["type"]
+            for r in conn.execute("SELECT name, type FROM committees WHERE test_id = ?", (test_id,))
+        }
+        for committee in body.committees:
+            _check_committee(committee, existing.get(committee.name))
+        created = [c for c in body.committees if c.name not in existing]
+        conn.executemany(
+            "INSERT INTO committees VALUES (?, ?, ?)", [(test_id, c.name, c.type) for c in created]
+        )
+        return {"success": True, "created": len(created)}
+
+    def add_contributors(
+        self, conn: sqlite3.Connection, test_id: int, body: ContributorsIn
+    ) -> dict[str, Any]:
+        """Adds or updates contributors; an update replaces the contributor's roles and committees."""
+        _get_test(conn, test_id)
+        ids = [c.externalId for c in body.contributors]
+        if len(set(ids)) != len(ids):
+            raise Refused(400, "the same contributor externalId appears twice in one request")
+        known = {r["name"] for r in conn.execute("SELECT name FROM committees WHERE test_id = ?", (test_id,))}
+        for person in body.contributors:
+            _check_contributor(person, known)
+        old = {
+            r["external_id"]
+            for r in conn.execute("SELECT external_id FROM contributors WHERE test_id = ?", (test_id,))
+        }
+        conn.executemany(
+            "INSERT OR REPLACE INTO contributors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [_contributor_row(test_id, body.authenticationSystem, p) for p in body.contributors],
+        )
+        updated = len(set(ids) & old)
+        return {"success": True, "added": len(ids) - updated, "updated": updated}
+
+    def move_candidates(
+        self, conn: sqlite3.Connection, test_id: int, body: MoveCandidatesIn
+    ) -> dict[str, Any]:
+        """Puts the candidates in the committee, taking each out of its committee of the same type."""
+        _get_test(conn, test_id)
+        committee = conn.execute(
+            "SELECT * FROM committees WHERE test_id = ? AND name = ?", (test_id, body.committeeName)
+        ).fetchone()
+        if committee is None:
+            raise Refused(400, f"committeeName: no committee {body.committeeName!r} on test {test_id}")
+        present = _primary_ids(conn, test_id)
+        unknown = sorted(set(body.externalUserIds) - set(present))
+        if unknown:
+            raise Refused(
+                400, f"externalUserIds: {len(unknown)} not candidates on test {test_id}: {unknown[:20]}"
+            )
+        wanted = sorted({present[e] for e in body.externalUserIds})
+        conn.executemany(
+            "INSERT OR REPLACE INTO committee_candidates VALUES (?, ?, ?, ?)",
+            [(test_id, c, committee["type"], committee["name"]) for c in wanted],
+        )
+        return {"success": True, "moved": len(wanted)}
 
     def order_export(self, conn: sqlite3.Connection, body: ExportOrderIn) -> dict[str, Any]:
         if body.resourceType != "AllResults":
@@ -473,12 +682,14 @@ class Inspera:
             results = conn.execute(
                 "SELECT line FROM results WHERE test_id = ? ORDER BY candidate_id", (test_id,)
             ).fetchall()
+            committees = _committees_json(conn, test_id)
         return {
             "test": _test_json(test),
             "securityOptions": json.loads(test["security"]),
             "otherOptions": json.loads(test["other_options"]),
             "candidates": [{**_candidate_json(r), "removed": bool(r["removed"])} for r in candidates],
             "results": [json.loads(r["line"]) for r in results],
+            "committees": committees,
         }
 
 
@@ -541,6 +752,18 @@ def _api_routes(sim: Inspera) -> APIRouter:
     @api.post("/test/{test_id}/candidates/remove")
     def remove_candidates(test_id: int, body: RemoveIn, request: Request) -> Any:
         return sim.once(request, lambda conn: sim.remove_candidates(conn, test_id, body))
+
+    @api.post("/test/{test_id}/committees")
+    def add_committees(test_id: int, body: CommitteesIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.add_committees(conn, test_id, body))
+
+    @api.post("/test/{test_id}/contributors")
+    def add_contributors(test_id: int, body: ContributorsIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.add_contributors(conn, test_id, body))
+
+    @api.post("/test/{test_id}/committees/candidates/move")
+    def move_candidates(test_id: int, body: MoveCandidatesIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.move_candidates(conn, test_id, body))
 
     @api.post("/fileExport/order")
     def order_export(body: ExportOrderIn, request: Request) -> Any:

@@ -115,16 +115,18 @@ def _code_mail(person: Staff, request: ApprovalRequest, code: str, expires: date
 
 
 def check_answer(
-    session: Session, *, approval_id: int, round: int, answer: ApprovalForm, now: datetime
+    session: Session, *, approval_id: int, round: int, answer: ApprovalForm, now: datetime, problem: str = ""
 ) -> Verdict:
-    """Judges one answer; the same (approval, round) always gets the same verdict back."""
+    """Judges one answer; the same (approval, round) always gets the same verdict back. `problem` is
+    what the flow found wrong with the answer's content (e.g. a note on a candidate not in the
+    grader's committee): the answer is refused with it, and the code stays unused."""
     given = session.get(ApprovalAnswer, (approval_id, round))
     approval = session.get(Approval, approval_id)
     if approval is None:
         raise LookupError(f"no approval {approval_id}")
     if given is not None:
         return _verdict(approval, given, answer)
-    reason = _refusal(session, approval, answer, now)
+    reason = _refusal(session, approval, answer, now) or problem
     session.add(
         ApprovalAnswer(
             approval_id=approval_id,

@@ -144,3 +144,29 @@ def set_grade(session: Session, *, registration_id: int, grade: str) -> None:
         raise LookupError(f"registration {registration_id} has no grade")
     row.grade, row.updated_at = grade, datetime.now(UTC)
     session.flush()
+
+
+def question_ids(session: Session, *, occasion_id: str) -> dict[int, str]:
+    """Question number → the platform's question id, for the exam's questions."""
+    query = select(Question.number, Question.question_id).where(Question.occasion_id == occasion_id)
+    return dict(session.execute(query).all())
+
+
+def exam_marks(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """Every mark of the exam with its question's number, max score and weight."""
+    query = (
+        select(
+            Mark.registration_id,
+            Mark.question_id,
+            Question.number,
+            Question.max_score,
+            Question.weight,
+            Mark.score,
+        )
+        .join(
+            Question, (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id)
+        )
+        .where(Mark.occasion_id == occasion_id)
+    )
+    columns = ["registration_id", "question_id", "number", "max_score", "weight", "score"]
+    return pd.DataFrame(session.execute(query).all(), columns=columns)

@@ -22,7 +22,9 @@ def open_approval(request: ApprovalRequest) -> ApprovalTicket:
 
 
 @task(name="check-approval-answer", **REPLAY_SAFE)
-def check_answer(approval_id: int, round: int, answer: ApprovalForm) -> Verdict:
+def check_answer(approval_id: int, round: int, answer: ApprovalForm, problem: str = "") -> Verdict:
     """Checks approver, role and one-time code in our store; every outcome is audited."""
     with transaction() as session:
-        return approvals.check_answer(session, approval_id=approval_id, round=round, answer=answer, now=now())
+        return approvals.check_answer(
+            session, approval_id=approval_id, round=round, answer=answer, now=now(), problem=problem
+        )

@@ -59,7 +59,7 @@ def registered_results(occasion_id: str) -> tuple[list[CandidateResult], dict[st
         held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
     unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
     if unknown:
-        raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown[:20]}")
+        raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown}")
     return results, held
 
 

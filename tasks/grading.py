@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import task
+from pydantic import Field
+from sqlalchemy.orm import Session
 
-from models.domain import Frozen
+from models.domain import ExamType, Frozen
+from models.grading import GradingSettings
 from models.results import CandidateResult, QuestionResult
 from rules.grades import Scale, Thresholds, grades_for_points
-from store import audit, grading, occasions
+from store import audit, exam_settings, grading, occasions
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
@@ -26,6 +29,7 @@ class GradingSummary(Frozen):
     max_points: float
     distribution: dict[str, int]
     thresholds: dict[str, float]
+    unscored: int = Field(default=0, description="answers to grade by hand that no grader has scored")
 
 
 MARK_COLUMNS = [
@@ -82,13 +86,13 @@ def grader_marks_frame(
 
 
 def propose_grades(
-    marks: pd.DataFrame, scale: Scale, exam_dates: dict[int, object]
+    marks: pd.DataFrame, thresholds: Thresholds, exam_dates: dict[int, object]
 ) -> tuple[pd.DataFrame, float]:
-    """Weighted points per candidate and the grade they earn under the scale's default thresholds."""
+    """Weighted points per candidate and the grade they earn under the exam's thresholds."""
     questions = marks.drop_duplicates("question_id")
     max_points = float((questions.max_score * questions.weight).sum())
     points = (marks.score * marks.weight).groupby(marks.registration_id).sum().round(2)
-    grades = grades_for_points(points, max_points, Thresholds(scale=scale))
+    grades = grades_for_points(points, max_points, thresholds)
     frame = pd.DataFrame(
         {
             "registration_id": points.index,
@@ -113,10 +117,12 @@ def import_results(occasion_id: str) -> GradingSummary:
                 f"{approved} grades of {occasion_id} are approved already; importing again would overwrite them"
             )
         marks = marks_frame(results, held, occasion_id)
+        _refuse_unknown_questions(session, occasion_id, marks)
         exam_dates = {
             held[r.external_user_id]: (r.ended_at or occasion.ends_at).date() for r in results if r.attended
         }
-        grades, max_points = propose_grades(marks, Scale(occasion.scale), exam_dates)
+        thresholds = exam_thresholds(session, occasion_id)
+        grades, max_points = propose_grades(marks, thresholds, exam_dates)
         grading.save_questions(
             session,
             marks.drop_duplicates("question_id")[
@@ -148,7 +154,6 @@ def import_results(occasion_id: str) -> GradingSummary:
             detail={"graded": len(grades), "max_points": max_points},
         )
         digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
-    thresholds = Thresholds(scale=Scale(occasion.scale))
     return GradingSummary(
         digest=digest,
         candidates=len(results),
@@ -156,6 +161,68 @@ def import_results(occasion_id: str) -> GradingSummary:
         absent=sum(not r.attended for r in results),
         max_points=max_points,
         distribution=grades.grade.value_counts().sort_index().to_dict(),
+        thresholds=thresholds.minimums,
+        unscored=int((marks.kind == "manual").sum() - marks.manual_score.notna().sum()),
+    )
+
+
+def exam_thresholds(session: Session, occasion_id: str) -> Thresholds:
+    settings = exam_settings.get(session, occasion_id=occasion_id)
+    scale = Scale(occasions.get(session, occasion_id).scale)
+    return Thresholds(scale=scale, minimums=settings.thresholds, decimals=settings.decimals)
+
+
+def _refuse_unknown_questions(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:
+    """A re-import must speak of the questions imported before; the unknown ones are listed whole."""
+    known = set(grading.question_ids(session, occasion_id=occasion_id).values())
+    unknown = sorted(set(marks.question_id) - known) if known else []
+    if unknown:
+        raise GradingRefused(f"the export of {occasion_id} has questions this exam does not: {unknown}")
+
+
+@task(name="use-grading-settings", **REPLAY_SAFE)
+def use_settings(occasion_id: str, override: GradingSettings | None) -> tuple[GradingSettings, ExamType]:
+    """The exam's grading settings, replaced by `override` when given (refused once grades are
+    approved, or when its thresholds do not fit the exam's scale)."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        if override is not None:
+            if approved := grading.count_approved(session, occasion_id=occasion_id):
+                raise GradingRefused(f"{approved} grades of {occasion_id} are approved; its settings stay")
+            try:
+                Thresholds(
+                    scale=Scale(occasion.scale), minimums=override.thresholds, decimals=override.decimals
+                )
+            except ValueError as exc:
+                raise GradingRefused(f"thresholds of {occasion_id}: {exc}") from exc
+            exam_settings.put(session, occasion_id=occasion_id, settings=override)
+            audit.record(
+                session,
+                actor="examflow",
+                action="grading.settings",
+                occasion_id=occasion_id,
+                detail=override.model_dump(mode="json"),
+            )
+        return exam_settings.get(session, occasion_id=occasion_id), ExamType(occasion.exam_type)
+
+
+@task(name="summarize-uploaded-grades", **REPLAY_SAFE)
+def summarize_uploaded(occasion_id: str) -> GradingSummary:
+    """For an exam held outside the platform: the grades uploaded from a spreadsheet, summed up."""
+    with transaction() as session:
+        frame = grading.grade_frame(session, occasion_id=occasion_id)
+        proposed = frame[frame.grade_status == "proposed"]
+        if proposed.empty:
+            raise GradingRefused(f"{occasion_id} has no uploaded grades: run spreadsheet-grades first")
+        thresholds = exam_thresholds(session, occasion_id)
+        digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
+    return GradingSummary(
+        digest=digest,
+        candidates=len(frame),
+        graded=len(proposed),
+        absent=int((frame.attendance == "absent").sum()),
+        max_points=0.0,
+        distribution=proposed.grade.value_counts().sort_index().to_dict(),
         thresholds=thresholds.minimums,
     )
 

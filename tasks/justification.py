@@ -9,7 +9,7 @@ from prefect import task
 from models.domain import Country, Frozen
 from models.settings import get_settings
 from rules import law
-from store import audit, justifications, occasions, outbox, registrations, transfer
+from store import audit, committees, justifications, notes, occasions, outbox, registrations, transfer
 from store.db import transaction
 from store.schema import Grade
 from tasks.common import REPLAY_SAFE, now
@@ -26,6 +26,8 @@ class JustificationCase(Frozen):
     grade: str
     points: float | None
     due_on: date
+    committee: tuple[str, ...] = ()
+    draft: str = ""
 
 
 @task(name="receive-justification-request", **REPLAY_SAFE)
@@ -73,7 +75,29 @@ def receive_request(occasion_id: str, anonymisation_code: str, requested_on: dat
             grade=grade.grade,
             points=grade.points,
             due_on=due_on,
+            committee=tuple(committees.committee_of(session, registration_id=registration.id)),
+            draft=draft_from_notes(
+                grade.grade,
+                notes.paper_scores(session, registration_id=registration.id),
+                notes.for_justification(session, registration_id=registration.id),
+            ),
         )
+
+
+def draft_from_notes(
+    grade: str, scores: list[tuple[int, float, float]], given: list[tuple[int | None, str, str]]
+) -> str:
+    """The examiner's starting point: the grade, each question's score, and the graders' notes meant
+    for a justification under the question they concern."""
+    by_question: dict[int | None, list[str]] = {}
+    for number, _grader, text in given:
+        by_question.setdefault(number, []).append(text)
+    lines = [f"The grade {grade} rests on the answers as follows."]
+    lines += [f"- {text}" for text in by_question.get(None, [])]
+    for number, score, top in scores:
+        lines.append(f"Question {number}: {score:g} of {top:g} points.")
+        lines += [f"  - {text}" for text in by_question.get(number, [])]
+    return "\n".join(lines)
 
 
 @task(name="send-justification", **REPLAY_SAFE)

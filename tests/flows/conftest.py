@@ -22,6 +22,7 @@ from deployments.staff import seed_staff
 from simulators import archive as archive_sim
 from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
+from simulators import similarity as similarity_sim
 from simulators.server import serve_in_thread
 from store.db import make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
@@ -83,6 +84,7 @@ def world(
             serve_in_thread(inspera_sim.create_app(home / "inspera.db", autoplay=True))
         )
         archive = stack.enter_context(serve_in_thread(archive_sim.create_app(home / "archive")))
+        similarity = stack.enter_context(serve_in_thread(similarity_sim.create_app(home / "similarity.db")))
         stack.enter_context(
             examflow_environment(
                 {
@@ -91,6 +93,7 @@ def world(
                     "EXAMFLOW_LADOK_URL": f"{ladok}/",
                     "EXAMFLOW_INSPERA_URL": f"{inspera}/api/",
                     "EXAMFLOW_ARCHIVE_URL": f"{archive}/",
+                    "EXAMFLOW_SIMILARITY_URL": f"{similarity}/",
                 }
             )
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prefect import get_client
 from prefect.input.actions import read_flow_run_input
 from sqlalchemy import func, select
 
@@ -29,9 +30,11 @@ from flows.registration_sync import registration_sync
 from flows.regrade import regrade
 from flows.result_transfer import result_transfer
 from integrations.http import Unavailable
+from models.grading import CommitteeRule, GradingSettings
 from models.ladok_codes import GRADE_CODES
 from models.params import (
     AppealRequest,
+    GradeExam,
     JustificationRequest,
     OccasionStep,
     PlanExam,
@@ -41,22 +44,25 @@ from models.params import (
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
-from store import audit
+from store import audit, committees, grader_view
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import (
     Appeal,
+    Approval,
     ArchiveRecord,
     Attendance,
     Grade,
     Occasion,
     OutboxMessage,
     Registration,
+    Student,
     TransferLedgerEntry,
 )
 from tasks.appeal import receive_appeal
 from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingRefused, approve_grades, import_results
+from tasks.grading_report import own_evidence, progress_report
 from tasks.justification import JustificationRefused, receive_request
 from tasks.registration import list_syncable_occasions
 from tasks.regrade import RegradeRefused, check_regrade
@@ -84,7 +90,7 @@ def planned(world: World, occasion: str) -> dict[str, Any]:
     with approving(
         world.outbox, "staff-coordinator-1", first_answers=[wrong_code, not_a_coordinator]
     ) as person:
-        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA", country="NO"))
+        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA", country="NO", grading=RULE))
     return {"result": result, "person": person}
 
 
@@ -98,10 +104,49 @@ def examined(synced: dict[str, int], occasion: str) -> str:
     return exam_day(OccasionStep(occasion_uid=occasion))
 
 
+# Two graders per committee, one of them external: of the office's three graders the external and,
+# by staff id, the examiner sit on the one committee; staff-grader-1 is left out.
+RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
+COMMITTEE = ["staff-examiner-1", "staff-grader-ext-1"]
+
+
+def first_code(occasion: str) -> str:
+    """The first candidate who sat the exam."""
+    with transaction() as session:
+        return session.scalars(
+            select(Registration.anonymisation_code)
+            .join(Attendance, Attendance.registration_id == Registration.id)
+            .where(Registration.occasion_id == occasion, Attendance.status == "submitted")
+            .order_by(Registration.anonymisation_code)
+        ).first()
+
+
 @pytest.fixture(scope="module")
-def graded(world: World, examined: str, occasion: str) -> dict[str, int]:
-    with approving(world.outbox, "staff-grader-ext-1", first_answers=[{"approval_code": "ZZZZ2345"}]):
-        return grading(OccasionStep(occasion_uid=occasion))
+def graded(world: World, examined: str, occasion: str) -> dict[str, Any]:
+    code = first_code(occasion)
+    stray = {"notes": [{"code": "NOBODY-0000", "text": "a note on nobody"}]}
+    notes = {
+        "notes": [
+            {
+                "code": code,
+                "question": 3,
+                "text": "The derivation skips the boundary case.",
+                "for_justification": True,
+            },
+            {"code": code, "text": "Handwriting in the sketch hard to read.", "for_justification": False},
+        ]
+    }
+    with (
+        approving(world.outbox, "staff-grader-ext-1", first_answers=[{"approval_code": "ZZZZ2345"}]) as ext,
+        approving(world.outbox, "staff-examiner-1", first_answers=[stray, notes]) as examiner,
+        approving(world.outbox, "staff-grader-1") as spare,
+    ):
+        result = grading(GradeExam(occasion_uid=occasion))
+    return {
+        "result": result,
+        "answers": {p.staff_id: p.answers for p in (ext, examiner, spare)},
+        "code": code,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +188,6 @@ def test_a_decided_approval_takes_no_further_answer_even_with_the_right_code(
     from deployments.approver import mail_for
     from models.approvals import ApprovalForm
     from store.approvals import check_answer
-    from store.schema import Approval
     from tasks.common import now
 
     run_id = planned["person"].answers[-1]["flow_run_id"]
@@ -198,8 +242,6 @@ def test_exam_day_takes_attendance_and_opens_for_assessment(world: World, examin
 
 
 def _refusals(occasion: str, kind: str) -> list[str]:
-    from store.schema import Approval
-
     with transaction() as session:
         approval_id = session.scalar(
             select(Approval.id).where(Approval.occasion_id == occasion, Approval.kind == kind)
@@ -208,13 +250,29 @@ def _refusals(occasion: str, kind: str) -> list[str]:
     return [e.detail["reason"] for e in events if e.detail["approval_id"] == approval_id]
 
 
-def test_grading_proposes_and_the_grader_approves(graded: dict[str, int], occasion: str):
-    assert _refusals(occasion, "grading") == [
+def test_grading_proposes_and_the_graders_approve_own_then_joint(graded: dict[str, Any], occasion: str):
+    assert _refusals(occasion, "grading-own-staff-grader-ext-1") == [
         "the approval code is not the one sent to you for this approval"
     ]
+    assert _refusals(occasion, "grading-own-staff-examiner-1") == [
+        "note 1: NOBODY-0000 is not a candidate of Committee 1"
+    ]
+    with transaction() as session:
+        assert committees.grading_committees(session, occasion_id=occasion) == {"Committee 1": COMMITTEE}
+        decided = {
+            a.kind: a.decided_by
+            for a in session.scalars(
+                select(Approval).where(Approval.occasion_id == occasion, Approval.status == "approved")
+            )
+        }
+    assert decided["grading-own-staff-examiner-1"] == "staff-examiner-1"
+    assert decided["grading-own-staff-grader-ext-1"] == "staff-grader-ext-1"
+    assert decided["grading"] in COMMITTEE
+    assert graded["answers"]["staff-grader-1"] == []  # not on the committee: never asked
+    result = graded["result"]
     submitted = _count(Attendance, occasion, Attendance.status == "submitted")
-    assert graded["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
-    assert sum(n for grade, n in graded.items() if grade != "approved") == submitted
+    assert result["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
+    assert sum(n for grade, n in result.items() if grade != "approved") == submitted
     with pytest.raises(GradingRefused, match="approved already"):
         import_results.fn(occasion)
     with pytest.raises(GradingRefused, match="changed after they were shown"):
@@ -410,8 +468,10 @@ def test_justification_is_checked_written_and_sent_before_its_deadline(
         result = justification(
             JustificationRequest(occasion_uid=occasion, anonymisation_code=code, requested_on=date.today())
         )
-    assert person.refused and "justification" in person.refused[0]  # the form refused a too-short text
     assert result == f"{code}: justification sent on time"
+    assert len(person.answers) == 2  # a too-short text is asked again, saying why
+    kinds = [k for k in _approval_kinds(occasion) if k.startswith("justification-")]
+    assert any("at least 20 characters" in r for k in kinds for r in _refusals(occasion, k))
     mails = [
         email.message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
         for p in world.outbox.glob("*.eml")
@@ -446,12 +506,20 @@ def _swedish(occasion: str) -> Iterator[None]:
 
 
 def _middle_candidate(occasion: str) -> tuple[str, str]:
-    """A candidate after the first whose grade can go both up and down."""
+    """A candidate after the first whose grade can go both up and down, and not the last, whose
+    result is attested in the register."""
     with transaction() as session:
+        last = session.scalar(
+            select(func.max(Registration.anonymisation_code)).where(Registration.occasion_id == occasion)
+        )
         return session.execute(
             select(Registration.anonymisation_code, Grade.grade)
             .join(Grade, Grade.registration_id == Registration.id)
-            .where(Registration.occasion_id == occasion, Grade.grade.in_(["E", "D", "C", "B"]))
+            .where(
+                Registration.occasion_id == occasion,
+                Grade.grade.in_(["E", "D", "C", "B"]),
+                Registration.anonymisation_code < last,
+            )
             .order_by(Registration.anonymisation_code.desc())
         ).first()
 
@@ -490,3 +558,61 @@ def test_swedish_regrades_follow_the_law(world: World, appealed: dict[str, Any],
         )
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
     assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == student] == [up]
+
+
+def test_a_justification_starts_from_the_graders_notes_meant_for_it(
+    graded: dict[str, Any], transferred: dict[str, int], occasion: str
+):
+    case = receive_request.fn(occasion, graded["code"], date.today())
+    assert case.committee == tuple(COMMITTEE)
+    assert "Question 3:" in case.draft
+    after_question_3 = case.draft.split("Question 3:")[1].split("Question 4:")[0]
+    assert "The derivation skips the boundary case." in after_question_3
+    assert "Handwriting" not in case.draft  # a private note stays private
+
+
+def _personal_data(occasion: str) -> list[str]:
+    """Every name, email and national id of the exam's students."""
+    with transaction() as session:
+        students = session.scalars(
+            select(Student)
+            .join(Registration, Registration.student_uid == Student.uid)
+            .where(Registration.occasion_id == occasion)
+        ).all()
+    return [v for s in students for v in (s.first_name, s.last_name, s.email, s.national_id) if v]
+
+
+def test_graders_see_codes_only_in_every_report_and_form(graded: dict[str, Any], occasion: str):
+    personal = _personal_data(occasion)
+    assert len(personal) >= 10  # first and last names at least, of every registered student
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts()
+    texts = [str(a.data) for a in artifacts if occasion.lower() in (a.key or "")]
+    assert any(a.key.startswith("grades-") for a in artifacts if a.key) and len(texts) >= 3
+    texts += [
+        own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", False),
+        own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", True),
+        progress_report.fn(occasion),
+    ]
+    with transaction() as session:
+        frame = grader_view.committee_marks(
+            session, occasion_id=occasion, committee="Committee 1", graders=COMMITTEE
+        )
+    texts.append(frame.to_csv())
+    leaks = sorted({p for p in personal for t in texts if p in t})
+    assert leaks == []
+    assert graded["code"] in texts[-1]
+
+
+def test_a_grader_sees_only_their_own_marks_unless_assessment_is_shared(
+    graded: dict[str, Any], occasion: str
+):
+    own = own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", False)
+    shared = own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", True)
+    assert " staff-examiner-1 |" in own and "staff-grader-ext-1" not in own
+    assert " staff-examiner-1 |" in shared and " staff-grader-ext-1 |" in shared
+
+
+def _approval_kinds(occasion: str) -> list[str]:
+    with transaction() as session:
+        return list(session.scalars(select(Approval.kind).where(Approval.occasion_id == occasion)))

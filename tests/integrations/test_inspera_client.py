@@ -11,7 +11,7 @@ import pytest
 
 from integrations.http import ApiError, RetryPolicy, Unavailable
 from integrations.inspera import InsperaClient
-from models.domain import PlatformCandidate
+from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
 from simulators.inspera import create_app
 from simulators.server import serve_in_thread
 
@@ -138,10 +138,25 @@ def test_status_and_open_for_assessment_only_after_deadline(client: InsperaClien
     assert client.get_test(test_id).status == "GRADING_IN_PROGRESS"
 
 
+def _grader(n: int) -> PlatformGrader:
+    return PlatformGrader(staff_id=f"staff-{n}", name=f"Grader Number {n}", email=f"g{n}@uni.example")
+
+
+def _committee(name: str, graders: tuple[int, ...], students: range) -> PlatformCommittee:
+    return PlatformCommittee(
+        name=name,
+        graders=tuple(_grader(n) for n in graders),
+        external_user_ids=tuple(f"uid-{i}" for i in students),
+    )
+
+
 def test_export_results_after_play(client: InsperaClient, base: str, sleeps: Sleeps) -> None:
     test_id = _upsert(client)
     client.add_candidates(test_id, _people(120, extra=15))
     counts = httpx.post(f"{base}/_sim/test/{test_id}/play", json={"seed": 11, "absent_rate": 0.25}).json()
+    client.set_committees(
+        test_id, [_committee("C1", (1, 2), range(60)), _committee("C2", (3, 2), range(60, 120))]
+    )
     results = client.export_results(test_id)
     assert sleeps.calls == [0.2]  # polled once while running, then success
     assert len(results) == 120
@@ -156,8 +171,9 @@ def test_export_results_after_play(client: InsperaClient, base: str, sleeps: Sle
         assert result.started_at is not None and result.ended_at is not None
         assert result.started_at < result.ended_at
         for q in result.questions:
-            score = q.manual_scores[-1].score if q.manual_scores else q.auto_score
-            assert score is not None and 0 <= score <= q.max_score
+            scores = [m.score for m in q.manual_scores] if q.auto_score is None else [q.auto_score]
+            assert len(scores) == (2 if q.auto_score is None else 1)
+            assert all(0 <= score <= q.max_score for score in scores)
             assert q.responses
 
 
@@ -194,3 +210,75 @@ def test_gives_up_with_unavailable(client: InsperaClient, base: str, sleeps: Sle
     with pytest.raises(Unavailable):
         client.find_test("EXAM-1")
     assert len(sleeps.calls) == 3  # four attempts, three waits
+
+
+def _state(base: str, test_id: str) -> list[dict[str, object]]:
+    return httpx.get(f"{base}/_sim/test/{test_id}").json()["committees"]
+
+
+def test_set_committees_creates_graders_and_moves_candidates_idempotently(
+    client: InsperaClient, base: str
+) -> None:
+    test_id = _upsert(client)
+    client.add_candidates(test_id, _people(10))
+    committees = [
+        _committee("Committee 1", (1, 2), range(0, 4)),
+        _committee("Committee 2", (2, 3), range(4, 7)),
+    ]
+    client.set_committees(test_id, committees)
+    state = _state(base, test_id)
+    assert state == [
+        {
+            "name": "Committee 1",
+            "type": "GRADING",
+            "graders": ["staff-1", "staff-2"],
+            "candidates": ["uid-0", "uid-1", "uid-2", "uid-3"],
+        },
+        {
+            "name": "Committee 2",
+            "type": "GRADING",
+            "graders": ["staff-2", "staff-3"],
+            "candidates": ["uid-4", "uid-5", "uid-6"],
+        },
+    ]
+    client.set_committees(test_id, committees)
+    assert _state(base, test_id) == state
+    client.set_committees(test_id, [])  # nothing to set: nothing sent, nothing changed
+    assert _state(base, test_id) == state
+
+
+def test_set_committees_refuses_an_unknown_candidate_by_name(client: InsperaClient, base: str) -> None:
+    test_id = _upsert(client)
+    client.add_candidates(test_id, _people(3))
+    with pytest.raises(ApiError) as refused:
+        client.set_committees(test_id, [_committee("C", (1,), range(2, 5))])
+    assert refused.value.status == 400
+    assert "uid-3" in str(refused.value) and "uid-4" in str(refused.value)
+    assert "uid-2" not in str(refused.value)
+    assert all(c["candidates"] == [] for c in _state(base, test_id))
+
+
+def test_export_carries_the_committee_graders_scores_and_none_outside(
+    client: InsperaClient, base: str
+) -> None:
+    test_id = _upsert(client)
+    client.add_candidates(test_id, _people(6))
+    httpx.post(f"{base}/_sim/test/{test_id}/play", json={"seed": 4, "absent_rate": 0}).raise_for_status()
+    client.set_committees(test_id, [_committee("C", (7, 8), range(3))])
+    results = {r.external_user_id: r for r in client.export_results(test_id)}
+    for uid, graders in (("uid-0", ["staff-7", "staff-8"]), ("uid-4", [])):
+        result = results[uid]
+        essays = [q for q in result.questions if q.auto_score is None]
+        assert len(essays) == 4
+        assert all([m.grader for m in q.manual_scores] == graders for q in essays)
+        points = sum(
+            (
+                sum(m.score for m in q.manual_scores) / len(q.manual_scores)
+                if q.manual_scores
+                else q.auto_score or 0
+            )
+            * q.weight
+            for q in result.questions
+        )
+        assert result.total_score == round(points, 2)
+    assert {r.external_user_id: r for r in client.export_results(test_id)} == results

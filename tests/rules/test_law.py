@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from rules.law import (
     Grader,
     Justification,
     RegradeKind,
+    appeal_deadline,
     check_appeal,
     check_appeal_committee,
     check_justification_request,
@@ -18,6 +20,7 @@ from rules.law import (
     deadlines,
     grading_deadline,
     justification_deadline,
+    justification_request_deadline,
     near_or_past,
     needs_further_assessment,
     roll_to_working_day,
@@ -45,6 +48,55 @@ def d(text: str) -> date:
 )
 def test_a_deadline_on_a_weekend_moves_to_monday(day: str, expected: str) -> None:
     assert roll_to_working_day(d(day)) == d(expected)
+
+
+@pytest.mark.parametrize(
+    ("country", "day", "expected"),
+    [
+        (NO, "2025-04-17", "2025-04-22"),  # Maundy Thursday: Good Friday, the weekend, Easter Monday
+        (NO, "2025-04-21", "2025-04-22"),  # Easter Monday
+        (NO, "2023-05-17", "2023-05-19"),  # 17 May, then Ascension Day on the 18th
+        (NO, "2024-05-17", "2024-05-21"),  # 17 May on a Friday, then Whit Sunday and Whit Monday
+        (NO, "2025-12-24", "2025-12-24"),  # Christmas Eve is a working day in Norway
+        (NO, "2025-12-25", "2025-12-29"),
+        (SE, "2025-12-24", "2025-12-29"),  # Sweden counts Christmas Eve as a holiday for deadlines
+        (SE, "2025-06-19", "2025-06-19"),
+        (SE, "2025-06-20", "2025-06-23"),  # Midsummer Eve
+        (SE, "2025-04-17", "2025-04-17"),  # Maundy Thursday is a working day in Sweden
+    ],
+)
+def test_a_deadline_on_a_public_holiday_moves_to_the_next_working_day(
+    country: Country, day: str, expected: str
+) -> None:
+    assert roll_to_working_day(d(day), country) == d(expected)
+
+
+@pytest.mark.parametrize(
+    ("make", "start", "due", "moved_from"),
+    [
+        (appeal_deadline, "2025-03-31", "2025-04-22", "2025-04-21"),  # 3 weeks end on Easter Monday
+        (justification_request_deadline, "2025-04-10", "2025-04-22", "2025-04-17"),  # Maundy Thursday
+        (justification_request_deadline, "2023-05-10", "2023-05-19", "2023-05-17"),  # 17 May
+        (grading_deadline, "2025-12-04", "2025-12-29", "2025-12-25"),  # Christmas Day
+        (grading_deadline, "2025-12-03", "2025-12-24", None),  # Christmas Eve stays
+        (justification_deadline, "2025-04-17", "2025-05-02", "2025-05-01"),  # 1 May
+    ],
+)
+def test_deadlines_move_off_public_holidays(
+    make: Callable[[date], Deadline | None], start: str, due: str, moved_from: str | None
+) -> None:
+    deadline = make(d(start))
+    assert deadline is not None
+    assert (deadline.due_on, deadline.moved_from) == (d(due), d(moved_from) if moved_from else None)
+    assert ("domstolloven" in deadline.source) is bool(moved_from)
+
+
+def test_an_appeal_on_the_day_after_easter_monday_is_on_time() -> None:
+    published = d("2025-03-31")
+    assert check_appeal(NO, published, d("2025-04-22")).allowed
+    late = check_appeal(NO, published, d("2025-04-23"))
+    assert not late.allowed
+    assert "by 2025-04-22" in late.reason
 
 
 # ---------------------------------------------------------------- justification (Norway, uhl § 5-2)

@@ -1,4 +1,5 @@
-"""The Inspera stand-in over real HTTP: auth, tests, options, candidates, status, export, restart."""
+"""The Inspera stand-in over real HTTP: auth, tests, options, candidates, committees, status, export,
+restart."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulators.exam_play import Sitter, play_exam
+from simulators.exam_play import TRUE_SHARE, Sitter, graded_line, grader_score, play_exam
 from simulators.inspera import create_app
 from simulators.server import serve_in_thread
 
@@ -269,10 +270,12 @@ def test_export_after_play(base: str, api: httpx.Client) -> None:
         )
         assert line["ext_inspera_extraTimeMins"] >= 30
         for q in questions:
-            score = (
-                q["ext_inspera_manualScores"] or [{"ext_inspera_manualScore": q["ext_inspera_autoScore"]}]
-            )[0]
-            assert 0 <= score["ext_inspera_manualScore"] <= q["ext_inspera_maxQuestionScore"]
+            assert q["ext_inspera_manualScores"] == []  # no committee: essays are not graded
+            assert TRUE_SHARE not in q
+            auto = q["ext_inspera_autoScore"]
+            assert auto is None or 0 <= auto <= q["ext_inspera_maxQuestionScore"]
+        assert any(q["ext_inspera_autoScore"] is None for q in questions)
+        assert line["ext_inspera_totalScore"] == sum(q["ext_inspera_autoScore"] or 0 for q in questions)
     assert present[0]["ext_inspera_candidateExternalIds"][0]["authType"] == "FEIDE"
 
 
@@ -329,7 +332,8 @@ def test_play_is_seeded_and_spreads_grades() -> None:
     other = play_exam(_sitters(500), starts_at=START, duration_minutes=240, seed=4)
     assert one == two
     assert one.results != other.results
-    grades = Counter(r["ext_inspera_finalGrade"] for r in one.results if r["ext_inspera_attendance"])
+    graded = [graded_line(r, ["g1", "g2"]) for r in one.results]
+    grades = Counter(r["ext_inspera_finalGrade"] for r in graded if r["ext_inspera_attendance"])
     assert set(grades) == set("ABCDEF")
     essays = [q for q in one.questions if q.essay]
     assert essays and all(5 <= q.max_score <= 10 for q in essays)
@@ -343,3 +347,175 @@ def test_play_of_2000_candidates_and_60_questions_is_fast() -> None:
     played = play_exam(_sitters(2000), starts_at=START, duration_minutes=240, seed=1, question_count=60)
     assert time.perf_counter() - started < 2.0
     assert len(played.results) == 2000 and len(played.questions) == 60
+
+
+def test_grader_score_is_near_the_true_score_clipped_and_deterministic() -> None:
+    scores = [
+        grader_score(true, 6.0, grader=g, candidate="s1", question="q1")
+        for true in (0.0, 0.2, 2.74, 5.9, 6.0)
+        for g in ("g1", "g2", "g3", "g4", "g5")
+    ]
+    assert all(0 <= s <= 6.0 and s * 2 == int(s * 2) for s in scores)
+    assert grader_score(2.74, 6.0, grader="g1", candidate="s1", question="q1") in (2.0, 2.5, 3.0)
+    assert len({grader_score(3.0, 6.0, grader=f"g{i}", candidate="s", question="q") for i in range(30)}) == 3
+    assert scores == [
+        grader_score(true, 6.0, grader=g, candidate="s1", question="q1")
+        for true in (0.0, 0.2, 2.74, 5.9, 6.0)
+        for g in ("g1", "g2", "g3", "g4", "g5")
+    ]
+
+
+def test_graded_line_follows_the_mean_of_the_graders() -> None:
+    played = play_exam(_sitters(30), starts_at=START, duration_minutes=240, seed=5, absent_rate=0)
+    line = played.results[0]
+    essays = [q for q in line["ext_inspera_questions"] if TRUE_SHARE in q]
+    assert essays and all(q["ext_inspera_manualScores"] == [] for q in essays)
+    graded = graded_line(line, ["g1", "g2"])
+    mean = 0.0
+    for q in graded["ext_inspera_questions"]:
+        assert TRUE_SHARE not in q
+        manual = [m["ext_inspera_manualScore"] for m in q["ext_inspera_manualScores"]]
+        if q["ext_inspera_autoScore"] is None:
+            assert [m["ext_inspera_grader"] for m in q["ext_inspera_manualScores"]] == ["g1", "g2"]
+        mean += sum(manual) / len(manual) if manual else q["ext_inspera_autoScore"]
+    assert graded["ext_inspera_totalScore"] == round(mean, 2)
+    assert TRUE_SHARE in line["ext_inspera_questions"][essays[0]["ext_inspera_questionNumber"] - 1]
+
+
+def _committees(*pairs: tuple[str, str]) -> dict[str, Any]:
+    return {"committees": [{"name": n, "type": t} for n, t in pairs]}
+
+
+def _contributors(*people: tuple[str, list[str]]) -> dict[str, Any]:
+    return {
+        "authenticationSystem": "FEIDE",
+        "contributors": [
+            {
+                "externalId": ext,
+                "firstName": "Anna",
+                "lastName": ext,
+                "email": f"{ext}@uni.example",
+                "roles": ["evaluate"],
+                "committeesName": names,
+            }
+            for ext, names in people
+        ],
+    }
+
+
+def _move_to(api: httpx.Client, test_id: int, name: str, ids: list[str]) -> httpx.Response:
+    return api.post(
+        f"test/{test_id}/committees/candidates/move", json={"committeeName": name, "externalUserIds": ids}
+    )
+
+
+def _with_committees(api: httpx.Client, test_id: int) -> list[httpx.Response]:
+    """Two committees: A (g1, g2) holds student-0..2, B (g2, g3) holds student-3; student-4.. in none."""
+    return [
+        api.post(f"test/{test_id}/committees", json=_committees(("A", "GRADING"), ("B", "GRADING"))),
+        api.post(
+            f"test/{test_id}/contributors",
+            json=_contributors(("g1", ["A"]), ("g2", ["A", "B"]), ("g3", ["B"])),
+        ),
+        _move_to(api, test_id, "A", ["student-0", "student-1", "student-2"]),
+        _move_to(api, test_id, "B", ["student-3"]),
+    ]
+
+
+def _dump(base: str, test_id: int) -> dict[str, Any]:
+    return httpx.get(f"{base}/_sim/test/{test_id}").json()
+
+
+def test_committees_are_set_and_the_same_calls_twice_change_nothing(base: str, api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    api.post(f"test/{test_id}/candidates", json=_candidates(6))
+    first = [r.json() for r in _with_committees(api, test_id)]
+    assert first[0] == {"success": True, "created": 2}
+    assert first[1] == {"success": True, "added": 3, "updated": 0}
+    assert first[2] == {"success": True, "moved": 3}
+    state = _dump(base, test_id)["committees"]
+    assert state == [
+        {
+            "name": "A",
+            "type": "GRADING",
+            "graders": ["g1", "g2"],
+            "candidates": ["student-0", "student-1", "student-2"],
+        },
+        {"name": "B", "type": "GRADING", "graders": ["g2", "g3"], "candidates": ["student-3"]},
+    ]
+    again = [r.json() for r in _with_committees(api, test_id)]
+    assert again[0]["created"] == 0 and again[1]["updated"] == 3
+    assert _dump(base, test_id)["committees"] == state
+    _move_to(api, test_id, "B", ["student-0"])  # a move takes the candidate out of A
+    moved = {c["name"]: c["candidates"] for c in _dump(base, test_id)["committees"]}
+    assert moved == {"A": ["student-1", "student-2"], "B": ["student-0", "student-3"]}
+
+
+def test_bad_committee_calls_are_refused_naming_the_culprit_and_change_nothing(
+    base: str, api: httpx.Client
+) -> None:
+    test_id = _new_test(api)
+    api.post(f"test/{test_id}/candidates", json=_candidates(2))
+    long = api.post(f"test/{test_id}/committees", json=_committees(("A", "GRADING"), ("x" * 51, "GRADING")))
+    assert long.status_code == 422 and "51 characters" in long.json()["errors"][0]["message"]
+    bad_type = api.post(f"test/{test_id}/committees", json=_committees(("A", "MARKING")))
+    assert bad_type.status_code == 400 and "MARKING" in bad_type.text
+    assert _dump(base, test_id)["committees"] == []
+    assert api.post(f"test/{test_id}/committees", json=_committees(("A", "GRADING"))).status_code == 200
+    retype = api.post(f"test/{test_id}/committees", json=_committees(("A", "REASSESSMENT")))
+    assert retype.status_code == 409 and "GRADING" in retype.text
+    no_committee = api.post(f"test/{test_id}/contributors", json=_contributors(("g1", ["A", "Z"])))
+    assert no_committee.status_code == 400 and "'Z'" in no_committee.text and "g1" in no_committee.text
+    role = _contributors(("g1", ["A"]))
+    role["contributors"][0]["roles"] = ["evaluate", "plan"]
+    assert "plan" in api.post(f"test/{test_id}/contributors", json=role).text
+    unknown = _move_to(api, test_id, "A", ["student-0", "student-9"])
+    assert unknown.status_code == 400
+    assert "student-9" in unknown.json()["errors"][0]["message"]
+    assert "student-0" not in unknown.json()["errors"][0]["message"]
+    missing = _move_to(api, test_id, "Q", ["student-0"])
+    assert missing.status_code == 400 and "'Q'" in missing.text
+    assert _dump(base, test_id)["committees"] == [
+        {"name": "A", "type": "GRADING", "graders": [], "candidates": []}
+    ]
+    api.post(f"test/{test_id}/candidates/remove", json={"externalUserIds": ["student-1"]})
+    assert "student-1" in _move_to(api, test_id, "A", ["student-1"]).text
+
+
+def test_export_carries_each_committee_graders_scores(base: str, api: httpx.Client) -> None:
+    test_id = _new_test(api)
+    api.post(f"test/{test_id}/candidates", json=_candidates(8))
+    httpx.post(f"{base}/_sim/test/{test_id}/play", json={"seed": 2, "absent_rate": 0, "questions": 6})
+    assert all(r.status_code == 200 for r in _with_committees(api, test_id))
+    exported = _export(base, api, test_id)
+    lines = {
+        c["result"]["ext_inspera_candidateExternalIds"][0]["externalUserId"]: c["result"]
+        for c in exported["ext_inspera_candidates"]
+    }
+    expected = {"student-0": ["g1", "g2"], "student-3": ["g2", "g3"], "student-5": []}
+    for student, graders in expected.items():
+        line = lines[student]
+        essays = [q for q in line["ext_inspera_questions"] if q["ext_inspera_autoScore"] is None]
+        assert len(essays) == 2
+        total = 0.0
+        for q in line["ext_inspera_questions"]:
+            manual = q["ext_inspera_manualScores"]
+            assert [m["ext_inspera_grader"] for m in manual] == (graders if q in essays else [])
+            assert all(0 <= m["ext_inspera_manualScore"] <= q["ext_inspera_maxQuestionScore"] for m in manual)
+            scores = [m["ext_inspera_manualScore"] for m in manual]
+            total += sum(scores) / len(scores) if scores else q["ext_inspera_autoScore"] or 0.0
+        assert line["ext_inspera_totalScore"] == round(total, 2)
+    assert _export(base, api, test_id) == exported  # the same state, the same export
+
+
+def test_same_seed_same_export_across_tests(base: str, api: httpx.Client) -> None:
+    exports = []
+    for external_id in ("EXAM-1", "EXAM-2"):
+        test_id = _new_test(api, external_id=external_id)
+        api.post(f"test/{test_id}/candidates", json=_candidates(10))
+        httpx.post(f"{base}/_sim/test/{test_id}/play", json={"seed": 9, "absent_rate": 0.1})
+        _with_committees(api, test_id)
+        lines = [c["result"] for c in _export(base, api, test_id)["ext_inspera_candidates"]]
+        exports.append([{k: v for k, v in r.items() if k != "ext_inspera_candidateId"} for r in lines])
+    assert exports[0] == exports[1]
+    assert any(q["ext_inspera_manualScores"] for r in exports[0] for q in r["ext_inspera_questions"])

@@ -1,0 +1,284 @@
+"""A corrected multiple-choice key rescored for every candidate at once, against a per-row loop.
+
+`python -m bench.grading [--candidates 2000 --questions 60 --sample 200]`
+
+A fresh, migrated SQLite store holds one Swedish A-F exam: `--candidates` candidates each with a
+mark on every one of `--questions` questions (every third a choice question keyed 'B' with the
+candidate's answer, the rest scored by hand) and an approved grade (setup in bulk, untimed). The
+change: question 1's key corrected to accept B and C. The timed call is exactly the task body
+`apply_rescore.fn(params, approver, digest)` (the store and rules code the flow runs, persisted,
+without Prefect's engine), the digest taken from `preview_rescore.fn` beforehand (untimed).
+
+The baseline runs on a copy of the store as it was before: a per-row Python loop over the marks of
+the question for a random `--sample` of candidates, each in its own committed transaction (read the
+mark, recompute its score, UPDATE it; recompute the candidate's points from their marks, UPDATE the
+grade row), scaled up to every candidate. Both stores must then hold the same points and grades
+for the sampled candidates. The last line reads `seconds=<s> vs_per_row=<ratio>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select, text
+
+from models.domain import Country
+from models.params import Rescore, RescoreKind
+from models.settings import get_settings
+from rules.grades import Scale, Thresholds, grade_for_percent, grades_for_points
+from store import grading
+from store.db import engine_for, make_engine, transaction
+from store.migrate import upgrade
+from store.schema import Grade, Occasion, Registration, Student
+from store.upsert import upsert
+from tasks.rescoring import apply_rescore, preview_rescore
+
+OCCASION = "bench-rescore"
+PREFIX = "RSC"
+KEY, ACCEPT = "B", ["B", "C"]
+
+
+def make_exam(engine: Engine, candidates: int, questions: int, seed: int = 3) -> None:
+    """The exam, its candidates, marks and approved grades, written in bulk (setup, untimed)."""
+    rng = np.random.default_rng(seed)
+    now = datetime.now(UTC)
+    ids = np.arange(1, candidates + 1)
+    numbers = np.arange(1, questions + 1)
+    choice = numbers % 3 == 1
+    qs = pd.DataFrame(
+        {
+            "occasion_id": OCCASION,
+            "question_id": [f"q{n}" for n in numbers],
+            "number": numbers,
+            "max_score": np.where(choice, 1.0, 4.0),
+            "weight": 1.0,
+            "kind": np.where(choice, "choice", "manual"),
+        }
+    )
+    marks = pd.DataFrame(
+        {
+            "registration_id": np.repeat(ids, questions),
+            "question_id": np.tile(qs.question_id.to_numpy(), candidates),
+            "occasion_id": OCCASION,
+        }
+    )
+    is_choice = np.tile(choice, candidates)
+    response = rng.choice(list("ABCD"), size=len(marks), p=[0.2, 0.5, 0.2, 0.1])
+    marks["response"] = np.where(is_choice, response, None)
+    marks["auto_score"] = np.where(is_choice, (response == KEY).astype(float), np.nan)
+    manual = rng.integers(0, 9, size=len(marks)) / 2
+    marks["manual_score"] = np.where(is_choice, np.nan, manual)
+    marks["score"] = marks.manual_score.fillna(marks.auto_score)
+    points = (
+        (marks.score * np.tile(qs.weight.to_numpy(), candidates))
+        .groupby(marks.registration_id)
+        .sum()
+        .round(2)
+    )
+    max_points = float((qs.max_score * qs.weight).sum())
+    grades = pd.DataFrame(
+        {
+            "registration_id": points.index,
+            "occasion_id": OCCASION,
+            "points": points.to_numpy(),
+            "percent": (points / max_points * 100).round(2).to_numpy(),
+            "grade": grades_for_points(points, max_points, Thresholds(scale=Scale.AF)).astype(str).to_numpy(),
+            "status": "approved",
+            "exam_date": now.date(),
+        }
+    )
+    with transaction(engine) as session:
+        _people(session, ids, now)
+        grading.save_questions(session, qs)
+        grading.save_marks(session, marks)
+        grading.save_grades(session, grades)
+
+
+def _people(session: object, ids: np.ndarray, now: datetime) -> None:
+    occasion = dict(
+        id=OCCASION,
+        name="bench rescore",
+        country=Country.SE.value,
+        exam_type="digital_school",
+        starts_at=now,
+        ends_at=now,
+        duration_minutes=240,
+        scale=Scale.AF.value,
+        register_scale_id=2,
+        credits=7.5,
+        code_prefix=PREFIX,
+        status="graded",
+        updated_at=now,
+    )
+    upsert(session, Occasion, [occasion], keys=["id"], update=[])  # type: ignore[arg-type]
+    students = [
+        dict(uid=f"s{i}", first_name="A", last_name=f"B{i}", national_id=None, email=None) for i in ids
+    ]
+    upsert(session, Student, students, keys=["uid"], update=[])  # type: ignore[arg-type]
+    regs = [
+        dict(
+            id=int(i),
+            occasion_id=OCCASION,
+            student_uid=f"s{i}",
+            study_result_uid=f"sr{i}",
+            course_round_uid="cr",
+            module_uid="m",
+            anonymisation_code=f"{PREFIX}-{i:04d}-AAA",
+            status="registered",
+            updated_at=now,
+        )
+        for i in ids
+    ]
+    upsert(session, Registration, regs, keys=["id"], update=[])  # type: ignore[arg-type]
+
+
+def per_row(engine: Engine, question_id: str, sample: list[int]) -> None:
+    """The loop a platform without bulk rescoring amounts to: one candidate at a time, committed."""
+    accepted = set(ACCEPT)
+    thresholds = Thresholds(scale=Scale.AF)
+    with engine.connect() as connection:
+        max_score, max_points = connection.execute(
+            text(
+                "SELECT (SELECT max_score FROM questions WHERE occasion_id = :o AND question_id = :q), "
+                "(SELECT SUM(max_score * weight) FROM questions WHERE occasion_id = :o)"
+            ),
+            {"o": OCCASION, "q": question_id},
+        ).one()
+    for registration_id in sample:
+        with transaction(engine) as session:
+            key = {"r": registration_id, "q": question_id}
+            response, manual = session.execute(
+                text(
+                    "SELECT response, manual_score FROM marks WHERE registration_id = :r AND question_id = :q"
+                ),
+                key,
+            ).one()
+            chosen = set((response or "").upper().split(",")) - {""}
+            auto = max_score if chosen and chosen <= accepted else 0.0
+            session.execute(
+                text(
+                    "UPDATE marks SET auto_score = :a, score = :s WHERE registration_id = :r AND question_id = :q"
+                ),
+                {**key, "a": auto, "s": auto if manual is None else manual},
+            )
+            points = round(
+                sum(
+                    score * weight
+                    for score, weight in session.execute(
+                        text(
+                            "SELECT m.score, q.weight FROM marks m JOIN questions q ON q.occasion_id = "
+                            "m.occasion_id AND q.question_id = m.question_id WHERE m.registration_id = :r"
+                        ),
+                        key,
+                    )
+                ),
+                2,
+            )
+            percent = points / max_points * 100
+            session.execute(
+                text("UPDATE grades SET points = :p, percent = :c, grade = :g WHERE registration_id = :r"),
+                {
+                    "r": registration_id,
+                    "p": points,
+                    "c": round(percent, 2),
+                    "g": grade_for_percent(percent, thresholds),
+                },
+            )
+
+
+def held_grades(engine: Engine, sample: list[int]) -> dict[int, tuple[float, str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Grade.registration_id, Grade.points, Grade.grade).where(Grade.registration_id.in_(sample))
+        ).all()
+    return {r: (p, g) for r, p, g in rows}
+
+
+def point_examflow_at(url: str, home: Path) -> None:
+    os.environ.update({"EXAMFLOW_DATABASE_URL": url, "EXAMFLOW_HOME": str(home)})
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+
+
+def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
+    bulk_path, row_path = directory / "bulk.db", directory / "per_row.db"
+    engine = make_engine(f"sqlite:///{bulk_path}")
+    upgrade(engine)
+    make_exam(engine, args.candidates, args.questions)
+    engine.dispose()
+    shutil.copy(bulk_path, row_path)
+
+    point_examflow_at(f"sqlite:///{bulk_path}", directory / "home")
+    params = Rescore(
+        occasion_uid=OCCASION, question_number=1, kind=RescoreKind.KEY, accept=ACCEPT, reason="key corrected"
+    )
+    preview = preview_rescore.fn(params)
+    start = time.perf_counter()
+    changed = apply_rescore.fn(params, "bench", preview.digest)
+    seconds = time.perf_counter() - start
+
+    sample = sorted(random.Random(1).sample(range(1, args.candidates + 1), min(args.sample, args.candidates)))
+    row_engine = make_engine(f"sqlite:///{row_path}")
+    start = time.perf_counter()
+    per_row(row_engine, preview.question_id, sample)
+    sample_seconds = time.perf_counter() - start
+    expected, got = held_grades(engine_for(f"sqlite:///{bulk_path}"), sample), held_grades(row_engine, sample)
+    row_engine.dispose()
+    engine_for.cache_clear()
+    matched = sum(expected[r] == got.get(r) for r in sample)
+    return {
+        "candidates": args.candidates,
+        "marks": args.candidates * args.questions,
+        "changed": changed,
+        "raised": preview.raised,
+        "seconds": seconds,
+        "sampled": len(sample),
+        "matched": matched,
+        "sample_seconds": sample_seconds,
+        "per_row_seconds": sample_seconds * args.candidates / max(1, len(sample)),
+    }
+
+
+def report(f: dict[str, float]) -> str:
+    lines = [
+        f"{f['candidates']:,} candidates, {f['marks']:,} marks; key of question 1 corrected: "
+        f"{f['changed']:,} candidates' points changed, {f['raised']:,} grades raised",
+        f"{'measure':<56}{'seconds':>10}{'per candidate':>16}",
+        *(
+            f"{label:<56}{s:>10.3f}{s / f['candidates'] * 1e6:>13.1f} us"
+            for label, s in (
+                ("bulk: apply_rescore (load, rules, write, audit)", f["seconds"]),
+                (
+                    f"per row ({f['sampled']:,} sampled: {f['sample_seconds']:.3f} s, scaled)",
+                    f["per_row_seconds"],
+                ),
+            )
+        ),
+        f"grades matched: {f['matched']:,} of {f['sampled']:,} sampled candidates",
+        f"seconds={f['seconds']:.3f} vs_per_row={f['per_row_seconds'] / f['seconds']:.1f}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=2_000)
+    parser.add_argument("--questions", type=int, default=60)
+    parser.add_argument("--sample", type=int, default=200, help="candidates timed one by one, then scaled")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as directory:
+        figures = run(args, Path(directory))
+    print(report(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""rescore: one question corrected for every candidate at once (a key, a weight, a void), previewed,
+decided by the examiner, then applied exactly as previewed."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.approval import ask_for_approval
+from models.domain import Decision, Role
+from models.params import Rescore
+from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.rescoring import RescorePreview, apply_rescore, preview_rescore
+
+
+def rescore_report(params: Rescore, preview: RescorePreview) -> str:
+    """The evidence the examiner decides on: what changes, and each changed candidate by code."""
+    what = {
+        "key": f"key corrected to accept {preview.accepted}",
+        "weight": f"weight {preview.weight_before:g} → {preview.weight_after:g}",
+        "void": "voided (weight 0)",
+    }[params.kind.value]
+    rows = [
+        {
+            "candidate": r.candidate,
+            "points": f"{r.points_before:g} → {r.points_after:g}",
+            "grade": f"{r.grade_before} → {r.grade_after}",
+        }
+        for r in preview.rows
+    ]
+    published = " Grades are published: the register will need the new ones." if preview.published else ""
+    return (
+        f"### Rescore of question {preview.question_number} on {preview.occasion_id}\n\n"
+        f"Question {preview.question_number} {what}; the exam is out of {preview.max_points_before:g} → "
+        f"{preview.max_points_after:g} points. Of {preview.candidates} candidates, grades: "
+        f"**{preview.raised} raised, {preview.lowered} lowered, {preview.unchanged} unchanged**; "
+        f"{preview.changed} change points or grade, {preview.marks_changed} marks are rescored.{published}\n\n"
+        f"Reason given: {params.reason}\n\n{markdown_table(rows)}"
+    )
+
+
+@flow(name="rescore")
+def rescore(params: Rescore) -> dict[str, int | str]:
+    preview = preview_rescore(params)
+    report = rescore_report(params, preview)
+    publish_markdown(
+        artifact_key("rescore", params.occasion_uid, f"q{params.question_number}"),
+        report,
+        f"Rescore of question {params.question_number} on {params.occasion_uid}",
+    )
+    verdict, _ = ask_for_approval(
+        kind="rescore",
+        occasion_id=params.occasion_uid,
+        role=Role.EXAMINER,
+        title=f"Decide the rescore of question {params.question_number} on {params.occasion_uid}",
+        evidence=report,
+    )
+    if verdict.decision == Decision.REJECT:
+        return {"applied": 0, "rejected_by": verdict.approver_id}
+    applied = apply_rescore(params, verdict.approver_id, preview.digest)
+    return {
+        "applied": applied,
+        "raised": preview.raised,
+        "lowered": preview.lowered,
+        "unchanged": preview.unchanged,
+    }

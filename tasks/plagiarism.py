@@ -1,0 +1,162 @@
+"""Plagiarism checks: each candidate's text answers go to the similarity service, and those whose
+text is found elsewhere above a threshold are flagged for the examiner (never penalised here).
+
+The reports are stored as they arrive (pending ones too, with their document id), so a rerun
+after a crash or a timeout polls what was submitted instead of submitting it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from prefect import task
+
+from integrations.protocols import SimilarityService
+from integrations.similarity import SimilarityClient
+from models.domain import Frozen, SimilarityReport
+from models.results import CandidateResult
+from models.settings import get_settings
+from store import registrations, similarity
+from store.db import transaction
+from tasks import common
+from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.reports import markdown_table
+
+K = TypeVar("K")
+
+POLL_SECONDS = 1.0
+TIMEOUT_SECONDS = 600.0
+WORKERS = 8
+
+
+class Flag(Frozen):
+    """A candidate whose text answers the service found elsewhere above the threshold."""
+
+    code: str
+    percent: float
+
+
+class SimilarityTimeout(Exception):
+    """Reports were still pending when the wait ran out; a rerun polls them again."""
+
+
+def candidate_texts(results: Sequence[CandidateResult], held: Mapping[str, int]) -> dict[int, str]:
+    """Registration id → the candidate's text answers (the responses of questions that have no
+    auto score), in question order; attended candidates who wrote something only."""
+    texts = {}
+    for result in results:
+        if not result.attended:
+            continue
+        questions = sorted((q for q in result.questions if q.auto_score is None), key=lambda q: q.number)
+        text = "\n\n".join(r for q in questions for r in q.responses if r.strip())
+        if text:
+            texts[held[result.external_user_id]] = text
+    return texts
+
+
+def flags_for(
+    reports: Mapping[int, SimilarityReport], codes: Mapping[int, str], threshold: float
+) -> list[Flag]:
+    """The done reports above `threshold` percent, highest first, as anonymisation codes."""
+    flags = [
+        Flag(code=codes[rid], percent=r.percent)
+        for rid, r in reports.items()
+        if rid in codes and r.status == "done" and r.percent is not None and r.percent > threshold
+    ]
+    return sorted(flags, key=lambda f: (-f.percent, f.code))
+
+
+def flag_section(flags: Sequence[Flag], threshold: float) -> str:
+    """The markdown the grading artifact shows."""
+    if not flags:
+        found = f"none above {threshold:g} % similarity."
+    else:
+        rows = [{"code": f.code, "similarity": f"{f.percent:g} %"} for f in flags]
+        found = f"{len(flags)} above {threshold:g} % similarity.\n\n{markdown_table(rows)}\n"
+    return (
+        f"### Similarity check\n\nFlagged for the examiner: {found}\n"
+        "No automatic penalty: the examiner reads the flagged answers and decides."
+    )
+
+
+def submit_documents(
+    client: SimilarityService, occasion_id: str, texts: Mapping[int, str], codes: Mapping[int, str]
+) -> dict[int, SimilarityReport]:
+    """Submits one document per registration (reference `occasion:code`); answers them pending."""
+    ids = list(texts)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        documents = pool.map(
+            lambda rid: client.submit(reference=f"{occasion_id}:{codes[rid]}", text=texts[rid]), ids
+        )
+        return {
+            rid: SimilarityReport(document_id=d, status="pending")
+            for rid, d in zip(ids, documents, strict=True)
+        }
+
+
+def await_reports(
+    client: SimilarityService,
+    pending: Mapping[K, str],
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    interval: float = POLL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[K, SimilarityReport]:
+    """Polls the documents (key → document id) until every report is done; raises
+    SimilarityTimeout naming the ones still pending once `timeout` seconds have passed."""
+    deadline = clock() + timeout
+    waiting, done = dict(pending), {}
+    with ThreadPoolExecutor(WORKERS) as pool:
+        while True:
+            keys = list(waiting)
+            for key, report in zip(keys, pool.map(client.report, [waiting[k] for k in keys]), strict=True):
+                if report.status == "done":
+                    done[key] = report
+                    del waiting[key]
+            if not waiting:
+                return done
+            if clock() >= deadline:
+                raise SimilarityTimeout(
+                    f"{len(waiting)} of {len(pending)} similarity reports still pending after {timeout:g} s "
+                    f"(documents {', '.join(sorted(waiting.values())[:5])}); run the check again later: "
+                    "what was submitted is kept and not submitted again"
+                )
+            sleep(interval)
+
+
+def similarity_client() -> SimilarityClient:
+    return SimilarityClient(get_settings().similarity_url)
+
+
+@task(name="check-similarity", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
+    """Checks the text answers of every attended candidate and returns those above `threshold`
+    percent similarity. Candidates with a stored report (done or pending) are not resubmitted."""
+    if not 0 <= threshold <= 100:
+        raise ValueError(f"threshold must be a percent between 0 and 100, got {threshold}")
+    results, held = common.registered_results(occasion_id)
+    texts = candidate_texts(results, held)
+    with transaction() as session:
+        stored = similarity.load(session, occasion_id=occasion_id)
+        codes = {
+            r.id: r.anonymisation_code for r in registrations.registered(session, occasion_id=occasion_id)
+        }
+    new = {rid: text for rid, text in texts.items() if rid not in stored}
+    with similarity_client() as client:
+        submitted = submit_documents(client, occasion_id, new, codes)
+        _save(occasion_id, submitted)
+        reports = {**stored, **submitted}
+        pending = {rid: r.document_id for rid, r in reports.items() if r.status != "done"}
+        done = await_reports(client, pending)
+    _save(occasion_id, done)
+    return flags_for({**reports, **done}, codes, threshold)
+
+
+def _save(occasion_id: str, reports: Mapping[int, SimilarityReport]) -> None:
+    if reports:
+        with transaction() as session:
+            similarity.save(session, occasion_id=occasion_id, reports=reports, checked_at=common.now())
