@@ -45,8 +45,9 @@ def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
     assert summary["appealed"] == 1
     assert sum(summary["grades"].values()) == summary["graded"]
     answers = summary["approvals"]
-    # plan (a mistyped code, then the sent one), grading, transfer, appeal: each run waiting suspended
-    assert [a["code"] for a in answers] == ["mistyped", "sent", "sent", "sent", "sent"]
+    # plan (a mistyped code, then the sent one), each grader's own grading (two), the joint grading,
+    # transfer, appeal: each run waiting suspended
+    assert [a["code"] for a in answers] == ["mistyped"] + ["sent"] * 6
     assert answers[0]["title"] == answers[1]["title"]
     assert {a["waiting_as"] for a in answers} == {"Suspended"}
     assert summary["refused_answers"] == 1

@@ -44,7 +44,7 @@ from models.params import (
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
-from store import audit, committees, grader_view
+from store import audit, committees, grader_view, registrations
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import (
@@ -52,6 +52,7 @@ from store.schema import (
     Approval,
     ArchiveRecord,
     Attendance,
+    ConflictOfInterest,
     Grade,
     Occasion,
     OutboxMessage,
@@ -60,6 +61,7 @@ from store.schema import (
     TransferLedgerEntry,
 )
 from tasks.appeal import receive_appeal
+from tasks.committees import CommitteeRefused, form_grading_committees
 from tasks.deadlines import compute_deadlines
 from tasks.grading import GradingRefused, approve_grades, import_results
 from tasks.grading_report import own_evidence, progress_report
@@ -616,3 +618,21 @@ def test_a_grader_sees_only_their_own_marks_unless_assessment_is_shared(
 def _approval_kinds(occasion: str) -> list[str]:
     with transaction() as session:
         return list(session.scalars(select(Approval.kind).where(Approval.occasion_id == occasion)))
+
+
+def test_a_conflict_declared_after_the_split_stops_grading_naming_it(graded: dict[str, Any], occasion: str):
+    code = graded["code"]
+    with transaction() as session:
+        student = registrations.by_code(session, occasion_id=occasion, code=code).student_uid
+        committees.declare_conflict(
+            session, staff_id="staff-examiner-1", student_uid=student, reason="relative"
+        )
+    try:
+        with pytest.raises(
+            CommitteeRefused, match=f"grader staff-examiner-1 has a declared conflict with candidate {code}"
+        ):
+            form_grading_committees.fn(occasion, on_platform=False)
+    finally:
+        with transaction() as session:
+            session.delete(session.get(ConflictOfInterest, ("staff-examiner-1", student)))
+    assert form_grading_committees.fn(occasion, on_platform=False) == {"Committee 1": COMMITTEE}
