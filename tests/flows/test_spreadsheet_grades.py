@@ -13,15 +13,17 @@ import pytest
 from prefect.artifacts import Artifact
 from sqlalchemy import func, select
 
+from flows.grading import grading as grading_flow
 from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
 from flows.spreadsheet_grades import spreadsheet_grades
 from models.domain import ExamType
-from models.params import PlanExam, SpreadsheetGrades, SyncRegistrations
+from models.grading import GradingSettings
+from models.params import GradeExam, PlanExam, SpreadsheetGrades, SyncRegistrations
 from rules.spreadsheet import SheetRefused
-from store import audit, grading
+from store import audit
 from store.db import transaction
-from store.schema import Grade, GraderNote, Occasion, Registration
+from store.schema import Approval, Grade, GraderNote, Occasion, Registration
 from tasks.reports import artifact_key
 from tasks.spreadsheet_grades import UploadRefused
 from tests.flows.conftest import World, approving
@@ -249,11 +251,31 @@ def test_a_renamed_file_is_refused_before_parsing(world: World, occasion: str):
         upload(occasion, "scan.xlsx")
 
 
-def test_no_upload_once_the_grades_are_approved(world: World, occasion: str, codes: list[str]):
+def test_grading_approves_the_uploaded_grades_then_no_upload_is_taken(
+    world: World, occasion: str, codes: list[str]
+):
+    with (
+        approving(world.outbox, "staff-examiner-1"),
+        approving(world.outbox, "staff-grader-1"),
+        approving(world.outbox, "staff-grader-ext-1"),
+    ):
+        # held outside the platform: no export; every grader of the committee approves the joint grading
+        result = grading_flow(
+            GradeExam(occasion_uid=occasion, settings=GradingSettings(joint_approval="all"))
+        )
     with transaction() as session:
-        approved = grading.approve_grades(session, occasion_id=occasion)
+        decided = session.scalars(
+            select(Approval.kind).where(Approval.occasion_id == occasion, Approval.status == "approved")
+        ).all()
+    assert {k for k in decided if k.startswith("grading-")} == {
+        "grading-own-staff-examiner-1",
+        "grading-own-staff-grader-1",
+        "grading-joint-staff-examiner-1",
+        "grading-joint-staff-grader-1",
+    }
     before = held(occasion)
-    assert approved == len(before) == 4
+    assert result["approved"] == len(before) == 4
+    assert {(row[2], row[3]) for row in before.values()} == {("approved", "spreadsheet")}
     with pytest.raises(UploadRefused, match=f"4 grades of {occasion} are approved already"):
         upload(occasion, "oral.csv")
     assert held(occasion) == before
