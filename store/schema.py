@@ -207,7 +207,7 @@ class Question(Base):
     question_id: Mapped[str] = mapped_column(primary_key=True)
     number: Mapped[int]
     max_score: Mapped[float]
-    weight: Mapped[float] = mapped_column(comment="0 once the question is voided")
+    weight: Mapped[float]  # 0 once the question is voided
     kind: Mapped[str] = mapped_column(
         String(16), default="manual", server_default="manual", comment="choice (auto-scored) or manual"
     )

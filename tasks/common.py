@@ -57,10 +57,15 @@ def registered_results(occasion_id: str) -> tuple[list[CandidateResult], dict[st
         results = client.export_results(platform_test_id(occasion_id))
     with transaction() as session:
         held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
+    check_registered(occasion_id, results, held)
+    return results, held
+
+
+def check_registered(occasion_id: str, results: list[CandidateResult], held: dict[str, int]) -> None:
+    """Refuses an export naming every candidate in it we do not hold registered."""
     unknown = sorted(r.external_user_id for r in results if r.external_user_id not in held)
     if unknown:
         raise LookupError(f"the platform has candidates not registered on {occasion_id}: {unknown}")
-    return results, held
 
 
 def now() -> datetime:

@@ -117,7 +117,7 @@ def import_results(occasion_id: str) -> GradingSummary:
                 f"{approved} grades of {occasion_id} are approved already; importing again would overwrite them"
             )
         marks = marks_frame(results, held, occasion_id)
-        _refuse_unknown_questions(session, occasion_id, marks)
+        refuse_unknown_questions(session, occasion_id, marks)
         exam_dates = {
             held[r.external_user_id]: (r.ended_at or occasion.ends_at).date() for r in results if r.attended
         }
@@ -172,7 +172,7 @@ def exam_thresholds(session: Session, occasion_id: str) -> Thresholds:
     return Thresholds(scale=scale, minimums=settings.thresholds, decimals=settings.decimals)
 
 
-def _refuse_unknown_questions(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:
+def refuse_unknown_questions(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:
     """A re-import must speak of the questions imported before; the unknown ones are listed whole."""
     known = set(grading.question_ids(session, occasion_id=occasion_id).values())
     unknown = sorted(set(marks.question_id) - known) if known else []

@@ -60,14 +60,23 @@ from store.schema import (
     Student,
     TransferLedgerEntry,
 )
+from tasks import common
 from tasks.appeal import receive_appeal
 from tasks.committees import CommitteeRefused, form_grading_committees
+from tasks.common import check_registered
 from tasks.deadlines import compute_deadlines
-from tasks.grading import GradingRefused, approve_grades, import_results
+from tasks.grading import (
+    GradingRefused,
+    approve_grades,
+    import_results,
+    marks_frame,
+    refuse_unknown_questions,
+)
 from tasks.grading_report import own_evidence, progress_report
 from tasks.justification import JustificationRefused, receive_request
 from tasks.registration import list_syncable_occasions
 from tasks.regrade import RegradeRefused, check_regrade
+from tasks.reports import artifact_key
 from tasks.transfer import preview_transfer, transfer_results
 from tests.flows.conftest import World, approving, past_window
 
@@ -601,6 +610,10 @@ def test_graders_see_codes_only_in_every_report_and_form(graded: dict[str, Any],
             session, occasion_id=occasion, committee="Committee 1", graders=COMMITTEE
         )
     texts.append(frame.to_csv())
+    report = next(str(a.data) for a in artifacts if a.key == artifact_key("grades", occasion))
+    for section in ("What if a boundary moved", "#### Questions", "discrimination", "#### Committees"):
+        assert section in report
+    assert "No automatic penalty" in report and "```" in report  # the flags, and the chart
     leaks = sorted({p for p in personal for t in texts if p in t})
     assert leaks == []
     assert graded["code"] in texts[-1]
@@ -636,3 +649,22 @@ def test_a_conflict_declared_after_the_split_stops_grading_naming_it(graded: dic
         with transaction() as session:
             session.delete(session.get(ConflictOfInterest, ("staff-examiner-1", student)))
     assert form_grading_committees.fn(occasion, on_platform=False) == {"Committee 1": COMMITTEE}
+
+
+def test_an_export_with_unknown_candidates_or_questions_is_refused_whole(
+    graded: dict[str, Any], occasion: str
+):
+    results, held = common.registered_results(occasion)
+    marks = marks_frame(results, held, occasion)
+    strange = marks.assign(
+        question_id=marks.question_id.where(marks.number > 2, "Q-NEW-" + marks.number.astype(str))
+    )
+    with transaction() as session, pytest.raises(GradingRefused, match=r"\['Q-NEW-1', 'Q-NEW-2'\]"):
+        refuse_unknown_questions(session, occasion, strange)
+    held.pop(results[0].external_user_id)
+    held.pop(results[1].external_user_id)
+    with pytest.raises(LookupError, match="not registered") as refused:
+        check_registered(occasion, results, held)
+    assert results[0].external_user_id in str(refused.value) and results[1].external_user_id in str(
+        refused.value
+    )
