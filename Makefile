@@ -38,6 +38,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench.sync
 	$(PY) -m bench.transfer
+	$(PY) -m bench.grading
 
 clean:
 	rm -rf $(VENV) .examflow
