@@ -44,3 +44,21 @@ class GradingSettings(Frozen):
     similarity_threshold: float = Field(
         default=40.0, ge=0, le=100, description="similarity percent above which a paper is flagged"
     )
+
+
+# The columns of an exam's marks as rescoring reads them (one row per candidate and question).
+MARK_COLUMNS = (
+    "registration_id",
+    "anonymisation_code",
+    "question_id",
+    "number",
+    "kind",
+    "max_score",
+    "weight",
+    "accepted",
+    "auto_score",
+    "manual_score",
+    "response",
+    "score",
+    "grade",
+)

@@ -15,26 +15,11 @@ import numpy as np
 import pandas as pd
 
 from models.domain import Country
-from models.grading import GradingSettings
+from models.grading import MARK_COLUMNS, GradingSettings
 from models.params import Rescore, RescoreKind
 from rules.grades import Scale, Thresholds, grades_for_points
 from rules.law import SOURCE_SE_RECONSIDERATION
 
-MARK_COLUMNS = (
-    "registration_id",
-    "anonymisation_code",
-    "question_id",
-    "number",
-    "kind",
-    "max_score",
-    "weight",
-    "accepted",
-    "auto_score",
-    "manual_score",
-    "response",
-    "score",
-    "grade",
-)
 ALTERNATIVE = re.compile(r"^[A-Z]$")
 
 

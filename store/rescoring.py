@@ -11,24 +11,9 @@ import pandas as pd
 from sqlalchemy import CursorResult, bindparam, exists, insert, select
 from sqlalchemy.orm import Session
 
+from models.grading import MARK_COLUMNS
 from store.schema import AuditEvent, Grade, Mark, Question, Registration, TransferLedgerEntry
 from store.upsert import frame_rows
-
-MARK_COLUMNS = [
-    "registration_id",
-    "anonymisation_code",
-    "question_id",
-    "number",
-    "kind",
-    "max_score",
-    "weight",
-    "accepted",
-    "auto_score",
-    "manual_score",
-    "response",
-    "score",
-    "grade",
-]
 
 
 def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
@@ -82,7 +67,7 @@ def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
         for name in lookup.columns:
             marks[name] = lookup[name].to_numpy()[rows]
     floats = ("max_score", "weight", "auto_score", "manual_score", "score")
-    return marks[MARK_COLUMNS].astype({c: float for c in floats})
+    return marks[list(MARK_COLUMNS)].astype({c: float for c in floats})
 
 
 def _frame(result: CursorResult[Any], columns: list[str]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from models.domain import ExamType, Frozen
 from models.grading import GradingSettings
 from models.results import CandidateResult, QuestionResult
 from rules.grades import Scale, Thresholds, grades_for_points
+from rules.rescoring import thresholds_for
 from store import audit, exam_settings, grading, occasions
 from store.db import transaction
 from tasks import common
@@ -168,8 +169,7 @@ def import_results(occasion_id: str) -> GradingSummary:
 
 def exam_thresholds(session: Session, occasion_id: str) -> Thresholds:
     settings = exam_settings.get(session, occasion_id=occasion_id)
-    scale = Scale(occasions.get(session, occasion_id).scale)
-    return Thresholds(scale=scale, minimums=settings.thresholds, decimals=settings.decimals)
+    return thresholds_for(occasions.get(session, occasion_id).scale, settings)
 
 
 def refuse_unknown_questions(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:

@@ -131,7 +131,7 @@ def test_marks_frame_reads_every_mark_with_its_question_and_grade_and_a_stable_d
     with transaction(engine) as session:
         frame = rescoring.marks_frame(session, occasion_id=OCC)
         again = rescoring.marks_frame(session, occasion_id=OCC)
-    assert len(frame) == 15 and list(frame.columns) == rescoring.MARK_COLUMNS
+    assert len(frame) == 15 and tuple(frame.columns) == rescoring.MARK_COLUMNS
     row = frame[(frame.registration_id == ids["X-0003"]) & (frame.number == 1)].iloc[0]
     assert (row.kind, row.max_score, row.response, row.auto_score, row.manual_score, row.score) == (
         "choice",
