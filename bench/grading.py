@@ -19,21 +19,18 @@ for the sampled candidates. The last line reads `seconds=<s> vs_per_row=<ratio>`
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
-from models.domain import Country
+from bench.common import occasion_row, point_examflow_at, run_and_print, timed
 from models.params import Rescore, RescoreKind
-from models.settings import get_settings
 from rules.grades import Scale, Thresholds, grade_for_percent, grades_for_points
 from store import grading
 from store.db import engine_for, make_engine, transaction
@@ -103,27 +100,15 @@ def make_exam(engine: Engine, candidates: int, questions: int, seed: int = 3) ->
         grading.save_grades(session, grades)
 
 
-def _people(session: object, ids: np.ndarray, now: datetime) -> None:
-    occasion = dict(
-        id=OCCASION,
-        name="bench rescore",
-        country=Country.SE.value,
-        exam_type="digital_school",
-        starts_at=now,
-        ends_at=now,
-        duration_minutes=240,
-        scale=Scale.AF.value,
-        register_scale_id=2,
-        credits=7.5,
-        code_prefix=PREFIX,
-        status="graded",
-        updated_at=now,
+def _people(session: Session, ids: np.ndarray, now: datetime) -> None:
+    occasion = occasion_row(
+        OCCASION, "bench rescore", prefix=PREFIX, exam_type="digital_school", status="graded", now=now
     )
-    upsert(session, Occasion, [occasion], keys=["id"], update=[])  # type: ignore[arg-type]
+    upsert(session, Occasion, [occasion], keys=["id"], update=[])
     students = [
         dict(uid=f"s{i}", first_name="A", last_name=f"B{i}", national_id=None, email=None) for i in ids
     ]
-    upsert(session, Student, students, keys=["uid"], update=[])  # type: ignore[arg-type]
+    upsert(session, Student, students, keys=["uid"], update=[])
     regs = [
         dict(
             id=int(i),
@@ -138,7 +123,7 @@ def _people(session: object, ids: np.ndarray, now: datetime) -> None:
         )
         for i in ids
     ]
-    upsert(session, Registration, regs, keys=["id"], update=[])  # type: ignore[arg-type]
+    upsert(session, Registration, regs, keys=["id"], update=[])
 
 
 def per_row(engine: Engine, question_id: str, sample: list[int]) -> None:
@@ -203,12 +188,6 @@ def held_grades(engine: Engine, sample: list[int]) -> dict[int, tuple[float, str
     return {r: (p, g) for r, p, g in rows}
 
 
-def point_examflow_at(url: str, home: Path) -> None:
-    os.environ.update({"EXAMFLOW_DATABASE_URL": url, "EXAMFLOW_HOME": str(home)})
-    get_settings.cache_clear()
-    engine_for.cache_clear()
-
-
 def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
     bulk_path, row_path = directory / "bulk.db", directory / "per_row.db"
     engine = make_engine(f"sqlite:///{bulk_path}")
@@ -222,15 +201,11 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
         occasion_uid=OCCASION, question_number=1, kind=RescoreKind.KEY, accept=ACCEPT, reason="key corrected"
     )
     preview = preview_rescore.fn(params)
-    start = time.perf_counter()
-    changed = apply_rescore.fn(params, "bench", preview.digest)
-    seconds = time.perf_counter() - start
+    seconds, changed = timed(lambda: apply_rescore.fn(params, "bench", preview.digest))
 
     sample = sorted(random.Random(1).sample(range(1, args.candidates + 1), min(args.sample, args.candidates)))
     row_engine = make_engine(f"sqlite:///{row_path}")
-    start = time.perf_counter()
-    per_row(row_engine, preview.question_id, sample)
-    sample_seconds = time.perf_counter() - start
+    sample_seconds, _ = timed(lambda: per_row(row_engine, preview.question_id, sample))
     expected, got = held_grades(engine_for(f"sqlite:///{bulk_path}"), sample), held_grades(row_engine, sample)
     row_engine.dispose()
     engine_for.cache_clear()
@@ -274,10 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--candidates", type=int, default=2_000)
     parser.add_argument("--questions", type=int, default=60)
     parser.add_argument("--sample", type=int, default=200, help="candidates timed one by one, then scaled")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-grading-") as directory:
-        figures = run(args, Path(directory))
-    print(report(figures), flush=True)
+    run_and_print(parser.parse_args(argv), "bench-grading-", run, report)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,7 @@ before the sync, so the store ends holding what the sync wrote. The last line re
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +31,10 @@ import orjson
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from bench.common import occasion_row, point_examflow_at, run_and_print, stand_in, timed
 from flows.registration_sync import OCCASIONS_PER_BATCH
 from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, _study_result
 from models.ladok_codes import MEDIA_RESULTAT
-from models.settings import get_settings
-from simulators.server import free_port
 from simulators.term import TermSpec
 from store import registrations
 from store.db import engine_for, make_engine, transaction
@@ -52,7 +44,6 @@ from store.upsert import upsert
 from tasks.registration import SyncSummary, register_frame, sync_from_register
 
 PREFIX = "EXAM"
-SYNC_ENV = ("EXAMFLOW_LADOK_URL", "EXAMFLOW_DATABASE_URL", "EXAMFLOW_HOME")
 
 
 def term_spec(registrations: int, occasions: int, students: int = 100_000) -> TermSpec:
@@ -65,29 +56,6 @@ def term_spec(registrations: int, occasions: int, students: int = 100_000) -> Te
         registrations=registrations,
         prefix=PREFIX,
     )
-
-
-@contextmanager
-def stand_in(state: Path) -> Iterator[str]:
-    """The Ladok stand-in as its own process; yields its base URL once it answers."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "simulators.ladok", "--port", str(port), "--state", str(state)]
-    process = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parent.parent)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/_sim/faults", timeout=1).raise_for_status()
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the Ladok stand-in did not start") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class Stores:
@@ -114,30 +82,12 @@ def _plan(session: Any, occasion_uids: list[str]) -> None:
     """The occasions as plan-exam leaves them, in bulk (setup, untimed)."""
     now = pd.Timestamp.now(tz="UTC").to_pydatetime()
     rows = [
-        dict(
-            id=uid,
-            name=f"bench occasion {i}",
-            country="SE",
-            exam_type="written",
-            starts_at=now,
-            ends_at=now,
-            duration_minutes=240,
-            scale="A-F",
-            register_scale_id=2,
-            credits=7.5,
-            code_prefix=PREFIX,
-            status="planned",
-            updated_at=now,
+        occasion_row(
+            uid, f"bench occasion {i}", prefix=PREFIX, exam_type="written", status="planned", now=now
         )
         for i, uid in enumerate(occasion_uids)
     ]
     upsert(session, Occasion, rows, keys=["id"], update=[])
-
-
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = action()
-    return time.perf_counter() - start, result
 
 
 def fetch_frame(ladok_url: str, occasion_uids: list[str]) -> pd.DataFrame:
@@ -202,18 +152,6 @@ def nightly(occasion_uids: list[str]) -> list[SyncSummary]:
     ]
 
 
-def point_examflow_at(ladok_url: str, database_url: str, home: Path) -> None:
-    os.environ.update(
-        {
-            "EXAMFLOW_LADOK_URL": f"{ladok_url}/",
-            "EXAMFLOW_DATABASE_URL": database_url,
-            "EXAMFLOW_HOME": str(home),
-        }
-    )
-    get_settings.cache_clear()
-    engine_for.cache_clear()
-
-
 def held_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(text("SELECT COUNT(*) FROM registrations")).scalar_one())
@@ -237,7 +175,7 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
         one_engine.dispose()
 
         store_url, store_engine = stores.fresh(occasion_uids, "store")
-        point_examflow_at(ladok_url, store_url, directory / "home")
+        point_examflow_at(store_url, directory / "home", ladok_url)
         sync_s, first = timed(lambda: nightly(occasion_uids))
         again_s, second = timed(lambda: nightly(occasion_uids))
         held = held_count(store_engine)
@@ -291,10 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=100_000, help="pool size (at most registrations)")
     parser.add_argument("--database-url", help="the store; default a SQLite file in a temporary directory")
     parser.add_argument("--sample", type=int, default=1_000, help="registrations timed one by one")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-sync-") as directory:
-        figures = run(args, Path(directory))
-    print(report(figures), flush=True)
+    run_and_print(parser.parse_args(argv), "bench-sync-", run, report)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -32,7 +30,7 @@ import httpx
 import pandas as pd
 from sqlalchemy import select
 
-from bench.sync import point_examflow_at, stand_in
+from bench.common import point_examflow_at, run_and_print, stand_in, timed
 from integrations.ladok import LadokClient
 from models.ladok_codes import GRADES, SCALE_A_F
 from rules.grades import LADOK_SCALES
@@ -73,7 +71,7 @@ def set_faults(ladok_url: str, **settings: Any) -> None:
 
 
 def fresh_store(url: str) -> None:
-    """Migrates the store at `url` (a new SQLite file) and points examflow at it."""
+    """Migrates the store at `url` (a new SQLite file)."""
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -240,7 +238,7 @@ def timed_transfer(
     label = "bounded-concurrent" if writers > 1 else "sequential"
     url = f"sqlite:///{directory / f'{label}.db'}"
     fresh_store(url)
-    point_examflow_at(ladok_url, url, directory / "home")
+    point_examflow_at(url, directory / "home", ladok_url)
     set_faults(ladok_url)
     occasion_uid = prepare_exam(ladok_url, spec)
     only = None
@@ -251,9 +249,7 @@ def timed_transfer(
     set_faults(ladok_url, latency_ms=latency_ms)
     saved, transfer.WRITERS = transfer.WRITERS, writers
     try:
-        start = time.perf_counter()
-        outcome = transfer.transfer_results.fn(occasion_uid, only=only)
-        seconds = time.perf_counter() - start
+        seconds, outcome = timed(lambda: transfer.transfer_results.fn(occasion_uid, only=only))
     finally:
         transfer.WRITERS = saved
     found = check(ladok_url, occasion_uid, only=only)
@@ -310,9 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         help="time the sequential run on this many, scaled (0: all)",
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-transfer-") as directory:
-        runs = run(args, Path(directory))
-    print(report(runs, args.latency_ms), flush=True)
+    run_and_print(args, "bench-transfer-", run, lambda runs: report(runs, args.latency_ms))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.approval import ask_for_approval
-from models.approvals import ApprovalForm, GraderApprovalForm
+from models.approvals import GraderApprovalForm
 from models.domain import Decision, ExamType, Role
 from models.grading import GradingSettings, JointApproval
 from models.params import GradeExam
@@ -35,6 +35,11 @@ def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
     )
 
 
+def publish_progress(occasion: str, stage: str) -> None:
+    report = progress_report(occasion, stage)
+    publish_markdown(artifact_key("committees", occasion), report, f"Committees of {occasion}")
+
+
 def approve_own(occasion: str, committee: str, grader: str, settings: GradingSettings) -> bool:
     """One grader approves their own grading, seeing only their own marks unless assessment is shared."""
     verdict, answer = ask_for_approval(
@@ -47,7 +52,7 @@ def approve_own(occasion: str, committee: str, grader: str, settings: GradingSet
         only=(grader,),
         check=lambda a: check_notes(occasion, committee, a.notes),  # type: ignore[attr-defined]
     )
-    save_notes(occasion, grader, answer.notes)  # type: ignore[attr-defined]
+    save_notes(occasion, committee, grader, answer.notes)  # type: ignore[attr-defined]
     return verdict.decision == Decision.APPROVE
 
 
@@ -66,7 +71,6 @@ def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report
             role=Role.GRADER,
             title=f"Approve the joint grading of {occasion}" + (f" ({only[0]})" if len(only) == 1 else ""),
             evidence=report,
-            form=ApprovalForm,
             only=only,
         )
         if verdict.decision == Decision.REJECT:
@@ -84,16 +88,12 @@ def grading(params: GradeExam) -> dict[str, int]:
     summary = import_results(occasion) if on_platform else summarize_uploaded(occasion)
     flags = check_similarity(occasion, settings.similarity_threshold) if on_platform else []
     publish_deadlines(occasion, compute_deadlines(occasion))
-    publish_markdown(
-        artifact_key("committees", occasion), progress_report(occasion), f"Committees of {occasion}"
-    )
+    publish_progress(occasion, "before the graders' own approvals")
     for committee, graders in panel.items():
         for grader in graders:
             if not approve_own(occasion, committee, grader, settings):
                 return {"approved": 0}
-    publish_markdown(
-        artifact_key("committees", occasion), progress_report(occasion), f"Committees of {occasion}"
-    )
+    publish_progress(occasion, "after the graders' own approvals")
     report = grading_report(occasion, summary, flags, settings.similarity_threshold)
     publish_markdown(artifact_key("grades", occasion), report, f"Grades of {occasion}")
     graders = sorted({g for members in panel.values() for g in members})

@@ -24,7 +24,7 @@ def upload_report(summary: UploadSummary, uploaded_by: str) -> str:
         f"### Spreadsheet grades for {summary.occasion_id}\n\n"
         f"`{summary.filename}` uploaded by {uploaded_by}: {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.left_alone} left alone (empty grade cell); "
-        f"{summary.notes_added} note(s) added.\n\n{markdown_table(rows, limit=len(rows) or 1)}"
+        f"{summary.notes_added} note(s) added.\n\n{markdown_table(rows, limit=len(rows))}"
     )
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models import ladok_codes
+from models.grading import GradingSettings
 
 FLOAT_TOLERANCE = 1e-9
 
@@ -142,6 +143,12 @@ class Thresholds(BaseModel):
 
 def default_thresholds(scale: Scale) -> Thresholds:
     return Thresholds(scale=scale)
+
+
+def thresholds_for(scale: str, settings: GradingSettings) -> Thresholds:
+    """The exam's thresholds: its own minimums where set, else the scale's defaults; a ValueError
+    says what does not fit the scale."""
+    return Thresholds(scale=Scale(scale), minimums=settings.thresholds, decimals=settings.decimals)
 
 
 def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from models.domain import Country
-from models.grading import MARK_COLUMNS, GradingSettings
+from models.grading import MARK_COLUMNS
 from models.params import Rescore, RescoreKind
-from rules.grades import Scale, Thresholds, grades_for_points
+from rules.grades import Thresholds, grades_for_points
 from rules.law import SOURCE_SE_RECONSIDERATION
 
 ALTERNATIVE = re.compile(r"^[A-Z]$")
@@ -55,11 +55,6 @@ class RescoreOutcome:
             "lowered": int((direction < 0).sum()),
             "unchanged": int((direction == 0).sum()),
         }
-
-
-def thresholds_for(scale: str, settings: GradingSettings) -> Thresholds:
-    """The exam's thresholds: its own minimums where set, else the scale's defaults."""
-    return Thresholds(scale=Scale(scale), minimums=settings.thresholds, decimals=settings.decimals)
 
 
 def rescore(marks: pd.DataFrame, change: Rescore, thresholds: Thresholds) -> RescoreOutcome:

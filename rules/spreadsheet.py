@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -351,16 +350,15 @@ class _Checker:
         raw = (text or "").strip()
         if not raw:
             return None
-        value = float(raw.replace(",", ".")) if _NUMBER.match(raw) else math.nan
-        top = self.max_points
-        if math.isnan(value):
+        if not _NUMBER.match(raw):
             self.fail(row, "points", f"{raw!r} is not a number")
-        elif value < 0 or (top is not None and value > top):
+            return None
+        value, top = float(raw.replace(",", ".")), self.max_points
+        if value < 0 or (top is not None and value > top):
             bound = f"0..{top:g}" if top is not None else "0 or more"
             self.fail(row, "points", f"{value:g} points is outside {bound}")
-        else:
-            return value
-        return None
+            return None
+        return value
 
     def comment(self, row: int, text: str | None) -> str | None:
         if text is None or not text.strip():
@@ -372,13 +370,13 @@ class _Checker:
 
 
 def _national_ids(rows: Rows, names: list[str]) -> tuple[list[SheetError], set[tuple[int, int]]]:
+    """Every cell holding a national id; `names` spans the widest row, so each cell's column has one."""
     errors, flagged = [], set()
     for number, cells in rows:
         for index, text in enumerate(cells):
             if text and looks_like_national_id(text):
                 flagged.add((number, index))
-                column = names[index] if index < len(names) else f"column {get_column_letter(index + 1)}"
-                errors.append(SheetError(number, column, "a national id where only codes belong"))
+                errors.append(SheetError(number, names[index], "a national id where only codes belong"))
     return errors, flagged
 
 

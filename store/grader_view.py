@@ -7,11 +7,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store import committees
 from store.schema import (
     Approval,
     Committee,
     CommitteeCandidate,
-    CommitteeMember,
     GraderMark,
     Mark,
     Question,
@@ -24,19 +24,19 @@ def committee_marks(
 ) -> pd.DataFrame:
     """One row per candidate of the committee: code, the auto-scored points, and per manual question
     the score each of `graders` gave (columns `Q<number> <grader>`)."""
-    members = (
-        select(Registration.id, Registration.anonymisation_code.label("code"))
-        .join(CommitteeCandidate, CommitteeCandidate.registration_id == Registration.id)
+    ids = (
+        select(CommitteeCandidate.registration_id)
         .join(Committee, Committee.id == CommitteeCandidate.committee_id)
         .where(Committee.occasion_id == occasion_id, Committee.name == committee)
     )
+    members = select(Registration.id, Registration.anonymisation_code).where(Registration.id.in_(ids))
     candidates = pd.DataFrame(session.execute(members).all(), columns=["registration_id", "code"])
     auto = session.execute(
         select(Mark.registration_id, func.sum(Mark.score * Question.weight))
         .join(
             Question, (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id)
         )
-        .where(Mark.occasion_id == occasion_id, Question.kind == "choice")
+        .where(Mark.registration_id.in_(ids), Question.kind == "choice")
         .group_by(Mark.registration_id)
     ).all()
     scores = session.execute(
@@ -46,7 +46,7 @@ def committee_marks(
             (Question.occasion_id == GraderMark.occasion_id)
             & (Question.question_id == GraderMark.question_id),
         )
-        .where(GraderMark.occasion_id == occasion_id, GraderMark.staff_id.in_(graders))
+        .where(GraderMark.registration_id.in_(ids), GraderMark.staff_id.in_(graders))
     ).all()
     frame = candidates.merge(
         pd.DataFrame(auto, columns=["registration_id", "auto points"]), on="registration_id", how="left"
@@ -63,56 +63,45 @@ def committee_marks(
 def committee_progress(session: Session, *, occasion_id: str) -> pd.DataFrame:
     """Per grading committee: graders, candidates, answers each grader has scored of those expected,
     and who has approved their own grading."""
-    committees = session.execute(
-        select(Committee.id, Committee.name)
+    manual = session.scalar(
+        select(func.count()).where(Question.occasion_id == occasion_id, Question.kind == "manual")
+    )
+    in_committee = (
+        select(Committee.name, CommitteeCandidate.registration_id)
+        .join(CommitteeCandidate, CommitteeCandidate.committee_id == Committee.id)
         .where(Committee.occasion_id == occasion_id, Committee.kind == "grading")
-        .order_by(Committee.id)
-    ).all()
-    manual = (
-        session.scalar(
-            select(func.count()).where(Question.occasion_id == occasion_id, Question.kind == "manual")
-        )
-        or 0
+        .subquery()
     )
-    rows = []
-    for committee_id, name in committees:
-        rows.append(_progress_row(session, occasion_id, committee_id, name, int(manual)))
-    return pd.DataFrame(rows, columns=["committee", "candidates", "graders", "scored", "approved own"])
-
-
-def _progress_row(session: Session, occasion_id: str, committee_id: int, name: str, manual: int) -> dict:
-    graders = list(
-        session.scalars(
-            select(CommitteeMember.staff_id)
-            .where(CommitteeMember.committee_id == committee_id)
-            .order_by(CommitteeMember.staff_id)
-        )
+    sizes = dict(
+        session.execute(select(in_committee.c.name, func.count()).group_by(in_committee.c.name)).all()
     )
-    candidates = select(CommitteeCandidate.registration_id).where(
-        CommitteeCandidate.committee_id == committee_id
-    )
-    count = session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
     scored = dict(
-        session.execute(
-            select(GraderMark.staff_id, func.count())
-            .where(GraderMark.registration_id.in_(candidates), GraderMark.staff_id.in_(graders))
-            .group_by(GraderMark.staff_id)
+        ((name, staff_id), n)
+        for name, staff_id, n in session.execute(
+            select(in_committee.c.name, GraderMark.staff_id, func.count())
+            .join(GraderMark, GraderMark.registration_id == in_committee.c.registration_id)
+            .group_by(in_committee.c.name, GraderMark.staff_id)
         ).all()
     )
     approved = set(
         session.scalars(
-            select(Approval.decided_by).where(
+            select(Approval.kind).where(
                 Approval.occasion_id == occasion_id,
-                Approval.kind.in_([f"grading-own-{g}" for g in graders]),
+                Approval.kind.like("grading-own-%"),
                 Approval.status == "approved",
             )
         )
     )
-    expected = count * manual
-    return {
-        "committee": name,
-        "candidates": count,
-        "graders": ", ".join(graders),
-        "scored": ", ".join(f"{g} {scored.get(g, 0)}/{expected}" for g in graders),
-        "approved own": ", ".join(g for g in graders if g in approved) or "none yet",
-    }
+    rows = []
+    for name, graders in committees.grading_committees(session, occasion_id=occasion_id).items():
+        expected = sizes.get(name, 0) * (manual or 0)
+        rows.append(
+            {
+                "committee": name,
+                "candidates": sizes.get(name, 0),
+                "graders": ", ".join(graders),
+                "scored": ", ".join(f"{g} {scored.get((name, g), 0)}/{expected}" for g in graders),
+                "approved own": ", ".join(g for g in graders if f"grading-own-{g}" in approved) or "none yet",
+            }
+        )
+    return pd.DataFrame(rows, columns=["committee", "candidates", "graders", "scored", "approved own"])

@@ -53,14 +53,15 @@ def save_attendance(session: Session, attendance: pd.DataFrame) -> int:
     )
 
 
-def save_grades(session: Session, grades: pd.DataFrame) -> int:
-    stamped = grades.assign(updated_at=datetime.now(UTC))
+def save_grades(session: Session, grades: pd.DataFrame, source: str = "platform") -> int:
+    """Upserts grades; `source` says where they came from (the platform, or a spreadsheet)."""
+    stamped = grades.assign(source=source, updated_at=datetime.now(UTC))
     return upsert(
         session,
         Grade,
         frame_rows(stamped),
         keys=["registration_id"],
-        update=["points", "percent", "grade", "status", "exam_date", "updated_at"],
+        update=["points", "percent", "grade", "status", "exam_date", "source", "updated_at"],
     )
 
 

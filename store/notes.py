@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,41 +14,33 @@ from store.schema import GraderNote, Mark, Question, Registration
 PURPOSES = ("private", "justification")
 
 
-def add(
-    session: Session,
-    *,
-    occasion_id: str,
-    registration_id: int,
-    staff_id: str,
-    text: str,
-    purpose: str,
-    question_id: str = "",
-) -> bool:
-    """Adds the note unless the same grader already wrote the same note; True when added."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"a note's purpose is one of {', '.join(PURPOSES)}, not {purpose!r}")
-    same = select(GraderNote.id).where(
-        GraderNote.registration_id == registration_id,
-        GraderNote.question_id == question_id,
-        GraderNote.staff_id == staff_id,
-        GraderNote.purpose == purpose,
-        GraderNote.text == text,
+class NoteIn(NamedTuple):
+    registration_id: int
+    text: str
+    purpose: str = "private"
+    question_id: str = ""
+
+
+def add(session: Session, *, occasion_id: str, staff_id: str, given: Sequence[NoteIn]) -> int:
+    """Adds a grader's notes in one insert, leaving out any the grader already wrote (so the same
+    notes twice are kept once); returns how many were new."""
+    wrong = sorted({n.purpose for n in given} - set(PURPOSES))
+    if wrong:
+        raise ValueError(f"a note's purpose is one of {', '.join(PURPOSES)}, not {', '.join(wrong)}")
+    held = set(
+        session.execute(
+            select(
+                GraderNote.registration_id, GraderNote.text, GraderNote.purpose, GraderNote.question_id
+            ).where(GraderNote.occasion_id == occasion_id, GraderNote.staff_id == staff_id)
+        ).tuples()
     )
-    if session.scalar(same) is not None:
-        return False
-    session.add(
-        GraderNote(
-            occasion_id=occasion_id,
-            registration_id=registration_id,
-            question_id=question_id,
-            staff_id=staff_id,
-            purpose=purpose,
-            text=text,
-            created_at=datetime.now(UTC),
-        )
+    new = list(dict.fromkeys(n for n in given if tuple(n) not in held))
+    now = datetime.now(UTC)
+    session.add_all(
+        GraderNote(occasion_id=occasion_id, staff_id=staff_id, created_at=now, **n._asdict()) for n in new
     )
     session.flush()
-    return True
+    return len(new)
 
 
 def for_justification(session: Session, *, registration_id: int) -> list[tuple[int | None, str, str]]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import CursorResult, bindparam, exists, insert, select
+from sqlalchemy import CursorResult, bindparam, select
 from sqlalchemy.orm import Session
 
 from models.grading import MARK_COLUMNS
-from store.schema import AuditEvent, Grade, Mark, Question, Registration, TransferLedgerEntry
+from store.schema import Grade, Mark, Question, Registration
 from store.upsert import frame_rows
 
 
@@ -82,16 +81,6 @@ def digest(marks: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def published(session: Session, *, occasion_id: str) -> bool:
-    """Whether any result of the occasion reached the register (see `store.transfer.published_on`)."""
-    query = select(
-        exists().where(
-            TransferLedgerEntry.occasion_id == occasion_id, TransferLedgerEntry.status == "confirmed"
-        )
-    )
-    return bool(session.scalar(query))
-
-
 def save_marks(session: Session, marks: pd.DataFrame) -> int:
     """New auto and final scores of existing marks (registration_id, question_id, auto_score, score)."""
     table = Mark.__table__
@@ -129,18 +118,6 @@ def save_grades(session: Session, grades: pd.DataFrame) -> int:
     rows = frame_rows(grades, ["registration_id", "points", "percent", "grade"])
     params = [dict(r=r["registration_id"], p=r["points"], c=r["percent"], g=r["grade"], t=now) for r in rows]
     return _execute_many(session, statement, params)
-
-
-def record_events(
-    session: Session, *, occasion_id: str, actor: str, action: str, details: Sequence[dict[str, Any]]
-) -> int:
-    """One audit event per detail, inserted in one statement."""
-    if not details:
-        return 0
-    now = datetime.now(UTC)
-    rows = [dict(at=now, actor=actor, action=action, occasion_id=occasion_id, detail=d) for d in details]
-    session.execute(insert(AuditEvent), rows)
-    return len(rows)
 
 
 def _execute_many(session: Session, statement: Any, params: list[dict[str, Any]]) -> int:

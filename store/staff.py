@@ -44,7 +44,3 @@ def holders(session: Session, *, role: str, occasion_id: str) -> list[Staff]:
 
 def holds_role(session: Session, *, staff_id: str, role: str, occasion_id: str) -> bool:
     return any(s.id == staff_id for s in holders(session, role=role, occasion_id=occasion_id))
-
-
-def by_ids(session: Session, staff_ids: list[str]) -> list[Staff]:
-    return list(session.scalars(select(Staff).where(Staff.id.in_(staff_ids)).order_by(Staff.id)))

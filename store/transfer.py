@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from store.schema import TransferLedgerEntry
@@ -86,3 +86,13 @@ def counts(session: Session, *, occasion_id: str) -> dict[str, int]:
         .group_by(TransferLedgerEntry.status)
     )
     return {status: int(n) for status, n in session.execute(query).all()}
+
+
+def published(session: Session, *, occasion_id: str) -> bool:
+    """Whether any result of the occasion reached the register (see `published_on`)."""
+    query = select(
+        exists().where(
+            TransferLedgerEntry.occasion_id == occasion_id, TransferLedgerEntry.status == "confirmed"
+        )
+    )
+    return bool(session.scalar(query))

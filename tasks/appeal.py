@@ -48,12 +48,13 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         )
     if not ruling.allowed:
         with transaction() as session:
-            audit.record(
+            common.record_refusal(
                 session,
                 actor="faculty",
                 action="appeal.refused",
                 occasion_id=occasion_id,
-                detail={"candidate": anonymisation_code, "rule": ruling.rule, "reason": ruling.reason},
+                candidate=anonymisation_code,
+                ruling=ruling,
             )
         raise AppealRefused(ruling.reason)
     with transaction() as session:

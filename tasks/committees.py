@@ -12,6 +12,7 @@ from rules.committees import Candidate, Committee, CommitteeBreach, check_rule, 
 from rules.law import Grader
 from store import audit, committees, exam_settings, registrations, staff
 from store.db import transaction
+from store.schema import Staff
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
@@ -23,37 +24,47 @@ class CommitteeRefused(Exception):
 @task(name="form-grading-committees", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def form_grading_committees(occasion_id: str, on_platform: bool = True) -> dict[str, list[str]]:
     """The exam's committees (name → graders), formed on first call and checked against the rule
-    on every call; set on the platform when the exam is held there."""
+    on every call (a grader may have lost the role, or declared a conflict, meanwhile); set on the
+    platform when the exam is held there."""
     with transaction() as session:
-        formed = _load(session, occasion_id) or _form(session, occasion_id)
-        plan = [_on_platform(session, c) for c in formed]
+        rule = exam_settings.get(session, occasion_id=occasion_id).committee
+        people = staff.holders(session, role=Role.GRADER, occasion_id=occasion_id)
+        graders = [Grader(staff_id=p.id, external=p.external) for p in people]
+        conflicts = committees.conflicts(session, staff_ids=[g.staff_id for g in graders])
+        held = sorted(
+            registrations.registered(session, occasion_id=occasion_id), key=lambda r: r.anonymisation_code
+        )
+        candidates = [Candidate(code=r.anonymisation_code, student_uid=r.student_uid) for r in held]
+        formed = _saved(session, occasion_id, graders, candidates)
+        if not formed:
+            formed = _split(occasion_id, candidates, graders, conflicts, rule)
+            _save(session, occasion_id, formed, {r.anonymisation_code: r.id for r in held})
+        breaches = check_rule(formed, rule, conflicts)
+        if breaches:
+            raise CommitteeRefused(
+                f"grading committees of {occasion_id} break the exam's rule: " + "; ".join(breaches)
+            )
+        plan = [_on_platform(c, {p.id: p for p in people}) for c in formed]
     if on_platform:
         with common.platform() as client:
             client.set_committees(common.platform_test_id(occasion_id), plan)
     return {c.name: [g.staff_id for g in c.graders] for c in formed}
 
 
-def _graders(session: Session, occasion_id: str) -> list[Grader]:
-    people = staff.holders(session, role=Role.GRADER, occasion_id=occasion_id)
-    return [Grader(staff_id=p.id, external=p.external) for p in people]
-
-
-def _form(session: Session, occasion_id: str) -> list[Committee]:
-    rule = exam_settings.get(session, occasion_id=occasion_id).committee
-    graders = _graders(session, occasion_id)
-    conflicts = committees.conflicts(session, staff_ids=[g.staff_id for g in graders])
-    candidates = [
-        Candidate(code=r.anonymisation_code, student_uid=r.student_uid)
-        for r in sorted(
-            registrations.registered(session, occasion_id=occasion_id), key=lambda r: r.anonymisation_code
-        )
-    ]
+def _split(
+    occasion_id: str,
+    candidates: list[Candidate],
+    graders: list[Grader],
+    conflicts: set[tuple[str, str]],
+    rule: CommitteeRule,
+) -> list[Committee]:
     try:
-        formed = split_committees(candidates, graders, conflicts, rule)
+        return split_committees(candidates, graders, conflicts, rule)
     except CommitteeBreach as exc:
         raise CommitteeRefused(f"grading committees of {occasion_id}: {exc}") from exc
-    _refuse_breaches(occasion_id, formed, rule, conflicts)
-    ids = {r.anonymisation_code: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
+
+
+def _save(session: Session, occasion_id: str, formed: list[Committee], ids: dict[str, int]) -> None:
     for c in formed:
         members = [g.staff_id for g in c.graders]
         committees.save(session, occasion_id=occasion_id, name=c.name, kind="grading", members=members)
@@ -73,22 +84,17 @@ def _form(session: Session, occasion_id: str) -> list[Committee]:
             for c in formed
         },
     )
-    return formed
 
 
-def _load(session: Session, occasion_id: str) -> list[Committee]:
-    """The committees formed before, checked again: a grader may have lost the role meanwhile."""
-    saved = committees.grading_committees(session, occasion_id=occasion_id)
-    if not saved:
-        return []
-    graders = {g.staff_id: g for g in _graders(session, occasion_id)}
-    uids = {
-        r.anonymisation_code: r.student_uid
-        for r in registrations.registered(session, occasion_id=occasion_id)
-    }
+def _saved(
+    session: Session, occasion_id: str, graders: list[Grader], candidates: list[Candidate]
+) -> list[Committee]:
+    """The committees formed before, or [] when none were."""
+    by_id = {g.staff_id: g for g in graders}
+    by_code = {c.code: c for c in candidates}
     formed = []
-    for name, members in saved.items():
-        lost = [m for m in members if m not in graders]
+    for name, members in committees.grading_committees(session, occasion_id=occasion_id).items():
+        lost = [m for m in members if m not in by_id]
         if lost:
             raise CommitteeRefused(
                 f"{name} of {occasion_id}: {', '.join(lost)} no longer hold the grader role"
@@ -97,28 +103,14 @@ def _load(session: Session, occasion_id: str) -> list[Committee]:
         formed.append(
             Committee(
                 name=name,
-                graders=tuple(graders[m] for m in members),
-                candidates=tuple(Candidate(code=c, student_uid=uids[c]) for c in codes if c in uids),
+                graders=tuple(by_id[m] for m in members),
+                candidates=tuple(by_code[c] for c in codes if c in by_code),
             )
         )
-    rule = exam_settings.get(session, occasion_id=occasion_id).committee
-    conflicts = committees.conflicts(session, staff_ids=list(graders))
-    _refuse_breaches(occasion_id, formed, rule, conflicts)
     return formed
 
 
-def _refuse_breaches(
-    occasion_id: str, formed: list[Committee], rule: CommitteeRule, conflicts: set[tuple[str, str]]
-) -> None:
-    breaches = check_rule(formed, rule, conflicts)
-    if breaches:
-        raise CommitteeRefused(
-            f"grading committees of {occasion_id} break the exam's rule: " + "; ".join(breaches)
-        )
-
-
-def _on_platform(session: Session, committee: Committee) -> PlatformCommittee:
-    people = {p.id: p for p in staff.by_ids(session, [g.staff_id for g in committee.graders])}
+def _on_platform(committee: Committee, people: dict[str, Staff]) -> PlatformCommittee:
     return PlatformCommittee(
         name=committee.name,
         graders=tuple(

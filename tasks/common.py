@@ -7,14 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect.tasks import exponential_backoff
+from sqlalchemy.orm import Session
 
 from integrations.archive import ArchiveClient
 from integrations.http import RateLimit, Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
+from integrations.similarity import SimilarityClient
 from models.results import CandidateResult
 from models.settings import get_settings
-from store import occasions, registrations
+from rules.law import Ruling
+from store import audit, occasions, registrations
 from store.db import transaction
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is
@@ -87,3 +90,20 @@ def platform() -> InsperaClient:
 
 def archive() -> ArchiveClient:
     return ArchiveClient(get_settings().archive_url)
+
+
+def similarity() -> SimilarityClient:
+    return SimilarityClient(get_settings().similarity_url)
+
+
+def record_refusal(
+    session: Session, *, actor: str, action: str, occasion_id: str, candidate: str, ruling: Ruling
+) -> None:
+    """Audits a request the law refuses, with the deciding rule and the reason given."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        occasion_id=occasion_id,
+        detail={"candidate": candidate, "rule": ruling.rule, "reason": ruling.reason},
+    )

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from models.domain import ExamType, Frozen
 from models.grading import GradingSettings
 from models.results import CandidateResult, QuestionResult
-from rules.grades import Scale, Thresholds, grades_for_points
-from rules.rescoring import thresholds_for
+from rules.grades import Thresholds, grades_for_points, thresholds_for
 from store import audit, exam_settings, grading, occasions
 from store.db import transaction
 from tasks import common
@@ -190,9 +189,7 @@ def use_settings(occasion_id: str, override: GradingSettings | None) -> tuple[Gr
             if approved := grading.count_approved(session, occasion_id=occasion_id):
                 raise GradingRefused(f"{approved} grades of {occasion_id} are approved; its settings stay")
             try:
-                Thresholds(
-                    scale=Scale(occasion.scale), minimums=override.thresholds, decimals=override.decimals
-                )
+                thresholds_for(occasion.scale, override)
             except ValueError as exc:
                 raise GradingRefused(f"thresholds of {occasion_id}: {exc}") from exc
             exam_settings.put(session, occasion_id=occasion_id, settings=override)

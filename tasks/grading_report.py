@@ -41,10 +41,11 @@ def own_evidence(occasion_id: str, committee: str, grader: str, shared: bool) ->
 
 
 @task(name="committee-progress", **REPLAY_SAFE)
-def progress_report(occasion_id: str) -> str:
+def progress_report(occasion_id: str, stage: str) -> str:
+    """Committee progress at `stage` (a run asks at two stages: its result is cached per inputs)."""
     with transaction() as session:
         frame = grader_view.committee_progress(session, occasion_id=occasion_id)
-    return f"### Committees of {occasion_id}\n\n{markdown_table(_rows(frame), limit=len(frame))}"
+    return f"### Committees of {occasion_id}, {stage}\n\n{markdown_table(_rows(frame), limit=len(frame))}"
 
 
 @task(name="grading-report", **REPLAY_SAFE)

@@ -12,7 +12,7 @@ from rules import law
 from store import audit, committees, justifications, notes, occasions, outbox, registrations, transfer
 from store.db import transaction
 from store.schema import Grade
-from tasks.common import REPLAY_SAFE, now
+from tasks.common import REPLAY_SAFE, now, record_refusal
 
 
 class JustificationRefused(Exception):
@@ -41,16 +41,16 @@ def receive_request(occasion_id: str, anonymisation_code: str, requested_on: dat
     if published_on is None or grade is None:
         raise JustificationRefused(f"{anonymisation_code} has no published result to justify")
     ruling = law.check_justification_request(Country(occasion.country), published_on, requested_on)
-    with transaction() as session:
-        if not ruling.allowed:
-            audit.record(
+    if not ruling.allowed:
+        with transaction() as session:
+            record_refusal(
                 session,
                 actor="faculty",
                 action="justification.refused",
                 occasion_id=occasion_id,
-                detail={"candidate": anonymisation_code, "rule": ruling.rule, "reason": ruling.reason},
+                candidate=anonymisation_code,
+                ruling=ruling,
             )
-    if not ruling.allowed:
         raise JustificationRefused(ruling.reason)
     due_on = law.justification_deadline(requested_on).due_on
     with transaction() as session:

@@ -7,7 +7,6 @@ from prefect import task
 from models.approvals import GraderNoteIn
 from store import committees, grading, notes
 from store.db import transaction
-from store.registrations import by_code
 from tasks.common import REPLAY_SAFE
 
 
@@ -29,19 +28,26 @@ def check_notes(occasion_id: str, committee: str, given: list[GraderNoteIn]) -> 
 
 
 @task(name="save-notes", **REPLAY_SAFE)
-def save_notes(occasion_id: str, staff_id: str, given: list[GraderNoteIn]) -> int:
-    """Keeps the notes (a note given twice is kept once); returns how many were new."""
+def save_notes(occasion_id: str, committee: str, staff_id: str, given: list[GraderNoteIn]) -> int:
+    """Keeps the notes of a committee's grader (a note given twice is kept once); returns how many
+    were new."""
     with transaction() as session:
         question_ids = grading.question_ids(session, occasion_id=occasion_id)
-        return sum(
-            notes.add(
-                session,
-                occasion_id=occasion_id,
-                registration_id=by_code(session, occasion_id=occasion_id, code=n.code).id,
-                staff_id=staff_id,
-                text=n.text,
-                purpose="justification" if n.for_justification else "private",
-                question_id=question_ids.get(n.question, ""),
-            )
-            for n in given
+        ids = {
+            code: i
+            for i, code in committees.candidates_of(session, occasion_id=occasion_id, name=committee).items()
+        }
+        return notes.add(
+            session,
+            occasion_id=occasion_id,
+            staff_id=staff_id,
+            given=[
+                notes.NoteIn(
+                    registration_id=ids[n.code],
+                    text=n.text,
+                    purpose="justification" if n.for_justification else "private",
+                    question_id=question_ids.get(n.question, ""),
+                )
+                for n in given
+            ],
         )

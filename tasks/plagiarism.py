@@ -15,10 +15,8 @@ from typing import TypeVar
 from prefect import task
 
 from integrations.protocols import SimilarityService
-from integrations.similarity import SimilarityClient
 from models.domain import Frozen, SimilarityReport
 from models.results import CandidateResult
-from models.settings import get_settings
 from store import registrations, similarity
 from store.db import transaction
 from tasks import common
@@ -109,14 +107,13 @@ def await_reports(
     """Polls the documents (key → document id) until every report is done; raises
     SimilarityTimeout naming the ones still pending once `timeout` seconds have passed."""
     deadline = clock() + timeout
-    waiting, done = dict(pending), {}
+    waiting = dict(pending)
+    done: dict[K, SimilarityReport] = {}
     with ThreadPoolExecutor(WORKERS) as pool:
         while True:
-            keys = list(waiting)
-            for key, report in zip(keys, pool.map(client.report, [waiting[k] for k in keys]), strict=True):
-                if report.status == "done":
-                    done[key] = report
-                    del waiting[key]
+            polled = zip(waiting, pool.map(client.report, waiting.values()), strict=True)
+            done |= {key: report for key, report in polled if report.status == "done"}
+            waiting = {key: d for key, d in waiting.items() if key not in done}
             if not waiting:
                 return done
             if clock() >= deadline:
@@ -126,10 +123,6 @@ def await_reports(
                     "what was submitted is kept and not submitted again"
                 )
             sleep(interval)
-
-
-def similarity_client() -> SimilarityClient:
-    return SimilarityClient(get_settings().similarity_url)
 
 
 @task(name="check-similarity", **REPLAY_SAFE, **OUTSIDE_RETRIES)
@@ -146,7 +139,7 @@ def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
             r.id: r.anonymisation_code for r in registrations.registered(session, occasion_id=occasion_id)
         }
     new = {rid: text for rid, text in texts.items() if rid not in stored}
-    with similarity_client() as client:
+    with common.similarity() as client:
         submitted = submit_documents(client, occasion_id, new, codes)
         _save(occasion_id, submitted)
         reports = {**stored, **submitted}

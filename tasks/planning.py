@@ -9,7 +9,7 @@ from prefect import task
 from models.domain import PlatformTest, RegisterCourseRound, RegisterOccasion
 from models.grading import GradingSettings
 from models.params import PlanExam
-from rules.grades import LADOK_SCALES, Scale, Thresholds
+from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
 from store import audit, exam_settings, occasions
 from store.db import transaction
@@ -123,6 +123,6 @@ def _pincode() -> str:
 def check_thresholds(settings: GradingSettings, scale: Scale) -> Thresholds:
     """The exam's thresholds on its scale, or PlanRefused saying what is wrong with them."""
     try:
-        return Thresholds(scale=scale, minimums=settings.thresholds, decimals=settings.decimals)
+        return thresholds_for(scale, settings)
     except ValueError as exc:
         raise PlanRefused(f"thresholds of the exam: {exc}") from exc

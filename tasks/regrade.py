@@ -12,7 +12,7 @@ from rules.grades import Scale
 from store import appeals, audit, grading, occasions, outbox, registrations, transfer
 from store.db import transaction
 from store.schema import Grade
-from tasks.common import REPLAY_SAFE
+from tasks.common import REPLAY_SAFE, record_refusal
 
 
 class RegradeRefused(Exception):
@@ -48,12 +48,13 @@ def check_regrade(params: Regrade) -> RegradeCase:
             appeal_pending=appeals.open_for(session, registration_id=registration.id),
         )
         if not ruling.allowed:
-            audit.record(
+            record_refusal(
                 session,
                 actor="examiner",
                 action="regrade.refused",
                 occasion_id=params.occasion_uid,
-                detail={"candidate": params.anonymisation_code, "rule": ruling.rule, "reason": ruling.reason},
+                candidate=params.anonymisation_code,
+                ruling=ruling,
             )
     if not ruling.allowed:
         raise RegradeRefused(ruling.reason)

@@ -8,10 +8,14 @@ from sqlalchemy.orm import Session
 
 from models.domain import Frozen
 from models.params import Rescore
-from rules.rescoring import RescoreOutcome, RescoreRefused, guard, rescore, thresholds_for
-from store import exam_settings, occasions, rescoring
+from rules.grades import thresholds_for
+from rules.rescoring import RescoreOutcome, RescoreRefused, guard, rescore
+from store import audit, exam_settings, occasions, rescoring, transfer
 from store.db import transaction
 from tasks.common import REPLAY_SAFE
+
+# A changed candidate as the preview shows it and the audit records it: code, points and grade before/after.
+CHANGE_COLUMNS = ["anonymisation_code", "points_before", "points_after", "grade_before", "grade_after"]
 
 
 class CandidateChange(Frozen):
@@ -51,7 +55,7 @@ def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, boo
     marks = rescoring.marks_frame(session, occasion_id=params.occasion_uid)
     thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=params.occasion_uid))
     outcome = rescore(marks, params, thresholds)
-    published = rescoring.published(session, occasion_id=params.occasion_uid)
+    published = transfer.published(session, occasion_id=params.occasion_uid)
     guard(occasion.country, published, outcome.candidates)
     return outcome, rescoring.digest(marks), published
 
@@ -64,9 +68,7 @@ def preview_rescore(params: Rescore) -> RescorePreview:
     changed = outcome.candidates[outcome.candidates.changed]
     rows = [
         CandidateChange(candidate=c, points_before=pb, points_after=pa, grade_before=gb, grade_after=ga)
-        for c, pb, pa, gb, ga in changed[
-            ["anonymisation_code", "points_before", "points_after", "grade_before", "grade_after"]
-        ].itertuples(index=False)
+        for c, pb, pa, gb, ga in changed[CHANGE_COLUMNS].itertuples(index=False)
     ]
     q = outcome.question
     return RescorePreview(
@@ -121,32 +123,28 @@ def write(session: Session, params: Rescore, outcome: RescoreOutcome, approver_i
     )
     changed = candidates[candidates.changed]
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
-    rescoring.record_events(
+    audit.record(
         session,
         occasion_id=params.occasion_uid,
         actor=approver_id,
         action="question.rescored",
-        details=[
-            {
-                **base,
-                "weight": [q.weight_before, q.weight_after],
-                "accepted": q.accepted_after,
-                "max_points": [outcome.max_before, outcome.max_after],
-                "marks_changed": len(outcome.marks),
-                "candidates_changed": len(changed),
-            }
-        ],
+        detail={
+            **base,
+            "weight": [q.weight_before, q.weight_after],
+            "accepted": q.accepted_after,
+            "max_points": [outcome.max_before, outcome.max_after],
+            "marks_changed": len(outcome.marks),
+            "candidates_changed": len(changed),
+        },
     )
-    rescoring.record_events(
+    audit.record_many(
         session,
         occasion_id=params.occasion_uid,
         actor=approver_id,
         action="grade.rescored",
         details=[
             {**base, "candidate": c, "points": [pb, pa], "grade": [gb, ga]}
-            for c, pb, pa, gb, ga in changed[
-                ["anonymisation_code", "points_before", "points_after", "grade_before", "grade_after"]
-            ].itertuples(index=False)
+            for c, pb, pa, gb, ga in changed[CHANGE_COLUMNS].itertuples(index=False)
         ],
     )
     return len(changed)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from prefect import task
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from models.domain import Frozen, Role
 from models.settings import get_settings
 from rules.grades import Scale
 from rules.spreadsheet import LIMITS, GradeSheet, SheetRow, read_grades
-from store import audit, grading, occasions, staff
+from store import audit, grading, occasions, registrations, staff
 from store import notes as grader_notes
 from store import spreadsheet_grades as sheets
 from store.db import transaction
@@ -116,6 +117,19 @@ def _summary_rows(
     return sorted(rows, key=lambda r: r.code)
 
 
+def _add_notes(
+    session: Session, sheet: GradeSheet, codes: dict[str, int], *, occasion_id: str, staff_id: str
+) -> int:
+    """The sheet's comments as the uploader's private notes; returns how many were new (a note
+    uploaded before is not added again)."""
+    return grader_notes.add(
+        session,
+        occasion_id=occasion_id,
+        staff_id=staff_id,
+        given=[grader_notes.NoteIn(codes[r.code], r.comment) for r in sheet.rows if r.comment is not None],
+    )
+
+
 @task(name="upload-grades", **REPLAY_SAFE)
 def upload_grades(occasion_id: str, filename: str, uploaded_by: str) -> UploadSummary:
     """Writes the sheet's grades as proposed grades and its comments as the uploader's private notes,
@@ -129,7 +143,9 @@ def upload_grades(occasion_id: str, filename: str, uploaded_by: str) -> UploadSu
             raise UploadRefused(
                 f"{approved} grades of {occasion_id} are approved already; a sheet may no longer replace them"
             )
-        codes = sheets.candidate_codes(session, occasion_id=occasion_id)
+        codes = {
+            r.anonymisation_code: r.id for r in registrations.registered(session, occasion_id=occasion_id)
+        }
         top = sheets.max_points(session, occasion_id=occasion_id)
         sheet = read_grades(content, filename, scale=Scale(occasion.scale), codes=set(codes), max_points=top)
         held = sheets.held_grades(session, occasion_id=occasion_id)
@@ -141,19 +157,8 @@ def upload_grades(occasion_id: str, filename: str, uploaded_by: str) -> UploadSu
             for r in sheet.rows
         }
         changed = {c: g for c, g in new.items() if not is_unchanged(g, held.get(g["registration_id"]))}
-        sheets.save_sheet_grades(session, list(changed.values()))
-        notes = {codes[r.code]: r.comment for r in sheet.rows if r.comment is not None}
-        added = sum(
-            grader_notes.add(
-                session,
-                occasion_id=occasion_id,
-                registration_id=registration_id,
-                staff_id=uploaded_by,
-                text=text,
-                purpose="private",
-            )
-            for registration_id, text in notes.items()
-        )
+        grading.save_grades(session, pd.DataFrame(list(changed.values())), source="spreadsheet")
+        added = _add_notes(session, sheet, codes, occasion_id=occasion_id, staff_id=uploaded_by)
         digest = hashlib.sha256(content).hexdigest()
         counts = dict(
             changed=len(changed), unchanged=len(new) - len(changed), left_alone=len(sheet.left_alone)

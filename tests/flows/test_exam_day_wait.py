@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from store.db import transaction
-from store.schema import Occasion, Registration, Student
 from tasks.exam_day import wait_for_deadline
+from tests.factories import a_registration, a_student, an_occasion
 from tests.flows.conftest import World
 
 
@@ -18,37 +18,21 @@ def _occasion(uid: str, ends_at: datetime, extra_minutes: int = 0) -> str:
     now = datetime.now(UTC)
     with transaction() as session:
         session.add(
-            Occasion(
-                id=uid,
-                name=uid,
-                country="SE",
+            an_occasion(
+                uid,
                 exam_type="digital_school",
                 starts_at=ends_at - timedelta(hours=2),
                 ends_at=ends_at,
                 duration_minutes=120,
-                scale="A-F",
-                register_scale_id=131657,
-                credits=7.5,
                 code_prefix="W",
-                platform_test_id=None,
                 status="active",
                 updated_at=now,
             )
         )
-        session.add(Student(uid=f"{uid}-s", first_name="A", last_name="B", national_id=None, email=None))
+        session.add(a_student(f"{uid}-s"))
         session.flush()
         session.add(
-            Registration(
-                occasion_id=uid,
-                student_uid=f"{uid}-s",
-                study_result_uid="sr",
-                course_round_uid="cr",
-                module_uid="m",
-                anonymisation_code="W-0001-AAA",
-                status="registered",
-                extra_time_minutes=extra_minutes,
-                updated_at=now,
-            )
+            a_registration(f"{uid}-s", "W-0001-AAA", uid, extra_time_minutes=extra_minutes, updated_at=now)
         )
     return uid
 

@@ -603,7 +603,7 @@ def test_graders_see_codes_only_in_every_report_and_form(graded: dict[str, Any],
     texts += [
         own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", False),
         own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", True),
-        progress_report.fn(occasion),
+        progress_report.fn(occasion, "now"),
     ]
     with transaction() as session:
         frame = grader_view.committee_marks(

@@ -10,8 +10,8 @@ import pandas as pd
 from rules.anonymisation import code_number, is_valid_code
 from store import registrations
 from store.db import transaction
-from store.schema import Occasion
 from tasks.registration import REGISTER_COLUMNS, apply_sync
+from tests.factories import an_occasion
 from tests.flows.conftest import World
 
 
@@ -19,17 +19,12 @@ def _plan(uid: str) -> None:
     now = datetime.now(UTC)
     with transaction() as session:
         session.add(
-            Occasion(
-                id=uid,
-                name=uid,
-                country="SE",
+            an_occasion(
+                uid,
                 exam_type="digital_school",
                 starts_at=now + timedelta(days=9),
                 ends_at=now + timedelta(days=9, hours=4),
                 duration_minutes=240,
-                scale="A-F",
-                register_scale_id=131657,
-                credits=7.5,
                 code_prefix="SYN",
                 platform_test_id="t",
                 status="planned",

@@ -15,8 +15,8 @@ import pytest
 from models.domain import Country
 from models.grading import GradingSettings
 from models.params import Rescore, RescoreKind
-from rules.grades import Scale, Thresholds
-from rules.rescoring import MARK_COLUMNS, RescoreRefused, guard, rescore, thresholds_for
+from rules.grades import Scale, Thresholds, thresholds_for
+from rules.rescoring import MARK_COLUMNS, RescoreRefused, guard, rescore
 
 QUESTIONS = {1: ("q1", "choice", 1.0), 2: ("q2", "choice", 2.0), 3: ("q3", "manual", 7.0)}
 # candidate -> stored grade, and per question (response, auto_score, manual_score)

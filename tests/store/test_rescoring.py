@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 
 from models.params import Rescore, RescoreKind
 from rules.rescoring import RescoreRefused
-from store import rescoring
+from store import rescoring, transfer
 from store.db import transaction
 from store.schema import AuditEvent, Grade, Mark, Question, TransferLedgerEntry
 from tasks.rescoring import apply_rescore, preview_rescore
@@ -155,13 +155,13 @@ def test_marks_frame_reads_every_mark_with_its_question_and_grade_and_a_stable_d
 def test_published_once_any_result_is_confirmed_in_the_register(engine: Engine) -> None:
     ids = seed(engine)
     with transaction(engine) as session:
-        assert not rescoring.published(session, occasion_id=OCC)
+        assert not transfer.published(session, occasion_id=OCC)
     publish(engine, ids["X-0002"], status="pending")
     with transaction(engine) as session:
-        assert not rescoring.published(session, occasion_id=OCC)
+        assert not transfer.published(session, occasion_id=OCC)
     publish(engine, ids["X-0002"])
     with transaction(engine) as session:
-        assert rescoring.published(session, occasion_id=OCC)
+        assert transfer.published(session, occasion_id=OCC)
 
 
 def test_apply_writes_marks_question_grades_and_one_audit_event_per_changed_candidate(
