@@ -51,7 +51,7 @@ class LadokClient(ApiClient):
         super().__init__(
             base_url, timeout=timeout, retry=retry, max_connections=max_connections, rate_limit=rate_limit
         )
-        self.http.headers["Accept"] = MEDIA_RESULTAT
+        self.headers["Accept"] = MEDIA_RESULTAT
         self.concurrency = max(1, concurrency)
 
     def _get(self, path: str) -> Any:
