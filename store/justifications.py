@@ -14,9 +14,7 @@ def request(
     session: Session, *, occasion_id: str, registration_id: int, requested_on: date, due_on: date
 ) -> JustificationRecord:
     """Records the request once; asking again returns the first."""
-    existing = session.scalar(
-        select(JustificationRecord).where(JustificationRecord.registration_id == registration_id)
-    )
+    existing = for_registration(session, registration_id=registration_id)
     if existing is not None:
         return existing
     record = JustificationRecord(
@@ -37,3 +35,10 @@ def give(
         record.text, record.given_by, record.given_on = text, given_by, given_on
         session.flush()
     return record
+
+
+def for_registration(session: Session, *, registration_id: int) -> JustificationRecord | None:
+    """The candidate's request for a justification, if they made one."""
+    return session.scalar(
+        select(JustificationRecord).where(JustificationRecord.registration_id == registration_id)
+    )

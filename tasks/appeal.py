@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
+from sqlalchemy.orm import Session
 
 from models.domain import Country, ExamType, Frozen, Role
 from models.settings import get_settings
 from rules import law
 from rules.grades import Scale
-from store import appeals, audit, committees, occasions, outbox, registrations, staff, transfer
+from store import (
+    appeals,
+    audit,
+    committees,
+    justifications,
+    occasions,
+    outbox,
+    registrations,
+    staff,
+    transfer,
+)
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import Appeal, Staff
@@ -43,6 +54,7 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             Country(occasion.country),
             published_on,
             received_on,
+            justification=_justification(session, registration.id),
             exam_type=ExamType(occasion.exam_type),
             already_appealed=appeals.decided_for(session, registration_id=registration.id),
         )
@@ -75,6 +87,15 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             published_on=published_on,
             grades=Scale(occasion.scale).grades,
         )
+
+
+def _justification(session: Session, registration_id: int) -> law.Justification | None:
+    """The candidate's justification as the law sees it: the appeal's 3 weeks run from when it was
+    given, and have not started while it is asked for and not yet given."""
+    record = justifications.for_registration(session, registration_id=registration_id)
+    if record is None:
+        return None
+    return law.Justification(requested_on=record.requested_on, given_on=record.given_on)
 
 
 @task(name="check-deviation", **REPLAY_SAFE)

@@ -44,7 +44,7 @@ from models.params import (
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
-from store import audit, committees, grader_view, registrations
+from store import audit, committees, grader_view, justifications, registrations
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import (
@@ -54,6 +54,7 @@ from store.schema import (
     Attendance,
     ConflictOfInterest,
     Grade,
+    JustificationRecord,
     Occasion,
     OutboxMessage,
     Registration,
@@ -668,3 +669,49 @@ def test_an_export_with_unknown_candidates_or_questions_is_refused_whole(
     assert results[0].external_user_id in str(refused.value) and results[1].external_user_id in str(
         refused.value
     )
+
+
+def test_an_appeal_counts_its_weeks_from_the_justification(
+    world: World, appealed: dict[str, Any], occasion: str
+):
+    """Norway: the 3 weeks run from the justification where one was asked (uhl § 5-3), and have not
+    started while it is asked for and not yet given; without one, the same day is too late."""
+    pending, given, given_long_ago, neither = _candidates_without_appeal_or_justification(occasion)[:4]
+    today = date.today()
+    receive_request.fn(occasion, pending, today)
+    for code in (given, given_long_ago):
+        case = receive_request.fn(occasion, code, today)
+        with transaction() as session:
+            justifications.give(
+                session,
+                justification_id=case.justification_id,
+                text="The grounds of the grade, question by question.",
+                given_by="staff-examiner-1",
+                given_on=today + timedelta(days=12),
+            )
+    late = today + timedelta(days=30)  # past 3 weeks of publication, within 3 weeks of day 12
+    assert receive_appeal.fn(occasion, pending, late).candidate == pending
+    assert receive_appeal.fn(occasion, given, late).candidate == given
+    with pytest.raises(AppealRefused, match="due within 3 weeks of publication"):
+        receive_appeal.fn(occasion, neither, late)
+    given_on = today + timedelta(days=12)
+    with pytest.raises(AppealRefused, match=f"due within 3 weeks of the justification given on {given_on}"):
+        receive_appeal.fn(occasion, given_long_ago, today + timedelta(days=45))
+
+
+def _candidates_without_appeal_or_justification(occasion: str) -> list[str]:
+    with transaction() as session:
+        return list(
+            session.scalars(
+                select(Registration.anonymisation_code)
+                .join(Grade, Grade.registration_id == Registration.id)
+                .outerjoin(Appeal, Appeal.registration_id == Registration.id)
+                .outerjoin(JustificationRecord, JustificationRecord.registration_id == Registration.id)
+                .where(
+                    Registration.occasion_id == occasion,
+                    Appeal.id.is_(None),
+                    JustificationRecord.id.is_(None),
+                )
+                .order_by(Registration.anonymisation_code)
+            )
+        )
