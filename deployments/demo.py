@@ -203,7 +203,7 @@ def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
 
 
 def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:
-    stack = Stack(home, Ports(free_port(), free_port(), free_port(), free_port(), free_port()))
+    stack = Stack(home, Ports(*(free_port() for _ in range(6))))
     try:
         say(f"Starting the stack in {home} …")
         stack.start_services()

@@ -1,6 +1,7 @@
-"""The local stack behind `make run`: a Prefect server on SQLite, the stand-ins of the register,
-the exam platform and the archive, and the served deployments, all with their state under
-EXAMFLOW_HOME (Prefect's home too). Children are stopped cleanly, last started first."""
+"""The local stack behind `make run`: a Prefect server on SQLite, the stand-ins of the registers
+(Ladok and FS), the exam platform, the archive and the similarity service, and the served
+deployments, all with their state under EXAMFLOW_HOME (Prefect's home too). Children are stopped
+cleanly, last started first."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Ports:
     inspera: int = 8720
     archive: int = 8730
     similarity: int = 8740
+    fs: int = 8750
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Stack:
             "EXAMFLOW_INSPERA_URL": f"http://127.0.0.1:{self.ports.inspera}/api/",
             "EXAMFLOW_ARCHIVE_URL": f"http://127.0.0.1:{self.ports.archive}/",
             "EXAMFLOW_SIMILARITY_URL": f"http://127.0.0.1:{self.ports.similarity}/",
+            "EXAMFLOW_FS_URL": f"http://127.0.0.1:{self.ports.fs}/",
             "PREFECT_HOME": str(self.home / "prefect"),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_UI_URL": self.ui_url,
@@ -106,7 +109,7 @@ class Stack:
         raise StackError(f"{name} was not ready in {timeout:.0f} s; see {self.home}/logs/{name}.log")
 
     def start_services(self) -> None:
-        """The Prefect server and the three stand-ins, each ready before this returns."""
+        """The Prefect server and the stand-ins, each ready before this returns."""
         sims = self.home / "simulators"
         self._spawn(
             "prefect-server",
@@ -156,10 +159,12 @@ class Stack:
             "--state",
             str(sims / "similarity.db"),
         )
+        self._spawn("fs", "-m", "simulators.fs", "--port", str(self.ports.fs), "--state", str(sims / "fs.db"))
         self._wait("ladok", _answers(f"http://127.0.0.1:{self.ports.ladok}/_sim/faults"))
         self._wait("inspera", _answers(f"http://127.0.0.1:{self.ports.inspera}/_sim/faults"))
         self._wait("archive", _answers(f"http://127.0.0.1:{self.ports.archive}/_sim/faults"))
         self._wait("similarity", _answers(f"http://127.0.0.1:{self.ports.similarity}/_sim/faults"))
+        self._wait("fs", _answers(f"http://127.0.0.1:{self.ports.fs}/_sim/faults"))
         self._wait("prefect-server", _answers(f"{self.api_url}/health"))
 
     def prepare_store(self) -> None:

@@ -16,6 +16,7 @@ from models.domain import (
     RegisterCourseRound,
     RegisterDraft,
     RegisterOccasion,
+    RegisterRequest,
     SimilarityReport,
     StudyResult,
 )
@@ -66,6 +67,14 @@ class StudentRegister(Protocol):
         note: str = "",
     ) -> RegisterDraft:
         """Raises `StaleVersion` when the draft changed since `draft.version` was read."""
+        ...
+
+
+class RequestRegister(Protocol):
+    """FS-style register (Norway): the requests for justification and the appeals it holds."""
+
+    def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
+        """Every request of the assessment unit (the occasion), of both kinds, all pages."""
         ...
 
 

@@ -47,6 +47,13 @@ class RegradeKind(StrEnum):
     ADJUSTMENT = "adjustment"  # either: a change before the student is told
 
 
+class RequestKind(StrEnum):
+    """What a student asked the register for after the result: its grounds, or a new grading."""
+
+    JUSTIFICATION = "justification"
+    APPEAL = "appeal"
+
+
 class RegistrationStatus(StrEnum):
     REGISTERED = "registered"
     REMOVED = "removed"
@@ -159,6 +166,16 @@ class SimilarityReport(Frozen):
     document_id: str
     status: str
     percent: float | None = None
+
+
+class RegisterRequest(Frozen):
+    """A request for a justification or an appeal as the register (Norway: FS) holds it."""
+
+    request_id: str = Field(description="the register's id of the request")
+    kind: RequestKind
+    candidate: str = Field(description="the candidate number (our anonymisation code)")
+    received_on: date
+    justification_asked: bool = Field(default=False, description="an appeal: a justification was asked first")
 
 
 class ArchivedDocument(Frozen):

@@ -104,3 +104,11 @@ class Rescore(Frozen):
     )
     weight: float | None = Field(default=None, gt=0, le=100, description="For weight: the new weight")
     reason: str = Field(min_length=5, max_length=2000, description="Why, for the approval and the audit log")
+
+
+class CollectRequests(Frozen):
+    occasion_uids: list[str] = Field(
+        default_factory=list,
+        description="Occasions whose requests to read from the register; empty means every Norwegian "
+        "occasion with results published",
+    )

@@ -24,8 +24,11 @@ class Settings(BaseModel):
     inspera_url: str
     archive_url: str
     similarity_url: str
+    fs_url: str
     inspera_api_key: str
     inspera_tenant: str
+    fs_user: str = "examflow"
+    fs_password: str = STAND_IN_KEY
     secret: str = ""
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
 
@@ -33,6 +36,8 @@ class Settings(BaseModel):
     def _no_placeholder_secret_outside(self) -> Settings:
         if self.inspera_api_key == STAND_IN_KEY and urlparse(self.inspera_url).hostname not in LOOPBACK:
             raise ValueError("EXAMFLOW_INSPERA_API_KEY must be set for an exam platform beyond this machine")
+        if self.fs_password == STAND_IN_KEY and urlparse(self.fs_url).hostname not in LOOPBACK:
+            raise ValueError("EXAMFLOW_FS_PASSWORD must be set for an FS register beyond this machine")
         return self
 
     @property
@@ -72,8 +77,11 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         inspera_url=env.get("EXAMFLOW_INSPERA_URL", "http://127.0.0.1:8720/api/"),
         archive_url=env.get("EXAMFLOW_ARCHIVE_URL", "http://127.0.0.1:8730/"),
         similarity_url=env.get("EXAMFLOW_SIMILARITY_URL", "http://127.0.0.1:8740/"),
+        fs_url=env.get("EXAMFLOW_FS_URL", "http://127.0.0.1:8750/"),
         inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
+        fs_user=env.get("EXAMFLOW_FS_USER", "examflow"),
+        fs_password=env.get("EXAMFLOW_FS_PASSWORD", STAND_IN_KEY),
         secret=env.get("EXAMFLOW_SECRET", ""),
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")

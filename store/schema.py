@@ -430,3 +430,25 @@ class JustificationRecord(Base):
     given_on: Mapped[date | None]
     given_by: Mapped[str | None]
     text: Mapped[str | None] = mapped_column(String(10000))
+
+
+class RegisterRequestRecord(Base):
+    """A request for a justification or an appeal read from the register's data (Norway: FS),
+    recorded before its flow run is started so that each request is started once."""
+
+    __tablename__ = "register_requests"
+    __table_args__ = (
+        UniqueConstraint("occasion_id", "request_id"),
+        UniqueConstraint("registration_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    request_id: Mapped[str] = mapped_column(String(64), comment="the register's id of the request")
+    kind: Mapped[str] = mapped_column(String(16), comment="justification or appeal")
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    received_on: Mapped[date]
+    flow_run_id: Mapped[str | None] = mapped_column(
+        String(36), comment="the justification or appeal run started for it; empty until started"
+    )
+    recorded_at: Mapped[datetime]

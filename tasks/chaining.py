@@ -13,15 +13,21 @@ from tasks.common import REPLAY_SAFE
 DEPLOYMENT = "local"
 
 
-@task(name="start-next-phase", **REPLAY_SAFE)
-def start_phase(flow_name: str, parameters: dict[str, Any]) -> str:
-    """Starts the next phase's deployment now. The idempotency key is this run's id and the next
-    phase, so a replayed run starts nothing new."""
+def start_run(flow_name: str, parameters: dict[str, Any], idempotency_key: str) -> str:
+    """Starts a run of the flow's deployment now, without waiting for it; the Prefect server
+    answers a second start under the same key with the first run. Returns the run's id."""
     run = run_deployment(
         f"{flow_name}/{DEPLOYMENT}",
         parameters=parameters,
         timeout=0,
-        idempotency_key=f"{flow_run.id}:{flow_name}",
+        idempotency_key=idempotency_key,
         as_subflow=False,
     )
     return str(run.id)
+
+
+@task(name="start-next-phase", **REPLAY_SAFE)
+def start_phase(flow_name: str, parameters: dict[str, Any]) -> str:
+    """Starts the next phase's deployment now. The idempotency key is this run's id and the next
+    phase, so a replayed run starts nothing new."""
+    return start_run(flow_name, parameters, f"{flow_run.id}:{flow_name}")

@@ -10,6 +10,7 @@ from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
 from integrations.archive import ArchiveClient
+from integrations.fs import FsClient
 from integrations.http import RateLimit, Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
@@ -94,6 +95,12 @@ def archive() -> ArchiveClient:
 
 def similarity() -> SimilarityClient:
     return SimilarityClient(get_settings().similarity_url)
+
+
+def fs_register() -> FsClient:
+    """Norway's register (FS), for the requests it holds."""
+    s = get_settings()
+    return FsClient(s.fs_url, user=s.fs_user, password=s.fs_password)
 
 
 def record_refusal(

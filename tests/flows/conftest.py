@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from deployments import approver
 from deployments.staff import seed_staff
 from simulators import archive as archive_sim
+from simulators import fs as fs_sim
 from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
 from simulators import similarity as similarity_sim
@@ -28,6 +29,8 @@ from store.db import make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
 from tests.conftest import examflow_environment
 
+FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
+
 
 @dataclass
 class World:
@@ -35,6 +38,7 @@ class World:
     ladok_url: str
     inspera_url: str
     archive_url: str
+    fs_url: str
     occasions: list[str] = field(default_factory=list)
 
     @property
@@ -85,6 +89,9 @@ def world(
         )
         archive = stack.enter_context(serve_in_thread(archive_sim.create_app(home / "archive")))
         similarity = stack.enter_context(serve_in_thread(similarity_sim.create_app(home / "similarity.db")))
+        fs = stack.enter_context(
+            serve_in_thread(fs_sim.create_app(home / "fs.db", users={FS_USER: FS_PASSWORD}))
+        )
         stack.enter_context(
             examflow_environment(
                 {
@@ -94,6 +101,9 @@ def world(
                     "EXAMFLOW_INSPERA_URL": f"{inspera}/api/",
                     "EXAMFLOW_ARCHIVE_URL": f"{archive}/",
                     "EXAMFLOW_SIMILARITY_URL": f"{similarity}/",
+                    "EXAMFLOW_FS_URL": f"{fs}/",
+                    "EXAMFLOW_FS_USER": FS_USER,
+                    "EXAMFLOW_FS_PASSWORD": FS_PASSWORD,
                 }
             )
         )
@@ -103,7 +113,7 @@ def world(
             json={"seed": 7, "course_rounds": 6, "occasions": 4, "students": 120},
         )
         term.raise_for_status()
-        yield World(home, ladok, inspera, archive, term.json()["occasions"])
+        yield World(home, ladok, inspera, archive, fs, term.json()["occasions"])
 
 
 @dataclass

@@ -33,3 +33,17 @@ def test_the_signing_key_is_made_once_private_and_kept(tmp_path: Path):
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
     assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path)}).signing_key == key
     assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_SECRET": "s"}).signing_key == b"s"
+
+
+def test_the_placeholder_fs_password_is_refused_beyond_this_machine(tmp_path: Path):
+    with pytest.raises(ValidationError, match="EXAMFLOW_FS_PASSWORD must be set"):
+        settings_from_env({"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_FS_URL": "https://fs.example.no/"})
+    real = settings_from_env(
+        {
+            "EXAMFLOW_HOME": str(tmp_path),
+            "EXAMFLOW_FS_URL": "https://fs.example.no/",
+            "EXAMFLOW_FS_USER": "uni-api",
+            "EXAMFLOW_FS_PASSWORD": "p-123",
+        }
+    )
+    assert (real.fs_user, real.fs_password) == ("uni-api", "p-123")
