@@ -56,7 +56,7 @@ class FsClient(ApiClient):
         page_size: int = PAGE_SIZE,
     ) -> None:
         super().__init__(base_url, timeout=timeout, retry=retry)
-        self.http.headers["Feature-Flags"] = FEATURE_FLAGS
+        self.headers["Feature-Flags"] = FEATURE_FLAGS
         self._authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.page_size = page_size
 
