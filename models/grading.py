@@ -62,3 +62,7 @@ MARK_COLUMNS = (
     "score",
     "grade",
 )
+
+# The exam's questions as a rescore reads them, and the columns of one question's marks.
+QUESTION_COLUMNS = ("question_id", "number", "kind", "max_score", "weight", "accepted")
+QUESTION_MARK_COLUMNS = ("registration_id", "auto_score", "manual_score", "response", "score")

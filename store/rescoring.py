@@ -1,4 +1,5 @@
-"""The marks of an occasion read for a rescore, and the rescore written back, all in bulk."""
+"""What a rescore reads of an occasion (its questions, one question's marks, its candidates and their
+points on the other questions, summed in the database), and the rescore written back, all in bulk."""
 
 from __future__ import annotations
 
@@ -7,19 +8,93 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import CursorResult, bindparam, select
+from sqlalchemy import CursorResult, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from models.grading import MARK_COLUMNS
+from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
 from store.schema import Grade, Mark, Question, Registration
 from store.upsert import frame_rows
 
 
+def questions_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """The occasion's questions (QUESTION_COLUMNS), ordered by question."""
+    columns = [getattr(Question, c) for c in QUESTION_COLUMNS]
+    query = select(*columns).where(Question.occasion_id == occasion_id).order_by(Question.question_id)
+    frame = _frame(session.connection().execute(query), list(QUESTION_COLUMNS))
+    return frame.astype({"max_score": float, "weight": float})
+
+
+def question_marks(session: Session, *, occasion_id: str, question_id: str) -> pd.DataFrame:
+    """One question's marks (QUESTION_MARK_COLUMNS), ordered by candidate: a row per candidate, each
+    found by its primary key (registration, question) from the occasion's registrations, so the
+    exam's other marks are not scanned."""
+    columns = [getattr(Mark, c) for c in QUESTION_MARK_COLUMNS]
+    query = (
+        select(*columns)
+        .join(Registration, Registration.id == Mark.registration_id)
+        .where(
+            Registration.occasion_id == occasion_id,
+            Mark.question_id == question_id,
+            Mark.occasion_id == occasion_id,
+        )
+        .order_by(Mark.registration_id)
+    )
+    frame = _frame(session.connection().execute(query), list(QUESTION_MARK_COLUMNS))
+    return frame.astype({"auto_score": float, "manual_score": float, "score": float})
+
+
+def candidates_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """Every candidate holding a mark on the occasion: registration_id, anonymisation_code and
+    current grade, ordered by candidate."""
+    holds = select(Mark.registration_id).where(
+        Mark.registration_id == Registration.id, Mark.occasion_id == occasion_id
+    )
+    query = (
+        select(Registration.id, Registration.anonymisation_code, Grade.grade)
+        .outerjoin(Grade, Grade.registration_id == Registration.id)
+        .where(Registration.occasion_id == occasion_id, holds.exists())
+        .order_by(Registration.id)
+    )
+    return _frame(session.connection().execute(query), ["registration_id", "anonymisation_code", "grade"])
+
+
+def marks_tally(session: Session, *, occasion_id: str) -> pd.DataFrame:
+    """The count and sum of scores of every mark on the occasion, in one row: part of a rescore's
+    digest, so that an apply also refuses after a change to a mark of a question the rescore does not
+    read (one pass over the marks in the database, a row back)."""
+    query = select(func.count(), func.sum(Mark.score)).where(Mark.occasion_id == occasion_id)
+    return _frame(session.connection().execute(query), ["marks", "scores"]).astype({"scores": float})
+
+
+def other_points(
+    session: Session, *, occasion_id: str, question_id: str, registration_ids: pd.Index | None
+) -> pd.Series:
+    """Each candidate's points, sum(score * weight), on the occasion's questions other than
+    `question_id`, summed in the database over the marks as held; for the candidates given (None:
+    every candidate). A candidate with no other mark is left out."""
+    if registration_ids is not None and registration_ids.empty:
+        return pd.Series(dtype=float, name="points")
+    query = (
+        select(Mark.registration_id, func.sum(Mark.score * Question.weight))
+        .join(
+            Question, (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id)
+        )
+        .where(Mark.occasion_id == occasion_id, Mark.question_id != question_id)
+        .group_by(Mark.registration_id)
+    )
+    if registration_ids is not None:
+        query = query.where(Mark.registration_id.in_(registration_ids.tolist()))
+    frame = _frame(session.connection().execute(query), ["registration_id", "points"])
+    return frame.set_index("registration_id").points.astype(float)
+
+
 def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
     """Every mark of the occasion with its question, the candidate's code and current grade, ordered
-    by candidate and question (so its digest is stable). One query for the marks; the questions and
-    the candidates (a row each, not one per mark) come in two small ones and are joined here, which
-    reads a 2,000 x 60 exam about three times faster than joining them into every mark's row."""
+    by candidate and question: the whole exam in one frame, as `rules.rescoring.rescore` recomputes
+    it in full (the reference the rescore's own reads are tested against). One query for the marks;
+    the questions and the candidates (a row each, not one per mark) come in two small ones and are
+    joined here, which reads a 2,000 x 60 exam about three times faster than joining them into
+    every mark's row."""
     connection = session.connection()
     marks = _frame(
         connection.execute(
@@ -75,10 +150,13 @@ def _frame(result: CursorResult[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
 
 
-def digest(marks: pd.DataFrame) -> str:
-    """A fingerprint of the marks as read: an apply refuses if they changed after the preview."""
-    hashed = pd.util.hash_pandas_object(marks, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
+def digest(*frames: pd.DataFrame) -> str:
+    """A fingerprint of the frames as read: an apply refuses if they changed after the preview."""
+    hashed = hashlib.sha256()
+    for frame in frames:
+        hashed.update(repr((list(frame.columns), len(frame))).encode())
+        hashed.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return hashed.hexdigest()
 
 
 def save_marks(session: Session, marks: pd.DataFrame) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from prefect import task
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.domain import Frozen
 from models.params import Rescore
 from rules.grades import thresholds_for
-from rules.rescoring import RescoreOutcome, RescoreRefused, guard, rescore
+from rules.rescoring import RescoreOutcome, RescoreRefused, guard, question_change, rescore_question
 from store import audit, exam_settings, occasions, rescoring, transfer
 from store.db import transaction
 from tasks.common import REPLAY_SAFE
@@ -49,15 +50,31 @@ class RescorePreview(Frozen):
 
 
 def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, bool]:
-    """The rescore's outcome over the occasion's marks as they stand, their digest, and whether the
-    exam is published; refused by the law's guard before anything is written."""
+    """The rescore's outcome over the occasion as it stands, the digest of what it was computed from,
+    and whether the exam is published; refused by the law's guard before anything is written. Only
+    the question's marks are read, and the other questions' points of the candidates whose points
+    may move, summed in the database (see rules.rescoring)."""
     occasion = occasions.get(session, params.occasion_uid)
-    marks = rescoring.marks_frame(session, occasion_id=params.occasion_uid)
     thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=params.occasion_uid))
-    outcome = rescore(marks, params, thresholds)
+    questions = rescoring.questions_frame(session, occasion_id=params.occasion_uid)
+    question = question_change(questions, params)
+    marks = rescoring.question_marks(
+        session, occasion_id=params.occasion_uid, question_id=question.question_id
+    )
+    candidates = rescoring.candidates_frame(session, occasion_id=params.occasion_uid)
+
+    def others(question_id: str, asked: pd.Index | None) -> pd.Series:
+        return rescoring.other_points(
+            session, occasion_id=params.occasion_uid, question_id=question_id, registration_ids=asked
+        )
+
+    outcome = rescore_question(
+        question, params, marks=marks, candidates=candidates, others=others, thresholds=thresholds
+    )
     published = transfer.published(session, occasion_id=params.occasion_uid)
     guard(occasion.country, published, outcome.candidates)
-    return outcome, rescoring.digest(marks), published
+    tally = rescoring.marks_tally(session, occasion_id=params.occasion_uid)
+    return outcome, rescoring.digest(questions, marks, candidates, tally, outcome.candidates), published
 
 
 @task(name="preview-rescore", **REPLAY_SAFE)
@@ -76,7 +93,7 @@ def preview_rescore(params: Rescore) -> RescorePreview:
         question_number=q.number,
         question_id=q.question_id,
         digest=digest,
-        candidates=len(outcome.candidates),
+        candidates=outcome.held,
         changed=len(changed),
         **outcome.counts(),
         marks_changed=len(outcome.marks),
