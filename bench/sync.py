@@ -93,7 +93,9 @@ def _plan(session: Any, occasion_uids: list[str]) -> None:
 def fetch_frame(ladok_url: str, occasion_uids: list[str]) -> pd.DataFrame:
     """The register frame the sync builds, fetched the same way (untimed: the bulk baseline's input)."""
     with LadokClient(f"{ladok_url}/") as client:
-        frame = register_frame(client.search_many(occasion_uids), client.accommodations_many(occasion_uids))
+        frame = register_frame(
+            client.registered_many(occasion_uids), client.accommodations_many(occasion_uids)
+        )
     return frame.assign(status="registered")
 
 

@@ -1,7 +1,7 @@
 """The student register client: Ladok's integration API over one pooled httpx client.
 
 Meets `integrations.protocols.StudentRegister`. Searches page with `OrderBy` (paging is only
-stable with it) and the largest page Ladok allows; `search_many` runs many occasions' searches
+stable with it) and the largest page Ladok allows; `registered_many` runs many occasions' searches
 concurrently over the same connection pool. A 409 naming `SenasteResultatandring` becomes
 `StaleVersion`; other refusals become `ApiError` carrying Ladok's `Meddelande`.
 """
@@ -22,6 +22,7 @@ from models.domain import (
     Accommodation,
     RegisterCourseRound,
     RegisterDraft,
+    RegisteredStudent,
     RegisterModule,
     RegisterOccasion,
     StudyResult,
@@ -98,9 +99,24 @@ class LadokClient(ApiClient):
         )
 
     def search_study_results(self, occasion_uid: str) -> list[StudyResult]:
+        return [_study_result(row) for row in self._search(occasion_uid)]
+
+    def registered_many(self, occasion_uids: Sequence[str]) -> dict[str, list[RegisteredStudent]]:
+        unique = list(dict.fromkeys(occasion_uids))
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
+            return dict(zip(unique, pool.map(self._registered, unique), strict=True))
+
+    def _registered(self, occasion_uid: str) -> list[RegisteredStudent]:
+        try:
+            return [_registered_student(row) for row in self._search(occasion_uid)]
+        except (KeyError, TypeError) as exc:
+            raise ApiError(self.system, 200, f"a study result on {occasion_uid} lacks {exc}") from exc
+
+    def _search(self, occasion_uid: str) -> list[dict[str, Any]]:
+        """Every row of the occasion's `sok`, page by page in a stable order."""
         rounds = self._course_round_uids(occasion_uid)
         path = f"resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion_uid}/sok"
-        results: list[StudyResult] = []
+        rows: list[dict[str, Any]] = []
         page = 1
         while True:
             body = {
@@ -112,16 +128,11 @@ class LadokClient(ApiClient):
             }
             response = self.request("PUT", path, json=body, headers={"Content-Type": MEDIA_RESULTAT})
             data = orjson.loads(response.content)
-            rows = data["Resultat"]
-            results.extend(_study_result(row) for row in rows)
-            if not rows or len(results) >= _total(data):
-                return results
+            found = data["Resultat"]
+            rows.extend(found)
+            if not found or len(rows) >= _total(data):
+                return rows
             page += 1
-
-    def search_many(self, occasion_uids: Sequence[str]) -> dict[str, list[StudyResult]]:
-        unique = list(dict.fromkeys(occasion_uids))
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
-            return dict(zip(unique, pool.map(self.search_study_results, unique), strict=True))
 
     def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
         """Many occasions per request (`ACCOMMODATIONS_PER_REQUEST`), the requests concurrent."""
@@ -262,4 +273,17 @@ def _study_result(row: dict[str, Any]) -> StudyResult:
         anonymisation_code=context.get("Anonymiseringskod"),
         draft=_draft(work) if work else None,
         attested_grade_code=attested["Betygsgradsobjekt"]["Kod"] if attested else None,
+    )
+
+
+def _registered_student(row: dict[str, Any]) -> RegisteredStudent:
+    context, student = row["Rapporteringskontext"], row["Student"]
+    return RegisteredStudent(
+        study_result_uid=row["Uid"],
+        student_uid=student["Uid"],
+        first_name=student.get("Fornamn", ""),
+        last_name=student.get("Efternamn", ""),
+        course_round_uid=context.get("KurstillfalleUID", ""),
+        module_uid=context["UtbildningsinstansUID"],
+        anonymisation_code=context.get("Anonymiseringskod"),
     )

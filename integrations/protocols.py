@@ -15,6 +15,7 @@ from models.domain import (
     PlatformTest,
     RegisterCourseRound,
     RegisterDraft,
+    RegisteredStudent,
     RegisterOccasion,
     RegisterRequest,
     SimilarityReport,
@@ -34,8 +35,9 @@ class StudentRegister(Protocol):
         """Every study result on the occasion, all pages, ordered (paged `sok`)."""
         ...
 
-    def search_many(self, occasion_uids: Sequence[str]) -> dict[str, list[StudyResult]]:
-        """`search_study_results` for many occasions over pooled, concurrent connections."""
+    def registered_many(self, occasion_uids: Sequence[str]) -> dict[str, list[RegisteredStudent]]:
+        """Who is registered on each occasion (the same searches as `search_study_results`, as light
+        rows), over pooled, concurrent connections."""
         ...
 
     def get_accommodations(self, occasion_uid: str) -> list[Accommodation]: ...

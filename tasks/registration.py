@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from prefect import task
 
-from models.domain import Accommodation, Frozen, PlatformCandidate, StudyResult
+from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
 from rules.anonymisation import assign_codes
 from rules.registrations import diff_registrations, field_changes
@@ -51,7 +51,7 @@ class PushSummary(Frozen):
 
 
 def register_frame(
-    results: dict[str, list[StudyResult]], accommodations: dict[str, list[Accommodation]]
+    registered: dict[str, list[RegisteredStudent]], accommodations: dict[str, list[Accommodation]]
 ) -> pd.DataFrame:
     """The register's side of the diff, one row per (occasion, student), accommodations joined."""
     rows = [
@@ -65,7 +65,7 @@ def register_frame(
             r.first_name,
             r.last_name,
         )
-        for occ, found in results.items()
+        for occ, found in registered.items()
         for r in found
     ]
     frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
@@ -189,12 +189,12 @@ def list_syncable_occasions() -> list[str]:
 def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
     """Fetches every registration of these occasions (pooled, concurrent) and stores the changes."""
     with common.register() as register:
-        results = register.search_many(occasion_ids)
+        registered = register.registered_many(occasion_ids)
         accommodations = register.accommodations_many(occasion_ids)
     with transaction() as session:
         held = registrations.frame(session, occasion_ids=occasion_ids)
         prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
-    return apply_sync(register_frame(results, accommodations), held, prefixes)
+    return apply_sync(register_frame(registered, accommodations), held, prefixes)
 
 
 @task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)

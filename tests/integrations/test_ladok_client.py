@@ -96,12 +96,23 @@ def test_search_reads_every_page_in_order(client: LadokClient, control: httpx.Cl
         assert row.draft is None and row.attested_grade_code is None
 
 
-def test_search_many_matches_one_by_one(client: LadokClient, term: dict[str, Any]) -> None:
-    many = client.search_many(term["occasions"] + term["occasions"][:1])
+def test_registered_many_matches_the_searches_one_by_one(client: LadokClient, term: dict[str, Any]) -> None:
+    many = client.registered_many(term["occasions"] + term["occasions"][:1])
     assert list(many) == term["occasions"]
     assert sum(len(rows) for rows in many.values()) == term["registrations"]
     one = term["occasions"][1]
-    assert many[one] == client.search_study_results(one)
+    assert many[one] == [
+        (
+            r.study_result_uid,
+            r.student_uid,
+            r.first_name,
+            r.last_name,
+            r.course_round_uid,
+            r.module_uid,
+            r.anonymisation_code,
+        )
+        for r in client.search_study_results(one)
+    ]
 
 
 def test_occasion_course_round_and_accommodations(client: LadokClient, term: dict[str, Any]) -> None:
@@ -210,7 +221,7 @@ def test_transient_errors_are_retried_until_success(
     wait: float | None,
 ) -> None:
     control.put("/_sim/faults", json=faults).raise_for_status()
-    rows = client.search_many(term["occasions"])
+    rows = client.registered_many(term["occasions"])
     injected = control.get("/_sim/faults").json()["injected"]
     assert sum(injected.values()) > 0 and len(sleeps) >= sum(injected.values())
     assert sum(len(r) for r in rows.values()) == term["registrations"]
