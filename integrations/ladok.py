@@ -261,16 +261,9 @@ def _study_result(row: dict[str, Any]) -> StudyResult:
     )
     work = on_module.get("Arbetsunderlag")
     attested = on_module.get("SenastAttesteradeResultat")
-    student = row["Student"]
     return StudyResult(
-        study_result_uid=row["Uid"],
-        student_uid=student["Uid"],
-        first_name=student.get("Fornamn", ""),
-        last_name=student.get("Efternamn", ""),
-        course_round_uid=context.get("KurstillfalleUID", ""),
-        module_uid=module_uid,
+        **_registered_student(row)._asdict(),
         scale_id=int(context["BetygsskalaID"]),
-        anonymisation_code=context.get("Anonymiseringskod"),
         draft=_draft(work) if work else None,
         attested_grade_code=attested["Betygsgradsobjekt"]["Kod"] if attested else None,
     )
