@@ -326,7 +326,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert row["ResultatPaUtbildningar"][0]["Arbetsunderlag"]["Uid"] == draft["Uid"]
 
 
-# -- the pre-rendered search answer ----------------------------------------
+# -- the pre-rendered search answer and the sync's routes ----------------------------------------
 
 
 def test_a_new_registration_is_answered_with_its_own_names(http: httpx.Client, term: dict[str, Any]) -> None:
@@ -394,3 +394,35 @@ def test_an_old_state_file_is_brought_up_to_date(tmp_path: Path) -> None:
     conn.close()
     with serve_in_thread(create_app(state)) as url, httpx.Client(base_url=url) as http:
         assert search(http, occasion, OrderBy=ORDER, Page=1, Limit=400).json() == before
+
+
+def test_search_body_errors_keep_their_400_shape(http: httpx.Client, term: dict[str, Any]) -> None:
+    path = f"/resultat/studieresultat/rapportera/aktivitetstillfalle/{term['occasions'][0]}/sok"
+    json_type = {"content-type": "application/json"}
+    cases = [
+        (b"", json_type, "Field required"),
+        (b"null", json_type, "Field required"),
+        (b"{", json_type, "1: JSON decode error"),
+        (b"[]", json_type, "Input should be a valid dictionary or object to extract fields from"),
+        (b"{}", {"content-type": "text/plain"}, "Input should be a valid dictionary"),
+        (b'{"Extra": 1}', json_type, "Extra: Extra inputs are not permitted"),
+        (b'{"Page": 0}', json_type, "Page: Input should be greater than or equal to 1"),
+    ]
+    for raw, headers, message in cases:
+        response = http.put(path, content=raw, headers=headers)
+        assert response.status_code == 400, raw
+        error = response.json()
+        assert set(error) == {"Detaljkod", "FelUID", "Meddelande"}
+        assert error["Detaljkod"] == "commons.fel.grundfel.valideringsfel"
+        assert error["Meddelande"].startswith(message), (raw, error)
+    assert http.put(path, content=b'{"Page": "1"}', headers=json_type).status_code == 200
+    assert http.get(path).status_code == 405
+
+
+def test_faults_reach_the_sync_routes(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    http.put("/_sim/faults", json={"error_rate": 1}).raise_for_status()
+    assert search(http, occasion, OrderBy=ORDER).status_code == 503
+    rounds = http.get(f"/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{occasion}")
+    assert rounds.status_code == 503
+    assert http.get("/_sim/faults").json()["injected"] == {"error": 2}
