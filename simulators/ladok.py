@@ -20,19 +20,21 @@ attest drafts, list results). State lives in a SQLite StateFile and survives a r
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from starlette.routing import Route
 
 from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT, is_grade_on_scale
 from simulators.faults import FaultInjector, install_faults
@@ -40,6 +42,7 @@ from simulators.server import main
 from simulators.statefile import StateFile
 from simulators.term import LETTERS, Term, TermSpec, anonymisation_code, generate_term
 
+M = TypeVar("M", bound=BaseModel)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 STALE = "commons.fel.grundfel.resultat.senasteresultatandring"
 
@@ -60,14 +63,19 @@ CREATE TABLE IF NOT EXISTS occasion_round (
 CREATE TABLE IF NOT EXISTS student (
     uid TEXT PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
     national_id TEXT NOT NULL, email TEXT NOT NULL);
--- names are copied onto the registration so a search page is one query without a join
+-- names are copied onto the registration so a search page is one query without a join;
+-- answer: the row's search answer while it has no result, rendered at write time (see _answer)
 CREATE TABLE IF NOT EXISTS registration (
     occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, study_result_uid TEXT NOT NULL,
     course_round_uid TEXT NOT NULL, module_uid TEXT NOT NULL, scale_id INTEGER NOT NULL,
     code_number INTEGER NOT NULL, anonymisation_code TEXT NOT NULL,
     first_name TEXT NOT NULL, last_name TEXT NOT NULL, national_id TEXT NOT NULL,
+    answer BLOB NOT NULL DEFAULT x'',
     PRIMARY KEY (occasion_uid, student_uid));
 CREATE INDEX IF NOT EXISTS registration_study_result ON registration (study_result_uid, module_uid);
+-- walks a search's usual order (EFTERNAMN, FORNAMN, PERSONNUMMER ascending) without sorting
+CREATE INDEX IF NOT EXISTS registration_by_name
+    ON registration (occasion_uid, last_name, first_name, national_id, study_result_uid);
 -- at most one draft (attested = 0) and one attested result per study result and module
 CREATE TABLE IF NOT EXISTS result (
     uid TEXT PRIMARY KEY, study_result_uid TEXT NOT NULL, module_uid TEXT NOT NULL,
@@ -115,6 +123,23 @@ STATE_SQL = {
     "KLARMARKERADE": "d.process_status = 2",
     "ATTESTERADE": "(d.uid IS NULL AND a.uid IS NOT NULL)",
 }
+REGISTRATION_COLUMNS = (
+    "occasion_uid",
+    "student_uid",
+    "study_result_uid",
+    "course_round_uid",
+    "module_uid",
+    "scale_id",
+    "code_number",
+    "anonymisation_code",
+    "first_name",
+    "last_name",
+    "national_id",
+)
+INSERT_REGISTRATION = (
+    f"INSERT INTO registration ({', '.join(REGISTRATION_COLUMNS)}, answer)"
+    f" VALUES ({', '.join('?' * (len(REGISTRATION_COLUMNS) + 1))})"
+)
 REGISTRATION_KEYS = (
     "occasion_uid",
     "student_uid",
@@ -126,19 +151,21 @@ REGISTRATION_KEYS = (
     "first_name",
     "last_name",
 )
-SEARCH_SQL = """
-SELECT r.study_result_uid, r.student_uid, r.first_name, r.last_name, r.course_round_uid, r.module_uid,
-       r.scale_id, r.anonymisation_code,
-       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version, d.note,
-       a.uid, a.grade_id, a.scale_id, a.exam_date,
-       COUNT(*) OVER () AS total
+SEARCH_FROM = """
 FROM registration r
 LEFT JOIN result d
   ON d.study_result_uid = r.study_result_uid AND d.module_uid = r.module_uid AND d.attested = 0
 LEFT JOIN result a
   ON a.study_result_uid = r.study_result_uid AND a.module_uid = r.module_uid AND a.attested = 1
-WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?
-"""
+WHERE {where}"""
+SEARCH_SQL = (
+    """SELECT r.answer, r.module_uid,
+       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version, d.note,
+       a.uid, a.grade_id, a.scale_id, a.exam_date"""
+    + SEARCH_FROM
+    + " ORDER BY {order} LIMIT ? OFFSET ?"
+)
+COUNT_SQL = "SELECT COUNT(*)" + SEARCH_FROM
 ACCOMMODATIONS_SQL = """
 SELECT a.occasion_uid, a.student_uid, a.extra_minutes, a.separate_room, a.equipment
 FROM accommodation a JOIN registration r ON r.occasion_uid = a.occasion_uid AND r.student_uid = a.student_uid
@@ -214,6 +241,7 @@ class LadokStandIn:
         self.state = state
         self.faults = faults
         self._random = random.Random()
+        _add_answers(state)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -287,28 +315,25 @@ class LadokStandIn:
         }
 
     def search(self, occasion_uid: str, body: SearchBody) -> dict[str, Any]:
-        """One page of study results: one indexed query, rows turned straight into dicts."""
-        where = ["r.occasion_uid = ?"]
-        params: list[Any] = [occasion_uid]
-        if body.KurstillfallenUID:
-            where.append(f"r.course_round_uid IN ({','.join('?' * len(body.KurstillfallenUID))})")
-            params.extend(body.KurstillfallenUID)
-        if body.Filtrering:
-            where.append("(" + " OR ".join(STATE_SQL[s] for s in dict.fromkeys(body.Filtrering)) + ")")
-        sql = SEARCH_SQL.format(where=" AND ".join(where), order=_order_sql(body.OrderBy, body.Page))
+        """One page of study results: rows come pre-rendered (`registration.answer`); only drafts
+        and attested results are rendered per request. The total is counted by a second query
+        only when the page cannot tell it (a full page, or none)."""
+        where, params = _search_filter(occasion_uid, body)
+        sql = SEARCH_SQL.format(where=where, order=_order_sql(body.OrderBy, body.Page))
         offset = (body.Page - 1) * body.Limit
         rows = self.state.query(sql, (*params, body.Limit, offset))
-        if rows:
-            total = rows[0][-1]
+        if rows and len(rows) < body.Limit:
+            total = offset + len(rows)
         else:
-            total = self._count(occasion_uid, where, params)
-        return {"TotaltAntalPoster": total, "Resultat": [_study_result(r) for r in rows]}
+            total = self._count(occasion_uid, where, params, known=bool(rows))
+        page = b"[" + b",".join([_study_result(r) for r in rows]) + b"]"
+        return {"TotaltAntalPoster": total, "Resultat": orjson.Fragment(page)}
 
-    def _count(self, occasion_uid: str, where: list[str], params: list[Any]) -> int:
-        if not self.state.query("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)):
+    def _count(self, occasion_uid: str, where: str, params: list[Any], known: bool) -> int:
+        """How many rows match; unless the occasion is `known` to exist, a 404 when it does not."""
+        if not known and not self.state.query("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)):
             raise not_found("aktivitetstillfälle", occasion_uid)
-        sql = SEARCH_SQL.format(where=" AND ".join(where), order="1")
-        return len(self.state.query(sql, (*params, -1, 0)))
+        return int(self.state.query(COUNT_SQL.format(where=where), params)[0][0])
 
     def accommodations(self, occasion_uid: str) -> dict[str, Any]:
         self.occasion_rounds(occasion_uid)
@@ -475,19 +500,21 @@ class LadokStandIn:
         prefix = (conn.execute("SELECT value FROM meta WHERE key = 'prefix'").fetchone() or ["EXAM"])[0]
         code = anonymisation_code(prefix, number, "".join(self._random.choices(LETTERS, k=3)))
         conn.execute(
-            "INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                change.occasion_uid,
-                student["uid"],
-                known[0] if known else str(uuid.uuid4()),
-                chosen,
-                module_uid,
-                scale,
-                number,
-                code,
-                student["first_name"],
-                student["last_name"],
-                student["national_id"],
+            INSERT_REGISTRATION,
+            _with_answer(
+                (
+                    change.occasion_uid,
+                    student["uid"],
+                    known[0] if known else str(uuid.uuid4()),
+                    chosen,
+                    module_uid,
+                    scale,
+                    number,
+                    code,
+                    student["first_name"],
+                    student["last_name"],
+                    student["national_id"],
+                )
             ),
         )
 
@@ -616,28 +643,76 @@ def _grade(grade_id: int, scale_id: int, exam_date: str, module_uid: str, uid: s
     }
 
 
-def _study_result(r: sqlite3.Row) -> dict[str, Any]:
-    module_uid = r[5]
-    on_module: dict[str, Any] = {"UtbildningsinstansUID": module_uid}
-    if r[8] is not None:
-        draft = _grade(r[9], r[10], r[11], module_uid, r[8])
-        draft["ProcessStatus"] = r[12]
-        draft["SenasteResultatandring"] = r[13]
-        draft["Anteckning"] = r[14]
+def _search_filter(occasion_uid: str, body: SearchBody) -> tuple[str, list[Any]]:
+    """The WHERE clause of a search (over SEARCH_FROM) and its parameters."""
+    where = ["r.occasion_uid = ?"]
+    params: list[Any] = [occasion_uid]
+    if body.KurstillfallenUID:
+        where.append(f"r.course_round_uid IN ({','.join('?' * len(body.KurstillfallenUID))})")
+        params.extend(body.KurstillfallenUID)
+    if body.Filtrering:
+        where.append("(" + " OR ".join(STATE_SQL[s] for s in dict.fromkeys(body.Filtrering)) + ")")
+    return " AND ".join(where), params
+
+
+def _answer(reg: dict[str, Any]) -> bytes:
+    """A registration's search answer while it has neither draft nor attested result. Nothing in
+    it changes with results (names are copied at registration), so it is rendered once, when the
+    registration is written; it ends with the open module object's `}]}` (see _study_result)."""
+    return orjson.dumps(
+        {
+            "Uid": reg["study_result_uid"],
+            "Student": {
+                "Uid": reg["student_uid"],
+                "Fornamn": reg["first_name"],
+                "Efternamn": reg["last_name"],
+            },
+            "Rapporteringskontext": {
+                "UtbildningsinstansUID": reg["module_uid"],
+                "BetygsskalaID": reg["scale_id"],
+                "Anonymiseringskod": reg["anonymisation_code"],
+                "KurstillfalleUID": reg["course_round_uid"],
+            },
+            "ResultatPaUtbildningar": [{"UtbildningsinstansUID": reg["module_uid"]}],
+        }
+    )
+
+
+def _with_answer(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A registration row in REGISTRATION_COLUMNS order, its pre-rendered answer appended."""
+    return (*values, _answer(dict(zip(REGISTRATION_COLUMNS, values, strict=True))))
+
+
+def _add_answers(state: StateFile) -> None:
+    """Brings a state file from before `registration.answer` up to date (SCHEMA's CREATE TABLE IF
+    NOT EXISTS leaves an old table as it is): adds the column and renders every answer."""
+    if any(column["name"] == "answer" for column in state.query("PRAGMA table_info(registration)")):
+        return
+    with state.transaction() as conn:
+        conn.execute("ALTER TABLE registration ADD COLUMN answer BLOB NOT NULL DEFAULT x''")
+        rows = conn.execute(f"SELECT rowid, {', '.join(REGISTRATION_COLUMNS)} FROM registration")
+        conn.executemany(
+            "UPDATE registration SET answer = ? WHERE rowid = ?",
+            [(_answer(dict(zip(REGISTRATION_COLUMNS, row[1:], strict=True))), row[0]) for row in rows],
+        )
+
+
+def _study_result(r: sqlite3.Row) -> bytes:
+    """One search row (SEARCH_SQL) as JSON: the pre-rendered answer, with the draft and the
+    attested result, if any, added inside its module object (before the closing `}]}`)."""
+    answer, module_uid = r[0], r[1]
+    if r[2] is None and r[9] is None:
+        return answer
+    on_module: dict[str, Any] = {}
+    if r[2] is not None:
+        draft = _grade(r[3], r[4], r[5], module_uid, r[2])
+        draft["ProcessStatus"] = r[6]
+        draft["SenasteResultatandring"] = r[7]
+        draft["Anteckning"] = r[8]
         on_module["Arbetsunderlag"] = draft
-    if r[15] is not None:
-        on_module["SenastAttesteradeResultat"] = _grade(r[16], r[17], r[18], module_uid, r[15])
-    return {
-        "Uid": r[0],
-        "Student": {"Uid": r[1], "Fornamn": r[2], "Efternamn": r[3]},
-        "Rapporteringskontext": {
-            "UtbildningsinstansUID": module_uid,
-            "BetygsskalaID": r[6],
-            "Anonymiseringskod": r[7],
-            "KurstillfalleUID": r[4],
-        },
-        "ResultatPaUtbildningar": [on_module],
-    }
+    if r[9] is not None:
+        on_module["SenastAttesteradeResultat"] = _grade(r[10], r[11], r[12], module_uid, r[9])
+    return answer[:-3] + b"," + orjson.dumps(on_module)[1:-1] + b"}]}"
 
 
 def _accommodation(a: sqlite3.Row) -> dict[str, Any]:
@@ -719,20 +794,22 @@ def _insert_term(conn: sqlite3.Connection, term: Term) -> None:
         [(s.uid, s.first_name, s.last_name, s.national_id, s.email) for s in term.students],
     )
     conn.executemany(
-        "INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        INSERT_REGISTRATION,
         [
-            (
-                r.occasion_uid,
-                r.student_uid,
-                r.study_result_uid,
-                r.course_round_uid,
-                r.module_uid,
-                r.scale_id,
-                int(r.anonymisation_code.split("-")[-2]),
-                r.anonymisation_code,
-                students[r.student_uid].first_name,
-                students[r.student_uid].last_name,
-                students[r.student_uid].national_id,
+            _with_answer(
+                (
+                    r.occasion_uid,
+                    r.student_uid,
+                    r.study_result_uid,
+                    r.course_round_uid,
+                    r.module_uid,
+                    r.scale_id,
+                    int(r.anonymisation_code.split("-")[-2]),
+                    r.anonymisation_code,
+                    students[r.student_uid].first_name,
+                    students[r.student_uid].last_name,
+                    students[r.student_uid].national_id,
+                )
             )
             for r in term.registrations
         ],
@@ -755,7 +832,9 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(state_path: Path) -> FastAPI:
-    app = FastAPI(title="Ladok stand-in")
+    # FastAPI's native OpenTelemetry looks up the global providers on every request; the stand-in
+    # reports to none, and the lookup is a measurable share of a sync request's server CPU
+    app = FastAPI(title="Ladok stand-in", telemetry={"tracing": False, "metrics": False, "logs": False})
     faults = install_faults(app)
     ladok = LadokStandIn(StateFile(state_path, SCHEMA), faults)
     app.state.ladok = ladok
@@ -768,9 +847,85 @@ def create_app(state_path: Path) -> FastAPI:
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         return ladok_json(error_body("commons.fel.grundfel.valideringsfel", _validation_message(exc)), 400)
 
+    _add_sync_routes(app, ladok)
     _add_register_routes(app, ladok)
     _add_control_routes(app, ladok)
     return app
+
+
+def _add_sync_routes(app: FastAPI, ladok: LadokStandIn) -> None:
+    """The registration sync's two requests per occasion, as plain Starlette routes matched first.
+
+    A FastAPI route's dependency solving, and matching past the routes before it, cost more server
+    CPU than the answer itself; the sync's stand-in shares its machine with the client. Errors
+    still pass through the app's exception handlers, and faults through its middleware."""
+
+    async def rounds_on_occasion(request: Request) -> Response:
+        return ladok_json(_rounds_json(ladok.occasion_rounds(request.path_params["uid"])))
+
+    async def search(request: Request) -> Response:
+        body = read_body(SearchBody, await request.body(), request.headers.get("content-type"))
+        return ladok_json(ladok.search(request.path_params["uid"], body))
+
+    app.router.routes[:0] = [
+        Route(
+            "/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{uid}",
+            rounds_on_occasion,
+            methods=["GET"],
+        ),
+        Route("/resultat/studieresultat/rapportera/aktivitetstillfalle/{uid}/sok", search, methods=["PUT"]),
+    ]
+
+
+def _rounds_json(rounds: list[sqlite3.Row]) -> dict[str, Any]:
+    return {
+        "Utbildningstillfalle": [
+            {"Uid": r["uid"], "Utbildningskod": r["code"], "Utbildningstillfalleskod": r["round_code"]}
+            for r in rounds
+        ]
+    }
+
+
+def read_body(model: type[M], raw: bytes, content_type: str | None) -> M:
+    """`model` read from a request body as FastAPI reads a body parameter, its 400s included.
+
+    A JSON body is validated straight from bytes; a failure takes FastAPI's own steps
+    (fastapi.routing.get_request_handler) so that its error names the same fields with the same
+    messages, and so do no body, a JSON `null` and another media type."""
+    if not raw:
+        raise _missing_body()
+    if not _is_json(content_type):
+        return _validated(model, raw)  # FastAPI hands the bytes themselves to the model
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError:
+        pass  # named below, as FastAPI names it
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}
+        raise RequestValidationError([error | {"input": {}, "ctx": {"error": exc.msg}}]) from exc
+    if body is None:
+        raise _missing_body()
+    return _validated(model, body)
+
+
+def _validated(model: type[M], body: Any) -> M:
+    try:
+        return model.model_validate(body, from_attributes=True)  # as FastAPI's TypeAdapter does
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise RequestValidationError([e | {"loc": ("body", *e["loc"])} for e in errors]) from exc
+
+
+def _missing_body() -> RequestValidationError:
+    return RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+
+
+def _is_json(content_type: str | None) -> bool:
+    """FastAPI's test of a body's media type: application/json or application/*+json."""
+    main_type, _, subtype = (content_type or "").partition(";")[0].strip().lower().partition("/")
+    return main_type == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def _add_register_routes(app: FastAPI, ladok: LadokStandIn) -> None:
@@ -788,29 +943,9 @@ def _add_register_routes(app: FastAPI, ladok: LadokStandIn) -> None:
         """Stand-in extension: many occasions' accommodations in one answer."""
         return ladok_json(ladok.accommodations_of(body.AktivitetstillfallenUID))
 
-    @app.get("/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{uid}")
-    async def rounds_on_occasion(uid: str) -> Response:
-        rounds = ladok.occasion_rounds(uid)
-        return ladok_json(
-            {
-                "Utbildningstillfalle": [
-                    {
-                        "Uid": r["uid"],
-                        "Utbildningskod": r["code"],
-                        "Utbildningstillfalleskod": r["round_code"],
-                    }
-                    for r in rounds
-                ]
-            }
-        )
-
     @app.get("/resultat/kurstillfalle/{uid}/moment")
     async def get_course_round(uid: str) -> Response:
         return ladok_json(ladok.course_round(uid))
-
-    @app.put("/resultat/studieresultat/rapportera/aktivitetstillfalle/{uid}/sok")
-    async def search(uid: str, body: SearchBody) -> Response:
-        return ladok_json(ladok.search(uid, body))
 
     @app.post("/resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat")
     async def create_draft(

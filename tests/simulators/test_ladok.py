@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,3 +324,105 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert create(http, reg, key="once").json() == draft
         row = search(http, occasion, Filtrering=["UTKAST"], OrderBy=ORDER, Page=1).json()["Resultat"][0]
         assert row["ResultatPaUtbildningar"][0]["Arbetsunderlag"]["Uid"] == draft["Uid"]
+
+
+# -- the pre-rendered search answer and the sync's routes ----------------------------------------
+
+
+def test_a_new_registration_is_answered_with_its_own_names(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    change = {"occasion_uid": occasion, "student_uid": "s-å", "first_name": 'Åsa "Q"', "last_name": "Ö\\st"}
+    added = http.post("/_sim/registrations", json=change).json()
+    rows = search(http, occasion, OrderBy=ORDER, Page=1, Limit=400).json()["Resultat"]
+    rows += search(http, occasion, OrderBy=ORDER, Page=2, Limit=400).json()["Resultat"]
+    assert [r for r in rows if r["Uid"] == added["study_result_uid"]] == [
+        {
+            "Uid": added["study_result_uid"],
+            "Student": {"Uid": "s-å", "Fornamn": 'Åsa "Q"', "Efternamn": "Ö\\st"},
+            "Rapporteringskontext": {
+                "UtbildningsinstansUID": added["module_uid"],
+                "BetygsskalaID": added["scale_id"],
+                "Anonymiseringskod": added["anonymisation_code"],
+                "KurstillfalleUID": added["course_round_uid"],
+            },
+            "ResultatPaUtbildningar": [{"UtbildningsinstansUID": added["module_uid"]}],
+        }
+    ]
+
+
+def test_a_draft_and_an_attested_result_join_the_rendered_row(
+    http: httpx.Client, term: dict[str, Any]
+) -> None:
+    occasion = term["occasions"][0]
+    reg = registrations(http, occasion)[0]
+    attested = create(http, reg, "C").json()
+    http.post(f"/_sim/attest/{attested['Uid']}").raise_for_status()
+    draft = create(http, reg, "B").json()
+    row = search(http, occasion, Filtrering=["UTKAST"], OrderBy=ORDER, Page=1).json()["Resultat"][0]
+    assert row["Uid"] == reg["study_result_uid"] and row["Student"]["Uid"] == reg["student_uid"]
+    (on_module,) = row["ResultatPaUtbildningar"]
+    assert list(on_module) == ["UtbildningsinstansUID", "Arbetsunderlag", "SenastAttesteradeResultat"]
+    assert on_module["Arbetsunderlag"]["Uid"] == draft["Uid"]
+    assert on_module["Arbetsunderlag"]["SenasteResultatandring"] == 1
+    assert on_module["SenastAttesteradeResultat"]["Uid"] == attested["Uid"]
+
+
+def test_totals_hold_on_full_partial_and_empty_pages(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = largest_occasion(http, term)
+    regs = registrations(http, occasion)
+    http.post(f"/_sim/attest/{create(http, regs[0]).json()['Uid']}").raise_for_status()
+    untreated = len(regs) - 1
+    limit = next(n for n in range(7, 50) if untreated % n)  # full pages, a partial one, an empty one
+    pages = [
+        search(http, occasion, Filtrering=["OBEHANDLADE"], OrderBy=ORDER, Page=page, Limit=limit).json()
+        for page in range(1, untreated // limit + 3)
+    ]
+    assert {p["TotaltAntalPoster"] for p in pages} == {untreated}
+    sizes = [len(p["Resultat"]) for p in pages]
+    assert sizes == [limit] * (untreated // limit) + [untreated % limit, 0]
+
+
+def test_an_old_state_file_is_brought_up_to_date(tmp_path: Path) -> None:
+    """A file written before registrations carried their rendered answer loads and answers alike."""
+    state = tmp_path / "ladok.db"
+    with serve_in_thread(create_app(state)) as url, httpx.Client(base_url=url) as http:
+        occasion = http.post("/_sim/term", json=SPEC).json()["occasions"][0]
+        before = search(http, occasion, OrderBy=ORDER, Page=1, Limit=400).json()
+    conn = sqlite3.connect(state)
+    conn.execute("DROP INDEX registration_by_name")
+    conn.execute("ALTER TABLE registration DROP COLUMN answer")
+    conn.close()
+    with serve_in_thread(create_app(state)) as url, httpx.Client(base_url=url) as http:
+        assert search(http, occasion, OrderBy=ORDER, Page=1, Limit=400).json() == before
+
+
+def test_search_body_errors_keep_their_400_shape(http: httpx.Client, term: dict[str, Any]) -> None:
+    path = f"/resultat/studieresultat/rapportera/aktivitetstillfalle/{term['occasions'][0]}/sok"
+    json_type = {"content-type": "application/json"}
+    cases = [
+        (b"", json_type, "Field required"),
+        (b"null", json_type, "Field required"),
+        (b"{", json_type, "1: JSON decode error"),
+        (b"[]", json_type, "Input should be a valid dictionary or object to extract fields from"),
+        (b"{}", {"content-type": "text/plain"}, "Input should be a valid dictionary"),
+        (b'{"Extra": 1}', json_type, "Extra: Extra inputs are not permitted"),
+        (b'{"Page": 0}', json_type, "Page: Input should be greater than or equal to 1"),
+    ]
+    for raw, headers, message in cases:
+        response = http.put(path, content=raw, headers=headers)
+        assert response.status_code == 400, raw
+        error = response.json()
+        assert set(error) == {"Detaljkod", "FelUID", "Meddelande"}
+        assert error["Detaljkod"] == "commons.fel.grundfel.valideringsfel"
+        assert error["Meddelande"].startswith(message), (raw, error)
+    assert http.put(path, content=b'{"Page": "1"}', headers=json_type).status_code == 200
+    assert http.get(path).status_code == 405
+
+
+def test_faults_reach_the_sync_routes(http: httpx.Client, term: dict[str, Any]) -> None:
+    occasion = term["occasions"][0]
+    http.put("/_sim/faults", json={"error_rate": 1}).raise_for_status()
+    assert search(http, occasion, OrderBy=ORDER).status_code == 503
+    rounds = http.get(f"/resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{occasion}")
+    assert rounds.status_code == 503
+    assert http.get("/_sim/faults").json()["injected"] == {"error": 2}
