@@ -46,7 +46,8 @@ def frame(session: Session, *, occasion_ids: Sequence[str]) -> pd.DataFrame:
         query = select(*[getattr(Registration, c) for c in REGISTRATION_COLUMNS]).where(
             Registration.occasion_id.in_(chunk)
         )
-        rows.extend(session.execute(query).all())
+        rows.extend(tuple(r) for r in session.execute(query))
+    # plain tuples: given Row objects, pandas probes each one as a named tuple, three times slower
     return pd.DataFrame(rows, columns=REGISTRATION_COLUMNS)
 
 

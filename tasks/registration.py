@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from prefect import task
 
@@ -85,9 +86,7 @@ def register_frame(
 
 def _with_codes(changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str]) -> pd.DataFrame:
     """Fills missing anonymisation codes; a code once given is kept, whatever the register says."""
-    known = held.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
-    index = pd.MultiIndex.from_frame(changed[["occasion_id", "student_uid"]])
-    codes = pd.Series(known.reindex(index).to_numpy(), index=changed.index)
+    codes = pd.Series(_codes_held(changed, held, "occasion_id"), index=changed.index)
     codes = codes.fillna(changed["anonymisation_code"])
     missing = changed[codes.isna()]
     key = get_settings().signing_key
@@ -158,24 +157,34 @@ def _outside(rows: pd.DataFrame, others: pd.DataFrame) -> int:
 
 def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:  # type: ignore[no-untyped-def]
     """Changes by anonymisation code (never by name), for the artifact."""
-    code = changed.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
-    held_code = held.set_index(["occasion_id", "student_uid"])["anonymisation_code"]
     rows: list[dict[str, str | int]] = []
-    for kind, frame, codes in (
-        ("added", diff.adds, code),
-        ("extra time", diff.extra_time_changes, code),
-        ("removed", diff.removals, held_code),
+    for kind, frame, coded in (
+        ("added", diff.adds, changed),
+        ("extra time", diff.extra_time_changes, changed),
+        ("removed", diff.removals, held),
     ):
-        for r in frame.head(CHANGES_SHOWN - len(rows)).itertuples(index=False):
+        shown = frame.head(CHANGES_SHOWN - len(rows))
+        codes = _codes_held(shown, coded, "occasion_uid")
+        for r, code in zip(shown.itertuples(index=False), codes, strict=True):
             rows.append(
                 {
                     "occasion": r.occasion_uid,
-                    "candidate": codes.get((r.occasion_uid, r.student_uid), ""),
+                    "candidate": code if isinstance(code, str) else "",
                     "change": kind,
                     "extra_time_minutes": int(r.extra_time_minutes),
                 }
             )
     return rows
+
+
+def _codes_held(rows: pd.DataFrame, held: pd.DataFrame, occasion_column: str) -> np.ndarray:
+    """The anonymisation code `held` has for each of `rows` (by occasion and student), else NaN;
+    a merge, many times quicker than a MultiIndex lookup on 100,000 rows."""
+    keys = [occasion_column, "student_uid"]
+    codes = held[["occasion_id", "student_uid", "anonymisation_code"]].rename(
+        columns={"occasion_id": occasion_column}
+    )
+    return rows[keys].merge(codes, on=keys, how="left")["anonymisation_code"].to_numpy()
 
 
 @task(name="list-syncable-occasions")
