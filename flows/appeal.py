@@ -19,7 +19,9 @@ from tasks.transfer import transfer_results
 @flow(name="appeal")
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
-    publish_deadlines(params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on))
+    publish_deadlines(
+        params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on, case.registration_id)
+    )
     paper = fetch_paper(params.occasion_uid, case.registration_id)
     committee = form_committee(params.occasion_uid, case.appeal_id, "appeal")
     verdict, answer = ask_for_approval(

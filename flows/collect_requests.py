@@ -26,16 +26,31 @@ NOT_IN_LADOK = (
 )
 
 
+class RegisterUnreadable(RuntimeError):
+    """Some occasions could not be read from FS; the others were collected."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        listed = "; ".join(f"{occasion}: {why}" for occasion, why in reasons.items())
+        super().__init__(f"FS could not be read for {len(reasons)} occasion(s), the rest collected: {listed}")
+
+
 @flow(name="collect-requests")
 def collect_requests(params: CollectRequests) -> dict[str, int]:
     occasion_uids = params.occasion_uids or list_collectable_occasions()
     totals: Counter[str] = Counter(occasions=len(occasion_uids))
+    unreadable: dict[str, str] = {}
     for occasion in occasion_uids:
         read = read_register_requests(occasion)
         key = artifact_key("register-requests", occasion)
         if read.country is Country.SE:
             totals["swedish"] += 1
             publish_markdown(key, f"### Requests from the register\n\n{occasion} {NOT_IN_LADOK}", occasion)
+            continue
+        if read.unreadable:
+            unreadable[occasion] = read.unreadable
+            publish_markdown(
+                key, f"### Requests from the register\n\nFS could not be read: {read.unreadable}", occasion
+            )
             continue
         sorted_requests = record_requests(occasion, read.found)
         started = start_request_runs(occasion, sorted_requests)
@@ -53,4 +68,6 @@ def collect_requests(params: CollectRequests) -> dict[str, int]:
             f"Requests in FS for {occasion}: {len(rows)} found, {len(started)} started, "
             f"{counts[Outcome.HELD]} already held, {counts[Outcome.REFUSED]} refused",
         )
+    if unreadable:
+        raise RegisterUnreadable(unreadable)
     return dict(totals)

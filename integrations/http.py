@@ -16,6 +16,7 @@ import logging
 import random
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-USER_AGENT = "examflow/0.1"
+# What httpx.Client sends by default, and who we are.
+DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "User-Agent": "examflow/0.1"}
 
 
 class ApiError(Exception):
@@ -98,6 +100,15 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _environment_proxy(base_url: str) -> str | None:
+    """The proxy the environment names for this URL (HTTP(S)_PROXY, NO_PROXY), as httpx.Client
+    would use it."""
+    url = httpx.URL(base_url)
+    if urllib.request.proxy_bypass(url.host):
+        return None
+    return urllib.request.getproxies().get(url.scheme)
+
+
 class ApiClient:
     """An httpx transport with the retry rules above; subclasses add one system's calls."""
 
@@ -116,10 +127,11 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.rate_limit = rate_limit
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.headers = {"Accept": "*/*", "User-Agent": USER_AGENT}
-        self.timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self.headers = httpx.Headers(DEFAULT_HEADERS)
+        self.timeout = httpx.Timeout(timeout).as_dict()
         self.transport = transport or httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            proxy=_environment_proxy(self.base_url),
         )
 
     def close(self) -> None:
@@ -183,15 +195,18 @@ class ApiClient:
     ) -> httpx.Response:
         """One attempt: a path is taken relative to the base URL (as httpx.Client does), an
         absolute URL as it is; the body is read before the connection goes back to the pool."""
-        url = path if "://" in path else self.base_url + path.lstrip("/")
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path.lstrip("/")
+        sent = self.headers.copy()  # case-insensitive: a caller's `accept` replaces our `Accept`
+        sent.update(self.auth_headers())
+        sent.update(headers)
         request = httpx.Request(
             method,
             url,
             params=params,
-            headers={**self.headers, **self.auth_headers(), **headers},
+            headers=sent,
             json=json,
             content=content,
-            extensions=self.timeout,
+            extensions={"timeout": self.timeout},
         )
         response = self.transport.handle_request(request)
         try:

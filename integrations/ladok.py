@@ -107,10 +107,15 @@ class LadokClient(ApiClient):
             return dict(zip(unique, pool.map(self._registered, unique), strict=True))
 
     def _registered(self, occasion_uid: str) -> list[RegisteredStudent]:
+        """The rows are not validated models, so what the sync keys on is checked here."""
         try:
-            return [_registered_student(row) for row in self._search(occasion_uid)]
+            rows = [_registered_student(row) for row in self._search(occasion_uid)]
         except (KeyError, TypeError) as exc:
             raise ApiError(self.system, 200, f"a study result on {occasion_uid} lacks {exc}") from exc
+        for r in rows:
+            if not (r.study_result_uid and r.student_uid and r.module_uid):
+                raise ApiError(self.system, 200, f"a study result on {occasion_uid} lacks an id: {r}")
+        return rows
 
     def _search(self, occasion_uid: str) -> list[dict[str, Any]]:
         """Every row of the occasion's `sok`, page by page in a stable order."""

@@ -27,7 +27,6 @@ State lives in a SQLite StateFile and survives a restart.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hmac
@@ -38,7 +37,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError, GraphQLResolveInfo, build_schema, graphql_sync
@@ -46,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
 from simulators.faults import install_faults
+from simulators.server import main
 from simulators.statefile import StateFile
 
 GRAPHQL = "/graphql/"
@@ -358,13 +357,5 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="the FS stand-in")
-    parser.add_argument("--port", type=int, default=8750)
-    parser.add_argument("--state", type=Path, required=True, help="SQLite file holding its state")
-    args = parser.parse_args()
-    uvicorn.run(create_app(args.state), host="127.0.0.1", port=args.port, log_level="warning")
-
-
 if __name__ == "__main__":
-    main()
+    main("fs", create_app, 8750)

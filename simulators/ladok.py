@@ -30,7 +30,7 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -905,6 +905,8 @@ def read_body(model: type[M], raw: bytes, content_type: str | None) -> M:
     except json.JSONDecodeError as exc:
         error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}
         raise RequestValidationError([error | {"input": {}, "ctx": {"error": exc.msg}}]) from exc
+    except ValueError as exc:  # not UTF-8, say: FastAPI answers so
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     if body is None:
         raise _missing_body()
     return _validated(model, body)

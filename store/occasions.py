@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.domain import RegisterCourseRound, RegisterOccasion
-from store.schema import CourseRound, CourseRoundModule, Module, Occasion, OccasionModule, TransferLedgerEntry
+from store.schema import CourseRound, CourseRoundModule, Module, Occasion, OccasionModule
 from store.upsert import upsert
 
 
@@ -109,13 +109,6 @@ def syncable_ids(session: Session) -> list[str]:
     query = select(Occasion.id).where(
         Occasion.status.in_(SYNCED_STATUSES), Occasion.platform_test_id.is_not(None)
     )
-    return list(session.scalars(query.order_by(Occasion.id)))
-
-
-def published_ids(session: Session, *, country: str) -> list[str]:
-    """The country's occasions with a result in the register (a confirmed transfer)."""
-    published = select(TransferLedgerEntry.occasion_id).where(TransferLedgerEntry.status == "confirmed")
-    query = select(Occasion.id).where(Occasion.country == country, Occasion.id.in_(published))
     return list(session.scalars(query.order_by(Occasion.id)))
 
 

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from store.schema import TransferLedgerEntry
+from store.schema import Occasion, TransferLedgerEntry
 from store.upsert import upsert
 
 
@@ -96,3 +96,12 @@ def published(session: Session, *, occasion_id: str) -> bool:
         )
     )
     return bool(session.scalar(query))
+
+
+def published_since(session: Session, *, country: str, since: datetime) -> list[str]:
+    """The country's occasions with a result that reached the register on or after `since`."""
+    published = select(TransferLedgerEntry.occasion_id).where(
+        TransferLedgerEntry.status == "confirmed", TransferLedgerEntry.updated_at >= since
+    )
+    query = select(Occasion.id).where(Occasion.country == country, Occasion.id.in_(published))
+    return list(session.scalars(query.order_by(Occasion.id)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
-from sqlalchemy.orm import Session
 
 from models.domain import Country, ExamType, Frozen, Role
 from models.settings import get_settings
@@ -15,7 +14,6 @@ from store import (
     appeals,
     audit,
     committees,
-    justifications,
     occasions,
     outbox,
     registrations,
@@ -27,6 +25,7 @@ from store.db import transaction
 from store.schema import Appeal, Staff
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.deadlines import justification_of
 
 PAPER_ANSWER_CHARS = 400
 
@@ -54,7 +53,7 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             Country(occasion.country),
             published_on,
             received_on,
-            justification=_justification(session, registration.id),
+            justification=justification_of(session, registration.id),
             exam_type=ExamType(occasion.exam_type),
             already_appealed=appeals.decided_for(session, registration_id=registration.id),
         )
@@ -87,15 +86,6 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             published_on=published_on,
             grades=Scale(occasion.scale).grades,
         )
-
-
-def _justification(session: Session, registration_id: int) -> law.Justification | None:
-    """The candidate's justification as the law sees it: the appeal's 3 weeks run from when it was
-    given, and have not started while it is asked for and not yet given."""
-    record = justifications.for_registration(session, registration_id=registration_id)
-    if record is None:
-        return None
-    return law.Justification(requested_on=record.requested_on, given_on=record.given_on)
 
 
 @task(name="check-deviation", **REPLAY_SAFE)

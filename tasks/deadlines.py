@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
+from sqlalchemy.orm import Session
 
 from models.domain import Country
 from rules import law
-from store import occasions
+from store import justifications, occasions
 from store.db import transaction
 from tasks.common import REPLAY_SAFE, now
 
@@ -16,11 +17,15 @@ WARN_DAYS = 3
 
 
 @task(name="compute-deadlines", **REPLAY_SAFE)
-def compute_deadlines(occasion_id: str, published_on: date | None = None) -> list[dict[str, str]]:
-    """Every deadline the law sets for the exam so far, each marked past, near or open."""
+def compute_deadlines(
+    occasion_id: str, published_on: date | None = None, registration_id: int | None = None
+) -> list[dict[str, str]]:
+    """Every deadline the law sets for the exam so far, each marked past, near or open; for one
+    candidate (`registration_id`), counted from their justification where they asked for one."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
-    found = law.deadlines(Country(occasion.country), occasion.ends_at.date(), published_on)
+        justification = None if registration_id is None else justification_of(session, registration_id)
+    found = law.deadlines(Country(occasion.country), occasion.ends_at.date(), published_on, justification)
     today = now().date()
     flagged = {s.deadline.name: s for s in law.near_or_past(found, today, WARN_DAYS)}
     return [
@@ -38,3 +43,12 @@ def _status(flag: law.DeadlineStatus | None) -> str:
     if flag is None:
         return "open"
     return f"PAST by {-flag.days_left} days" if flag.past else f"near: {flag.days_left} days left"
+
+
+def justification_of(session: Session, registration_id: int) -> law.Justification | None:
+    """The candidate's justification as the law sees it: the appeal's 3 weeks run from when it was
+    given, and have not started while it is asked for and not yet given."""
+    record = justifications.for_registration(session, registration_id=registration_id)
+    if record is None:
+        return None
+    return law.Justification(requested_on=record.requested_on, given_on=record.given_on)

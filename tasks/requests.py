@@ -5,14 +5,17 @@ so neither a replay nor the next collection starts a second run."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import task
+from pydantic import Field
 
+from integrations.http import ApiError, Unavailable
 from models.domain import Country, Frozen, RegisterRequest, RequestKind
 from models.params import AppealRequest, JustificationRequest
 from rules.requests import Outcome, SortedRequest, sort_requests
-from store import occasions, register_requests
+from store import occasions, register_requests, transfer
 from store.db import transaction
 from tasks import common
 from tasks.chaining import start_run
@@ -21,28 +24,44 @@ from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 FLOWS = {RequestKind.JUSTIFICATION: "justification", RequestKind.APPEAL: "appeal"}
 
 
+# How long after publication a request can still arrive: a justification is asked within 1 week
+# and given within 2, and an appeal is due 3 weeks after it (uhl §§ 5-2, 5-3); 8 weeks leaves room
+# for deadlines moved past holidays. Older occasions are not read every day.
+COLLECTION_WINDOW = timedelta(weeks=8)
+
+
 class OccasionRequests(Frozen):
     country: Country
     found: tuple[RegisterRequest, ...] = ()
+    unreadable: str = Field(default="", description="why FS could not be read for the occasion")
 
 
 @task(name="list-published-norwegian-occasions")
-def list_collectable_occasions() -> list[str]:
-    """The occasions the daily collection covers: Norwegian, with results in the register."""
+def list_collectable_occasions(as_of: datetime | None = None) -> list[str]:
+    """The occasions the daily collection covers: Norwegian, with results published in the register
+    within the collection window before `as_of` (default now)."""
+    since = (as_of or datetime.now(UTC)) - COLLECTION_WINDOW
     with transaction() as session:
-        return occasions.published_ids(session, country=Country.NO)
+        return transfer.published_since(session, country=Country.NO, since=since)
 
 
 @task(name="read-register-requests", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def read_register_requests(occasion_id: str) -> OccasionRequests:
     """Every request FS holds for the occasion, both kinds, all pages, in one task. A Swedish
-    occasion is not read: Ladok carries no requests for justification or appeal."""
+    occasion is not read: Ladok carries no requests for justification or appeal. A refusal
+    (an assessment unit FS does not know, say) is reported rather than raised, so one occasion does
+    not stop the collection of the others; transient errors are retried first."""
     with transaction() as session:
         country = Country(occasions.get(session, occasion_id).country)
     if country is Country.SE:
         return OccasionRequests(country=country)
     with common.fs_register() as fs:
-        return OccasionRequests(country=country, found=tuple(fs.requests(occasion_id)))
+        try:
+            return OccasionRequests(country=country, found=tuple(fs.requests(occasion_id)))
+        except ApiError as exc:
+            if isinstance(exc, Unavailable):
+                raise
+            return OccasionRequests(country=country, unreadable=str(exc))
 
 
 @task(name="record-register-requests", **REPLAY_SAFE)

@@ -21,12 +21,18 @@ from prefect.flow_engine import run_flow
 from sqlalchemy import select, update
 
 from flows.appeal import appeal
-from flows.collect_requests import collect_requests
+from flows.collect_requests import RegisterUnreadable, collect_requests
 from flows.justification import justification
 from models.params import CollectRequests
 from store import justifications
 from store.db import default_engine, transaction
-from store.schema import JustificationRecord, RegisterRequestRecord, Registration, TransferLedgerEntry
+from store.schema import (
+    JustificationRecord,
+    Occasion,
+    RegisterRequestRecord,
+    Registration,
+    TransferLedgerEntry,
+)
 from tasks.justification import JustificationRefused
 from tasks.reports import artifact_key
 from tasks.requests import list_collectable_occasions
@@ -130,9 +136,13 @@ def collected(seeded: dict[str, list[str]]) -> dict[str, int]:
     return collect_requests(CollectRequests(occasion_uids=[OCC]))
 
 
-def test_the_daily_collection_covers_published_norwegian_occasions_only(collected: dict[str, int]):
-    covered = list_collectable_occasions.fn()
+def test_the_daily_collection_covers_recently_published_norwegian_occasions_only(
+    collected: dict[str, int],
+):
+    published = datetime(PUBLISHED.year, PUBLISHED.month, PUBLISHED.day, 12, tzinfo=UTC)
+    covered = list_collectable_occasions.fn(as_of=published + timedelta(weeks=3))
     assert OCC in covered and SWEDISH not in covered
+    assert OCC not in list_collectable_occasions.fn(as_of=published + timedelta(weeks=9))
 
 
 def test_each_new_request_starts_one_run_with_its_parameters(
@@ -245,3 +255,21 @@ def test_a_swedish_occasion_says_ladok_carries_no_requests_without_asking_fs(
     assert artifact is not None
     assert "Ladok carries no requests for justification or appeal" in str(artifact.data)
     assert "`regrade` form" in str(artifact.data)
+
+
+def test_an_occasion_fs_refuses_is_named_and_the_others_are_collected(
+    world: World, collected: dict[str, int]
+):
+    with transaction() as session:  # a Norwegian occasion FS has no assessment unit for
+        session.get(Occasion, SWEDISH).country = "NO"
+    try:
+        with pytest.raises(RegisterUnreadable, match=f"{SWEDISH}: fs: 200: UgyldigId") as refused:
+            collect_requests(CollectRequests(occasion_uids=[SWEDISH, OCC]))
+    finally:
+        with transaction() as session:
+            session.get(Occasion, SWEDISH).country = "SE"
+    assert "1 occasion(s), the rest collected" in str(refused.value)
+    artifact = Artifact.get(artifact_key("register-requests", OCC))  # the other occasion was read
+    assert artifact is not None and "X-0001" in str(artifact.data)
+    unreadable = Artifact.get(artifact_key("register-requests", SWEDISH))
+    assert unreadable is not None and "FS could not be read" in str(unreadable.data)

@@ -690,6 +690,11 @@ def test_an_appeal_counts_its_weeks_from_the_justification(
                 given_on=today + timedelta(days=12),
             )
     late = today + timedelta(days=30)  # past 3 weeks of publication, within 3 weeks of day 12
+    with transaction() as session:
+        given_id = registrations.by_code(session, occasion_id=occasion, code=given).id
+    shown = {r["deadline"]: r["due"] for r in compute_deadlines.fn(occasion, today, given_id)}
+    appeal_due = next(date.fromisoformat(due) for name, due in shown.items() if "appeal" in name.lower())
+    assert appeal_due >= today + timedelta(days=12 + 21)  # the appeal flow's table agrees with its ruling
     assert receive_appeal.fn(occasion, pending, late).candidate == pending
     assert receive_appeal.fn(occasion, given, late).candidate == given
     with pytest.raises(AppealRefused, match="due within 3 weeks of publication"):

@@ -417,6 +417,8 @@ def test_search_body_errors_keep_their_400_shape(http: httpx.Client, term: dict[
         assert error["Meddelande"].startswith(message), (raw, error)
     assert http.put(path, content=b'{"Page": "1"}', headers=json_type).status_code == 200
     assert http.get(path).status_code == 405
+    not_utf8 = http.put(path, content=b'{"Page": "\xff"}', headers=json_type)
+    assert not_utf8.status_code == 400 and "error parsing the body" in not_utf8.text
 
 
 def test_faults_reach_the_sync_routes(http: httpx.Client, term: dict[str, Any]) -> None:
