@@ -140,17 +140,8 @@ INSERT_REGISTRATION = (
     f"INSERT INTO registration ({', '.join(REGISTRATION_COLUMNS)}, answer)"
     f" VALUES ({', '.join('?' * (len(REGISTRATION_COLUMNS) + 1))})"
 )
-REGISTRATION_KEYS = (
-    "occasion_uid",
-    "student_uid",
-    "study_result_uid",
-    "course_round_uid",
-    "module_uid",
-    "scale_id",
-    "anonymisation_code",
-    "first_name",
-    "last_name",
-)
+# a registration as the control endpoints show it: all but its code number and national id
+REGISTRATION_KEYS = tuple(c for c in REGISTRATION_COLUMNS if c not in ("code_number", "national_id"))
 SEARCH_FROM = """
 FROM registration r
 LEFT JOIN result d
