@@ -54,11 +54,7 @@ def record(
     received_on: date,
 ) -> RegisterRequestRecord:
     """Records the request once; recording it again returns the first."""
-    existing = session.scalar(
-        select(RegisterRequestRecord).where(
-            RegisterRequestRecord.occasion_id == occasion_id, RegisterRequestRecord.request_id == request_id
-        )
-    )
+    existing = _find(session, occasion_id, request_id)
     if existing is not None:
         return existing
     row = RegisterRequestRecord(
@@ -75,12 +71,16 @@ def record(
 
 
 def mark_started(session: Session, *, occasion_id: str, request_id: str, flow_run_id: str) -> None:
-    row = session.scalar(
-        select(RegisterRequestRecord).where(
-            RegisterRequestRecord.occasion_id == occasion_id, RegisterRequestRecord.request_id == request_id
-        )
-    )
+    row = _find(session, occasion_id, request_id)
     if row is None:
         raise LookupError(f"request {request_id} of {occasion_id} was never recorded")
     row.flow_run_id = flow_run_id
     session.flush()
+
+
+def _find(session: Session, occasion_id: str, request_id: str) -> RegisterRequestRecord | None:
+    return session.scalar(
+        select(RegisterRequestRecord).where(
+            RegisterRequestRecord.occasion_id == occasion_id, RegisterRequestRecord.request_id == request_id
+        )
+    )
