@@ -4,10 +4,9 @@
 honouring `Retry-After`; any other 4xx is raised at once as `ApiError`. Every write carries an
 `Idempotency-Key`, the same on each retry, so a retried write lands once.
 
-Requests go straight to an `httpx.HTTPTransport` (httpx's own connection pool): `httpx.Client`
-adds URL merging, cookie jars, auth flows and redirect handling that these APIs never use, and on
-loopback that layer cost as much CPU per request as the transport itself, which the nightly
-sync's thousands of register searches feel.
+Requests go straight to a transport, without `httpx.Client`: that layer adds URL merging, cookie
+jars, auth flows and redirect handling these APIs never use. The transport is
+`integrations.transport.StdlibTransport`, or httpx's own where the environment names a proxy.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from integrations.transport import StdlibTransport
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,15 @@ def _environment_proxy(base_url: str) -> str | None:
     return urllib.request.getproxies().get(url.scheme)
 
 
+def _transport(base_url: str, max_connections: int) -> httpx.BaseTransport:
+    """The lean stdlib transport, or httpx's own where the environment routes through a proxy."""
+    proxy = _environment_proxy(base_url)
+    if proxy is None:
+        return StdlibTransport(max_idle=max_connections)
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.HTTPTransport(limits=limits, proxy=proxy)
+
+
 class ApiClient:
     """An httpx transport with the retry rules above; subclasses add one system's calls."""
 
@@ -129,10 +139,7 @@ class ApiClient:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.headers = httpx.Headers(DEFAULT_HEADERS)
         self.timeout = httpx.Timeout(timeout).as_dict()
-        self.transport = transport or httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            proxy=_environment_proxy(self.base_url),
-        )
+        self.transport = transport or _transport(self.base_url, max_connections)
 
     def close(self) -> None:
         self.transport.close()

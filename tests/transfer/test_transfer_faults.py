@@ -169,7 +169,7 @@ def test_sigkill_at_twenty_random_points_then_resume_writes_each_result_once(
 ) -> None:
     n = 2000
     occasion = ready_exam(world, n)
-    world.faults(latency_ms=2)
+    world.faults(latency_ms=8)  # slow enough that a kill lands before the last write
     rng = random.Random(20)
     deadline = time.monotonic() + 240
     held_after_kill, pending_after_kill = [], []
