@@ -75,7 +75,7 @@ class StdlibTransport(httpx.BaseTransport):
                 connection = idle.pop() if idle else None
             if connection is None:
                 return self._connect(key, connect_timeout, request)
-            if connection.sock is not None and not select.select([connection.sock], [], [], 0)[0]:
+            if connection.sock is not None and not _readable(connection.sock):
                 return connection
             connection.close()
 
@@ -85,8 +85,11 @@ class StdlibTransport(httpx.BaseTransport):
         scheme, host, port = key
         connection: http.client.HTTPConnection
         if scheme == "https":
-            context = self._ssl_context or httpx.create_ssl_context()
-            connection = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=context)
+            if self._ssl_context is None:
+                self._ssl_context = httpx.create_ssl_context()  # httpx's trust store, loaded once
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=connect_timeout, context=self._ssl_context
+            )
         else:
             connection = http.client.HTTPConnection(host, port, timeout=connect_timeout)
         try:
@@ -111,6 +114,14 @@ class StdlibTransport(httpx.BaseTransport):
             self._idle.clear()
         for connection in connections:
             connection.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether an idle connection has something to read: only a close (or junk) can be waiting.
+    `poll`, not `select`, which refuses descriptors past 1024."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _reraise(exc: BaseException, request: httpx.Request, phase: str) -> NoReturn:

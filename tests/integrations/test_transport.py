@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_address
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from integrations.http import ApiClient, RetryPolicy, Unavailable, _transport
 from integrations.transport import StdlibTransport
@@ -125,3 +133,64 @@ def test_a_proxy_in_the_environment_is_left_to_httpx(monkeypatch: pytest.MonkeyP
 def test_an_unsupported_scheme_is_refused() -> None:
     with StdlibTransport() as transport, pytest.raises(httpx.UnsupportedProtocol):
         send(transport, "ftp://127.0.0.1/")
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext]]:
+    """The same server over TLS with a self-signed certificate for 127.0.0.1, and a client context
+    that trusts it."""
+    cert, key = _self_signed(tmp_path)
+    Handler.peers = []
+    httpd = Server(("127.0.0.1", 0), Handler)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    httpd.socket = served.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}", ssl.create_default_context(cafile=str(cert))
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, key_file = directory / "cert.pem", directory / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert, key_file
+
+
+def test_https_with_a_trusted_certificate_keeps_its_connection(
+    tls_server: tuple[str, ssl.SSLContext],
+) -> None:
+    url, trusted = tls_server
+    with StdlibTransport(ssl_context=trusted) as transport:
+        answers = [send(transport, f"{url}/tls") for _ in range(2)]
+    assert [a.content for a in answers] == [b"PUT /tls body"] * 2
+    assert len(set(Handler.peers)) == 1
+
+
+def test_https_with_an_untrusted_certificate_is_a_connect_error(
+    tls_server: tuple[str, ssl.SSLContext],
+) -> None:
+    url, _ = tls_server
+    with StdlibTransport() as transport, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        send(transport, f"{url}/tls")
