@@ -24,7 +24,10 @@ Key = tuple[str, str, int]
 
 class StdlibTransport(httpx.BaseTransport):
     """A thread-safe pool: a request takes an idle connection to its host (or opens one) and puts
-    it back once the response is read, unless either side asked to close it."""
+    it back once the response is read, unless either side asked to close it. There are as many
+    connections as concurrent requests (a client's thread pool bounds those); at most `max_idle`
+    per host wait to be reused. Each request's `timeout` extension gives the connect timeout and,
+    for sending and reading, the read timeout."""
 
     def __init__(self, *, max_idle: int = 16, ssl_context: ssl.SSLContext | None = None) -> None:
         self.max_idle = max_idle
