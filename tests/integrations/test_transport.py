@@ -8,6 +8,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
@@ -59,13 +60,24 @@ class Server(ThreadingHTTPServer):
 
 @pytest.fixture
 def server() -> Iterator[str]:
+    with _serving() as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def _serving(tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """The test server on a free loopback port (over TLS when given a context), for the duration."""
     Handler.peers = []
     httpd = Server(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def send(transport: StdlibTransport, url: str, *, timeout: float = 5.0) -> httpx.Response:
@@ -140,16 +152,10 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext]]:
     """The same server over TLS with a self-signed certificate for 127.0.0.1, and a client context
     that trusts it."""
     cert, key = _self_signed(tmp_path)
-    Handler.peers = []
-    httpd = Server(("127.0.0.1", 0), Handler)
     served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     served.load_cert_chain(cert, key)
-    httpd.socket = served.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{httpd.server_address[1]}", ssl.create_default_context(cafile=str(cert))
-    httpd.shutdown()
-    httpd.server_close()
+    with _serving(served) as port:
+        yield f"https://127.0.0.1:{port}", ssl.create_default_context(cafile=str(cert))
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
