@@ -1,25 +1,29 @@
 """The nightly reconciliation: what the register says against what the platform (or our store) holds.
 
 Both frames carry one row per (occasion_uid, student_uid) and an `extra_time_minutes` column
-(missing values count as no extra time). The diff is one outer merge with an indicator, so a
-100,000-row exam term diffs in a fraction of a second.
+(missing values count as no extra time). Rows are matched through one hashable key per row
+(`registration_keys`) and a hash lookup of one side's keys in the other's, so a 100,000-row exam
+term diffs in well under a second; a merge on the two key columns costs several times more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 KEYS = ["occasion_uid", "student_uid"]
 EXTRA = "extra_time_minutes"
 PREVIOUS_EXTRA = "previous_extra_time_minutes"
+SEPARATOR = "\x1f"  # the ASCII unit separator: in no uid
 
 
 @dataclass(frozen=True)
 class RegistrationDiff:
     """adds: KEYS + extra_time_minutes; removals: KEYS + extra_time_minutes (as held now);
-    extra_time_changes: KEYS + extra_time_minutes (the register's) + previous_extra_time_minutes."""
+    extra_time_changes: KEYS + extra_time_minutes (the register's) + previous_extra_time_minutes.
+    Adds and changes come in the register's order, removals in the current frame's."""
 
     adds: pd.DataFrame
     removals: pd.DataFrame
@@ -27,56 +31,67 @@ class RegistrationDiff:
     unchanged: int
 
 
-def _normalised(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+def registration_keys(frame: pd.DataFrame, occasion_column: str = "occasion_uid") -> pd.Index:
+    """One key per row: the occasion and the student joined by SEPARATOR."""
+    occasion = frame[occasion_column].to_numpy(dtype=object)
+    student = frame["student_uid"].to_numpy(dtype=object)
+    return pd.Index(occasion + SEPARATOR + student, dtype=object)
+
+
+def positions(rows: pd.Index, held: pd.Index) -> np.ndarray:
+    """Where each of `rows` (keys) is among `held` (unique keys); -1 where it is not."""
+    return held.get_indexer(rows) if len(held) else np.full(len(rows), -1)
+
+
+def _normalised(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Index]:
+    """KEYS and extra time of a frame checked for empty and duplicate keys, and its keys."""
     missing = [c for c in [*KEYS, EXTRA] if c not in frame.columns]
     if missing:
         raise ValueError(f"{name} lacks column(s) {', '.join(missing)}")
-    out = frame[[*KEYS, EXTRA]].copy()
-    if out[KEYS].isna().any().any():
-        row = out.index[out[KEYS].isna().any(axis=1)][0]
-        raise ValueError(f"{name} row {row!r} has an empty occasion_uid or student_uid")
-    duplicated = out.duplicated(KEYS)
-    if duplicated.any():
-        row = out.loc[duplicated].iloc[0]
+    out = frame[[*KEYS, EXTRA]].reset_index(drop=True)
+    empty = out[KEYS].isna().any(axis=1).to_numpy()
+    if empty.any():
+        raise ValueError(f"{name} row {frame.index[empty.argmax()]!r} has an empty occasion_uid or student_uid")
+    keys = registration_keys(out)
+    if not keys.is_unique:
+        duplicated = keys.duplicated()
+        first = out.loc[duplicated.argmax()]
         raise ValueError(
             f"{name} holds {int(duplicated.sum())} duplicate registration(s), "
-            f"first ({row['occasion_uid']}, {row['student_uid']})"
+            f"first ({first['occasion_uid']}, {first['student_uid']})"
         )
-    out[EXTRA] = pd.to_numeric(out[EXTRA]).fillna(0).astype("int64")
-    return out
+    extra = pd.to_numeric(out[EXTRA]).fillna(0).astype("int64")
+    return out.assign(**{EXTRA: extra}), keys
 
 
 def diff_registrations(register: pd.DataFrame, current: pd.DataFrame) -> RegistrationDiff:
     """Who to add, who to remove and whose extra time changed, to make `current` match `register`."""
-    merged = _normalised(register, "register").merge(
-        _normalised(current, "current"),
-        on=KEYS,
-        how="outer",
-        suffixes=("", "_current"),
-        indicator=True,
-        sort=True,
-    )
-    side = merged.pop("_merge")
-    both = merged[side == "both"]
-    changed = both[EXTRA] != both[f"{EXTRA}_current"]
+    wanted, wanted_keys = _normalised(register, "register")
+    held, held_keys = _normalised(current, "current")
+    at = positions(wanted_keys, held_keys)
+    on_both = at >= 0
+    stays = positions(held_keys, wanted_keys) >= 0
+    both = wanted[on_both].reset_index(drop=True)
+    previous = held[EXTRA].to_numpy()[at[on_both]]
+    changed = both[EXTRA].to_numpy() != previous
+    changes = both[changed].assign(**{PREVIOUS_EXTRA: previous[changed]})
     return RegistrationDiff(
-        adds=_frame(merged[side == "left_only"], {EXTRA: EXTRA}),
-        removals=_frame(merged[side == "right_only"], {f"{EXTRA}_current": EXTRA}),
-        extra_time_changes=_frame(both[changed], {EXTRA: EXTRA, f"{EXTRA}_current": PREVIOUS_EXTRA}),
+        adds=wanted[~on_both].reset_index(drop=True),
+        removals=held[~stays].reset_index(drop=True),
+        extra_time_changes=changes.reset_index(drop=True),
         unchanged=int((~changed).sum()),
     )
 
 
 def field_changes(register: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """KEYS of the registrations held on both sides whose `columns` differ (a student moved to
-    another course round, a new study result, a separate room granted): they must be rewritten."""
-    both = register[[*KEYS, *columns]].merge(current[[*KEYS, *columns]], on=KEYS, suffixes=("", "_current"))
-    differs = pd.Series(False, index=both.index)
+    another course round, a new study result, a separate room granted): they must be rewritten.
+    Missing on both sides (None or NaN) is no change."""
+    at = positions(registration_keys(register), registration_keys(current))
+    on_both = at >= 0
+    differs = np.zeros(int(on_both.sum()), dtype=bool)
     for column in columns:
-        differs |= both[column].astype(str) != both[f"{column}_current"].astype(str)
-    return both.loc[differs, KEYS].reset_index(drop=True)
-
-
-def _frame(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = rows[[*KEYS, *columns]].rename(columns=columns).reset_index(drop=True)
-    return out.astype({name: "int64" for name in columns.values()})
+        ours = register[column].to_numpy(dtype=object)[on_both]
+        theirs = current[column].to_numpy(dtype=object)[at[on_both]]
+        differs |= (ours != theirs) & ~(pd.isna(ours) & pd.isna(theirs))
+    return register.loc[on_both, KEYS][differs].reset_index(drop=True)

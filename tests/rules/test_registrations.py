@@ -127,6 +127,8 @@ def rows(values: list[tuple[str, str, str, bool]]) -> pd.DataFrame:
         ([("o1", "s1", "m2", False)], [("o1", "s1", "m1", False)], [("o1", "s1")]),
         ([("o1", "s1", "m1", True)], [("o1", "s1", "m1", False)], [("o1", "s1")]),
         ([("o1", "s1", "m2", False)], [("o1", "s2", "m1", False)], []),  # an add and a removal, not a change
+        ([("o1", "s1", None, False)], [("o1", "s1", float("nan"), False)], []),  # missing on both sides
+        ([("o1", "s1", None, False)], [("o1", "s1", "m1", False)], [("o1", "s1")]),
     ],
 )
 def test_field_changes(register, current, changed) -> None:  # type: ignore[no-untyped-def]
