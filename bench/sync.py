@@ -8,7 +8,8 @@ sync is exactly what `flows/registration_sync.py` runs for its register side:
 engine around it: six task calls for the whole term, however many students). It is the first
 sync into an empty store, so every registration is an add; a second, no-change run is timed too.
 
-Baselines, measured in the same run:
+Baselines, measured in the same run, with Python's cyclic garbage collector paused as the sync
+task pauses it (`tasks.collector`):
 - bulk: the same rows (the register frame, fetched beforehand, untimed) upserted into a fresh,
   equally migrated database of the same kind with `save_students` + `save` in one transaction;
 - per registration: for a sample of registrations, one `sok` request with `Limit 1` at the
@@ -41,6 +42,7 @@ from store.db import engine_for, make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
 from store.schema import Occasion, Registration, Student
 from store.upsert import upsert
+from tasks import collector
 from tasks.registration import SyncSummary, register_frame, sync_from_register
 
 PREFIX = "EXAM"
@@ -100,7 +102,7 @@ def fetch_frame(ladok_url: str, occasion_uids: list[str]) -> pd.DataFrame:
 
 
 def bulk_upsert(engine: Engine, frame: pd.DataFrame) -> int:
-    with transaction(engine) as session:
+    with collector.paused(), transaction(engine) as session:
         registrations.save_students(session, frame.rename(columns={"student_uid": "uid"}))
         return registrations.save(session, frame)
 
@@ -110,7 +112,7 @@ def per_registration(ladok_url: str, engine: Engine, frame: pd.DataFrame, sample
     picks = random.Random(1).sample(range(len(frame)), min(sample, len(frame)))
     position = frame.groupby("occasion_id").cumcount()
     body = {"Filtrering": list(ALL_STATES), "KurstillfallenUID": [], "OrderBy": list(ORDER_BY), "Limit": 1}
-    with LadokClient(f"{ladok_url}/") as client:
+    with collector.paused(), LadokClient(f"{ladok_url}/") as client:
         for i in picks:
             occasion_id = frame.occasion_id.iat[i]
             path = f"resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion_id}/sok"

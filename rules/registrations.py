@@ -51,7 +51,9 @@ def _normalised(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Index]
     out = frame[[*KEYS, EXTRA]].reset_index(drop=True)
     empty = out[KEYS].isna().any(axis=1).to_numpy()
     if empty.any():
-        raise ValueError(f"{name} row {frame.index[empty.argmax()]!r} has an empty occasion_uid or student_uid")
+        raise ValueError(
+            f"{name} row {frame.index[empty.argmax()]!r} has an empty occasion_uid or student_uid"
+        )
     keys = registration_keys(out)
     if not keys.is_unique:
         duplicated = keys.duplicated()

@@ -14,7 +14,7 @@ from rules.anonymisation import assign_codes
 from rules.registrations import diff_registrations, field_changes, positions, registration_keys
 from store import audit, occasions, registrations
 from store.db import transaction
-from tasks import common
+from tasks import collector, common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
 CHANGES_SHOWN = 1000
@@ -185,14 +185,16 @@ def list_syncable_occasions() -> list[str]:
 
 @task(name="sync-from-register", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
-    """Fetches every registration of these occasions (pooled, concurrent) and stores the changes."""
-    with common.register() as register:
-        registered = register.registered_many(occasion_ids)
-        accommodations = register.accommodations_many(occasion_ids)
-    with transaction() as session:
-        held = registrations.frame(session, occasion_ids=occasion_ids)
-        prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
-    return apply_sync(register_frame(registered, accommodations), held, prefixes)
+    """Fetches every registration of these occasions (pooled, concurrent) and stores the changes,
+    with the cyclic garbage collector paused (see tasks.collector)."""
+    with collector.paused():
+        with common.register() as register:
+            registered = register.registered_many(occasion_ids)
+            accommodations = register.accommodations_many(occasion_ids)
+        with transaction() as session:
+            held = registrations.frame(session, occasion_ids=occasion_ids)
+            prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
+        return apply_sync(register_frame(registered, accommodations), held, prefixes)
 
 
 @task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)
