@@ -38,8 +38,20 @@ def registration_keys(frame: pd.DataFrame, occasion_column: str = "occasion_uid"
     return pd.Index(occasion + SEPARATOR + student, dtype=object)
 
 
-def positions(rows: pd.Index, held: pd.Index) -> np.ndarray:
-    """Where each of `rows` (keys) is among `held` (unique keys); -1 where it is not."""
+def positions(
+    rows: pd.DataFrame,
+    held: pd.DataFrame,
+    rows_occasion: str = "occasion_uid",
+    held_occasion: str = "occasion_uid",
+) -> np.ndarray:
+    """Where each of `rows` is among `held` (by occasion and student; unique in `held`), -1 where it
+    is not; the occasion columns named."""
+    if rows.empty or held.empty:
+        return np.full(len(rows), -1)
+    return _positions(registration_keys(rows, rows_occasion), registration_keys(held, held_occasion))
+
+
+def _positions(rows: pd.Index, held: pd.Index) -> np.ndarray:
     return held.get_indexer(rows) if len(held) else np.full(len(rows), -1)
 
 
@@ -70,9 +82,9 @@ def diff_registrations(register: pd.DataFrame, current: pd.DataFrame) -> Registr
     """Who to add, who to remove and whose extra time changed, to make `current` match `register`."""
     wanted, wanted_keys = _normalised(register, "register")
     held, held_keys = _normalised(current, "current")
-    at = positions(wanted_keys, held_keys)
+    at = _positions(wanted_keys, held_keys)
     on_both = at >= 0
-    stays = positions(held_keys, wanted_keys) >= 0
+    stays = _positions(held_keys, wanted_keys) >= 0
     both = wanted[on_both].reset_index(drop=True)
     previous = held[EXTRA].to_numpy()[at[on_both]]
     changed = both[EXTRA].to_numpy() != previous
@@ -89,7 +101,7 @@ def field_changes(register: pd.DataFrame, current: pd.DataFrame, columns: list[s
     """KEYS of the registrations held on both sides whose `columns` differ (a student moved to
     another course round, a new study result, a separate room granted): they must be rewritten.
     Missing on both sides (None or NaN) is no change."""
-    at = positions(registration_keys(register), registration_keys(current))
+    at = positions(register, current)
     on_both = at >= 0
     differs = np.zeros(int(on_both.sum()), dtype=bool)
     for column in columns:

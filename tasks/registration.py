@@ -11,7 +11,7 @@ from prefect import task
 from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
 from rules.anonymisation import assign_codes
-from rules.registrations import diff_registrations, field_changes, positions, registration_keys
+from rules.registrations import diff_registrations, field_changes, positions
 from store import audit, occasions, registrations
 from store.db import transaction
 from tasks import collector, common
@@ -109,9 +109,10 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
     ours = current.rename(columns={"occasion_id": "occasion_uid"})
     diff = diff_registrations(theirs, ours)
     moved = field_changes(theirs, ours, REWRITTEN_COLUMNS)
-    touched = registration_keys(pd.concat([diff.adds, diff.extra_time_changes, moved]))
-    changed = register[registration_keys(theirs).isin(touched)]
-    changed = _with_codes(changed, held, prefixes).assign(status="registered")
+    at = positions(pd.concat([diff.adds, diff.extra_time_changes, moved]), theirs)  # register rows all
+    touched = np.zeros(len(register), dtype=bool)
+    touched[at[at >= 0]] = True
+    changed = _with_codes(register[touched], held, prefixes).assign(status="registered")
     with transaction() as session:
         registrations.save_students(session, changed.rename(columns={"student_uid": "uid"}))
         registrations.save(session, changed)
@@ -144,7 +145,7 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
 
 def _outside(rows: pd.DataFrame, others: pd.DataFrame) -> int:
     """How many of `rows` (by occasion and student) are not among `others`."""
-    return int((~registration_keys(rows).isin(registration_keys(others))).sum())
+    return int((positions(rows, others) < 0).sum())
 
 
 def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:  # type: ignore[no-untyped-def]
@@ -171,7 +172,7 @@ def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[s
 
 def _codes_held(rows: pd.DataFrame, held: pd.DataFrame, occasion_column: str) -> np.ndarray:
     """The anonymisation code `held` has for each of `rows` (by occasion and student), else NaN."""
-    at = positions(registration_keys(rows, occasion_column), registration_keys(held, "occasion_id"))
+    at = positions(rows, held, occasion_column, "occasion_id")
     codes = np.append(held["anonymisation_code"].to_numpy(dtype=object), np.nan)
     return codes[at]  # -1, where `held` lacks the row, picks the NaN appended
 
