@@ -6,11 +6,13 @@ honouring `Retry-After`; any other 4xx is raised at once as `ApiError`. Every wr
 
 Requests go straight to a transport, without `httpx.Client`: that layer adds URL merging, cookie
 jars, auth flows and redirect handling these APIs never use. The transport is
-`integrations.transport.StdlibTransport`, or httpx's own where the environment names a proxy.
+`integrations.transport.StdlibTransport`, given each request as its parts, or httpx's own (given
+an `httpx.Request` with the same headers and body) where the environment names a proxy.
 """
 
 from __future__ import annotations
 
+import json as stdjson
 import logging
 import random
 import threading
@@ -20,15 +22,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from integrations.transport import StdlibTransport
+from integrations.transport import Origin, StdlibTransport
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # a Content-Length even when empty
+PATH_SAFE = "/:@!$&'()*+,;=~%"  # left as they are in a path: RFC 3986's pchar, "/" and escapes
 # What httpx.Client sends by default, and who we are.
 DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "User-Agent": "examflow/0.1"}
 
@@ -110,6 +115,10 @@ def _environment_proxy(base_url: str) -> str | None:
     return urllib.request.getproxies().get(url.scheme)
 
 
+def _origin(url: httpx.URL) -> Origin:
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+
+
 def _transport(base_url: str, max_connections: int) -> httpx.BaseTransport:
     """The lean stdlib transport, or httpx's own where the environment routes through a proxy."""
     proxy = _environment_proxy(base_url)
@@ -140,6 +149,9 @@ class ApiClient:
         self.headers = httpx.Headers(DEFAULT_HEADERS)
         self.timeout = httpx.Timeout(timeout).as_dict()
         self.transport = transport or _transport(self.base_url, max_connections)
+        base = httpx.URL(self.base_url)
+        self._origin, self._netloc = _origin(base), base.netloc.decode("ascii")
+        self._base_path = base.raw_path.decode("ascii")
 
     def close(self) -> None:
         self.transport.close()
@@ -201,27 +213,48 @@ class ApiClient:
         headers: dict[str, str],
     ) -> httpx.Response:
         """One attempt: a path is taken relative to the base URL (as httpx.Client does), an
-        absolute URL as it is; the body is read before the connection goes back to the pool."""
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path.lstrip("/")
+        absolute URL as it is. To the stdlib transport the request goes as its parts, which spares
+        building an `httpx.Request` (a fifth of the client's CPU per register search); to any other
+        transport as an `httpx.Request` with the same headers and body. The answer comes back read,
+        its connection returned to the pool."""
         sent = self.headers.copy()  # case-insensitive: a caller's `accept` replaces our `Accept`
         sent.update(self.auth_headers())
         sent.update(headers)
+        body = content or b""
+        if json is not None:  # as httpx encodes it: compact, UTF-8, NaN refused
+            body = stdjson.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            sent.setdefault("Content-Type", "application/json")
+        origin, netloc, target = self._locate(path, params)
+        if not isinstance(self.transport, StdlibTransport):
+            return self._send_request(method, f"{origin[0]}://{netloc}{target}", sent, body)
+        # the headers httpx adds, where it puts them
+        auto = [] if "Host" in sent else [(b"Host", netloc.encode("ascii"))]
+        if body:
+            sent["Content-Length"] = str(len(body))
+        elif method.upper() in BODY_METHODS:
+            auto.append((b"Content-Length", b"0"))
+        return self.transport.send(method, origin, target, auto + sent.raw, body, self.timeout)
+
+    def _send_request(self, method: str, url: str, headers: httpx.Headers, body: bytes) -> httpx.Response:
         request = httpx.Request(
-            method,
-            url,
-            params=params,
-            headers=sent,
-            json=json,
-            content=content,
-            extensions={"timeout": self.timeout},
+            method, url, headers=headers, content=body or None, extensions={"timeout": self.timeout}
         )
         response = self.transport.handle_request(request)
         try:
             response.read()
         finally:
             response.close()
-        response.request = request
         return response
+
+    def _locate(self, path: str, params: dict[str, Any] | None) -> tuple[Origin, str, str]:
+        """Where a request goes: the origin, the Host header's value and the target (path and query)."""
+        if path.startswith(("http://", "https://")):
+            url = httpx.URL(path).copy_merge_params(params or {})
+            return _origin(url), url.netloc.decode("ascii"), url.raw_path.decode("ascii")
+        target = self._base_path + quote(path.lstrip("/"), safe=PATH_SAFE)
+        if params:
+            target += "?" + urlencode(params, doseq=True, quote_via=quote)
+        return self._origin, self._netloc, target
 
     def raise_for(self, response: httpx.Response) -> None:
         """Turns a non-transient error answer into an ApiError; clients refine it."""

@@ -3,9 +3,10 @@ idle connections alive in a pool per host.
 
 httpx's own transport (httpcore with h11) costs about three times the CPU per request that
 `http.client` does; the nightly sync's thousands of register searches are bound by exactly that
-(`bench/sync.py`). Requests and responses stay httpx's own, so retries, headers and decoding
-(gzip included) work as with any httpx transport. Proxies are left to httpx's transport
-(`integrations.http.ApiClient` picks it when the environment names one).
+(`bench/sync.py`). Responses are httpx's own, so retries, headers and decoding (gzip included) work
+as with any httpx transport. A request comes as an `httpx.Request` (`handle_request`, for any httpx
+client) or, from `integrations.http.ApiClient`, as its parts (`send`), sparing the cost of building
+one. Proxies are left to httpx's transport (`ApiClient` picks it when the environment names one).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import select
 import socket
 import ssl
 import threading
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import httpx
 
-Key = tuple[str, str, int]
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
 class StdlibTransport(httpx.BaseTransport):
@@ -32,23 +34,37 @@ class StdlibTransport(httpx.BaseTransport):
     def __init__(self, *, max_idle: int = 16, ssl_context: ssl.SSLContext | None = None) -> None:
         self.max_idle = max_idle
         self._ssl_context = ssl_context
-        self._idle: dict[Key, list[http.client.HTTPConnection]] = {}
+        self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         if url.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"cannot send {url.scheme!r} URLs", request=request)
-        key: Key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        origin: Origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         timeout: dict[str, float | None] = request.extensions.get("timeout", {})
-        body = request.read()
-        connection = self._checkout(key, timeout.get("connect"), request)
+        target = url.raw_path.decode("ascii")
+        return self.send(
+            request.method, origin, target, request.headers.raw, request.read(), timeout, request
+        )
+
+    def send(
+        self,
+        method: str,
+        origin: Origin,
+        target: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        timeout: dict[str, float | None],
+        request: httpx.Request | None = None,
+    ) -> httpx.Response:
+        """One request without an `httpx.Request` around it: `target` is the path and query,
+        `headers` are complete (Host and Content-Length included). The answer comes back read."""
+        connection = self._checkout(origin, timeout.get("connect"), request)
         try:
             connection.sock.settimeout(timeout.get("read"))
-            connection.putrequest(
-                request.method, url.raw_path.decode("ascii"), skip_host=True, skip_accept_encoding=True
-            )
-            for name, value in request.headers.raw:
+            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            for name, value in headers:
                 connection.putheader(name, value)
             connection.endheaders(body or None)
             answer = connection.getresponse()
@@ -59,16 +75,18 @@ class StdlibTransport(httpx.BaseTransport):
         if answer.will_close:
             connection.close()
         else:
-            self._checkin(key, connection)
-        return httpx.Response(
+            self._checkin(origin, connection)
+        response = httpx.Response(
             answer.status,
             headers=answer.getheaders(),
             stream=httpx.ByteStream(content),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason.encode("latin-1")},
         )
+        response.read()  # decoded (gzip, deflate) here, once
+        return response
 
     def _checkout(
-        self, key: Key, connect_timeout: float | None, request: httpx.Request
+        self, key: Origin, connect_timeout: float | None, request: httpx.Request | None
     ) -> http.client.HTTPConnection:
         """An idle connection still open (one the server closed while idle reads as readable, and
         is dropped), else a new one."""
@@ -83,7 +101,7 @@ class StdlibTransport(httpx.BaseTransport):
             connection.close()
 
     def _connect(
-        self, key: Key, connect_timeout: float | None, request: httpx.Request
+        self, key: Origin, connect_timeout: float | None, request: httpx.Request | None
     ) -> http.client.HTTPConnection:
         scheme, host, port = key
         connection: http.client.HTTPConnection
@@ -103,7 +121,7 @@ class StdlibTransport(httpx.BaseTransport):
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection
 
-    def _checkin(self, key: Key, connection: http.client.HTTPConnection) -> None:
+    def _checkin(self, key: Origin, connection: http.client.HTTPConnection) -> None:
         with self._lock:
             idle = self._idle.setdefault(key, [])
             if len(idle) < self.max_idle:
@@ -127,7 +145,7 @@ def _readable(sock: socket.socket) -> bool:
     return bool(poller.poll(0))
 
 
-def _reraise(exc: BaseException, request: httpx.Request, phase: str) -> NoReturn:
+def _reraise(exc: BaseException, request: httpx.Request | None, phase: str) -> NoReturn:
     """Raises the httpx exception a caller retries on (or not) for a failure of `phase` (connect,
     read); anything else (an interrupt, a bug) as it is."""
     kinds: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import ssl
 import threading
@@ -33,8 +34,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_PUT(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.peers.append(self.client_address[1])
+        if "/echo" in self.path:
+            return self._echo(body)
         if self.path == "/slow":
             time.sleep(1)
         answer = b"%s %s %s" % (self.command.encode(), self.path.encode(), body)
@@ -50,7 +53,21 @@ class Handler(BaseHTTPRequestHandler):
         # Close without saying so, as a server does when a keep-alive connection times out.
         self.close_connection = self.path == "/then-close"
 
-    do_GET = do_PUT
+    do_GET = do_POST = do_DELETE = do_PUT
+
+    def _echo(self, body: bytes) -> None:
+        """The request as received: method, target, headers (in order) and body."""
+        seen = {
+            "method": self.command,
+            "target": self.path,
+            "headers": self.headers.items(),
+            "body": body.decode(),
+        }
+        answer = json.dumps(seen).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
 
 
 class Server(ThreadingHTTPServer):
@@ -200,3 +217,42 @@ def test_https_with_an_untrusted_certificate_is_a_connect_error(
     url, _ = tls_server
     with StdlibTransport() as transport, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         send(transport, f"{url}/tls")
+
+
+@pytest.mark.parametrize(
+    ("call", "target"),
+    [
+        (
+            dict(
+                method="PUT", path="echo/a b", json={"å": 1.5}, headers={"Content-Type": "application/x+json"}
+            ),
+            "/base/echo/a%20b",
+        ),
+        (
+            dict(method="GET", path="/echo/q", params={"externalTestID": "a b&c"}),
+            "/base/echo/q?externalTestID=a%20b%26c",
+        ),
+        (dict(method="POST", path="echo/empty"), "/base/echo/empty"),
+        (dict(method="DELETE", path="echo/x", content=b"raw"), "/base/echo/x"),
+        (dict(method="GET", path="{server}/echo/abs?signature=s1"), "/echo/abs?signature=s1"),
+    ],
+)
+def test_api_client_sends_the_same_request_through_either_transport(
+    server: str, call: dict[str, object], target: str
+) -> None:
+    """The stdlib transport gets a request as its parts, httpx's own as an httpx.Request: the
+    server sees the same method, target, headers and body from both."""
+    call = {**call, "path": str(call["path"]).format(server=server), "idempotency_key": "k"}
+    seen = []
+    for transport in (None, httpx.HTTPTransport()):
+        with ApiClient(f"{server}/base/", transport=transport) as client:
+            assert isinstance(client.transport, StdlibTransport) == (transport is None)
+            seen.append(client.request(**call).json())  # type: ignore[arg-type]
+    assert seen[0] == seen[1]
+    assert seen[0]["target"] == target
+
+
+def test_a_nan_in_a_json_body_is_refused_before_sending(server: str) -> None:
+    with ApiClient(server) as client, pytest.raises(ValueError, match="not JSON compliant"):
+        client.request("PUT", "echo", json={"score": float("nan")})
+    assert Handler.peers == []
