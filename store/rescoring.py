@@ -1,5 +1,6 @@
 """What a rescore reads of an occasion (its questions, one question's marks, its candidates and their
-points on the other questions, summed in the database), and the rescore written back, all in bulk."""
+points on the other questions, summed in the database; the revision of its marks), and the rescore
+written back, all in bulk."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import CursorResult, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
-from store.schema import Grade, Mark, Question, Registration
+from store.schema import Grade, Mark, MarkRevision, Question, Registration
 from store.upsert import frame_rows
 
 
@@ -58,12 +59,14 @@ def candidates_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
     return _frame(session.connection().execute(query), ["registration_id", "anonymisation_code", "grade"])
 
 
-def marks_tally(session: Session, *, occasion_id: str) -> pd.DataFrame:
-    """The count and sum of scores of every mark on the occasion, in one row: part of a rescore's
-    digest, so that an apply also refuses after a change to a mark of a question the rescore does not
-    read (one pass over the marks in the database, a row back)."""
-    query = select(func.count(), func.sum(Mark.score)).where(Mark.occasion_id == occasion_id)
-    return _frame(session.connection().execute(query), ["marks", "scores"]).astype({"scores": float})
+def marks_revision(session: Session, *, occasion_id: str) -> int:
+    """The revision of the occasion's marks (0: none ever written), kept by database triggers on every
+    write to a mark, so a rescore's digest sees a change to any mark of the occasion, by any writer,
+    without reading the marks. Locked until the transaction ends (on PostgreSQL; SQLite's writer lock
+    is the transaction's own), so no mark of the occasion changes under a rescore between its reads
+    and its writes."""
+    query = select(MarkRevision.revision).where(MarkRevision.occasion_id == occasion_id).with_for_update()
+    return session.scalar(query) or 0
 
 
 def other_points(

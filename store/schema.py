@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -226,6 +236,17 @@ class Mark(Base):
     manual_score: Mapped[float | None]
     score: Mapped[float]
     response: Mapped[str | None] = mapped_column(String(200), comment="a choice question's answer")
+
+
+class MarkRevision(Base):
+    """The revision of an occasion's marks, moved on by database triggers on `marks` (migration 0006)
+    at every insert, update or delete, whoever writes it (our store functions or raw SQL); examflow's
+    code only reads it. No row: no mark was ever written."""
+
+    __tablename__ = "mark_revisions"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, comment="moved on by triggers on marks at every write")
 
 
 class GraderMark(Base):

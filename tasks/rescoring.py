@@ -53,7 +53,9 @@ def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, boo
     """The rescore's outcome over the occasion as it stands, the digest of what it was computed from,
     and whether the exam is published; refused by the law's guard before anything is written. Only
     the question's marks are read, and the other questions' points of the candidates whose points
-    may move, summed in the database (see rules.rescoring)."""
+    may move, summed in the database (see rules.rescoring). The digest takes in the marks' revision,
+    read (and locked) first, so it moves with a write to any mark of the occasion, read here or not."""
+    revision = rescoring.marks_revision(session, occasion_id=params.occasion_uid)
     occasion = occasions.get(session, params.occasion_uid)
     thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=params.occasion_uid))
     questions = rescoring.questions_frame(session, occasion_id=params.occasion_uid)
@@ -73,8 +75,8 @@ def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, boo
     )
     published = transfer.published(session, occasion_id=params.occasion_uid)
     guard(occasion.country, published, outcome.candidates)
-    tally = rescoring.marks_tally(session, occasion_id=params.occasion_uid)
-    return outcome, rescoring.digest(questions, marks, candidates, tally, outcome.candidates), published
+    revisions = pd.DataFrame({"marks": [revision]})
+    return outcome, rescoring.digest(revisions, questions, marks, candidates, outcome.candidates), published
 
 
 @task(name="preview-rescore", **REPLAY_SAFE)

@@ -226,6 +226,66 @@ def test_apply_refuses_when_the_marks_changed_since_the_preview_and_writes_nothi
     assert held(examflow) == before
 
 
+def revision(engine: Engine, occasion_id: str = OCC) -> int:
+    with transaction(engine) as session:
+        return rescoring.marks_revision(session, occasion_id=occasion_id)
+
+
+# Writes to one mark of occ-1 made in raw SQL, past every store function: each moves the revision on.
+RAW_WRITES = {
+    "update": "UPDATE marks SET response = 'D' WHERE question_id = 'q2' AND registration_id = {r}",
+    "delete": "DELETE FROM marks WHERE question_id = 'q2' AND registration_id = {r}",
+    "insert": "INSERT INTO marks (registration_id, question_id, occasion_id, score) VALUES ({r}, 'q9', 'occ-1', 1.0)",
+}
+
+
+@pytest.mark.parametrize("write", RAW_WRITES, ids=str)
+def test_the_marks_revision_moves_on_at_every_write_to_a_mark_even_in_raw_sql(
+    engine: Engine, write: str
+) -> None:
+    ids = seed(engine)
+    seed(engine, occasion_id="occ-2")
+    before, other = revision(engine), revision(engine, "occ-2")
+    assert before > 0
+    with engine.begin() as connection:
+        connection.exec_driver_sql(RAW_WRITES[write].format(r=ids["X-0003"]))
+    assert revision(engine) > before
+    assert revision(engine, "occ-2") == other  # another occasion's marks were not written
+
+
+def test_the_marks_revision_moves_on_when_marks_are_truncated_on_postgresql(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    seed(engine)
+    before = revision(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("TRUNCATE marks")
+    assert revision(engine) > before
+
+
+def test_apply_refuses_after_a_raw_sql_write_that_keeps_the_marks_count_and_sum(examflow: Engine) -> None:
+    """Two unchanged candidates' scores on another question swapped: as many marks, the same total,
+    nothing the rescore itself reads."""
+    ids = seed(examflow)
+    preview = preview_rescore.fn(key())
+    with examflow.begin() as connection:
+        scores = dict(
+            connection.exec_driver_sql(
+                "SELECT registration_id, score FROM marks WHERE question_id = 'q3'"
+            ).all()
+        )
+        first, second = ids["X-0002"], ids["X-0003"]
+        assert scores[first] != scores[second]
+        for registration_id, score in ((first, scores[second]), (second, scores[first])):
+            connection.exec_driver_sql(
+                f"UPDATE marks SET score = {score} WHERE question_id = 'q3' AND registration_id = {registration_id}"
+            )
+    before = held(examflow)
+    with pytest.raises(RescoreRefused, match="changed after the preview"):
+        apply_rescore.fn(key(), "examiner-1", preview.digest)
+    assert held(examflow) == before
+
+
 @pytest.mark.parametrize(("country", "refused"), [("SE", True), ("NO", False)])
 def test_lowering_a_published_grade_is_refused_in_sweden_only(
     examflow: Engine, country: str, refused: bool
