@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.schema import AuditEvent
@@ -26,12 +27,17 @@ def record(
 def record_many(
     session: Session, *, actor: str, action: str, occasion_id: str | None, details: Sequence[dict[str, Any]]
 ) -> int:
-    """One event per detail, all at the same instant, inserted in one statement (no ORM object each)."""
+    """One event per detail, all at the same instant, handed to the driver in one executemany: each
+    detail serialised by orjson, no ORM object or SQLAlchemy parameter set each (a rescore records
+    hundreds)."""
     if not details:
         return 0
-    now = datetime.now(UTC)
-    rows = [dict(at=now, actor=actor, action=action, occasion_id=occasion_id, detail=d) for d in details]
-    session.execute(insert(AuditEvent), rows)
+    connection = session.connection()
+    at = AuditEvent.__table__.c.at.type.bind_processor(connection.dialect)(datetime.now(UTC))
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO audit_log (at, actor, action, occasion_id, detail) VALUES ({', '.join([marker] * 5)})"
+    rows = [(at, actor, action, occasion_id, orjson.dumps(d).decode()) for d in details]
+    connection.exec_driver_sql(sql, rows)
     return len(rows)
 
 

@@ -42,5 +42,10 @@ def frame_rows(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> lis
     """A frame's rows as dicts of plain Python values with None for missing ones (the database
     wants NULL, not NaN), built column by column: far quicker than `DataFrame.to_dict`."""
     names = list(frame.columns if columns is None else columns)
-    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return [dict(zip(names, row, strict=True)) for row in frame_values(frame, names)]
+
+
+def frame_values(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """A frame's rows as tuples of plain Python values in the order of `columns`, None for missing ones."""
+    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
+    return list(zip(*values, strict=True))

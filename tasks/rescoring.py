@@ -142,19 +142,21 @@ def write(session: Session, params: Rescore, outcome: RescoreOutcome, approver_i
     )
     changed = candidates[candidates.changed]
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
-    audit.record(
+    audit.record_many(
         session,
         occasion_id=params.occasion_uid,
         actor=approver_id,
         action="question.rescored",
-        detail={
-            **base,
-            "weight": [q.weight_before, q.weight_after],
-            "accepted": q.accepted_after,
-            "max_points": [outcome.max_before, outcome.max_after],
-            "marks_changed": len(outcome.marks),
-            "candidates_changed": len(changed),
-        },
+        details=[
+            {
+                **base,
+                "weight": [q.weight_before, q.weight_after],
+                "accepted": q.accepted_after,
+                "max_points": [outcome.max_before, outcome.max_after],
+                "marks_changed": len(outcome.marks),
+                "candidates_changed": len(changed),
+            }
+        ],
     )
     audit.record_many(
         session,
