@@ -8,11 +8,12 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Column, CursorResult, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, CursorResult, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
+from models.grading import MARK_COLUMNS, QUESTION_COLUMNS
 from store.schema import Grade, Mark, MarkRevision, Question, Registration
 from store.upsert import frame_values
 
@@ -25,38 +26,50 @@ def questions_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
     return frame.astype({"max_score": float, "weight": float})
 
 
-def question_marks(session: Session, *, occasion_id: str, question_id: str) -> pd.DataFrame:
-    """One question's marks (QUESTION_MARK_COLUMNS), ordered by candidate: a row per candidate, each
-    found by its primary key (registration, question) from the occasion's registrations, so the
-    exam's other marks are not scanned."""
-    columns = [getattr(Mark, c) for c in QUESTION_MARK_COLUMNS]
+def question_marks_and_candidates(
+    session: Session, *, occasion_id: str, question_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One question's marks (QUESTION_MARK_COLUMNS) and every candidate holding a mark on the occasion
+    (registration_id, anonymisation_code and current grade), both ordered by candidate, in one query
+    over the occasion's registrations: each one's mark on the question found by its primary key
+    (registration, question), so the exam's other marks are read only to tell whether a candidate
+    without a mark on the question holds one elsewhere."""
+    own = aliased(Mark)
+    holds = (
+        select(Mark.registration_id)
+        .where(Mark.registration_id == Registration.id, Mark.occasion_id == occasion_id)
+        .exists()
+    )
     query = (
-        select(*columns)
-        .join(Registration, Registration.id == Mark.registration_id)
-        .where(
-            Registration.occasion_id == occasion_id,
-            Mark.question_id == question_id,
-            Mark.occasion_id == occasion_id,
+        select(
+            Registration.id,
+            Registration.anonymisation_code,
+            Grade.grade,
+            own.auto_score,
+            own.manual_score,
+            own.response,
+            own.score,
         )
-        .order_by(Mark.registration_id)
-    )
-    frame = _frame(session.connection().execute(query), list(QUESTION_MARK_COLUMNS))
-    return frame.astype({"auto_score": float, "manual_score": float, "score": float})
-
-
-def candidates_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
-    """Every candidate holding a mark on the occasion: registration_id, anonymisation_code and
-    current grade, ordered by candidate."""
-    holds = select(Mark.registration_id).where(
-        Mark.registration_id == Registration.id, Mark.occasion_id == occasion_id
-    )
-    query = (
-        select(Registration.id, Registration.anonymisation_code, Grade.grade)
         .outerjoin(Grade, Grade.registration_id == Registration.id)
-        .where(Registration.occasion_id == occasion_id, holds.exists())
+        .outerjoin(
+            own,
+            (own.registration_id == Registration.id)
+            & (own.question_id == question_id)
+            & (own.occasion_id == occasion_id),
+        )
+        .where(Registration.occasion_id == occasion_id, or_(own.score.is_not(None), holds))
         .order_by(Registration.id)
     )
-    return _frame(session.connection().execute(query), ["registration_id", "anonymisation_code", "grade"])
+    rows = session.connection().execute(query).cursor.fetchall()
+    ids, codes, grades, auto, manual, responses, scores = _columns(
+        rows, [np.int64, object, object, float, float, object, float]
+    )
+    held = ~np.isnan(scores)  # a mark's score is never null
+    marks = {"registration_id": ids, "auto_score": auto, "manual_score": manual, "response": responses}
+    return (
+        pd.DataFrame({**{c: v[held] for c, v in marks.items()}, "score": scores[held]}),
+        pd.DataFrame({"registration_id": ids, "anonymisation_code": codes, "grade": grades}),
+    )
 
 
 def marks_revision(session: Session, *, occasion_id: str) -> int:
@@ -145,6 +158,13 @@ def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
             marks[name] = lookup[name].to_numpy()[rows]
     floats = ("max_score", "weight", "auto_score", "manual_score", "score")
     return marks[list(MARK_COLUMNS)].astype({c: float for c in floats})
+
+
+def _columns(rows: list[Any], dtypes: list[type]) -> list[np.ndarray]:
+    """The rows' columns as arrays of `dtypes` (None read as NaN in a float column): a frame built
+    from typed arrays, not from records, saves milliseconds on a few thousand rows."""
+    columns = zip(*rows, strict=True) if rows else [()] * len(dtypes)
+    return [np.array(column, dtype=dtype) for column, dtype in zip(columns, dtypes, strict=True)]
 
 
 def _frame(result: CursorResult[Any], columns: list[str]) -> pd.DataFrame:

@@ -60,10 +60,9 @@ def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, boo
     thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=params.occasion_uid))
     questions = rescoring.questions_frame(session, occasion_id=params.occasion_uid)
     question = question_change(questions, params)
-    marks = rescoring.question_marks(
+    marks, candidates = rescoring.question_marks_and_candidates(
         session, occasion_id=params.occasion_uid, question_id=question.question_id
     )
-    candidates = rescoring.candidates_frame(session, occasion_id=params.occasion_uid)
 
     def others(question_id: str, asked: pd.Index | None) -> pd.Series:
         return rescoring.other_points(
