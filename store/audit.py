@@ -36,7 +36,10 @@ def record_many(
     at = AuditEvent.__table__.c.at.type.bind_processor(connection.dialect)(datetime.now(UTC))
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO audit_log (at, actor, action, occasion_id, detail) VALUES ({', '.join([marker] * 5)})"
-    rows = [(at, actor, action, occasion_id, orjson.dumps(d).decode()) for d in details]
+    rows = [
+        (at, actor, action, occasion_id, orjson.dumps(d, option=orjson.OPT_SERIALIZE_NUMPY).decode())
+        for d in details
+    ]
     connection.exec_driver_sql(sql, rows)
     return len(rows)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from store import audit
 from store.db import transaction
 from store.migrate import alembic_config, upgrade
 from store.schema import Approval, AuditEvent, Base, Occasion, Registration, Student
@@ -131,6 +133,26 @@ def test_audit_detail_round_trips_as_json(engine: Engine) -> None:
         event = session.scalars(select(AuditEvent)).one()
     assert event.detail == detail
     assert event.at == T0
+
+
+def test_audit_events_recorded_in_bulk_read_back_as_one_at_a_time(engine: Engine) -> None:
+    """`record_many` hands the driver JSON text of its own; numpy numbers from frames are numbers."""
+    details = [
+        {"note": "Återkallad – ny bedömning", "points": [np.float64(12.5), 14.0], "n": np.int64(3)},
+        {"final": True, "comment": None},
+    ]
+    with transaction(engine) as session:
+        audit.record_many(
+            session, actor="examiner-1", action="grade.rescored", occasion_id=None, details=details
+        )
+    with transaction(engine) as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.detail for e in events] == [
+        {"note": "Återkallad – ny bedömning", "points": [12.5, 14.0], "n": 3},
+        {"final": True, "comment": None},
+    ]
+    assert {e.actor for e in events} == {"examiner-1"}
+    assert events[0].at == events[1].at
 
 
 def test_a_transaction_commits_on_success(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-08 10:00:00.000000
+Create Date: 2026-12-01 23:00:00.000000
 
 A revision per occasion, moved on by the database itself on every insert, update or delete of a
 mark (and, on PostgreSQL, on a TRUNCATE of marks), whoever writes it: our store functions or raw SQL.
