@@ -37,6 +37,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.sync
+	$(PY) -m bench.grading
 	$(PY) -m bench.transfer
 	$(PY) -m bench.grading
 
