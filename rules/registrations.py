@@ -48,11 +48,7 @@ def positions(
     is not; the occasion columns named."""
     if rows.empty or held.empty:
         return np.full(len(rows), -1)
-    return _positions(registration_keys(rows, rows_occasion), registration_keys(held, held_occasion))
-
-
-def _positions(rows: pd.Index, held: pd.Index) -> np.ndarray:
-    return held.get_indexer(rows) if len(held) else np.full(len(rows), -1)
+    return registration_keys(held, held_occasion).get_indexer(registration_keys(rows, rows_occasion))
 
 
 def _normalised(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Index]:
@@ -82,9 +78,9 @@ def diff_registrations(register: pd.DataFrame, current: pd.DataFrame) -> Registr
     """Who to add, who to remove and whose extra time changed, to make `current` match `register`."""
     wanted, wanted_keys = _normalised(register, "register")
     held, held_keys = _normalised(current, "current")
-    at = _positions(wanted_keys, held_keys)
+    at = held_keys.get_indexer(wanted_keys)  # each register row's place among the held, or -1
     on_both = at >= 0
-    stays = _positions(held_keys, wanted_keys) >= 0
+    stays = wanted_keys.get_indexer(held_keys) >= 0
     both = wanted[on_both].reset_index(drop=True)
     previous = held[EXTRA].to_numpy()[at[on_both]]
     changed = both[EXTRA].to_numpy() != previous
