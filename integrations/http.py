@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from integrations.transport import Origin, StdlibTransport
+from integrations.transport import Origin, StdlibTransport, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,6 @@ def _environment_proxy(base_url: str) -> str | None:
     return urllib.request.getproxies().get(url.scheme)
 
 
-def _origin(url: httpx.URL) -> Origin:
-    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-
-
 def _transport(base_url: str, max_connections: int) -> httpx.BaseTransport:
     """The lean stdlib transport, or httpx's own where the environment routes through a proxy."""
     proxy = _environment_proxy(base_url)
@@ -150,7 +146,7 @@ class ApiClient:
         self.timeout = httpx.Timeout(timeout).as_dict()
         self.transport = transport or _transport(self.base_url, max_connections)
         base = httpx.URL(self.base_url)
-        self._origin, self._netloc = _origin(base), base.netloc.decode("ascii")
+        self._origin, self._netloc = origin_of(base), base.netloc.decode("ascii")
         self._base_path = base.raw_path.decode("ascii")
 
     def close(self) -> None:
@@ -251,7 +247,7 @@ class ApiClient:
         """Where a request goes: the origin, the Host header's value and the target (path and query)."""
         if path.startswith(("http://", "https://")):
             url = httpx.URL(path).copy_merge_params(params or {})
-            return _origin(url), url.netloc.decode("ascii"), url.raw_path.decode("ascii")
+            return origin_of(url), url.netloc.decode("ascii"), url.raw_path.decode("ascii")
         target = self._base_path + quote(path.lstrip("/"), safe=PATH_SAFE)
         if params:
             target += "?" + urlencode(params, doseq=True, quote_via=quote)

@@ -41,7 +41,7 @@ class StdlibTransport(httpx.BaseTransport):
         url = request.url
         if url.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"cannot send {url.scheme!r} URLs", request=request)
-        origin: Origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        origin = origin_of(url)
         timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         target = url.raw_path.decode("ascii")
         return self.send(
@@ -135,6 +135,11 @@ class StdlibTransport(httpx.BaseTransport):
             self._idle.clear()
         for connection in connections:
             connection.close()
+
+
+def origin_of(url: httpx.URL) -> Origin:
+    """The scheme, host and port a URL's connection goes to (the scheme's default port if none)."""
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
 
 
 def _readable(sock: socket.socket) -> bool:

@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import driver
 from store.schema import AuditEvent
 
 
@@ -32,15 +33,14 @@ def record_many(
     hundreds)."""
     if not details:
         return 0
-    connection = session.connection()
-    at = AuditEvent.__table__.c.at.type.bind_processor(connection.dialect)(datetime.now(UTC))
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO audit_log (at, actor, action, occasion_id, detail) VALUES ({', '.join([marker] * 5)})"
+    at = driver.bound(session, AuditEvent.__table__.c.at, datetime.now(UTC))
     rows = [
         (at, actor, action, occasion_id, orjson.dumps(d, option=orjson.OPT_SERIALIZE_NUMPY).decode())
         for d in details
     ]
-    connection.exec_driver_sql(sql, rows)
+    driver.execute(
+        session, "INSERT INTO audit_log (at, actor, action, occasion_id, detail) VALUES (?, ?, ?, ?, ?)", rows
+    )
     return len(rows)
 
 

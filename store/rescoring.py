@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, CursorResult, func, or_, select
+from sqlalchemy import CursorResult, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS
+from store import driver
 from store.schema import Grade, Mark, MarkRevision, Question, Registration
 from store.upsert import frame_values
 
@@ -185,7 +186,7 @@ def digest(*frames: pd.DataFrame) -> str:
 def save_marks(session: Session, marks: pd.DataFrame) -> int:
     """New auto and final scores of existing marks (registration_id, question_id, auto_score, score)."""
     rows = frame_values(marks, ["auto_score", "score", "registration_id", "question_id"])
-    return _execute(
+    return driver.execute(
         session,
         "UPDATE marks SET auto_score = ?, score = ? WHERE registration_id = ? AND question_id = ?",
         rows,
@@ -195,7 +196,7 @@ def save_marks(session: Session, marks: pd.DataFrame) -> int:
 def save_question(
     session: Session, *, occasion_id: str, question_id: str, weight: float, accepted: str | None
 ) -> None:
-    updated = _execute(
+    updated = driver.execute(
         session,
         "UPDATE questions SET weight = ?, accepted = ? WHERE occasion_id = ? AND question_id = ?",
         (weight, accepted, occasion_id, question_id),
@@ -207,34 +208,15 @@ def save_question(
 def save_grades(session: Session, grades: pd.DataFrame) -> int:
     """New points, percent and grade of existing grade rows (registration_id, points, percent, grade);
     each keeps its status."""
-    stamp = _bound(session, Grade.__table__.c.updated_at, datetime.now(UTC))
+    stamp = driver.bound(session, Grade.__table__.c.updated_at, datetime.now(UTC))
     rows = [
         (points, percent, grade, stamp, registration_id)
         for registration_id, points, percent, grade in frame_values(
             grades, ["registration_id", "points", "percent", "grade"]
         )
     ]
-    return _execute(
+    return driver.execute(
         session,
         "UPDATE grades SET points = ?, percent = ?, grade = ?, updated_at = ? WHERE registration_id = ?",
         rows,
     )
-
-
-def _bound(session: Session, column: Column[Any], value: Any) -> Any:
-    """`value` as SQLAlchemy would send it to the driver for `column` (e.g. an aware datetime as the
-    naive UTC one, in SQLite's text form)."""
-    process = column.type.bind_processor(session.get_bind().dialect)
-    return value if process is None else process(value)
-
-
-def _execute(session: Session, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]) -> int:
-    """`sql` (a `?` for each value) with one row of values, or once per row of a list, handed to the
-    driver as it is: SQLAlchemy's statement objects cost about 30 us a row here, more than the
-    database's own update. Returns the number of rows matched."""
-    if not params:
-        return 0
-    connection = session.connection()
-    if connection.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    return connection.exec_driver_sql(sql, params).rowcount
