@@ -4,7 +4,8 @@
 
 A fresh, migrated SQLite store holds one Swedish A-F exam: `--candidates` candidates each with a
 mark on every one of `--questions` questions (every third a choice question keyed 'B' with the
-candidate's answer, the rest scored by hand) and an approved grade (setup in bulk, untimed). The
+candidate's answer, the rest scored by hand), their point totals as the import of the results
+leaves them, and an approved grade (setup in bulk, untimed). The
 change: question 1's key corrected to accept B and C. The timed call is exactly the task body
 `apply_rescore.fn(params, approver, digest)` (the store and rules code the flow runs, persisted,
 without Prefect's engine), the digest taken from `preview_rescore.fn` beforehand (untimed).
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from bench.common import occasion_row, point_examflow_at, run_and_print, timed
 from models.params import Rescore, RescoreKind
 from rules.grades import Scale, Thresholds, grade_for_percent, grades_for_points
-from store import grading
+from store import grading, point_totals
 from store.db import engine_for, make_engine, transaction
 from store.migrate import upgrade
 from store.schema import Grade, Occasion, Registration, Student
@@ -97,6 +98,7 @@ def make_exam(engine: Engine, candidates: int, questions: int, seed: int = 3) ->
         _people(session, ids, now)
         grading.save_questions(session, qs)
         grading.save_marks(session, marks)
+        point_totals.refresh(session, occasion_id=OCCASION)  # as the import of the results does
         grading.save_grades(session, grades)
 
 

@@ -1,13 +1,13 @@
 """Rescoring one question for every candidate at once: a corrected key, a new weight, or a void.
 
 Vectorised over the question's marks (one row per candidate). Points are `sum(score * weight)`
-rounded to 2 decimals, out of `sum(max_score * weight)`, as at grading: a candidate's points on the
-exam's other questions (summed from the marks as held, never carried over from an earlier total)
-plus their score on the question times its weight (the same sum in another order: equal to a full
-recomputation for scores and weights that are binary fractions, halves and quarters, as the
-tests check on random exams). Only the candidates whose points may move are
-computed: for a key correction those whose score on the question moves (the maximum stays), for a
-weight change or a void everyone (the maximum moves).
+rounded to 2 decimals, out of `sum(max_score * weight)`, as at grading. A candidate's points after
+the change are their points before (the weighted sum of every mark they hold, never an earlier
+rounded total) less their score on the question times its old weight, plus their new score times
+its new weight: the same sum in another order, equal to a full recomputation for scores and weights
+that are binary fractions, halves and quarters, as the tests check on random exams. Only the
+candidates whose points may move are read: for a key correction those whose score on the question
+moves (the maximum stays), for a weight change or a void everyone (the maximum moves).
 A candidate keeps their current grade unless the rescore moves the grade their points earn: a
 grade set by hand since (a correction, a reconsideration) is not undone by an unrelated change.
 """
@@ -22,16 +22,17 @@ import numpy as np
 import pandas as pd
 
 from models.domain import Country
-from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
+from models.grading import MARK_COLUMNS, QUESTION_COLUMNS
 from models.params import Rescore, RescoreKind
 from rules.grades import Thresholds, grades_for_points
 from rules.law import SOURCE_SE_RECONSIDERATION
 
 ALTERNATIVE = re.compile(r"^[A-Z]$")
 
-# The points of the given candidates (None: every candidate) on the exam's questions other than the
-# one named, as a Series by registration_id; a candidate with no other mark may be left out.
-OtherPoints = Callable[[str, "pd.Index | None"], pd.Series]
+# The candidates asked for (None: every candidate holding a mark on the exam) as a frame indexed by
+# registration_id: anonymisation_code, grade (None: not graded yet) and points, the weighted sum of
+# every mark they hold, unrounded. Every candidate asked for holds a mark, so each has a row.
+CandidatePoints = Callable[["pd.Index | None"], pd.DataFrame]
 
 
 class RescoreRefused(ValueError):
@@ -54,10 +55,10 @@ class QuestionChange:
 class RescoreOutcome:
     """What one change does. `marks`: the marks whose score changes (registration_id, question_id,
     auto_score, score). `candidates`: one row per candidate whose points may move (see the module's
-    docstring; others given by the `OtherPoints` reader are computed too) with points, percent and
-    grade before and after, `other_points` (unrounded, on the other questions), `direction` (+1
-    raised, -1 lowered, 0 same grade) and `changed` (points or grade moved). `held`: how many
-    candidates hold a mark on the exam."""
+    docstring), ordered by registration_id, with points (rounded), percent and grade before and
+    after, `direction` (+1 raised, -1 lowered, 0 same grade), `changed` (points or grade moved), and
+    `total_before` and `total_after`, the points unrounded. `held`: how many candidates hold a mark
+    on the exam."""
 
     question: QuestionChange
     marks: pd.DataFrame
@@ -80,26 +81,31 @@ class RescoreOutcome:
 
 def rescore(marks: pd.DataFrame, change: Rescore, thresholds: Thresholds) -> RescoreOutcome:
     """The new scores, points and grades of every candidate under `change`, from a whole exam's marks
-    (MARK_COLUMNS, one row per candidate and question): the full recomputation, in one frame."""
+    (MARK_COLUMNS, one row per candidate and question): the full recomputation, every candidate's
+    points summed again over every mark, the reference `rescore_question` is tested against."""
     missing = [c for c in MARK_COLUMNS if c not in marks.columns]
     if missing:
         raise ValueError(f"the marks frame lacks column(s) {', '.join(missing)}")
     question = question_change(marks.drop_duplicates("question_id")[list(QUESTION_COLUMNS)], change)
-    weighted = marks.score * marks.weight
-
-    def others(question_id: str, _asked: pd.Index | None) -> pd.Series:
-        return weighted[marks.question_id != question_id].groupby(marks.registration_id).sum()
-
-    return rescore_question(
-        question,
-        change,
-        marks=marks[marks.question_id == question.question_id][list(QUESTION_MARK_COLUMNS)],
-        candidates=marks.drop_duplicates("registration_id")[
-            ["registration_id", "anonymisation_code", "grade"]
-        ],
-        others=others,
+    on_question = (marks.question_id == question.question_id).to_numpy()
+    own = marks[on_question]
+    auto, score = _scores(own, question, change)
+    moved = _moved(own, auto, score)
+    scores_after = marks.score.to_numpy(dtype=float).copy()
+    scores_after[on_question] = score
+    weights_after = np.where(on_question, question.weight_after, marks.weight.to_numpy(dtype=float))
+    by_candidate = marks.registration_id
+    before = (marks.score * marks.weight).groupby(by_candidate).sum()
+    after = pd.Series(scores_after * weights_after, index=marks.index).groupby(by_candidate).sum()
+    people = marks.drop_duplicates("registration_id").set_index("registration_id").loc[before.index]
+    rows = _candidates(
+        people,
+        points=(before.to_numpy(), after.to_numpy()),
+        max_points=(question.max_before, question.max_after),
         thresholds=thresholds,
     )
+    new_marks = _new_marks(own.registration_id.to_numpy()[moved], question, auto[moved], score[moved])
+    return RescoreOutcome(question, new_marks, rows, held=len(people))
 
 
 def question_change(questions: pd.DataFrame, change: Rescore) -> QuestionChange:
@@ -146,37 +152,31 @@ def rescore_question(
     change: Rescore,
     *,
     marks: pd.DataFrame,
-    candidates: pd.DataFrame,
-    others: OtherPoints,
+    held: int,
+    candidates: CandidatePoints,
     thresholds: Thresholds,
 ) -> RescoreOutcome:
-    """The outcome of `change` from the question's marks (QUESTION_MARK_COLUMNS), every candidate
-    holding a mark (registration_id, anonymisation_code, grade) and their points on the other
-    questions, asked of `others` only for the candidates whose points may move."""
-    marks = marks.set_index("registration_id", drop=False)
+    """The outcome of `change` from the question's marks (QUESTION_MARK_COLUMNS), how many candidates
+    hold a mark on the exam, and the points before of the candidates whose points may move, asked of
+    `candidates` only for those."""
+    ids = marks.registration_id.to_numpy()
     auto, score = _scores(marks, question, change)
-    moved = ~(_same(auto, marks.auto_score) & _same(score, marks.score))
-    new_marks = pd.DataFrame(
-        {
-            "registration_id": marks.registration_id[moved],
-            "question_id": question.question_id,
-            "auto_score": auto[moved],
-            "score": score[moved],
-        }
-    ).reset_index(drop=True)
-    own_before, own_after = marks.score * question.weight_before, score * question.weight_after
-    asked = None if question.max_after != question.max_before else own_before.index[own_before != own_after]
-    other = others(question.question_id, asked)
-    ids = candidates.registration_id if asked is None else asked.union(other.index)
-    held = candidates.set_index("registration_id").reindex(ids)
+    moved = _moved(marks, auto, score)
+    own_before = marks.score.to_numpy(dtype=float) * question.weight_before
+    own_after = score * question.weight_after
+    asked = None if question.max_after != question.max_before else pd.Index(ids[own_before != own_after])
+    people = candidates(asked)
+    at = pd.Index(ids).get_indexer(people.index)  # -1: no mark on the question, so no points on it
+    on_question = at >= 0
+    before = people.points.to_numpy(dtype=float)
+    other = before - np.where(on_question, own_before[at], 0.0)
     rows = _candidates(
-        held,
-        other=other.reindex(held.index, fill_value=0.0),
-        own=(own_before.reindex(held.index, fill_value=0.0), own_after.reindex(held.index, fill_value=0.0)),
+        people,
+        points=(before, other + np.where(on_question, own_after[at], 0.0)),
         max_points=(question.max_before, question.max_after),
         thresholds=thresholds,
     )
-    return RescoreOutcome(question, new_marks, rows, held=len(candidates))
+    return RescoreOutcome(question, _new_marks(ids[moved], question, auto[moved], score[moved]), rows, held)
 
 
 def guard(country: Country | str, published: bool, candidates: pd.DataFrame) -> None:
@@ -215,54 +215,82 @@ def _check_params(change: Rescore) -> None:
         raise RescoreRefused(f"'weight' is for a weight change only, not for {change.kind.value}")
 
 
-def _scores(marks: pd.DataFrame, question: QuestionChange, change: Rescore) -> tuple[pd.Series, pd.Series]:
+def _scores(marks: pd.DataFrame, question: QuestionChange, change: Rescore) -> tuple[np.ndarray, np.ndarray]:
     """Auto and final scores after a key correction: a response whose chosen alternatives are all
-    accepted earns the question's max score, any other 0; a grader's own score still wins."""
+    accepted earns the question's max score, any other 0; a grader's own score still wins. Each
+    distinct response is matched once (a choice question has a handful)."""
     if change.kind is not RescoreKind.KEY:
-        return marks.auto_score, marks.score
+        return marks.auto_score.to_numpy(dtype=float), marks.score.to_numpy(dtype=float)
     pattern = "|".join(sorted(set(change.accept)))
-    responses = marks.response.fillna("").str.upper().str.replace(" ", "", regex=False)
-    right = responses.str.fullmatch(f"(?:{pattern})(?:,(?:{pattern}))*").fillna(False).to_numpy(dtype=bool)
-    auto = pd.Series(np.where(right, question.max_score, 0.0), index=marks.index)
-    return auto, marks.manual_score.fillna(auto)
+    right_answer = re.compile(f"(?:{pattern})(?:,(?:{pattern}))*")
+    codes, responses = pd.factorize(marks.response)  # code -1: no response
+    right = np.array(
+        [right_answer.fullmatch(str(r).upper().replace(" ", "")) is not None for r in responses] + [False]
+    )[codes]
+    auto = np.where(right, question.max_score, 0.0)
+    manual = marks.manual_score.to_numpy(dtype=float)
+    return auto, np.where(np.isnan(manual), auto, manual)
+
+
+def _moved(marks: pd.DataFrame, auto: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Where the new auto or final score differs from the one held (two missing ones are the same)."""
+    held_auto, held_score = marks.auto_score.to_numpy(dtype=float), marks.score.to_numpy(dtype=float)
+    same_auto = (auto == held_auto) | (np.isnan(auto) & np.isnan(held_auto))
+    return ~(same_auto & (score == held_score))
+
+
+def _new_marks(
+    ids: np.ndarray, question: QuestionChange, auto: np.ndarray, score: np.ndarray
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"registration_id": ids, "question_id": question.question_id, "auto_score": auto, "score": score}
+    )
 
 
 def _candidates(
-    held: pd.DataFrame,
+    people: pd.DataFrame,
     *,
-    other: pd.Series,
-    own: tuple[pd.Series, pd.Series],
+    points: tuple[np.ndarray, np.ndarray],
     max_points: tuple[float, float],
     thresholds: Thresholds,
 ) -> pd.DataFrame:
-    """Points, percent and grade before and after of the candidates in `held` (anonymisation_code
-    and current grade by registration_id)."""
-    points = pd.DataFrame({"before": other + own[0], "after": other + own[1]}).round(2)
-    earned_before = grades_for_points(points.before, max_points[0], thresholds).astype(str)
-    earned_after = grades_for_points(points.after, max_points[1], thresholds).astype(str)
-    grade_before = held.grade.fillna(earned_before).astype(str)
-    grade_after = grade_before.where(earned_after == earned_before, earned_after)
-    rank = {g: i for i, g in enumerate(thresholds.scale.grades)}
-    direction = np.sign(grade_after.map(rank) - grade_before.map(rank)).fillna(0).astype(int)
+    """Points, percent and grade before and after of the candidates in `people` (anonymisation_code
+    and current grade by registration_id), from their unrounded points before and after."""
+    before, after = np.round(points[0], 2), np.round(points[1], 2)
+    earned_before = _earned(before, max_points[0], thresholds)
+    earned_after = _earned(after, max_points[1], thresholds)
+    held_grade = people.grade.to_numpy(dtype=object)
+    grade_before = np.where(pd.isna(held_grade), earned_before, held_grade).astype(str)
+    grade_after = np.where(earned_after == earned_before, grade_before, earned_after)
     return pd.DataFrame(
         {
-            "registration_id": held.index.to_numpy(),
-            "anonymisation_code": held.anonymisation_code.to_numpy(),
-            "other_points": other.to_numpy(),
-            "points_before": points.before.to_numpy(),
-            "points_after": points.after.to_numpy(),
-            "percent_before": (points.before / max_points[0] * 100).round(2).to_numpy(),
-            "percent_after": (points.after / max_points[1] * 100).round(2).to_numpy(),
-            "grade_before": grade_before.to_numpy(),
-            "grade_after": grade_after.to_numpy(),
-            "direction": direction.to_numpy(),
-            "changed": ((points.before != points.after) | (grade_before != grade_after)).to_numpy(),
+            "registration_id": people.index.to_numpy(),
+            "anonymisation_code": people.anonymisation_code.to_numpy(),
+            "points_before": before,
+            "points_after": after,
+            "percent_before": np.round(before / max_points[0] * 100, 2),
+            "percent_after": np.round(after / max_points[1] * 100, 2),
+            "grade_before": grade_before,
+            "grade_after": grade_after,
+            "direction": _direction(grade_before, grade_after, thresholds),
+            "changed": (before != after) | (grade_before != grade_after),
+            "total_before": points[0],
+            "total_after": points[1],
         }
     )
 
 
-def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return ((a == b) | (a.isna() & b.isna())).to_numpy(dtype=bool)
+def _earned(points: np.ndarray, max_points: float, thresholds: Thresholds) -> np.ndarray:
+    return grades_for_points(pd.Series(points), max_points, thresholds).astype(str).to_numpy()
+
+
+def _direction(before: np.ndarray, after: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """+1 where the grade rises on the scale, -1 where it falls, 0 where it stays or is off the scale."""
+    grades = list(thresholds.scale.grades)
+    rank_before = pd.Categorical(before, categories=grades).codes
+    rank_after = pd.Categorical(after, categories=grades).codes
+    on_scale = (rank_before >= 0) & (rank_after >= 0)
+    return np.where(on_scale, np.sign(rank_after.astype(int) - rank_before.astype(int)), 0)
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -1,21 +1,22 @@
-"""What a rescore reads of an occasion (its questions, one question's marks, its candidates and their
-points on the other questions, summed in the database; the revision of its marks), and the rescore
-written back, all in bulk."""
+"""What a rescore reads of an occasion (its questions, one question's marks, the revision of its marks
+and questions, and the points of the candidates it may move, from their point totals or summed in
+the database), and the rescore written back, all in bulk."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import CursorResult, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import CursorResult, func, select
+from sqlalchemy.orm import Session
 
-from models.grading import MARK_COLUMNS, QUESTION_COLUMNS
-from store import driver
-from store.schema import Grade, Mark, MarkRevision, Question, Registration
+from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
+from store import driver, point_totals
+from store.schema import Grade, Mark, MarkRevision, PointTotal, Question, Registration
 from store.upsert import frame_values
 
 
@@ -23,86 +24,103 @@ def questions_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
     """The occasion's questions (QUESTION_COLUMNS), ordered by question."""
     columns = [getattr(Question, c) for c in QUESTION_COLUMNS]
     query = select(*columns).where(Question.occasion_id == occasion_id).order_by(Question.question_id)
-    frame = _frame(session.connection().execute(query), list(QUESTION_COLUMNS))
-    return frame.astype({"max_score": float, "weight": float})
+    rows = session.connection().execute(query).cursor.fetchall()
+    dtypes = [object, np.int64, object, float, float, object]
+    return pd.DataFrame(dict(zip(QUESTION_COLUMNS, _columns(rows, dtypes), strict=True)))
 
 
-def question_marks_and_candidates(
-    session: Session, *, occasion_id: str, question_id: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One question's marks (QUESTION_MARK_COLUMNS) and every candidate holding a mark on the occasion
-    (registration_id, anonymisation_code and current grade), both ordered by candidate, in one query
-    over the occasion's registrations: each one's mark on the question found by its primary key
-    (registration, question), so the exam's other marks are read only to tell whether a candidate
-    without a mark on the question holds one elsewhere."""
-    own = aliased(Mark)
-    holds = (
-        select(Mark.registration_id)
-        .where(Mark.registration_id == Registration.id, Mark.occasion_id == occasion_id)
-        .exists()
-    )
+def question_marks(session: Session, *, occasion_id: str, question_id: str) -> pd.DataFrame:
+    """One question's marks (QUESTION_MARK_COLUMNS) ordered by candidate, read by ix_marks_question."""
     query = (
-        select(
-            Registration.id,
-            Registration.anonymisation_code,
-            Grade.grade,
-            own.auto_score,
-            own.manual_score,
-            own.response,
-            own.score,
-        )
-        .outerjoin(Grade, Grade.registration_id == Registration.id)
-        .outerjoin(
-            own,
-            (own.registration_id == Registration.id)
-            & (own.question_id == question_id)
-            & (own.occasion_id == occasion_id),
-        )
-        .where(Registration.occasion_id == occasion_id, or_(own.score.is_not(None), holds))
-        .order_by(Registration.id)
+        select(*(getattr(Mark, c) for c in QUESTION_MARK_COLUMNS))
+        .where(Mark.occasion_id == occasion_id, Mark.question_id == question_id)
+        .order_by(Mark.registration_id)
     )
     rows = session.connection().execute(query).cursor.fetchall()
-    ids, codes, grades, auto, manual, responses, scores = _columns(
-        rows, [np.int64, object, object, float, float, object, float]
+    ids, auto, manual, responses, scores = _columns(rows, [np.int64, float, float, object, float])
+    return pd.DataFrame(
+        {
+            "registration_id": ids,
+            "auto_score": auto,
+            "manual_score": manual,
+            "response": responses,
+            "score": scores,
+        }
     )
-    held = ~np.isnan(scores)  # a mark's score is never null
-    marks = {"registration_id": ids, "auto_score": auto, "manual_score": manual, "response": responses}
-    return (
-        pd.DataFrame({**{c: v[held] for c, v in marks.items()}, "score": scores[held]}),
-        pd.DataFrame({"registration_id": ids, "anonymisation_code": codes, "grade": grades}),
-    )
 
 
-def marks_revision(session: Session, *, occasion_id: str) -> int:
-    """The revision of the occasion's marks (0: none ever written), kept by database triggers on every
-    write to a mark, so a rescore's digest sees a change to any mark of the occasion, by any writer,
-    without reading the marks. Locked until the transaction ends (on PostgreSQL; SQLite's writer lock
-    is the transaction's own), so no mark of the occasion changes under a rescore between its reads
-    and its writes."""
-    query = select(MarkRevision.revision).where(MarkRevision.occasion_id == occasion_id).with_for_update()
-    return session.scalar(query) or 0
+@dataclass(frozen=True)
+class Revision:
+    """The revision of an occasion's marks and questions, and whether its point totals are as new."""
+
+    number: int
+    totals_current: bool
 
 
-def other_points(
-    session: Session, *, occasion_id: str, question_id: str, registration_ids: pd.Index | None
-) -> pd.Series:
-    """Each candidate's points, sum(score * weight), on the occasion's questions other than
-    `question_id`, summed in the database over the marks as held; for the candidates given (None:
-    every candidate). A candidate with no other mark is left out."""
-    if registration_ids is not None and registration_ids.empty:
-        return pd.Series(dtype=float, name="points")
+def marks_revision(session: Session, *, occasion_id: str) -> Revision:
+    """The revision of the occasion's marks and questions (0: no mark ever written), kept by database
+    triggers on every write to a mark or a question, so a rescore's digest sees a change to any of
+    them, by any writer, without reading them. Locked until the transaction ends (on PostgreSQL;
+    SQLite's writer lock is the transaction's own), so none of them changes under a rescore between
+    its reads and its writes."""
     query = (
-        select(Mark.registration_id, func.sum(Mark.score * Question.weight))
-        .join(
-            Question, (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id)
-        )
-        .where(Mark.occasion_id == occasion_id, Mark.question_id != question_id)
-        .group_by(Mark.registration_id)
+        select(MarkRevision.revision, MarkRevision.totals_revision)
+        .where(MarkRevision.occasion_id == occasion_id)
+        .with_for_update()
     )
+    row = session.execute(query).first()
+    if row is None:
+        return Revision(0, totals_current=False)
+    return Revision(row.revision, totals_current=row.totals_revision == row.revision)
+
+
+def candidate_points(
+    session: Session, *, occasion_id: str, registration_ids: pd.Index | None, from_totals: bool
+) -> pd.DataFrame:
+    """The candidates given (None: every candidate holding a mark on the occasion) indexed by
+    registration_id, ordered, with anonymisation_code, grade and points: the weighted sum of every
+    mark they hold, taken from their point totals (`from_totals`: only when those are current) or
+    summed over their marks in the database."""
+    if from_totals:
+        points = select(PointTotal.registration_id, PointTotal.points).where(
+            PointTotal.occasion_id == occasion_id
+        )
+    else:
+        points = (
+            select(Mark.registration_id, func.sum(Mark.score * Question.weight).label("points"))
+            .join(
+                Question,
+                (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id),
+            )
+            .where(Mark.occasion_id == occasion_id)
+            .group_by(Mark.registration_id)
+        )
     if registration_ids is not None:
-        query = query.where(Mark.registration_id.in_(registration_ids.tolist()))
-    frame = _frame(session.connection().execute(query), ["registration_id", "points"])
-    return frame.set_index("registration_id").points.astype(float)
+        points = points.where(points.selected_columns.registration_id.in_(registration_ids.tolist()))
+    held = points.subquery()
+    query = (
+        select(held.c.registration_id, Registration.anonymisation_code, Grade.grade, held.c.points)
+        .join(Registration, Registration.id == held.c.registration_id)
+        .outerjoin(Grade, Grade.registration_id == held.c.registration_id)
+        .order_by(held.c.registration_id)
+    )
+    rows = session.connection().execute(query).cursor.fetchall()
+    ids, codes, grades, sums = _columns(rows, [np.int64, object, object, float])
+    frame = pd.DataFrame({"anonymisation_code": codes, "grade": grades, "points": sums}, index=ids)
+    if registration_ids is not None and len(frame) != len(registration_ids):
+        missing = registration_ids.difference(frame.index)
+        raise LookupError(f"candidates of {occasion_id} hold no points: registrations {missing.tolist()}")
+    return frame.rename_axis("registration_id")
+
+
+def holders(session: Session, *, occasion_id: str, from_totals: bool) -> int:
+    """How many candidates hold a mark on the occasion: counted from the point totals (only when those
+    are current) or from the registrations and their marks."""
+    if from_totals:
+        return point_totals.holders(session, occasion_id=occasion_id)
+    holds = select(Mark.registration_id).where(Mark.registration_id == Registration.id).exists()
+    query = select(func.count()).where(Registration.occasion_id == occasion_id, holds)
+    return int(session.scalar(query) or 0)
 
 
 def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:

@@ -228,6 +228,19 @@ class Question(Base):
 
 class Mark(Base):
     __tablename__ = "marks"
+    # A rescore reads one question's marks in candidate order, from the index alone (its columns).
+    __table_args__ = (
+        Index(
+            "ix_marks_question",
+            "occasion_id",
+            "question_id",
+            "registration_id",
+            "auto_score",
+            "manual_score",
+            "score",
+            "response",
+        ),
+    )
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
     question_id: Mapped[str] = mapped_column(primary_key=True)
@@ -239,14 +252,29 @@ class Mark(Base):
 
 
 class MarkRevision(Base):
-    """The revision of an occasion's marks, moved on by database triggers on `marks` (migration 0006)
-    at every insert, update or delete, whoever writes it (our store functions or raw SQL); examflow's
-    code only reads it. No row: no mark was ever written."""
+    """The revision of an occasion's marks and questions, moved on by database triggers on `marks`
+    (migration 0006) and `questions` (0007) at every insert, update or delete, whoever writes it (our
+    store functions or raw SQL); examflow's code only reads it. No row: no mark was ever written."""
 
     __tablename__ = "mark_revisions"
 
     occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id", ondelete="CASCADE"), primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger, comment="moved on by triggers on marks at every write")
+    totals_revision: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the revision at which point_totals were last made equal to the marks"
+    )
+
+
+class PointTotal(Base):
+    """A candidate's points, the weighted sum of every mark they hold, unrounded: kept so that a rescore
+    takes them instead of summing all the marks of every candidate it moves (store/point_totals.py).
+    Trusted only while the occasion's `MarkRevision.totals_revision` equals its revision."""
+
+    __tablename__ = "point_totals"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), index=True)
+    points: Mapped[float]
 
 
 class GraderMark(Base):

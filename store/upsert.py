@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,5 +48,11 @@ def frame_rows(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> lis
 
 def frame_values(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """A frame's rows as tuples of plain Python values in the order of `columns`, None for missing ones."""
-    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
-    return list(zip(*values, strict=True))
+    return list(zip(*(_plain(frame[c]) for c in columns), strict=True))
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """A column's values as Python objects (numbers, strings, Timestamps), None where missing."""
+    values = column.to_numpy(dtype=object)
+    missing = column.isna().to_numpy()
+    return (np.where(missing, None, values) if missing.any() else values).tolist()

@@ -11,7 +11,7 @@ from models.domain import ExamType, Frozen
 from models.grading import GradingSettings
 from models.results import CandidateResult, QuestionResult
 from rules.grades import Thresholds, grades_for_points, thresholds_for
-from store import audit, exam_settings, grading, occasions
+from store import audit, exam_settings, grading, occasions, point_totals
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
@@ -143,6 +143,8 @@ def import_results(occasion_id: str) -> GradingSummary:
                 ]
             ],
         )
+        # after the last write to the marks and questions, as the totals' stamp must be
+        point_totals.refresh(session, occasion_id=occasion_id)
         grading.save_grader_marks(session, grader_marks_frame(results, held, occasion_id))
         grading.save_grades(session, grades.assign(occasion_id=occasion_id))
         occasions.set_status(session, occasion_id=occasion_id, status="grading")

@@ -11,7 +11,7 @@ from models.domain import Frozen
 from models.params import Rescore
 from rules.grades import thresholds_for
 from rules.rescoring import RescoreOutcome, RescoreRefused, guard, question_change, rescore_question
-from store import audit, exam_settings, occasions, rescoring, transfer
+from store import audit, exam_settings, occasions, point_totals, rescoring, transfer
 from store.db import transaction
 from tasks.common import REPLAY_SAFE
 
@@ -49,40 +49,45 @@ class RescorePreview(Frozen):
     rows: list[CandidateChange] = Field(description="the candidates whose points or grade change, by code")
 
 
-def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, bool]:
+def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, bool, rescoring.Revision]:
     """The rescore's outcome over the occasion as it stands, the digest of what it was computed from,
-    and whether the exam is published; refused by the law's guard before anything is written. Only
-    the question's marks are read, and the other questions' points of the candidates whose points
-    may move, summed in the database (see rules.rescoring). The digest takes in the marks' revision,
-    read (and locked) first, so it moves with a write to any mark of the occasion, read here or not."""
-    revision = rescoring.marks_revision(session, occasion_id=params.occasion_uid)
-    occasion = occasions.get(session, params.occasion_uid)
-    thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=params.occasion_uid))
-    questions = rescoring.questions_frame(session, occasion_id=params.occasion_uid)
-    question = question_change(questions, params)
-    marks, candidates = rescoring.question_marks_and_candidates(
-        session, occasion_id=params.occasion_uid, question_id=question.question_id
-    )
+    whether the exam is published, and the revision read; refused by the law's guard before anything
+    is written. Only the question's marks are read, and the points of the candidates whose points may
+    move (see rules.rescoring), from their point totals while those are current. The digest takes in
+    the revision of the occasion's marks and questions, read (and locked) first, so it moves with a
+    write to any of them, read here or not."""
+    occasion_id = params.occasion_uid
+    revision = rescoring.marks_revision(session, occasion_id=occasion_id)
+    occasion = occasions.get(session, occasion_id)
+    thresholds = thresholds_for(occasion.scale, exam_settings.get(session, occasion_id=occasion_id))
+    question = question_change(rescoring.questions_frame(session, occasion_id=occasion_id), params)
+    marks = rescoring.question_marks(session, occasion_id=occasion_id, question_id=question.question_id)
+    from_totals = revision.totals_current
 
-    def others(question_id: str, asked: pd.Index | None) -> pd.Series:
-        return rescoring.other_points(
-            session, occasion_id=params.occasion_uid, question_id=question_id, registration_ids=asked
+    def candidates(asked: pd.Index | None) -> pd.DataFrame:
+        return rescoring.candidate_points(
+            session, occasion_id=occasion_id, registration_ids=asked, from_totals=from_totals
         )
 
     outcome = rescore_question(
-        question, params, marks=marks, candidates=candidates, others=others, thresholds=thresholds
+        question,
+        params,
+        marks=marks,
+        held=rescoring.holders(session, occasion_id=occasion_id, from_totals=from_totals),
+        candidates=candidates,
+        thresholds=thresholds,
     )
-    published = transfer.published(session, occasion_id=params.occasion_uid)
+    published = transfer.published(session, occasion_id=occasion_id)
     guard(occasion.country, published, outcome.candidates)
-    revisions = pd.DataFrame({"marks": [revision]})
-    return outcome, rescoring.digest(revisions, questions, marks, candidates, outcome.candidates), published
+    read = pd.DataFrame({"revision": [revision.number], "held": [outcome.held]})
+    return outcome, rescoring.digest(read, outcome.marks, outcome.candidates), published, revision
 
 
 @task(name="preview-rescore", **REPLAY_SAFE)
 def preview_rescore(params: Rescore) -> RescorePreview:
     """Computes the rescore without writing anything."""
     with transaction() as session:
-        outcome, digest, published = compute(session, params)
+        outcome, digest, published, _ = compute(session, params)
     changed = outcome.candidates[outcome.candidates.changed]
     rows = [
         CandidateChange(candidate=c, points_before=pb, points_after=pa, grade_before=gb, grade_after=ga)
@@ -113,16 +118,19 @@ def apply_rescore(params: Rescore, approver_id: str, digest: str) -> int:
     """Writes the rescore in one transaction, provided the marks are still those previewed; each
     grade keeps its status. Returns the number of candidates whose points or grade changed."""
     with transaction() as session:
-        outcome, current, _ = compute(session, params)
+        outcome, current, _, revision = compute(session, params)
         if current != digest:
             raise RescoreRefused(
                 f"the marks of {params.occasion_uid} changed after the preview was shown; preview again"
             )
-        return write(session, params, outcome, approver_id)
+        return write(session, params, outcome, approver_id, totals_current=revision.totals_current)
 
 
-def write(session: Session, params: Rescore, outcome: RescoreOutcome, approver_id: str) -> int:
-    """The marks of the question, the question, every candidate's points/percent/grade, and one audit
+def write(
+    session: Session, params: Rescore, outcome: RescoreOutcome, approver_id: str, *, totals_current: bool
+) -> int:
+    """The marks of the question, the question, every candidate's points/percent/grade, their point
+    totals (only the moved ones where the totals were current, else summed again), and one audit
     event for the question and one per candidate whose points or grade changed."""
     q = outcome.question
     rescoring.save_marks(session, outcome.marks)
@@ -139,6 +147,14 @@ def write(session: Session, params: Rescore, outcome: RescoreOutcome, approver_i
         session,
         moved.rename(columns={"points_after": "points", "percent_after": "percent", "grade_after": "grade"}),
     )
+    if totals_current:
+        moved_totals = candidates[candidates.total_before != candidates.total_after]
+        point_totals.save(
+            session, list(zip(moved_totals.total_after, moved_totals.registration_id, strict=True))
+        )
+        point_totals.stamp(session, occasion_id=params.occasion_uid)
+    else:
+        point_totals.refresh(session, occasion_id=params.occasion_uid)
     changed = candidates[candidates.changed]
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
     audit.record_many(

@@ -44,7 +44,7 @@ from models.params import (
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
-from store import audit, committees, grader_view, justifications, registrations
+from store import audit, committees, grader_view, justifications, registrations, rescoring
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import (
@@ -285,6 +285,13 @@ def test_grading_proposes_and_the_graders_approve_own_then_joint(graded: dict[st
     submitted = _count(Attendance, occasion, Attendance.status == "submitted")
     assert result["approved"] == submitted == _count(Grade, occasion, Grade.status == "approved")
     assert sum(n for grade, n in result.items() if grade != "approved") == submitted
+    with transaction() as session:  # the import left each candidate's points kept, and current
+        assert rescoring.marks_revision(session, occasion_id=occasion).totals_current
+        kept, summed = (
+            rescoring.candidate_points(session, occasion_id=occasion, registration_ids=None, from_totals=t)
+            for t in (True, False)
+        )
+    assert len(kept) == submitted and kept.equals(summed)
     with pytest.raises(GradingRefused, match="approved already"):
         import_results.fn(occasion)
     with pytest.raises(GradingRefused, match="changed after they were shown"):

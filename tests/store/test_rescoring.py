@@ -228,7 +228,7 @@ def test_apply_refuses_when_the_marks_changed_since_the_preview_and_writes_nothi
 
 def revision(engine: Engine, occasion_id: str = OCC) -> int:
     with transaction(engine) as session:
-        return rescoring.marks_revision(session, occasion_id=occasion_id)
+        return rescoring.marks_revision(session, occasion_id=occasion_id).number
 
 
 # Writes to one mark of occ-1 made in raw SQL, past every store function: each moves the revision on.

@@ -1,7 +1,8 @@
-"""A rescore reads one question's marks and only the other points of the candidates whose points may
-move (tasks.rescoring.compute); on random exams, on SQLite and PostgreSQL, that equals the full
-recomputation from every mark (rules.rescoring.rescore over store.rescoring.marks_frame), and the
-points written equal a plain sum(score * weight) over the marks held after the apply."""
+"""A rescore reads one question's marks and only the points of the candidates whose points may
+move (tasks.rescoring.compute), from their point totals or summed; on random exams, on SQLite and
+PostgreSQL, that equals the full recomputation from every mark (rules.rescoring.rescore over
+store.rescoring.marks_frame), and the points written equal a plain sum(score * weight) over the
+marks held after the apply, as do the point totals after rescores one after another."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, select
 from models.params import Rescore, RescoreKind
 from rules.grades import Scale, Thresholds, grades_for_points
 from rules.rescoring import rescore
-from store import rescoring
+from store import point_totals, rescoring
 from store.db import transaction
 from store.schema import Grade, Mark, Question
 from tasks.rescoring import CHANGE_COLUMNS, apply_rescore, compute, preview_rescore
@@ -109,18 +110,24 @@ CHANGES = [
 ]
 
 
+@pytest.mark.parametrize("totals", [True, False], ids=["from-totals", "summed"])
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("fields", CHANGES, ids=lambda f: f"{f['kind'].value}-q{f['question_number']}")
 def test_the_rescores_reads_give_the_full_recomputation(
     examflow: Engine,  # noqa: F811
     fields: dict,
     seed: int,
+    totals: bool,
 ) -> None:
     seed_random(examflow, seed)
+    if totals:
+        with transaction(examflow) as session:
+            point_totals.refresh(session, occasion_id=OCC)
     params = Rescore(occasion_uid=OCC, reason="checked against a full recomputation", **fields)
     with transaction(examflow) as session:
-        fast, _, _ = compute(session, params)
+        fast, _, _, revision = compute(session, params)
         full = rescore(rescoring.marks_frame(session, occasion_id=OCC), params, AF)
+    assert revision.totals_current is totals
     changed = [
         c[c.changed][CHANGE_COLUMNS].reset_index(drop=True) for c in (fast.candidates, full.candidates)
     ]
@@ -144,3 +151,19 @@ def test_the_rescores_reads_give_the_full_recomputation(
     with transaction(examflow) as session:
         held = dict(session.execute(select(Grade.registration_id, Grade.points)).all())
     assert all(held[r] == after[r] for r in fast.candidates.registration_id[fast.candidates.changed])
+
+
+def test_rescores_one_after_another_keep_the_totals_equal_to_the_marks(examflow: Engine) -> None:  # noqa: F811
+    seed_random(examflow, 3)
+    with transaction(examflow) as session:
+        point_totals.refresh(session, occasion_id=OCC)
+    for fields in CHANGES:
+        params = Rescore(occasion_uid=OCC, reason="one correction after another", **fields)
+        preview = preview_rescore.fn(params)
+        apply_rescore.fn(params, "examiner-1", preview.digest)
+        with transaction(examflow) as session:
+            assert rescoring.marks_revision(session, occasion_id=OCC).totals_current
+            held = rescoring.candidate_points(
+                session, occasion_id=OCC, registration_ids=None, from_totals=True
+            )
+        assert (held.points.round(2) == sums(examflow).reindex(held.index)).all()
