@@ -10,6 +10,7 @@ far below the smallest step of any sensible number of decimals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -175,22 +176,30 @@ def grades_for_points(
     Returns an ordered categorical over the scale's grades (lowest first) with `points`' index.
     """
     thresholds = thresholds or Thresholds()
+    values = pd.to_numeric(points).to_numpy(dtype=float, na_value=np.nan)
+    codes = grade_ranks(values, max_points, thresholds, labels=points.index)
+    dtype = pd.CategoricalDtype(list(thresholds.scale.grades), ordered=True)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=points.index, name=points.name)
+
+
+def grade_ranks(
+    values: np.ndarray, max_points: float, thresholds: Thresholds, labels: Sequence[Any] | None = None
+) -> np.ndarray:
+    """Each value's grade as its place on the scale (the lowest grade 0), -1 where missing; a value
+    outside 0-`max_points` is refused, named by its label in `labels` (else by its position)."""
     if not max_points > 0:
         raise ValueError(f"max_points must be positive, got {max_points}")
-    values = pd.to_numeric(points).to_numpy(dtype=float, na_value=np.nan)
     out_of_range = (values < 0) | (values > max_points)
     if out_of_range.any():
         first = int(np.flatnonzero(out_of_range)[0])
         raise ValueError(
             f"{int(out_of_range.sum())} score(s) outside 0-{max_points:g} points, "
-            f"first at row {points.index[first]!r}: {values[first]:g}"
+            f"first at row {(first if labels is None else labels[first])!r}: {values[first]:g}"
         )
-    edges, labels = thresholds.bins()
-    label_codes = np.array([thresholds.scale.grades.index(label) for label in labels])
+    edges, grades = thresholds.bins()
+    ranks = np.array([thresholds.scale.grades.index(grade) for grade in grades])
     rounded = round_half_up(values / max_points * 100, thresholds.decimals)
-    codes = np.where(np.isnan(values), -1, label_codes[np.searchsorted(edges, rounded, side="right")])
-    dtype = pd.CategoricalDtype(list(thresholds.scale.grades), ordered=True)
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=points.index, name=points.name)
+    return np.where(np.isnan(values), -1, ranks[np.searchsorted(edges, rounded, side="right")])
 
 
 def grade_distance(scale: Scale, from_grade: str, to_grade: str) -> int:

@@ -24,7 +24,7 @@ import pandas as pd
 from models.domain import Country
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS
 from models.params import Rescore, RescoreKind
-from rules.grades import Thresholds, grades_for_points
+from rules.grades import Thresholds, grade_ranks
 from rules.law import SOURCE_SE_RECONSIDERATION
 
 ALTERNATIVE = re.compile(r"^[A-Z]$")
@@ -112,13 +112,14 @@ def question_change(questions: pd.DataFrame, change: Rescore) -> QuestionChange:
     """The question `change` names, and its weight, key and the exam's maximum before and after;
     refused before any mark is read if the change cannot be made."""
     _check_params(change)
-    by_number = questions.set_index("number")
-    if change.question_number not in by_number.index:
+    numbers = questions.number.to_numpy()
+    at = np.flatnonzero(numbers == change.question_number)
+    if not at.size:
         raise RescoreRefused(
             f"question {change.question_number} is not on the exam; its questions are "
-            f"{_ranges(sorted(by_number.index)) or 'none (no marks)'}"
+            f"{_ranges(sorted(numbers.tolist())) or 'none (no marks)'}"
         )
-    row = by_number.loc[change.question_number]
+    row = questions.iloc[int(at[0])]
     if change.kind is RescoreKind.KEY and row.kind != "choice":
         raise RescoreRefused(
             f"question {change.question_number} is a {row.kind} question; only a choice question's key "
@@ -129,8 +130,8 @@ def question_change(questions: pd.DataFrame, change: Rescore) -> QuestionChange:
     after = {RescoreKind.KEY: row.weight, RescoreKind.WEIGHT: change.weight, RescoreKind.VOID: 0.0}
     weight_after = float(after[change.kind] or 0.0)
     accepted = ",".join(sorted(set(change.accept))) if change.kind is RescoreKind.KEY else row.accepted
-    weights = questions.weight.where(questions.number != change.question_number, weight_after)
-    max_after = float((questions.max_score * weights).sum())
+    max_scores, weights = questions.max_score.to_numpy(dtype=float), questions.weight.to_numpy(dtype=float)
+    max_after = float((max_scores * np.where(numbers == change.question_number, weight_after, weights)).sum())
     if not max_after > 0:
         raise RescoreRefused(
             f"after this change question {change.question_number} leaves the exam with no points"
@@ -142,7 +143,7 @@ def question_change(questions: pd.DataFrame, change: Rescore) -> QuestionChange:
         weight_before=float(row.weight),
         weight_after=weight_after,
         accepted_after=None if pd.isna(accepted) else accepted,
-        max_before=float((questions.max_score * questions.weight).sum()),
+        max_before=float((max_scores * weights).sum()),
         max_after=max_after,
     )
 
@@ -257,11 +258,18 @@ def _candidates(
     """Points, percent and grade before and after of the candidates in `people` (anonymisation_code
     and current grade by registration_id), from their unrounded points before and after."""
     before, after = np.round(points[0], 2), np.round(points[1], 2)
-    earned_before = _earned(before, max_points[0], thresholds)
-    earned_after = _earned(after, max_points[1], thresholds)
-    held_grade = people.grade.to_numpy(dtype=object)
-    grade_before = np.where(pd.isna(held_grade), earned_before, held_grade).astype(str)
-    grade_after = np.where(earned_after == earned_before, grade_before, earned_after)
+    earned_before = grade_ranks(before, max_points[0], thresholds)
+    earned_after = grade_ranks(after, max_points[1], thresholds)
+    scale = thresholds.scale.grades
+    held = people.grade.to_numpy(dtype=object)
+    graded = ~pd.isna(held)
+    # a grade held stands unless the grade earned moves; ranks off the scale (-1) tell no direction
+    rank_before = np.where(graded, [scale.index(g) if g in scale else -1 for g in held], earned_before)
+    moved = earned_after != earned_before
+    rank_after = np.where(moved, earned_after, rank_before)
+    grade_before = np.where(graded, held, np.array(scale, dtype=object)[earned_before])
+    grade_after = np.where(moved, np.array(scale, dtype=object)[earned_after], grade_before)
+    on_scale = (rank_before >= 0) & (rank_after >= 0)
     return pd.DataFrame(
         {
             "registration_id": people.index.to_numpy(),
@@ -272,25 +280,12 @@ def _candidates(
             "percent_after": np.round(after / max_points[1] * 100, 2),
             "grade_before": grade_before,
             "grade_after": grade_after,
-            "direction": _direction(grade_before, grade_after, thresholds),
+            "direction": np.where(on_scale, np.sign(rank_after - rank_before), 0),
             "changed": (before != after) | (grade_before != grade_after),
             "total_before": points[0],
             "total_after": points[1],
         }
     )
-
-
-def _earned(points: np.ndarray, max_points: float, thresholds: Thresholds) -> np.ndarray:
-    return grades_for_points(pd.Series(points), max_points, thresholds).astype(str).to_numpy()
-
-
-def _direction(before: np.ndarray, after: np.ndarray, thresholds: Thresholds) -> np.ndarray:
-    """+1 where the grade rises on the scale, -1 where it falls, 0 where it stays or is off the scale."""
-    grades = list(thresholds.scale.grades)
-    rank_before = pd.Categorical(before, categories=grades).codes
-    rank_after = pd.Categorical(after, categories=grades).codes
-    on_scale = (rank_before >= 0) & (rank_after >= 0)
-    return np.where(on_scale, np.sign(rank_after.astype(int) - rank_before.astype(int)), 0)
 
 
 def _ranges(numbers: list[int]) -> str:

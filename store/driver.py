@@ -1,12 +1,12 @@
 """Statements handed to the database driver as they are, for the hot paths where SQLAlchemy's
-statement objects cost more per row than the database's own work (a rescore's writes, bulk audit
+statement objects cost more than the database's own work (a rescore's reads and writes, bulk audit
 events). Values are given as SQLAlchemy would bind them (`bound`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, CursorResult
 from sqlalchemy.orm import Session
 
 
@@ -23,7 +23,21 @@ def execute(session: Session, sql: str, params: tuple[Any, ...] | list[tuple[Any
     database's own update. Returns the number of rows matched."""
     if not params:
         return 0
+    return _driver_sql(session, sql, params).rowcount
+
+
+def rows(session: Session, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """The rows `sql` (a `?` for each value) returns, as the driver's own tuples."""
+    return _driver_sql(session, sql, params).cursor.fetchall()
+
+
+def placeholders(count: int) -> str:
+    """'?, ?, ?' for three values, e.g. for an IN list."""
+    return ", ".join("?" * count)
+
+
+def _driver_sql(session: Session, sql: str, params: Any) -> CursorResult[Any]:
     connection = session.connection()
     if connection.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    return connection.exec_driver_sql(sql, params).rowcount
+    return connection.exec_driver_sql(sql, params)

@@ -16,37 +16,27 @@ from sqlalchemy.orm import Session
 
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
 from store import driver, point_totals
-from store.schema import Grade, Mark, MarkRevision, PointTotal, Question, Registration
+from store.schema import Grade, Mark, Question, Registration
 from store.upsert import frame_values
 
 
 def questions_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
     """The occasion's questions (QUESTION_COLUMNS), ordered by question."""
-    columns = [getattr(Question, c) for c in QUESTION_COLUMNS]
-    query = select(*columns).where(Question.occasion_id == occasion_id).order_by(Question.question_id)
-    rows = session.connection().execute(query).cursor.fetchall()
+    sql = f"SELECT {', '.join(QUESTION_COLUMNS)} FROM questions WHERE occasion_id = ? ORDER BY question_id"
+    rows = driver.rows(session, sql, (occasion_id,))
     dtypes = [object, np.int64, object, float, float, object]
     return pd.DataFrame(dict(zip(QUESTION_COLUMNS, _columns(rows, dtypes), strict=True)))
 
 
 def question_marks(session: Session, *, occasion_id: str, question_id: str) -> pd.DataFrame:
-    """One question's marks (QUESTION_MARK_COLUMNS) ordered by candidate, read by ix_marks_question."""
-    query = (
-        select(*(getattr(Mark, c) for c in QUESTION_MARK_COLUMNS))
-        .where(Mark.occasion_id == occasion_id, Mark.question_id == question_id)
-        .order_by(Mark.registration_id)
+    """One question's marks (QUESTION_MARK_COLUMNS) ordered by candidate, read from ix_marks_question."""
+    sql = (
+        f"SELECT {', '.join(QUESTION_MARK_COLUMNS)} FROM marks WHERE occasion_id = ? AND question_id = ? "
+        "ORDER BY registration_id"
     )
-    rows = session.connection().execute(query).cursor.fetchall()
-    ids, auto, manual, responses, scores = _columns(rows, [np.int64, float, float, object, float])
-    return pd.DataFrame(
-        {
-            "registration_id": ids,
-            "auto_score": auto,
-            "manual_score": manual,
-            "response": responses,
-            "score": scores,
-        }
-    )
+    rows = driver.rows(session, sql, (occasion_id, question_id))
+    columns = _columns(rows, [np.int64, float, float, object, float])
+    return pd.DataFrame(dict(zip(QUESTION_MARK_COLUMNS, columns, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -63,15 +53,21 @@ def marks_revision(session: Session, *, occasion_id: str) -> Revision:
     them, by any writer, without reading them. Locked until the transaction ends (on PostgreSQL;
     SQLite's writer lock is the transaction's own), so none of them changes under a rescore between
     its reads and its writes."""
-    query = (
-        select(MarkRevision.revision, MarkRevision.totals_revision)
-        .where(MarkRevision.occasion_id == occasion_id)
-        .with_for_update()
-    )
-    row = session.execute(query).first()
-    if row is None:
+    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
+    sql = f"SELECT revision, totals_revision FROM mark_revisions WHERE occasion_id = ?{lock}"
+    rows = driver.rows(session, sql, (occasion_id,))
+    if not rows:
         return Revision(0, totals_current=False)
-    return Revision(row.revision, totals_current=row.totals_revision == row.revision)
+    ((revision, totals),) = rows
+    return Revision(revision, totals_current=totals == revision)
+
+
+# Each candidate's points: kept (current totals only), or summed over their marks.
+KEPT_POINTS = "SELECT registration_id, points FROM point_totals WHERE occasion_id = ?"
+SUMMED_POINTS = (
+    "SELECT m.registration_id, SUM(m.score * q.weight) AS points FROM marks m JOIN questions q "
+    "ON q.occasion_id = m.occasion_id AND q.question_id = m.question_id WHERE m.occasion_id = ?"
+)
 
 
 def candidate_points(
@@ -81,35 +77,23 @@ def candidate_points(
     registration_id, ordered, with anonymisation_code, grade and points: the weighted sum of every
     mark they hold, taken from their point totals (`from_totals`: only when those are current) or
     summed over their marks in the database."""
-    if from_totals:
-        points = select(PointTotal.registration_id, PointTotal.points).where(
-            PointTotal.occasion_id == occasion_id
-        )
-    else:
-        points = (
-            select(Mark.registration_id, func.sum(Mark.score * Question.weight).label("points"))
-            .join(
-                Question,
-                (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id),
-            )
-            .where(Mark.occasion_id == occasion_id)
-            .group_by(Mark.registration_id)
-        )
+    points, key = (KEPT_POINTS, "registration_id") if from_totals else (SUMMED_POINTS, "m.registration_id")
+    asked = () if registration_ids is None else tuple(registration_ids.tolist())
     if registration_ids is not None:
-        points = points.where(points.selected_columns.registration_id.in_(registration_ids.tolist()))
-    held = points.subquery()
-    query = (
-        select(held.c.registration_id, Registration.anonymisation_code, Grade.grade, held.c.points)
-        .join(Registration, Registration.id == held.c.registration_id)
-        .outerjoin(Grade, Grade.registration_id == held.c.registration_id)
-        .order_by(held.c.registration_id)
+        points += f" AND {key} IN ({driver.placeholders(len(asked))})"
+    if not from_totals:
+        points += " GROUP BY m.registration_id"
+    sql = (
+        f"SELECT p.registration_id, r.anonymisation_code, g.grade, p.points FROM ({points}) p "
+        "JOIN registrations r ON r.id = p.registration_id "
+        "LEFT JOIN grades g ON g.registration_id = p.registration_id ORDER BY p.registration_id"
     )
-    rows = session.connection().execute(query).cursor.fetchall()
+    rows = driver.rows(session, sql, (occasion_id, *asked))
     ids, codes, grades, sums = _columns(rows, [np.int64, object, object, float])
     frame = pd.DataFrame({"anonymisation_code": codes, "grade": grades, "points": sums}, index=ids)
-    if registration_ids is not None and len(frame) != len(registration_ids):
-        missing = registration_ids.difference(frame.index)
-        raise LookupError(f"candidates of {occasion_id} hold no points: registrations {missing.tolist()}")
+    if registration_ids is not None and len(frame) != len(asked):
+        missing = registration_ids.difference(frame.index).tolist()
+        raise LookupError(f"candidates of {occasion_id} hold no points: registrations {missing}")
     return frame.rename_axis("registration_id")
 
 
@@ -197,7 +181,9 @@ def digest(*frames: pd.DataFrame) -> str:
     hashed = hashlib.sha256()
     for frame in frames:
         hashed.update(repr((list(frame.columns), len(frame))).encode())
-        hashed.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        for name in frame.columns:
+            values = frame[name].to_numpy()
+            hashed.update(repr(values.tolist()).encode() if values.dtype == object else values.tobytes())
     return hashed.hexdigest()
 
 

@@ -13,6 +13,7 @@ from rules.grades import thresholds_for
 from rules.rescoring import RescoreOutcome, RescoreRefused, guard, question_change, rescore_question
 from store import audit, exam_settings, occasions, point_totals, rescoring, transfer
 from store.db import transaction
+from tasks import collector
 from tasks.common import REPLAY_SAFE
 
 # A changed candidate as the preview shows it and the audit records it: code, points and grade before/after.
@@ -86,7 +87,7 @@ def compute(session: Session, params: Rescore) -> tuple[RescoreOutcome, str, boo
 @task(name="preview-rescore", **REPLAY_SAFE)
 def preview_rescore(params: Rescore) -> RescorePreview:
     """Computes the rescore without writing anything."""
-    with transaction() as session:
+    with collector.paused(), transaction() as session:
         outcome, digest, published, _ = compute(session, params)
     changed = outcome.candidates[outcome.candidates.changed]
     rows = [
@@ -117,7 +118,7 @@ def preview_rescore(params: Rescore) -> RescorePreview:
 def apply_rescore(params: Rescore, approver_id: str, digest: str) -> int:
     """Writes the rescore in one transaction, provided the marks are still those previewed; each
     grade keeps its status. Returns the number of candidates whose points or grade changed."""
-    with transaction() as session:
+    with collector.paused(), transaction() as session:
         outcome, current, _, revision = compute(session, params)
         if current != digest:
             raise RescoreRefused(
@@ -148,9 +149,9 @@ def write(
         moved.rename(columns={"points_after": "points", "percent_after": "percent", "grade_after": "grade"}),
     )
     if totals_current:
-        moved_totals = candidates[candidates.total_before != candidates.total_after]
+        kept = candidates[candidates.total_before != candidates.total_after]
         point_totals.save(
-            session, list(zip(moved_totals.total_after, moved_totals.registration_id, strict=True))
+            session, list(zip(kept.total_after.tolist(), kept.registration_id.tolist(), strict=True))
         )
         point_totals.stamp(session, occasion_id=params.occasion_uid)
     else:
@@ -180,7 +181,7 @@ def write(
         action="grade.rescored",
         details=[
             {**base, "candidate": c, "points": [pb, pa], "grade": [gb, ga]}
-            for c, pb, pa, gb, ga in changed[CHANGE_COLUMNS].itertuples(index=False)
+            for c, pb, pa, gb, ga in zip(*(changed[name].tolist() for name in CHANGE_COLUMNS), strict=True)
         ],
     )
     return len(changed)

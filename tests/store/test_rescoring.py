@@ -5,6 +5,8 @@ tests/rules/test_rescoring.py."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -251,6 +253,30 @@ def test_the_marks_revision_moves_on_at_every_write_to_a_mark_even_in_raw_sql(
         connection.exec_driver_sql(RAW_WRITES[write].format(r=ids["X-0003"]))
     assert revision(engine) > before
     assert revision(engine, "occ-2") == other  # another occasion's marks were not written
+
+
+def test_a_mark_written_while_a_rescore_holds_the_revision_waits_for_its_end(engine: Engine) -> None:
+    """The revision is read locked (FOR UPDATE on PostgreSQL, the writer lock on SQLite): a mark of
+    the occasion written meanwhile waits until the rescore's transaction ends."""
+    ids = seed(engine)
+    held, written = threading.Event(), []
+
+    def write_a_mark() -> None:
+        held.wait()
+        with engine.begin() as connection:
+            connection.exec_driver_sql(RAW_WRITES["update"].format(r=ids["X-0003"]))
+        written.append(time.monotonic())
+
+    writer = threading.Thread(target=write_a_mark)
+    writer.start()
+    with transaction(engine) as session:
+        rescoring.marks_revision(session, occasion_id=OCC)
+        held.set()
+        time.sleep(0.5)
+        released = time.monotonic()
+        assert written == []
+    writer.join(timeout=30)
+    assert written and written[0] >= released
 
 
 def test_the_marks_revision_moves_on_when_marks_are_truncated_on_postgresql(engine: Engine) -> None:
