@@ -32,7 +32,8 @@ def refresh(session: Session, *, occasion_id: str) -> int:
     )
     session.execute(insert(PointTotal).from_select(["registration_id", "occasion_id", "points"], sums))
     stamp(session, occasion_id=occasion_id)
-    return holders(session, occasion_id=occasion_id)
+    query = select(func.count()).select_from(PointTotal).where(PointTotal.occasion_id == occasion_id)
+    return int(session.scalar(query) or 0)
 
 
 def save(session: Session, points: list[tuple[float, int]]) -> int:
@@ -45,9 +46,3 @@ def stamp(session: Session, *, occasion_id: str) -> None:
     driver.execute(
         session, "UPDATE mark_revisions SET totals_revision = revision WHERE occasion_id = ?", (occasion_id,)
     )
-
-
-def holders(session: Session, *, occasion_id: str) -> int:
-    """How many candidates hold totals on the occasion (current totals: every candidate holding a mark)."""
-    query = select(func.count()).select_from(PointTotal).where(PointTotal.occasion_id == occasion_id)
-    return int(session.scalar(query) or 0)

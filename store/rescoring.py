@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
-from store import driver, point_totals
+from store import driver
 from store.schema import Grade, Mark, Question, Registration
 from store.upsert import frame_values
 
@@ -101,10 +101,14 @@ def holders(session: Session, *, occasion_id: str, from_totals: bool) -> int:
     """How many candidates hold a mark on the occasion: counted from the point totals (only when those
     are current) or from the registrations and their marks."""
     if from_totals:
-        return point_totals.holders(session, occasion_id=occasion_id)
-    holds = select(Mark.registration_id).where(Mark.registration_id == Registration.id).exists()
-    query = select(func.count()).where(Registration.occasion_id == occasion_id, holds)
-    return int(session.scalar(query) or 0)
+        sql = "SELECT COUNT(*) FROM point_totals WHERE occasion_id = ?"
+    else:
+        sql = (
+            "SELECT COUNT(*) FROM registrations r WHERE r.occasion_id = ? "
+            "AND EXISTS (SELECT 1 FROM marks m WHERE m.registration_id = r.id)"
+        )
+    ((count,),) = driver.rows(session, sql, (occasion_id,))
+    return int(count)
 
 
 def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
@@ -209,15 +213,12 @@ def save_question(
         raise LookupError(f"question {question_id} of {occasion_id} is not held")
 
 
-def save_grades(session: Session, grades: pd.DataFrame) -> int:
-    """New points, percent and grade of existing grade rows (registration_id, points, percent, grade);
-    each keeps its status."""
+def save_grades(session: Session, grades: list[tuple[int, float, float, str]]) -> int:
+    """New points, percent and grade of existing grade rows, as (registration_id, points, percent,
+    grade); each keeps its status."""
     stamp = driver.bound(session, Grade.__table__.c.updated_at, datetime.now(UTC))
     rows = [
-        (points, percent, grade, stamp, registration_id)
-        for registration_id, points, percent, grade in frame_values(
-            grades, ["registration_id", "points", "percent", "grade"]
-        )
+        (points, percent, grade, stamp, registration_id) for registration_id, points, percent, grade in grades
     ]
     return driver.execute(
         session,

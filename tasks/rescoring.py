@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from prefect import task
 from pydantic import Field
@@ -143,20 +145,16 @@ def write(
         accepted=q.accepted_after,
     )
     candidates = outcome.candidates
-    moved = candidates[candidates.changed | (candidates.percent_before != candidates.percent_after)]
-    rescoring.save_grades(
-        session,
-        moved.rename(columns={"points_after": "points", "percent_after": "percent", "grade_after": "grade"}),
-    )
+    regraded = candidates.changed | (candidates.percent_before != candidates.percent_after)
+    grades = ["registration_id", "points_after", "percent_after", "grade_after"]
+    rescoring.save_grades(session, rows_of(candidates, regraded, grades))
     if totals_current:
-        kept = candidates[candidates.total_before != candidates.total_after]
-        point_totals.save(
-            session, list(zip(kept.total_after.tolist(), kept.registration_id.tolist(), strict=True))
-        )
+        moved = candidates.total_before != candidates.total_after
+        point_totals.save(session, rows_of(candidates, moved, ["total_after", "registration_id"]))
         point_totals.stamp(session, occasion_id=params.occasion_uid)
     else:
         point_totals.refresh(session, occasion_id=params.occasion_uid)
-    changed = candidates[candidates.changed]
+    changed = rows_of(candidates, candidates.changed, CHANGE_COLUMNS)
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
     audit.record_many(
         session,
@@ -180,8 +178,13 @@ def write(
         actor=approver_id,
         action="grade.rescored",
         details=[
-            {**base, "candidate": c, "points": [pb, pa], "grade": [gb, ga]}
-            for c, pb, pa, gb, ga in zip(*(changed[name].tolist() for name in CHANGE_COLUMNS), strict=True)
+            {**base, "candidate": c, "points": [pb, pa], "grade": [gb, ga]} for c, pb, pa, gb, ga in changed
         ],
     )
     return len(changed)
+
+
+def rows_of(frame: pd.DataFrame, where: pd.Series, columns: list[str]) -> list[tuple[Any, ...]]:
+    """The `columns` of the rows `where` holds, as tuples of plain Python values."""
+    kept = where.to_numpy(dtype=bool)
+    return list(zip(*(frame[name].to_numpy()[kept].tolist() for name in columns), strict=True))
