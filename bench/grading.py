@@ -16,8 +16,8 @@ its score, UPDATE it; recompute the candidate's points from their marks, read th
 it, and audit the change where points or grade moved; scaled up to every candidate. Both run with
 Python's cyclic garbage collector paused, as the apply task pauses it (`tasks.collector`).
 
-Each measure runs `--repeats` times, every time on a fresh copy of the same store, and the medians
-are compared (a single apply of tens of milliseconds moves with the machine by half its time). Both
+Each measure runs `--repeats` times, in turn with the other and every time on a fresh copy of the
+same store, and the medians are compared (a single apply of tens of milliseconds moves with the machine by half its time). Both
 stores must then hold the same points and grades for every sampled candidate. The last line reads
 `seconds=<median apply> vs_per_row=<median per-row / median apply>`.
 """
@@ -211,10 +211,10 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     params = Rescore(
         occasion_uid=OCCASION, question_number=1, kind=RescoreKind.KEY, accept=ACCEPT, reason="key corrected"
     )
-    bulk = [apply_once(params, pristine, directory / f"bulk-{i}") for i in range(args.repeats)]
-    seconds, changed, preview, rescored = bulk[0]
-    rows, matched = [], 0
-    for i in range(args.repeats):
+    bulk, rows, matched = [], [], 0
+    for i in range(args.repeats):  # in turn, so that both see the machine in the same state
+        bulk.append(apply_once(params, pristine, directory / f"bulk-{i}"))
+        _, changed, preview, rescored = bulk[-1]
         sample = sorted(
             random.Random(i).sample(range(1, args.candidates + 1), min(args.sample, args.candidates))
         )

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 def bound(session: Session, column: Column[Any], value: Any) -> Any:
     """`value` as SQLAlchemy would send it to the driver for `column` (e.g. an aware datetime as the
     naive UTC one, in SQLite's text form)."""
-    process = column.type.bind_processor(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
     return value if process is None else process(value)
 
 

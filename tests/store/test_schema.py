@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from store import audit
+from store import audit, driver
 from store.db import transaction
 from store.migrate import alembic_config, upgrade
 from store.schema import Approval, AuditEvent, Base, Occasion, Registration, Student
@@ -153,6 +153,27 @@ def test_audit_events_recorded_in_bulk_read_back_as_one_at_a_time(engine: Engine
     ]
     assert {e.actor for e in events} == {"examiner-1"}
     assert events[0].at == events[1].at
+
+
+def test_a_time_bound_for_the_driver_is_stored_as_the_orm_stores_it(engine: Engine) -> None:
+    """`driver.bound` gives the value SQLAlchemy itself sends (SQLite: the naive UTC text), so a row
+    written through the driver holds the same bytes as one written through the ORM."""
+    at = datetime(2026, 3, 1, 10, 30, 15, 250000, tzinfo=ZoneInfo("Europe/Stockholm"))
+    with transaction(engine) as session:
+        session.add(AuditEvent(at=at, actor="orm", action="a", detail={}))
+        stored = driver.bound(session, AuditEvent.__table__.c.at, at)
+        driver.execute(
+            session,
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'driver', 'a', '{}')",
+            (stored,),
+        )
+    if engine.dialect.name == "sqlite":
+        assert stored == "2026-03-01 09:30:15.250000"
+    with engine.connect() as connection:
+        raw = dict(connection.exec_driver_sql("SELECT actor, at FROM audit_log").all())
+    assert raw["orm"] == raw["driver"]
+    with transaction(engine) as session:
+        assert {e.at for e in session.scalars(select(AuditEvent))} == {at}
 
 
 def test_a_transaction_commits_on_success(engine: Engine) -> None:
