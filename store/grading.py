@@ -24,10 +24,14 @@ def save_questions(session: Session, questions: pd.DataFrame) -> int:
 
 
 def save_marks(session: Session, marks: pd.DataFrame) -> int:
+    """Upserts marks, new ones stored question by question (in the table's own order too): a rescore
+    reads and rewrites one question's marks, which then lie on a few pages instead of one page per
+    candidate (bench/grading.py)."""
+    by_question = marks.sort_values(["occasion_id", "question_id", "registration_id"], kind="stable")
     return upsert(
         session,
         Mark,
-        frame_rows(marks),
+        frame_rows(by_question),
         keys=["registration_id", "question_id"],
         update=["auto_score", "manual_score", "score", "response"],
     )

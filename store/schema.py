@@ -228,19 +228,9 @@ class Question(Base):
 
 class Mark(Base):
     __tablename__ = "marks"
-    # A rescore reads one question's marks in candidate order, from the index alone (its columns).
-    __table_args__ = (
-        Index(
-            "ix_marks_question",
-            "occasion_id",
-            "question_id",
-            "registration_id",
-            "auto_score",
-            "manual_score",
-            "score",
-            "response",
-        ),
-    )
+    # A rescore reads one question's marks in candidate order; they lie together, as store.grading
+    # writes marks question by question.
+    __table_args__ = (Index("ix_marks_question", "occasion_id", "question_id", "registration_id"),)
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
     question_id: Mapped[str] = mapped_column(primary_key=True)

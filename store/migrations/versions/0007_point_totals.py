@@ -9,7 +9,7 @@ Each candidate's points kept beside their marks (`point_totals`), with the revis
 revision now also moves on at every write to a question (its weight counts in the points), and, on
 PostgreSQL, at every write after totals were stamped in the same transaction (the once-per-transaction
 bump of 0006 would otherwise leave a stamp made before the write looking current). An index on marks
-by question holding every column a rescore reads of one question's marks, so it reads no table row.
+by question, for a rescore's read of one question's marks.
 """
 
 from alembic import op
@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('registration_id')
     )
     op.create_index(op.f('ix_point_totals_occasion_id'), 'point_totals', ['occasion_id'], unique=False)
-    op.create_index('ix_marks_question', 'marks', ['occasion_id', 'question_id', 'registration_id', 'auto_score', 'manual_score', 'score', 'response'], unique=False)
+    op.create_index('ix_marks_question', 'marks', ['occasion_id', 'question_id', 'registration_id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         when = "xmin <> pg_current_xact_id()::xid OR totals_revision = revision"
         for statement in postgres_functions(POSTGRES_BUMP, when) + POSTGRES_TRIGGERS:
