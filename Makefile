@@ -39,7 +39,6 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.sync
 	$(PY) -m bench.grading
 	$(PY) -m bench.transfer
-	$(PY) -m bench.grading
 
 clean:
 	rm -rf $(VENV) .examflow
