@@ -224,7 +224,7 @@ def _scores(marks: pd.DataFrame, question: QuestionChange, change: Rescore) -> t
         return marks.auto_score.to_numpy(dtype=float), marks.score.to_numpy(dtype=float)
     pattern = "|".join(sorted(set(change.accept)))
     right_answer = re.compile(f"(?:{pattern})(?:,(?:{pattern}))*")
-    codes, responses = pd.factorize(marks.response)  # code -1: no response
+    codes, responses = pd.factorize(marks.response)  # code -1: no response, wrong by the last False
     right = np.array(
         [right_answer.fullmatch(str(r).upper().replace(" ", "")) is not None for r in responses] + [False]
     )[codes]
