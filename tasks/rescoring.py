@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from prefect import task
 from pydantic import Field
@@ -144,17 +145,17 @@ def write(
         weight=q.weight_after,
         accepted=q.accepted_after,
     )
-    candidates = outcome.candidates
-    regraded = candidates.changed | (candidates.percent_before != candidates.percent_after)
+    c = {name: values.to_numpy() for name, values in outcome.candidates.items()}
+    regraded = c["changed"] | (c["percent_before"] != c["percent_after"])
     grades = ["registration_id", "points_after", "percent_after", "grade_after"]
-    rescoring.save_grades(session, rows_of(candidates, regraded, grades))
+    rescoring.save_grades(session, rows_of(c, regraded, grades))
     if totals_current:
-        moved = candidates.total_before != candidates.total_after
-        point_totals.save(session, rows_of(candidates, moved, ["total_after", "registration_id"]))
+        moved = c["total_before"] != c["total_after"]
+        point_totals.save(session, rows_of(c, moved, ["total_after", "registration_id"]))
         point_totals.stamp(session, occasion_id=params.occasion_uid)
     else:
         point_totals.refresh(session, occasion_id=params.occasion_uid)
-    changed = rows_of(candidates, candidates.changed, CHANGE_COLUMNS)
+    changed = rows_of(c, c["changed"], CHANGE_COLUMNS)
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
     audit.record_many(
         session,
@@ -184,7 +185,6 @@ def write(
     return len(changed)
 
 
-def rows_of(frame: pd.DataFrame, where: pd.Series, columns: list[str]) -> list[tuple[Any, ...]]:
-    """The `columns` of the rows `where` holds, as tuples of plain Python values."""
-    kept = where.to_numpy(dtype=bool)
-    return list(zip(*(frame[name].to_numpy()[kept].tolist() for name in columns), strict=True))
+def rows_of(columns: dict[str, np.ndarray], where: np.ndarray, names: list[str]) -> list[tuple[Any, ...]]:
+    """The `names` columns of the rows `where` holds, as tuples of plain Python values."""
+    return list(zip(*(columns[name][where].tolist() for name in names), strict=True))
