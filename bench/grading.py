@@ -16,7 +16,8 @@ its score, UPDATE it; recompute the candidate's points from their marks, read th
 it, and audit the change where points or grade moved; scaled up to every candidate. Both run with
 Python's cyclic garbage collector paused, as the apply task pauses it (`tasks.collector`).
 
-Each measure runs `--repeats` times, in turn with the other and every time on a fresh copy of the
+Both are timed on an open connection: the apply on the one its preview used, the loop after an
+untimed read. Each measure runs `--repeats` times, in turn with the other and every time on a fresh copy of the
 same store, and the medians are compared (a single apply of tens of milliseconds moves with the machine by half its time). Both
 stores must then hold the same points and grades for every sampled candidate. The last line reads
 `seconds=<median apply> vs_per_row=<median per-row / median apply>`.
@@ -252,9 +253,11 @@ def per_row_once(
     pristine: Path, path: Path, question_id: str, sample: list[int]
 ) -> tuple[float, dict[int, Any]]:
     """The per-row loop over `sample` (timed, the collector paused as the apply pauses it) on a fresh
-    copy of the store; the grades it leaves."""
+    copy of the store, its connection opened beforehand as the apply's is by its preview; the grades
+    it leaves."""
     shutil.copy(pristine, path)
     engine = make_engine(f"sqlite:///{path}")
+    held_grades(engine)
     with collector.paused():
         seconds, _ = timed(lambda: per_row(engine, question_id, sample))
     grades = held_grades(engine)
