@@ -261,14 +261,15 @@ def _candidates(
     earned_before = grade_ranks(before, max_points[0], thresholds)
     earned_after = grade_ranks(after, max_points[1], thresholds)
     scale = thresholds.scale.grades
+    labels = np.array(scale, dtype=object)
     held = people.grade.to_numpy(dtype=object)
     graded = ~pd.isna(held)
     # a grade held stands unless the grade earned moves; ranks off the scale (-1) tell no direction
     rank_before = np.where(graded, [scale.index(g) if g in scale else -1 for g in held], earned_before)
     moved = earned_after != earned_before
     rank_after = np.where(moved, earned_after, rank_before)
-    grade_before = np.where(graded, held, np.array(scale, dtype=object)[earned_before])
-    grade_after = np.where(moved, np.array(scale, dtype=object)[earned_after], grade_before)
+    grade_before = np.where(graded, held, labels[earned_before])
+    grade_after = np.where(moved, labels[earned_after], grade_before)
     on_scale = (rank_before >= 0) & (rank_after >= 0)
     return pd.DataFrame(
         {

@@ -11,29 +11,38 @@ behind (on PostgreSQL too, migration 0007), and they are summed again (`refresh`
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from store import driver
-from store.schema import Mark, PointTotal, Question
+
+# Each candidate's points summed over their marks and the questions' weights (`?`: the occasion), the
+# definition the totals are kept by; a caller may add conditions and must group by candidate.
+SUMMED_POINTS = (
+    "SELECT m.registration_id, SUM(m.score * q.weight) AS points FROM marks m JOIN questions q "
+    "ON q.occasion_id = m.occasion_id AND q.question_id = m.question_id WHERE m.occasion_id = ?"
+)
 
 
 def refresh(session: Session, *, occasion_id: str) -> int:
     """Every candidate's points summed again from the marks and questions held, and stamped current.
     Returns the number of candidates holding a mark."""
-    session.execute(delete(PointTotal).where(PointTotal.occasion_id == occasion_id))
-    sums = (
-        select(Mark.registration_id, Mark.occasion_id, func.sum(Mark.score * Question.weight))
-        .join(
-            Question, (Question.occasion_id == Mark.occasion_id) & (Question.question_id == Mark.question_id)
-        )
-        .where(Mark.occasion_id == occasion_id)
-        .group_by(Mark.registration_id, Mark.occasion_id)
+    driver.execute(session, "DELETE FROM point_totals WHERE occasion_id = ?", (occasion_id,))
+    driver.execute(
+        session,
+        "INSERT INTO point_totals (registration_id, occasion_id, points) "
+        f"SELECT registration_id, ?, points FROM ({SUMMED_POINTS} GROUP BY m.registration_id) s",
+        (occasion_id, occasion_id),
     )
-    session.execute(insert(PointTotal).from_select(["registration_id", "occasion_id", "points"], sums))
     stamp(session, occasion_id=occasion_id)
-    query = select(func.count()).select_from(PointTotal).where(PointTotal.occasion_id == occasion_id)
-    return int(session.scalar(query) or 0)
+    return count(session, occasion_id=occasion_id)
+
+
+def count(session: Session, *, occasion_id: str) -> int:
+    """How many candidates of the occasion hold totals (while current: every one holding a mark)."""
+    ((held,),) = driver.rows(
+        session, "SELECT COUNT(*) FROM point_totals WHERE occasion_id = ?", (occasion_id,)
+    )
+    return int(held)
 
 
 def save(session: Session, points: list[tuple[float, int]]) -> int:

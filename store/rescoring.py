@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from models.grading import MARK_COLUMNS, QUESTION_COLUMNS, QUESTION_MARK_COLUMNS
-from store import driver
+from store import driver, point_totals
 from store.schema import Grade, Mark, Question, Registration
 from store.upsert import frame_values
 
@@ -62,12 +62,8 @@ def marks_revision(session: Session, *, occasion_id: str) -> Revision:
     return Revision(revision, totals_current=totals == revision)
 
 
-# Each candidate's points: kept (current totals only), or summed over their marks.
+# Each candidate's points as kept (current totals only); else summed (point_totals.SUMMED_POINTS).
 KEPT_POINTS = "SELECT registration_id, points FROM point_totals WHERE occasion_id = ?"
-SUMMED_POINTS = (
-    "SELECT m.registration_id, SUM(m.score * q.weight) AS points FROM marks m JOIN questions q "
-    "ON q.occasion_id = m.occasion_id AND q.question_id = m.question_id WHERE m.occasion_id = ?"
-)
 
 
 def candidate_points(
@@ -77,7 +73,8 @@ def candidate_points(
     registration_id, ordered, with anonymisation_code, grade and points: the weighted sum of every
     mark they hold, taken from their point totals (`from_totals`: only when those are current) or
     summed over their marks in the database."""
-    points, key = (KEPT_POINTS, "registration_id") if from_totals else (SUMMED_POINTS, "m.registration_id")
+    summed = point_totals.SUMMED_POINTS
+    points, key = (KEPT_POINTS, "registration_id") if from_totals else (summed, "m.registration_id")
     asked = () if registration_ids is None else tuple(registration_ids.tolist())
     if registration_ids is not None:
         points += f" AND {key} IN ({driver.placeholders(len(asked))})"
@@ -101,14 +98,13 @@ def holders(session: Session, *, occasion_id: str, from_totals: bool) -> int:
     """How many candidates hold a mark on the occasion: counted from the point totals (only when those
     are current) or from the registrations and their marks."""
     if from_totals:
-        sql = "SELECT COUNT(*) FROM point_totals WHERE occasion_id = ?"
-    else:
-        sql = (
-            "SELECT COUNT(*) FROM registrations r WHERE r.occasion_id = ? "
-            "AND EXISTS (SELECT 1 FROM marks m WHERE m.registration_id = r.id)"
-        )
-    ((count,),) = driver.rows(session, sql, (occasion_id,))
-    return int(count)
+        return point_totals.count(session, occasion_id=occasion_id)
+    sql = (
+        "SELECT COUNT(*) FROM registrations r WHERE r.occasion_id = ? "
+        "AND EXISTS (SELECT 1 FROM marks m WHERE m.registration_id = r.id)"
+    )
+    ((held,),) = driver.rows(session, sql, (occasion_id,))
+    return int(held)
 
 
 def marks_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:

@@ -145,17 +145,17 @@ def write(
         weight=q.weight_after,
         accepted=q.accepted_after,
     )
-    c = {name: values.to_numpy() for name, values in outcome.candidates.items()}
-    regraded = c["changed"] | (c["percent_before"] != c["percent_after"])
+    columns = {name: values.to_numpy() for name, values in outcome.candidates.items()}
+    regraded = columns["changed"] | (columns["percent_before"] != columns["percent_after"])
     grades = ["registration_id", "points_after", "percent_after", "grade_after"]
-    rescoring.save_grades(session, rows_of(c, regraded, grades))
+    rescoring.save_grades(session, rows_of(columns, regraded, grades))
     if totals_current:
-        moved = c["total_before"] != c["total_after"]
-        point_totals.save(session, rows_of(c, moved, ["total_after", "registration_id"]))
+        moved = columns["total_before"] != columns["total_after"]
+        point_totals.save(session, rows_of(columns, moved, ["total_after", "registration_id"]))
         point_totals.stamp(session, occasion_id=params.occasion_uid)
     else:
         point_totals.refresh(session, occasion_id=params.occasion_uid)
-    changed = rows_of(c, c["changed"], CHANGE_COLUMNS)
+    changed = rows_of(columns, columns["changed"], CHANGE_COLUMNS)
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
     audit.record_many(
         session,
