@@ -4,48 +4,73 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAND_IN_KEY = "local-stand-in-key"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def masked_url(url: str) -> str:
+    """The URL with any password replaced by `***`, for a person to read."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     home: Path
-    database_url: str
+    database_url: str = Field(repr=False)  # may hold a password: shown and dumped masked
     ladok_url: str
     inspera_url: str
     archive_url: str
     similarity_url: str
     fs_url: str
-    inspera_api_key: str
+    inspera_api_key: SecretStr
     inspera_tenant: str
     fs_user: str = "examflow"
-    fs_password: str = STAND_IN_KEY
-    secret: str = ""
+    fs_password: SecretStr = SecretStr(STAND_IN_KEY)
+    secret: SecretStr = SecretStr("")
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
-        if self.inspera_api_key == STAND_IN_KEY and urlparse(self.inspera_url).hostname not in LOOPBACK:
+        if (
+            self.inspera_api_key.get_secret_value() == STAND_IN_KEY
+            and urlparse(self.inspera_url).hostname not in LOOPBACK
+        ):
             raise ValueError("EXAMFLOW_INSPERA_API_KEY must be set for an exam platform beyond this machine")
-        if self.fs_password == STAND_IN_KEY and urlparse(self.fs_url).hostname not in LOOPBACK:
+        if (
+            self.fs_password.get_secret_value() == STAND_IN_KEY
+            and urlparse(self.fs_url).hostname not in LOOPBACK
+        ):
             raise ValueError("EXAMFLOW_FS_PASSWORD must be set for an FS register beyond this machine")
         return self
+
+    @field_serializer("database_url")
+    def _masked_database_url(self, url: str) -> str:
+        return masked_url(url)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield from super().__repr_args__()
+        yield "database_url", masked_url(self.database_url)
 
     @property
     def signing_key(self) -> bytes:
         """The key of examflow's HMACs (approval codes, anonymisation letters): EXAMFLOW_SECRET,
         or a random one kept in EXAMFLOW_HOME/secret.key, made on first use."""
-        if self.secret:
-            return self.secret.encode()
+        if secret := self.secret.get_secret_value():
+            return secret.encode()
         path = self.home / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +103,11 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         archive_url=env.get("EXAMFLOW_ARCHIVE_URL", "http://127.0.0.1:8730/"),
         similarity_url=env.get("EXAMFLOW_SIMILARITY_URL", "http://127.0.0.1:8740/"),
         fs_url=env.get("EXAMFLOW_FS_URL", "http://127.0.0.1:8750/"),
-        inspera_api_key=env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY),
+        inspera_api_key=SecretStr(env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY)),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
         fs_user=env.get("EXAMFLOW_FS_USER", "examflow"),
-        fs_password=env.get("EXAMFLOW_FS_PASSWORD", STAND_IN_KEY),
-        secret=env.get("EXAMFLOW_SECRET", ""),
+        fs_password=SecretStr(env.get("EXAMFLOW_FS_PASSWORD", STAND_IN_KEY)),
+        secret=SecretStr(env.get("EXAMFLOW_SECRET", "")),
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")
         else None,

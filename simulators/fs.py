@@ -324,7 +324,7 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     """`users` are the API users (name → password) Basic auth accepts; by default the settings' one."""
     if users is None:
         settings = settings_from_env()
-        users = {settings.fs_user: settings.fs_password}
+        users = {settings.fs_user: settings.fs_password.get_secret_value()}
     fs = Fs(StateFile(state_path, SCHEMA))
     schema = executable_schema(fs)
     app = FastAPI(title="FS stand-in (GraphQL)")

@@ -824,7 +824,7 @@ def main() -> None:
     parser.add_argument("--state", type=Path, required=True, help="SQLite file holding its state")
     parser.add_argument("--autoplay", action="store_true", help="play a test when it is set ACTIVE")
     args = parser.parse_args()
-    api_key = settings_from_env().inspera_api_key
+    api_key = settings_from_env().inspera_api_key.get_secret_value()
     app = create_app(args.state, api_key=api_key, autoplay=args.autoplay)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 

@@ -86,7 +86,7 @@ def register(*, writers: int | None = None) -> LadokClient:
 
 def platform() -> InsperaClient:
     s = get_settings()
-    return InsperaClient(s.inspera_url, api_key=s.inspera_api_key, tenant=s.inspera_tenant)
+    return InsperaClient(s.inspera_url, api_key=s.inspera_api_key.get_secret_value(), tenant=s.inspera_tenant)
 
 
 def archive() -> ArchiveClient:
@@ -100,7 +100,7 @@ def similarity() -> SimilarityClient:
 def fs_register() -> FsClient:
     """Norway's register (FS), for the requests it holds."""
     s = get_settings()
-    return FsClient(s.fs_url, user=s.fs_user, password=s.fs_password)
+    return FsClient(s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value())
 
 
 def record_refusal(

@@ -23,7 +23,7 @@ def test_the_placeholder_key_is_refused_beyond_this_machine(tmp_path: Path):
             "EXAMFLOW_INSPERA_API_KEY": "k-123",
         }
     )
-    assert real.inspera_api_key == "k-123"
+    assert real.inspera_api_key.get_secret_value() == "k-123"
 
 
 def test_the_signing_key_is_made_once_private_and_kept(tmp_path: Path):
@@ -46,4 +46,25 @@ def test_the_placeholder_fs_password_is_refused_beyond_this_machine(tmp_path: Pa
             "EXAMFLOW_FS_PASSWORD": "p-123",
         }
     )
-    assert (real.fs_user, real.fs_password) == ("uni-api", "p-123")
+    assert (real.fs_user, real.fs_password.get_secret_value()) == ("uni-api", "p-123")
+
+
+def test_no_secret_shows_in_a_repr_a_dump_or_a_refusal(tmp_path: Path):
+    env = {
+        "EXAMFLOW_HOME": str(tmp_path),
+        "EXAMFLOW_INSPERA_API_KEY": "k-very-secret",
+        "EXAMFLOW_FS_PASSWORD": "p-very-secret",
+        "EXAMFLOW_SECRET": "s-very-secret",
+        "EXAMFLOW_DATABASE_URL": "postgresql+psycopg://examflow:db-very-secret@db.example.org/examflow",
+    }
+    settings = settings_from_env(env)
+    shown = [repr(settings), str(settings), settings.model_dump_json()]
+    for text in shown:
+        assert "very-secret" not in text
+    assert "postgresql+psycopg://examflow:***@db.example.org/examflow" in repr(settings)
+    assert settings.database_url.endswith(":db-very-secret@db.example.org/examflow")
+    with pytest.raises(ValidationError) as refused:
+        settings_from_env(
+            env | {"EXAMFLOW_FS_URL": "https://fs.example.no/", "EXAMFLOW_FS_PASSWORD": "local-stand-in-key"}
+        )
+    assert "very-secret" not in str(refused.value)
