@@ -224,14 +224,33 @@ def _norwegian_date(day: str, month: str) -> bool:
     return (1 <= d <= 31 or 41 <= d <= 71) and any(1 <= m - add <= 12 for add in (0, 40, 80))
 
 
-def looks_like_national_id(text: str) -> bool:
-    """Whether `text` holds something shaped like a Swedish personnummer or a Norwegian
-    fødselsnummer (a plausible date, no checksum: a mistyped id is still an id)."""
+_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d)")  # 900101 1234, 010190 12345
+_DIGITS_ONLY = re.compile(r"^\d{9,12}$")
+
+
+def _shaped_like_id(text: str) -> bool:
     return (
         any(_swedish_date(m[1], m[2]) for m in _SE_SHORT.finditer(text))
         or any(_swedish_date(m[1], m[2]) for m in _SE_LONG.finditer(text))
         or any(_norwegian_date(m[1], m[2]) for m in _NO.finditer(text))
     )
+
+
+def _number_like_id(digits: str) -> bool:
+    """A cell of bare digits: a personnummer without its hyphen (YYMMDDNNNN), or either country's
+    id typed as a number that lost its leading zero (9 digits for Sweden's 10, 10 for Norway's 11)."""
+    if not _DIGITS_ONLY.match(digits):
+        return False
+    swedish = digits.zfill(10) if len(digits) <= 10 else ""
+    return bool(swedish and _swedish_date(swedish[2:4], swedish[4:6])) or _shaped_like_id(digits.zfill(11))
+
+
+def looks_like_national_id(text: str) -> bool:
+    """Whether `text` holds something shaped like a Swedish personnummer or a Norwegian
+    fødselsnummer (a plausible date, no checksum: a mistyped id is still an id), written with a
+    hyphen, a space between its groups or none, or as a number that lost its leading zero."""
+    joined = _GROUP_SPACE.sub("", text)
+    return _shaped_like_id(text) or _shaped_like_id(joined) or _number_like_id(joined.strip())
 
 
 # --- the header and the rows ----------------------------------------------------------------------
@@ -247,6 +266,7 @@ _TAKES = "code, grade, points, comment"
 # Grades written as words keep their own case; letters must be capitals.
 _WORD_SPELLINGS = frozenset({"Pass", "NotPass", "Godkjent", "Ikke godkjent"})
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_FORMULA_START = ("=", "+", "@")  # "-" starts a negative number, refused as such
 
 
 def _column_names(header: list[str], width: int) -> list[str]:
@@ -336,6 +356,9 @@ class _Checker:
 
     def grade(self, row: int, text: str) -> str | None:
         word = text.strip()
+        if word.startswith(_FORMULA_START):
+            self.fail(row, "grade", "a formula, not a grade: type the grade itself (formulas are never run)")
+            return None
         if word != word.upper() and word not in _WORD_SPELLINGS:
             self.fail(row, "grade", f"lower case {word!r}: grades are written in capitals ({word.upper()})")
             return None
@@ -380,7 +403,24 @@ def _national_ids(rows: Rows, names: list[str]) -> tuple[list[SheetError], set[t
     return errors, flagged
 
 
-def _validate(rows: Rows, *, scale: Scale, codes: set[str], max_points: float | None) -> GradeSheet:
+def _width_errors(rows: Rows, *, exact: bool) -> list[SheetError]:
+    """Rows that do not fit the header: in a .csv any other number of cells (an unquoted separator
+    in a value shifts every cell after it), in a workbook a value beyond the header's last column."""
+    header = rows[0][1]
+    named = max((i + 1 for i, c in enumerate(header) if c.strip()), default=0)
+    errors = []
+    for number, cells in rows[1:]:
+        if exact and len(cells) != len(header):
+            reason = f"{len(cells)} cells where the header has {len(header)}: is a value missing, or does one hold an unquoted separator?"
+            errors.append(SheetError(number, None, reason))
+        elif not exact and any(c.strip() for c in cells[named:]):
+            errors.append(SheetError(number, None, f"a value beyond the header's {named} columns"))
+    return errors
+
+
+def _validate(
+    rows: Rows, *, scale: Scale, codes: set[str], max_points: float | None, exact_width: bool
+) -> GradeSheet:
     if not rows or rows[0][0] != 1:
         _refuse("row 1 must be the header, naming the columns code and grade")
     header = rows[0][1]
@@ -392,10 +432,11 @@ def _validate(rows: Rows, *, scale: Scale, codes: set[str], max_points: float | 
     if len(rows) == 1:
         _refuse("the sheet has a header but no rows")
     checker = _Checker(scale, codes, max_points, columns, names, flagged)
+    width_errors = _width_errors(rows, exact=exact_width)
     for number, cells in rows[1:]:
         checker.check(number, cells)
-    if id_errors or checker.errors:
-        raise SheetRefused(sorted(id_errors + checker.errors, key=lambda e: e.row or 0))
+    if id_errors or width_errors or checker.errors:
+        raise SheetRefused(sorted(id_errors + width_errors + checker.errors, key=lambda e: e.row or 0))
     return GradeSheet(tuple(checker.rows), tuple(checker.left_alone))
 
 
@@ -412,19 +453,21 @@ def read_grades(
     (`SheetRefused`, each error naming row, column and reason)."""
     kind = _file_kind(content, filename, limits)
     rows = _xlsx_rows(content, limits) if kind == "xlsx" else _csv_rows(content, limits)
-    return _validate(rows, scale=scale, codes=codes, max_points=max_points)
+    return _validate(rows, scale=scale, codes=codes, max_points=max_points, exact_width=kind == "csv")
 
 
 # --- the export -----------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("code", "grade", "points", "comment")
-# Cells a spreadsheet program would run as a formula (OWASP "CSV injection"; tab and CR too).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula start, at the beginning of the text or of any part a spreadsheet program might split
+# off at a separator, after any spaces (OWASP "CSV injection"; tab and CR start one too).
+_FORMULA_PART = re.compile(r"(^|[,;|\t\r\n])([ \u00a0]*)(?=[=+\-@\t\r])")
 
 
 def escape_cell(value: Any) -> Any:
-    """Text that would start a formula, prefixed with `'` so it stays text; other values as they are."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    """Text with a `'` before every formula start, at its beginning or after a separator and any
+    spaces, so that it stays text however it is split; other values as they are."""
+    return _FORMULA_PART.sub(r"\1\2'", value) if isinstance(value, str) else value
 
 
 def write_export(rows: Iterable[Mapping[str, Any]], fmt: str) -> bytes:

@@ -80,7 +80,7 @@ VALID = [
         id="norwegian-headers",
     ),
     pytest.param(
-        [["KOD", "Betyg", "Poäng"], [C3, "VG", 20, None]],
+        [["KOD", "Betyg", "Poäng"], [C3, "VG", 20]],
         Scale.UGVG,
         [(2, C3, "VG", 20.0, None)],
         id="swedish",
@@ -150,7 +150,19 @@ ERRORS = [
     pytest.param(
         [HEAD, [C1, "Pass", None, None]], [(2, "grade", "not a grade on scale A-F")], id="pass-on-a-f"
     ),
-    pytest.param([HEAD, [C1, "=A1", None, None]], [(2, "grade", "'=A1' is not a grade")], id="formula-grade"),
+    pytest.param(
+        [HEAD, [C1, "=A1", None, None]], [(2, "grade", "a formula, not a grade")], id="formula-grade"
+    ),
+    pytest.param([HEAD, [C1, "+B", None, None]], [(2, "grade", "a formula, not a grade")], id="formula-plus"),
+    pytest.param(
+        [HEAD, ["900101 1234", "B", None, None]], [(2, "code", "a national id")], id="personnummer-spaced"
+    ),
+    pytest.param(
+        [HEAD, ["010190 12345", "B", None, None]], [(2, "code", "a national id")], id="fodselsnummer-spaced"
+    ),
+    pytest.param(
+        [HEAD, [C1, "B", None, 1019012345]], [(2, "comment", "a national id")], id="id-lost-its-zero"
+    ),
     pytest.param(
         [HEAD, ["TDA-9999-ZZZ", "B", None, None]], [(2, "code", "unknown code 'TDA-9999-ZZZ'")], id="unknown"
     ),
@@ -179,7 +191,7 @@ ERRORS = [
     ),
     pytest.param(
         [HEAD, [C1, "B", None, None, "01019012345"]],
-        [(2, "column E", "a national id")],
+        [(2, "column E", "a national id"), (2, None, "")],
         id="id-beyond-header",
     ),
     pytest.param([HEAD, [C1, "B", "abc", None]], [(2, "points", "'abc' is not a number")], id="points-text"),
@@ -234,6 +246,39 @@ def test_every_error_names_row_column_and_reason(fmt: str, rows, expected) -> No
         assert reason in error.reason
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (f"{C1},B,12,5", "4 cells where the header has 3"),  # 12,5 meant as 12.5: never read as 12
+        (f"{C1},B", "2 cells where the header has 3"),
+        (f"{C1},B,12,", "4 cells where the header has 3"),
+    ],
+)
+def test_a_csv_row_that_does_not_fit_the_header_is_refused_by_its_number(line: str, reason: str) -> None:
+    content = f"code,grade,points\n{C2},A,3\n{line}\n".encode()
+    errors = refusal(content, "grades.csv")
+    assert [(e.row, e.column) for e in errors] == [(3, None)]
+    assert reason in errors[0].reason
+
+
+def test_a_workbook_value_beyond_the_header_is_refused_by_its_row() -> None:
+    errors = refusal(as_xlsx([["code", "grade", "points"], [C1, "B", 12, 5]]), "grades.xlsx")
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, None, "a value beyond the header's 3 columns")
+    ]
+
+
+@both
+@pytest.mark.parametrize("written", ["900101 1234", "010190 12345", "9001011234", 101011234, 1019012345])
+def test_a_national_id_in_any_spacing_or_as_a_number_is_refused_unechoed(fmt: str, written: Any) -> None:
+    errors = refusal(WRITERS[fmt]([HEAD, [C1, "B", None, written]]), f"g.{fmt}")
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, "comment", "a national id where only codes belong")
+    ]
+    digits = str(written).replace(" ", "")
+    assert digits[-4:] not in str(SheetRefused(errors))
+
+
 @both
 def test_a_national_id_is_never_echoed(fmt: str) -> None:
     errors = refusal(WRITERS[fmt]([HEAD, ["19900101-1234", "B", None, None]]), f"g.{fmt}")
@@ -271,6 +316,15 @@ def test_points_need_only_be_non_negative_without_a_maximum() -> None:
         ("901301-1234", False),  # month 13
         ("1234567890123", False),
         ("99999912345", False),
+        ("900101 1234", True),
+        ("19900101 1234", True),
+        ("010190 12345", True),
+        ("9001011234", True),  # a personnummer without its hyphen
+        ("101011234", True),  # 010101-1234 typed as a number
+        ("1019012345", True),  # 01019012345 typed as a number
+        ("12 5", False),
+        ("123456", False),
+        ("2024 0101", False),
     ],
 )
 def test_national_id_shapes(text: str, expected: bool) -> None:
@@ -347,7 +401,7 @@ def test_a_file_is_refused_whole_before_parsing(content: bytes, filename: str, l
 
 
 def test_limits_count_rows_not_the_header_nor_blank_rows() -> None:
-    content = as_csv([HEAD, [C1, "B"], [], [], [C2, "C"], [C3, "D"]])
+    content = as_csv([["code", "grade"], [C1, "B"], [], [], [C2, "C"], [C3, "D"]])
     sheet = read_grades(
         content, "g.csv", scale=Scale.AF, codes=CODES, max_points=None, limits=Limits(max_rows=3)
     )
@@ -377,6 +431,11 @@ EXPORT = [
         ("-1", "'-1"),
         ("@x", "'@x"),
         ("\tx", "'\tx"),
+        (" =1+1", " '=1+1"),
+        ("x;=1+1", "x;'=1+1"),
+        ("x, =1+1", "x, '=1+1"),
+        ("a|@b\n-c", "a|'@b\n'-c"),
+        ("1+1", "1+1"),
         ("ok", "ok"),
         (-1.5, -1.5),
     ],
