@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.approval import ask_for_approval
+from models.domain import Decision
 from models.params import SpreadsheetGrades
 from tasks.reports import artifact_key, markdown_table, publish_markdown
-from tasks.spreadsheet_grades import UploadSummary, upload_grades
+from tasks.spreadsheet_grades import UploadSummary, preview_upload, upload_grades, upload_role
 
 
 def upload_report(summary: UploadSummary, uploaded_by: str) -> str:
@@ -28,9 +30,37 @@ def upload_report(summary: UploadSummary, uploaded_by: str) -> str:
     )
 
 
+def confirmation_evidence(summary: UploadSummary, uploaded_by: str) -> str:
+    """What the uploader confirms: the file by name and checksum, and every change it makes."""
+    return (
+        f"You are about to record the grades of `{summary.filename}` "
+        f"(SHA-256 `{summary.sha256}`) as {uploaded_by}. Nothing is written until you approve; "
+        "if the file changes after this, the upload is refused.\n\n"
+        + upload_report(summary, uploaded_by).replace("uploaded by", "to be uploaded by", 1)
+    )
+
+
 @flow(name="spreadsheet-grades")
 def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
-    summary = upload_grades(params.occasion_uid, params.filename, params.uploaded_by)
+    """Checks the sheet whole, asks its uploader to confirm it with their one-time code, then writes it."""
+    preview = preview_upload(params.occasion_uid, params.filename, params.uploaded_by)
+    verdict, _ = ask_for_approval(
+        kind=f"upload-{preview.sha256[:16]}",
+        occasion_id=params.occasion_uid,
+        role=upload_role(params.occasion_uid, params.uploaded_by),
+        title=f"Confirm your upload of {params.filename}",
+        evidence=confirmation_evidence(preview, params.uploaded_by),
+        only=(params.uploaded_by,),
+    )
+    if verdict.decision != Decision.APPROVE:
+        return {"changed": 0, "unchanged": 0, "left_alone": 0, "notes_added": 0}
+    summary = upload_grades(
+        params.occasion_uid,
+        params.filename,
+        params.uploaded_by,
+        confirmed_sha256=preview.sha256,
+        confirmed_by=verdict.approver_id,
+    )
     publish_markdown(
         artifact_key("spreadsheet-grades", params.occasion_uid),
         upload_report(summary, params.uploaded_by),

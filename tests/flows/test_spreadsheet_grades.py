@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from flows.spreadsheet_grades import spreadsheet_grades
 from models.domain import ExamType
 from models.grading import GradingSettings
 from models.params import GradeExam, PlanExam, SpreadsheetGrades, SyncRegistrations
+from models.settings import get_settings
 from rules.spreadsheet import SheetRefused
 from store import audit
 from store.db import transaction
@@ -80,7 +82,17 @@ def put(world: World, name: str, rows: list[list[Any]]) -> str:
 
 
 def upload(occasion: str, filename: str, by: str = GRADER) -> dict[str, int]:
-    return spreadsheet_grades(SpreadsheetGrades(occasion_uid=occasion, filename=filename, uploaded_by=by))
+    """The upload, confirmed by its uploader with the one-time code mailed to them."""
+    with approving(outbox(), by) as person:
+        result = spreadsheet_grades(
+            SpreadsheetGrades(occasion_uid=occasion, filename=filename, uploaded_by=by)
+        )
+    assert person.errors == []
+    return result
+
+
+def outbox() -> Path:
+    return get_settings().outbox_dir
 
 
 def held(occasion: str) -> dict[str, tuple[Any, ...]]:
@@ -148,6 +160,7 @@ def test_a_valid_sheet_writes_proposed_grades_and_private_notes(
     assert uploads_logged(occasion)[-1] | {"sha256": ""} == {
         "filename": "oral.csv",
         "sha256": "",
+        "confirmed_by": GRADER,
         "changed": 3,
         "unchanged": 0,
         "left_alone": 0,
@@ -249,6 +262,26 @@ def test_a_renamed_file_is_refused_before_parsing(world: World, occasion: str):
     (world.home / "uploads" / "scan.xlsx").write_bytes(b"%PDF-1.7\n...")
     with pytest.raises(SheetRefused, match="the file is a PDF, not an .xlsx workbook"):
         upload(occasion, "scan.xlsx")
+
+
+def test_an_upload_waits_for_its_uploaders_code_and_a_rejection_writes_nothing(
+    world: World, occasion: str, codes: list[str]
+):
+    before, logged = held(occasion), len(uploads_logged(occasion))
+    name = put(world, "oral-3.csv", [["code", "grade"], [codes[0], "C"]])
+    with (
+        approving(world.outbox, "staff-grader-ext-1") as stranger,
+        approving(world.outbox, GRADER, extra={"decision": "reject", "comment": "wrong file"}) as uploader,
+    ):
+        result = spreadsheet_grades(
+            SpreadsheetGrades(occasion_uid=occasion, filename=name, uploaded_by=GRADER)
+        )
+    assert stranger.answers == []  # nobody but the uploader was sent a code
+    assert [a["decision"] for a in uploader.answers] == ["reject"]
+    assert result == {"changed": 0, "unchanged": 0, "left_alone": 0, "notes_added": 0}
+    assert held(occasion) == before and len(uploads_logged(occasion)) == logged
+    mail = max(world.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime).read_text()
+    assert "oral-3.csv" in mail or "upload" in mail.lower()
 
 
 def test_grading_approves_the_uploaded_grades_then_no_upload_is_taken(
