@@ -50,6 +50,7 @@ def record_many(
         return 0
     now = datetime.now(UTC)
     at = driver.bound(session, AuditEvent.__table__.c.at, now)
+    fixed = audit_chain.fixed_part(now, actor, action, occasion_id)
     prev = audit_chain.head_for_append(session)
     seq, prev_hash = prev.seq, prev.hash
     rows = []
@@ -57,7 +58,7 @@ def record_many(
         text = audit_chain.canonical(detail)
         detail_digest = audit_chain.digest(text)
         seq += 1
-        own = audit_chain.event_hash(seq, now, actor, action, occasion_id, detail_digest, prev_hash)
+        own = audit_chain.chained(seq, fixed, detail_digest, prev_hash)
         rows.append((at, actor, action, occasion_id, text.decode(), seq, prev_hash, detail_digest, own))
         prev_hash = own
     driver.execute(

@@ -1,9 +1,9 @@
 """The audit log's hash chain: what each event's hash covers, and the chain's head.
 
 Each event holds its place in the chain (`seq`: 1, 2, 3, ... with no gap), the hash of the event
-before it (`prev_hash`; the first event's is GENESIS) and its own `hash`: SHA-256 over the canonical
-JSON array `[seq, at, actor, action, occasion_id, detail_digest, prev_hash]`, `at` in UTC to the
-microsecond (`at_text`). `detail_digest` is SHA-256 over the detail as canonical JSON (`canonical`:
+before it (`prev_hash`; the first event's is GENESIS) and its own `hash`: SHA-256 over four lines,
+`seq` in decimal, the JSON array `[at, actor, action, occasion_id]` (`at` in UTC to the microsecond,
+`at_text`), `detail_digest` and `prev_hash` (`chained`). `detail_digest` is SHA-256 over the detail as canonical JSON (`canonical`:
 sorted keys, no spaces, numbers as JSON numbers) and is kept in the row.
 
 The chain covers the detail's digest, not the detail itself, so that a later purge of personal
@@ -80,8 +80,18 @@ def event_hash(
     detail_digest: str,
     prev_hash: str,
 ) -> str:
-    content = [seq, at_text(at), actor, action, occasion_id, detail_digest, prev_hash]
-    return digest(orjson.dumps(content))
+    return chained(seq, fixed_part(at, actor, action, occasion_id), detail_digest, prev_hash)
+
+
+def fixed_part(at: datetime, actor: str, action: str, occasion_id: str | None) -> str:
+    """What events written together share, serialised once for all of them."""
+    return orjson.dumps([at_text(at), actor, action, occasion_id]).decode()
+
+
+def chained(seq: int, fixed: str, detail_digest: str, prev_hash: str) -> str:
+    """The hash over the lines `seq`, `fixed` (one line: JSON escapes newlines), the detail's digest
+    and the previous hash, as UTF-8."""
+    return hashlib.sha256(f"{seq}\n{fixed}\n{detail_digest}\n{prev_hash}".encode()).hexdigest()
 
 
 def head(session: Session) -> Head:
