@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, create_engine, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
+from models.settings import get_settings
 from store import audit_chain
 from store.audit_chain import Head
-from store.db import transaction
+from store.db import SQLITE_BUSY_TIMEOUT_MS
 from store.schema import AuditEvent
 
 BATCH = 5_000
@@ -56,6 +59,21 @@ def verify(session: Session, anchor: Head | None = None) -> Verdict:
         cut = f"tail cut: the chain ends at seq {prev.seq} but held seq {anchor.seq} when anchored"
         return Verdict(prev, count, cut)
     return Verdict(prev, count)
+
+
+def verify_database(anchor: Head | None = None, url: str | None = None) -> Verdict:
+    """`verify` on examflow's database (or `url`'s), read on a connection of its own outside
+    store.db's transactions, which on SQLite begin IMMEDIATE: the walk is one SELECT, which sees one
+    snapshot (WAL) without holding the writer lock, so writers go on while a long chain is checked."""
+    url = url or get_settings().database_url
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000} if sqlite else {}
+    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    try:
+        with Session(engine) as session:
+            return verify(session, anchor)
+    finally:
+        engine.dispose()
 
 
 def _in_chain_order(session: Session) -> Iterator[Row[Any]]:
@@ -107,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.anchor_seq is None) != (args.anchor_hash is None):
         parser.error("give both --anchor-seq and --anchor-hash, or neither")
     anchor = None if args.anchor_seq is None else Head(None, args.anchor_seq, args.anchor_hash)
-    with transaction() as session:
-        verdict = verify(session, anchor)
+    verdict = verify_database(anchor)
     if verdict.broken:
         print(f"audit chain BROKEN after {verdict.events} intact events: {verdict.broken}", file=sys.stderr)
         return 1

@@ -12,7 +12,6 @@ from prefect.artifacts import Artifact, create_table_artifact
 
 from store import verify_audit
 from store.audit_chain import Head
-from store.db import transaction
 from store.verify_audit import Verdict
 
 ANCHOR_KEY = "audit-chain-head"
@@ -31,8 +30,7 @@ def read_anchor() -> Head | None:
 
 @task(name="verify-audit-chain")
 def verify_chain(anchor: Head | None) -> Verdict:
-    with transaction() as session:
-        return verify_audit.verify(session, anchor)
+    return verify_audit.verify_database(anchor)
 
 
 @task(name="anchor-audit-head")

@@ -22,7 +22,7 @@ from store.audit_chain import Head
 from store.db import transaction
 from store.migrate import alembic_config, upgrade
 from store.schema import AuditEvent
-from store.verify_audit import Verdict, main, verify
+from store.verify_audit import Verdict, main, verify, verify_database
 from tests.conftest import examflow_environment
 
 AWKWARD = {
@@ -346,3 +346,17 @@ def test_the_command_names_the_first_broken_link_and_fails(
         assert main(["--anchor-seq", "3", "--anchor-hash", "0" * 64]) == 1
         assert "tail cut: the chain ends at seq 2 but held seq 3" in capsys.readouterr().err
         assert main(["--anchor-seq", "2", "--anchor-hash", head[3]]) == 0
+
+
+def test_the_walk_reads_the_committed_chain_while_a_writer_holds_its_lock(engine: Engine) -> None:
+    """SQLite's writer lock (or PostgreSQL's append lock) held by an open transaction does not stop
+    the check, which sees the chain as last committed."""
+    write(engine, 2)
+    url = engine.url.render_as_string(hide_password=False)
+    with transaction(engine) as session:
+        audit.record(session, actor="still-open", action="x", occasion_id=None, detail={})
+        started = time.perf_counter()
+        verdict = verify_database(url=url)
+        assert time.perf_counter() - started < 5
+    assert verdict.intact and verdict.events == 2
+    assert verify_database(url=url).events == 3
