@@ -71,13 +71,14 @@ def record_many(
 
 
 def head_to_anchor(session: Session) -> Head:
-    """The chain's head as committed, to be kept outside the database (an artifact, the archive):
-    `store.verify_audit` later checks the chain still holds it, unchanged and not cut below it."""
+    """The chain's head as this session sees it (read in a transaction of its own: as committed), to
+    be kept outside the database (an artifact, the exam's archive case): `store.verify_audit` given it
+    later checks that the chain still holds it, unchanged and not cut below it."""
     return audit_chain.head(session)
 
 
 def events(session: Session, *, occasion_id: str, action: str | None = None) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.occasion_id == occasion_id).order_by(AuditEvent.id)
+    query = select(AuditEvent).where(AuditEvent.occasion_id == occasion_id).order_by(AuditEvent.seq)
     if action:
         query = query.where(AuditEvent.action == action)
     return list(session.scalars(query))

@@ -21,11 +21,17 @@ ANCHOR_KEY = "audit-chain-head"
 def read_anchor() -> Head | None:
     """The head anchored by the last intact check (None before the first)."""
     artifact = Artifact.get(ANCHOR_KEY)
-    if artifact is None or not artifact.data:
+    if artifact is None:
         return None
-    data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
-    row = data[0]
-    return Head(id=row["event"], seq=int(row["seq"]), hash=str(row["hash"]))
+    try:
+        data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        row = data[0]
+        return Head(id=row["event"], seq=int(row["seq"]), hash=str(row["hash"]))
+    except (ValueError, TypeError, LookupError) as error:
+        raise ValueError(
+            f"artifact {ANCHOR_KEY} ({artifact.id}) holds no head: its table's first row needs event, "
+            f"seq and hash ({type(error).__name__}: {error})"
+        ) from None
 
 
 @task(name="verify-audit-chain")

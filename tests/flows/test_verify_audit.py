@@ -9,6 +9,7 @@ from typing import Any
 
 from prefect.artifacts import Artifact
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import ArtifactCreate
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import text
 
@@ -89,3 +90,17 @@ def test_a_changed_event_fails_the_run_naming_it(world: World) -> None:
         with tampering(engine) as connection:
             connection.execute(statement, {"actor": "staff-examiner-1", "id": event.id})
     assert verify_audit().startswith("audit chain intact")
+
+
+def test_an_anchor_that_holds_no_head_fails_the_run_saying_so(world: World) -> None:
+    forget_anchors()
+    edited = ArtifactCreate(key=ANCHOR_KEY, type="table", data=json.dumps([{"seq": "three"}]))
+    with get_client(sync_client=True) as client:
+        client.create_artifact(edited)
+    try:
+        state = verify_audit(return_state=True)
+        assert state.is_failed()
+        assert f"artifact {ANCHOR_KEY} (" in str(state.message)
+        assert "holds no head: its table's first row needs event, seq and hash" in str(state.message)
+    finally:
+        forget_anchors()
