@@ -3,12 +3,13 @@
 Each event holds its place in the chain (`seq`: 1, 2, 3, ... with no gap), the hash of the event
 before it (`prev_hash`; the first event's is GENESIS) and its own `hash`: SHA-256 over four lines,
 `seq` in decimal, the JSON array `[at, actor, action, occasion_id]` (`at` in UTC to the microsecond,
-`at_text`), `detail_digest` and `prev_hash` (`chained`). `detail_digest` is SHA-256 over the detail as canonical JSON (`canonical`:
-sorted keys, no spaces, numbers as JSON numbers) and is kept in the row.
+`at_text`), `detail_digest` and `prev_hash` (`chained`). `detail_digest` is SHA-256 over the detail
+as canonical JSON (`canonical`: sorted keys, no spaces, numbers as JSON numbers), kept in the row.
 
 The chain covers the detail's digest, not the detail itself, so that a later purge of personal
-details (details reduced to codes) can replace a detail and keep its digest: every link still
-verifies, and only the check that a row's detail matches its own digest tells the purged rows apart.
+details (details reduced to codes) can replace a detail and keep its digest: every link and every
+hash still verifies; only the check that a row's detail matches its own digest would then have to
+accept the rows that purge marks as purged.
 
 Appends are linear: SQLite's writer lock is the transaction's own (BEGIN IMMEDIATE, store/db.py);
 on PostgreSQL an append first takes a transaction-level advisory lock (APPEND_LOCK), held until
