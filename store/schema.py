@@ -421,8 +421,14 @@ class ArchiveRecord(Base):
 
 
 class AuditEvent(Base):
+    """An event of the audit log, chained to the one before it (store/audit_chain.py); on PostgreSQL
+    the table refuses UPDATE, DELETE and TRUNCATE (migration 0010)."""
+
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_occasion", "occasion_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_occasion", "occasion_id"),
+        Index("ix_audit_log_seq", "seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
@@ -430,6 +436,10 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     occasion_id: Mapped[str | None]
     detail: Mapped[dict[str, Any]]
+    seq: Mapped[int] = mapped_column(BigInteger, comment="place in the hash chain: 1, 2, 3, ...")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    detail_digest: Mapped[str] = mapped_column(String(64), comment="SHA-256 of the detail's canonical JSON")
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):
