@@ -838,7 +838,10 @@ def create_app(
     async def load_export(test_id: int, request: Request) -> dict[str, Any]:
         """Serves this AllResults file (any JSON, kept as sent) as the test's export from now on."""
         body = (await request.body()).decode()
-        json.loads(body)
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise Refused(400, f"the export is not JSON: {exc}") from None
         with sim.state.transaction() as conn:
             _get_test(conn, test_id)
             conn.execute("INSERT OR REPLACE INTO loaded_exports VALUES (?, ?)", (test_id, body))
