@@ -153,7 +153,11 @@ def import_results(occasion_id: str) -> GradingSummary:
         )
         # after the last write to the marks and questions, as the totals' stamp must be
         point_totals.refresh(session, occasion_id=occasion_id)
-        grading.save_grader_marks(session, grader_marks_frame(results, held, occasion_id, graders.staff_ids))
+        grading.save_grader_marks(
+            session,
+            grader_marks_frame(results, held, occasion_id, graders.staff_ids),
+            [held[r.external_user_id] for r in results],
+        )
         grading.save_grades(session, grades.assign(occasion_id=occasion_id))
         occasions.set_status(session, occasion_id=occasion_id, status="grading")
         audit.record(
