@@ -19,7 +19,14 @@ from typing import Any
 import httpx
 
 from integrations.http import WRITE_METHODS, ApiClient, ApiError, RetryPolicy, Unavailable
-from integrations.inspera_export import parse_candidates, parse_export
+from integrations.inspera_answers import (
+    answer_id,
+    export_url,
+    parse_candidates,
+    parse_export,
+    parse_search,
+    parse_test,
+)
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
 from models.results import ResultsExport
 
@@ -37,17 +44,6 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def _test(data: dict[str, Any]) -> PlatformTest:
-    return PlatformTest(
-        test_id=str(data["assessmentRunId"]),
-        external_id=str(data["externalId"]),
-        title=data["assessmentRunTitle"],
-        status=data["status"],
-        starts_at=datetime.fromisoformat(data["startTime"]),
-        ends_at=datetime.fromisoformat(data["endTime"]),
-    )
 
 
 def _contributor(grader: PlatformGrader, committees: list[str]) -> dict[str, Any]:
@@ -181,15 +177,14 @@ class InsperaClient(ApiClient):
                 "duration": duration_minutes,
             },
         ).json()
-        return self.get_test(str(answer["assessmentRunId"]))
+        return self.get_test(answer_id(answer, f"upsert of test {external_test_id}", "assessmentRunId"))
 
     def find_test(self, external_test_id: str) -> PlatformTest | None:
         answer = self.request("GET", "v1/test/search", params={"externalTestID": external_test_id}).json()
-        hits = [r for r in answer.get("results", []) if str(r["externalId"]) == external_test_id]
-        return _test(hits[0]) if hits else None
+        return parse_search(answer, external_test_id)
 
     def get_test(self, test_id: str) -> PlatformTest:
-        return _test(self.request("GET", f"v1/test/{test_id}").json())
+        return parse_test(self.request("GET", f"v1/test/{test_id}").json(), f"test {test_id}")
 
     def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None:
         options = [
@@ -199,7 +194,8 @@ class InsperaClient(ApiClient):
         self.request("POST", f"v1/test/{test_id}/options", json={"testOptions": {"securityOptions": options}})
 
     def set_status(self, test_id: str, status: str) -> PlatformTest:
-        return _test(self.request("POST", f"v1/test/{test_id}/status", json={"status": status}).json())
+        answer = self.request("POST", f"v1/test/{test_id}/status", json={"status": status}).json()
+        return parse_test(answer, f"status of test {test_id}")
 
     # candidates
 
@@ -254,21 +250,20 @@ class InsperaClient(ApiClient):
 
     def export_results(self, test_id: str) -> ResultsExport:
         order = {"resourceType": "AllResults", "parameters": {"assessmentRunId": test_id}}
-        job_id = self.request("POST", "v1/fileExport/order", json=order).json()["jobId"]
-        url = self._await_export(job_id)
+        job = answer_id(
+            self.request("POST", "v1/fileExport/order", json=order).json(), "export order", "jobId"
+        )
+        url = self._await_export(job)
         return parse_export(self._plain.request("GET", url).json(), test_id)
 
-    def _await_export(self, job_id: str) -> str:
+    def _await_export(self, job: str) -> str:
         """Polls the job until success; counts polls rather than reading a clock, so a test's fake
         sleep keeps it fast."""
         polls = max(1, math.ceil(self.export_timeout_seconds / max(self.export_poll_seconds, 1e-3)))
         for _ in range(polls):
-            status = self.request("GET", f"v1/fileExport/status/{job_id}").json()
-            if status.get("status") == "success":
-                return str(status["exportInfo"]["signedResponseUrl"])
-            if status.get("status") not in ("running", "queued", "pending", None):
-                raise ApiError(self.system, None, f"export job {job_id} ended {status.get('status')}")
+            if url := export_url(self.request("GET", f"v1/fileExport/status/{job}").json(), job):
+                return url
             self.retry.sleep(self.export_poll_seconds)
         raise Unavailable(
-            self.system, None, f"export job {job_id} not done after {self.export_timeout_seconds}s"
+            self.system, None, f"export job {job} not done after {self.export_timeout_seconds}s"
         )

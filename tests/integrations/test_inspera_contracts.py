@@ -15,7 +15,13 @@ import pytest
 
 from integrations.http import ApiError, RetryPolicy
 from integrations.inspera import InsperaClient
-from integrations.inspera_export import InsperaContractError, parse_candidates
+from integrations.inspera_answers import (
+    InsperaContractError,
+    answer_id,
+    export_url,
+    parse_candidates,
+    parse_search,
+)
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
 from models.results import CandidateResult, QuestionResult, ResultsExport
 from simulators.inspera import create_app
@@ -178,6 +184,32 @@ def test_the_candidate_list_gives_the_platform_id_and_prefers_our_auth_type() ->
         InsperaContractError, match="candidates of test 9, candidate number 1 in order: candidateId"
     ):
         parse_candidates([{"externalUserIds": []}], "9", "FEIDE")
+
+
+def test_the_test_search_and_the_export_job_answers_are_read() -> None:
+    found = parse_search(payload("inspera", "test_search"), "MA1201-2024-V-EX1")
+    assert found is not None and (found.test_id, found.status) == ("98765432", "GRADING_IN_PROGRESS")
+    assert found.starts_at == datetime(2024, 5, 21, 9, tzinfo=UTC)
+    assert parse_search(payload("inspera", "test_search"), "OTHER") is None
+    job = answer_id(payload("inspera", "export_order"), "export order", "jobId")
+    assert job == "b7e4c0d2-5f1a-4c8e-9a41-0f6d3b2e7a19"
+    assert export_url(payload("inspera", "export_status.running"), job) is None
+    assert str(export_url(payload("inspera", "export_status"), job)).startswith(
+        "https://exports.example.invalid/"
+    )
+
+
+def test_broken_search_and_job_answers_name_the_field() -> None:
+    search = payload("inspera", "test_search")
+    del search["results"][0]["startTime"]
+    with pytest.raises(InsperaContractError, match="test search for X, test 98765432: startTime is missing"):
+        parse_search(search, "X")
+    with pytest.raises(InsperaContractError, match="export order: jobId is missing"):
+        answer_id({}, "export order", "jobId")
+    with pytest.raises(InsperaContractError, match="export job J, exportInfo: signedResponseUrl is null"):
+        export_url({"status": "success", "exportInfo": {"signedResponseUrl": None}}, "J")
+    with pytest.raises(InsperaContractError, match="export job J: ended failed"):
+        export_url({"status": "failed"}, "J")
 
 
 # The stand-in's own answers meet the same schemas.

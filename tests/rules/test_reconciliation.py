@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.inspera_export import parse_export
+from integrations.inspera_answers import parse_export
 from models.domain import PlatformCandidate
 from models.results import ResultsExport
 from rules.reconciliation import (

@@ -1,5 +1,6 @@
 """Reading the platform's answers tolerantly: unknown fields are ignored, and a required field that
-is missing, null or of the wrong type is an `InsperaContractError` naming the record and the field.
+is missing, null or of the wrong type is an `InsperaContractError` naming the record and the field
+(the shapes: tests/contracts/inspera/).
 
 The AllResults file: `{"ext_inspera_maxTotalScore", "ext_inspera_candidates": [{"result": {...}}]}`.
 An absent candidate's questions are not read (the platform lists every one with null values). A
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from integrations.http import ApiError
-from models.domain import PlatformCandidate
+from models.domain import PlatformCandidate, PlatformTest
 from models.results import CandidateResult, ManualScore, QuestionResult, ResultsExport
 
 SYSTEM = "inspera"
@@ -55,8 +56,8 @@ class Fields:
             raise InsperaContractError(self.where, f"{name} is {_kind_of(value)}; expected {kind}")
         return value
 
-    def when(self, name: str) -> datetime | None:
-        value = self.get(name, "a string", required=False)
+    def when(self, name: str, *, required: bool = False) -> datetime | None:
+        value = self.get(name, "a string", required=required)
         try:
             return None if value is None else datetime.fromisoformat(value)
         except ValueError:
@@ -76,6 +77,44 @@ def _record(data: Any, context: str, label: str, position: int, key: str) -> tup
     """A record of a list and its id; errors name it by its id once that is read."""
     record_id = _id(Fields(data, f"{context}, {label} number {position} in order").get(key, "an id"))
     return Fields(data, f"{context}, {label} {record_id}"), record_id
+
+
+def answer_id(data: Any, where: str, key: str) -> str:
+    """The id an answer gives (`jobId` of an export order, `assessmentRunId` of an upsert)."""
+    return _id(Fields(data, where).get(key, "an id"))
+
+
+def parse_test(data: Any, where: str) -> PlatformTest:
+    test_id = answer_id(data, where, "assessmentRunId")
+    test = Fields(data, f"{where}, test {test_id}")
+    return PlatformTest(
+        test_id=test_id,
+        external_id=_id(test.get("externalId", "an id")),
+        title=test.get("assessmentRunTitle", "a string"),
+        status=test.get("status", "a string"),
+        starts_at=test.when("startTime", required=True),
+        ends_at=test.when("endTime", required=True),
+    )
+
+
+def parse_search(data: Any, external_test_id: str) -> PlatformTest | None:
+    """The test of a search answer whose external id is `external_test_id`, if any."""
+    where = f"test search for {external_test_id}"
+    hits = Fields(data, where).get("results", "a list", required=False) or []
+    tests = [parse_test(hit, where) for hit in hits]
+    return next((t for t in tests if t.external_id == external_test_id), None)
+
+
+def export_url(data: Any, job: str) -> str | None:
+    """The signed URL of a done export job; None while it runs. A job that ended otherwise is an error."""
+    status = Fields(data, f"export job {job}")
+    state = status.get("status", "a string", required=False)
+    if state == "success":
+        info = Fields(status.get("exportInfo", "an object"), f"{status.where}, exportInfo")
+        return str(info.get("signedResponseUrl", "a string"))
+    if state not in ("running", "queued", "pending", None):
+        raise InsperaContractError(status.where, f"ended {state}")
+    return None
 
 
 def parse_export(data: Any, test_id: str) -> ResultsExport:
