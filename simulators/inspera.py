@@ -1,12 +1,15 @@
 """Inspera Assessment stand-in: tests, security options, candidates, status and the results export.
 
-Faithful to the Open API shapes in DOMAIN.md (bearer token from an API key, `/api/v1/...` JSON,
-an export job whose file is fetched from a signed URL without a token). State lives in a SQLite
+Faithful to the platform's Open API shapes (bearer token from an API key, `/api/v1/...` JSON, an
+export job whose file is fetched from a signed URL without a token); its answers meet the schemas of
+tests/contracts/inspera/. State lives in a SQLite
 `StateFile`, so a restart keeps what was written; every write honours `Idempotency-Key`.
 `/_sim/test/{id}/play` plays the exam (see `simulators.exam_play`) so that there are answers to
 export; with `autoplay=True` the app plays a test by itself when it is set ACTIVE. Essays are
 scored by the graders of the candidate's GRADING committee when the export is assembled, so
 committees may be set before or after the play; a candidate in no committee has no manual scores.
+The export names candidates by candidate id only (the candidate list maps them to external ids) and
+graders by name. `PUT /_sim/test/{id}/export` makes it serve a given file as the test's export.
 """
 
 from __future__ import annotations
