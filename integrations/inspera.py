@@ -19,8 +19,16 @@ from typing import Any
 import httpx
 
 from integrations.http import WRITE_METHODS, ApiClient, ApiError, RetryPolicy, Unavailable
+from integrations.inspera_answers import (
+    answer_id,
+    export_url,
+    parse_candidates,
+    parse_export,
+    parse_search,
+    parse_test,
+)
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
-from models.results import CandidateResult, ManualScore, QuestionResult
+from models.results import ResultsExport
 
 MAX_CANDIDATES_PER_REQUEST = 1500
 TOKEN_MARGIN_SECONDS = 60
@@ -36,41 +44,6 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _test(data: dict[str, Any]) -> PlatformTest:
-    return PlatformTest(
-        test_id=str(data["assessmentRunId"]),
-        external_id=str(data["externalId"]),
-        title=data["assessmentRunTitle"],
-        status=data["status"],
-        starts_at=datetime.fromisoformat(data["startTime"]),
-        ends_at=datetime.fromisoformat(data["endTime"]),
-    )
-
-
-def _question(data: dict[str, Any]) -> QuestionResult:
-    auto = data.get("ext_inspera_autoScore")
-    return QuestionResult(
-        question_id=str(data["ext_inspera_questionId"]),
-        number=int(data["ext_inspera_questionNumber"]),
-        max_score=float(data["ext_inspera_maxQuestionScore"]),
-        weight=float(data.get("ext_inspera_questionWeight", 1.0)),
-        auto_score=None if auto is None else float(auto),
-        manual_scores=tuple(
-            ManualScore(
-                grader=str(m.get("ext_inspera_grader", "")), score=float(m["ext_inspera_manualScore"])
-            )
-            for m in data.get("ext_inspera_manualScores") or ()
-        ),
-        responses=tuple(
-            str(r["ext_inspera_response"]) for r in data.get("ext_inspera_candidateResponses") or ()
-        ),
-    )
 
 
 def _contributor(grader: PlatformGrader, committees: list[str]) -> dict[str, Any]:
@@ -204,15 +177,14 @@ class InsperaClient(ApiClient):
                 "duration": duration_minutes,
             },
         ).json()
-        return self.get_test(str(answer["assessmentRunId"]))
+        return self.get_test(answer_id(answer, f"upsert of test {external_test_id}", "assessmentRunId"))
 
     def find_test(self, external_test_id: str) -> PlatformTest | None:
         answer = self.request("GET", "v1/test/search", params={"externalTestID": external_test_id}).json()
-        hits = [r for r in answer.get("results", []) if str(r["externalId"]) == external_test_id]
-        return _test(hits[0]) if hits else None
+        return parse_search(answer, external_test_id)
 
     def get_test(self, test_id: str) -> PlatformTest:
-        return _test(self.request("GET", f"v1/test/{test_id}").json())
+        return parse_test(self.request("GET", f"v1/test/{test_id}").json(), f"test {test_id}")
 
     def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None:
         options = [
@@ -222,26 +194,14 @@ class InsperaClient(ApiClient):
         self.request("POST", f"v1/test/{test_id}/options", json={"testOptions": {"securityOptions": options}})
 
     def set_status(self, test_id: str, status: str) -> PlatformTest:
-        return _test(self.request("POST", f"v1/test/{test_id}/status", json={"status": status}).json())
+        answer = self.request("POST", f"v1/test/{test_id}/status", json={"status": status}).json()
+        return parse_test(answer, f"status of test {test_id}")
 
     # candidates
 
-    def _external_id(self, ids: list[dict[str, Any]]) -> str:
-        """The register's id: the one of our auth type, else the first."""
-        mine = [i for i in ids if i.get("authType") == self.auth_type]
-        chosen = (mine or ids or [{}])[0]
-        return str(chosen.get("externalUserId", ""))
-
     def list_candidates(self, test_id: str) -> list[PlatformCandidate]:
         rows = self.request("GET", f"v1/test/{test_id}/candidates").json()
-        return [
-            PlatformCandidate(
-                external_user_id=self._external_id(row.get("externalUserIds") or []) or row["externalUserId"],
-                candidate_code=str(row.get("candidateCode") or ""),
-                extra_time_minutes=int(row.get("extraTimeMins") or 0),
-            )
-            for row in rows
-        ]
+        return parse_candidates(rows, test_id, self.auth_type)
 
     def add_candidates(self, test_id: str, candidates: Iterable[PlatformCandidate]) -> None:
         for chunk in _chunks(candidates, MAX_CANDIDATES_PER_REQUEST):
@@ -288,37 +248,22 @@ class InsperaClient(ApiClient):
 
     # results
 
-    def export_results(self, test_id: str) -> list[CandidateResult]:
+    def export_results(self, test_id: str) -> ResultsExport:
         order = {"resourceType": "AllResults", "parameters": {"assessmentRunId": test_id}}
-        job_id = self.request("POST", "v1/fileExport/order", json=order).json()["jobId"]
-        url = self._await_export(job_id)
-        answer = self._plain.request("GET", url).json()
-        return [self._candidate_result(item["result"]) for item in answer.get("ext_inspera_candidates", [])]
+        job = answer_id(
+            self.request("POST", "v1/fileExport/order", json=order).json(), "export order", "jobId"
+        )
+        url = self._await_export(job)
+        return parse_export(self._plain.request("GET", url).json(), test_id)
 
-    def _await_export(self, job_id: str) -> str:
+    def _await_export(self, job: str) -> str:
         """Polls the job until success; counts polls rather than reading a clock, so a test's fake
         sleep keeps it fast."""
         polls = max(1, math.ceil(self.export_timeout_seconds / max(self.export_poll_seconds, 1e-3)))
         for _ in range(polls):
-            status = self.request("GET", f"v1/fileExport/status/{job_id}").json()
-            if status.get("status") == "success":
-                return str(status["exportInfo"]["signedResponseUrl"])
-            if status.get("status") not in ("running", "queued", "pending", None):
-                raise ApiError(self.system, None, f"export job {job_id} ended {status.get('status')}")
+            if url := export_url(self.request("GET", f"v1/fileExport/status/{job}").json(), job):
+                return url
             self.retry.sleep(self.export_poll_seconds)
         raise Unavailable(
-            self.system, None, f"export job {job_id} not done after {self.export_timeout_seconds}s"
-        )
-
-    def _candidate_result(self, data: dict[str, Any]) -> CandidateResult:
-        total = data.get("ext_inspera_totalScore")
-        return CandidateResult(
-            candidate_id=str(data["ext_inspera_candidateId"]),
-            external_user_id=self._external_id(data.get("ext_inspera_candidateExternalIds") or []),
-            attended=bool(data.get("ext_inspera_attendance")),
-            total_score=None if total is None else float(total),
-            extra_time_minutes=int(data.get("ext_inspera_extraTimeMins") or 0),
-            started_at=_when(data.get("ext_inspera_startTime")),
-            ended_at=_when(data.get("ext_inspera_endTime")),
-            questions=tuple(_question(q) for q in data.get("ext_inspera_questions") or ()),
+            self.system, None, f"export job {job} not done after {self.export_timeout_seconds}s"
         )

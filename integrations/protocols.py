@@ -21,7 +21,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
-from models.results import CandidateResult
+from models.results import ResultsExport
 
 
 class StudentRegister(Protocol):
@@ -111,7 +111,7 @@ class ExamPlatform(Protocol):
         """ACTIVE, FINISHED (closed for submissions) or GRADING_IN_PROGRESS (open for assessment)."""
         ...
 
-    def export_results(self, test_id: str) -> list[CandidateResult]:
+    def export_results(self, test_id: str) -> ResultsExport:
         """Orders the AllResults export job, polls it to success and parses the file."""
         ...
 

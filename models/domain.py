@@ -152,11 +152,13 @@ class PlatformTest(Frozen):
 
 
 class PlatformCandidate(Frozen):
-    """A candidate on a platform test, keyed by the register's student uid."""
+    """A candidate on a platform test, keyed by the register's student uid; `candidate_id` is the
+    platform's own per-test id, known once the platform lists the candidate."""
 
     external_user_id: str
     candidate_code: str
     extra_time_minutes: int = 0
+    candidate_id: str = ""
 
 
 class PlatformGrader(Frozen):

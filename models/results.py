@@ -8,9 +8,10 @@ from models.domain import Frozen
 
 
 class ManualScore(Frozen):
-    """One grader's score of one answer; `grader` is the staff id the platform knows them by."""
+    """One grader's score of one answer; `grader_name` is the name the platform gives the grader
+    (`ext_inspera_gradingTeacherName`), resolved to a staff id at import."""
 
-    grader: str
+    grader_name: str
     score: float
 
 
@@ -25,13 +26,24 @@ class QuestionResult(Frozen):
 
 
 class CandidateResult(Frozen):
-    """One candidate's line of the export; `external_user_id` is the register's student uid."""
+    """One candidate's line of the export. `candidate_id` is the platform's per-test candidate id;
+    `external_user_id` (the register's student uid) is not in the export: it is filled in from the
+    test's candidate list when the export is matched. `sourced_id` is the export's own student id
+    (`student.sourcedId`), when it carries one, for a cross-check."""
 
     candidate_id: str
-    external_user_id: str
+    external_user_id: str = ""
+    sourced_id: str | None = None
     attended: bool
     total_score: float | None
     extra_time_minutes: int
     started_at: datetime | None
     ended_at: datetime | None
     questions: tuple[QuestionResult, ...] = ()
+
+
+class ResultsExport(Frozen):
+    """The whole AllResults file: each candidate's line and the maximum the platform states."""
+
+    candidates: tuple[CandidateResult, ...]
+    max_total_score: float

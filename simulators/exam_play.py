@@ -1,10 +1,14 @@
 """A seeded, pure play of an exam: who turned up, what they answered and what they scored.
 
-The output is the platform's per-candidate export line (`ext_inspera_*`), so the stand-in can store
-and serve it as is. Each candidate gets an ability drawn from a wide Beta distribution, so the total
-scores spread over the whole A–F range; multiple-choice items are auto-scored. Essays are not scored
-at play: each keeps a hidden "true" share (`TRUE_SHARE`), and `graded_line` scores it when the export
-is assembled, once per grader of the candidate's committee, as `grader_score` of the true score.
+The output is the platform's per-candidate export line (`ext_inspera_*`, the fields and value types
+of the real AllResults export: integer question ids, null manual scores where nobody graded, every
+question listed with null values for an absent candidate), so the stand-in can store and serve it.
+Each candidate gets an ability drawn from a wide Beta distribution, so the total scores spread over
+the whole A–F range; multiple-choice items are auto-scored, and a few answers are left blank (a null
+response). Essays are not scored at play: each keeps a hidden "true" share (`TRUE_SHARE`), and
+`graded_line` scores it when the export is assembled, once per grader of the candidate's committee
+(named as the platform names them, `ext_inspera_gradingTeacherName`), as `grader_score` of the true
+score. Totals and the maximum are the weighted sums: score (the graders' mean) times weight.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ GRADE_FLOORS = (("A", 89.0), ("B", 77.0), ("C", 65.0), ("D", 53.0), ("E", 41.0))
 TRUE_SHARE = "_sim_trueShare"  # an essay's hidden share of its max score; never exported
 GRADER_OFFSETS = (-0.5, 0.0, 0.5)
 ESSAY_EVERY = 3  # every third question is an essay, the rest are multiple choice
+BLANK_RATE = 0.02  # the share of answers left blank
+NULL_VALUES = {
+    "ext_inspera_autoScore": None,
+    "ext_inspera_manualScores": None,
+    "ext_inspera_candidateResponses": None,
+}
 CHOICES = "ABCD"
 SENTENCES = (
     "The model assumes the load is distributed evenly across the structure.",
@@ -37,7 +47,7 @@ SENTENCES = (
 
 @dataclass(frozen=True)
 class Question:
-    question_id: str
+    question_id: int
     number: int
     max_score: float
     essay: bool
@@ -52,6 +62,14 @@ class Sitter:
     candidate_id: int
     external_ids: tuple[dict[str, str], ...]
     extra_time_mins: int
+
+
+@dataclass(frozen=True)
+class Grader:
+    """A contributor who evaluates: their external id and their name as the platform shows it."""
+
+    external_id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ def make_questions(rng: random.Random, count: int) -> tuple[Question, ...]:
         essay = number % ESSAY_EVERY == 0
         questions.append(
             Question(
-                question_id=str(rng.randrange(10**8, 10**9)),
+                question_id=rng.randrange(10**8, 10**9),
                 number=number,
                 max_score=float(rng.randint(5, 10) if essay else rng.randint(1, 2)),
                 essay=essay,
@@ -92,30 +110,34 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _answer(rng: random.Random, question: Question, ability: float) -> dict[str, Any]:
-    if question.essay:
-        share = min(1.0, max(0.0, rng.gauss(ability, 0.15)))
-        text = " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
-        return {
-            "ext_inspera_questionId": question.question_id,
-            "ext_inspera_questionNumber": question.number,
-            "ext_inspera_maxQuestionScore": question.max_score,
-            "ext_inspera_autoScore": None,
-            "ext_inspera_questionWeight": question.weight,
-            "ext_inspera_manualScores": [],
-            "ext_inspera_candidateResponses": [{"ext_inspera_response": text}],
-            TRUE_SHARE: share,
-        }
-    correct = rng.random() < ability
-    choice = question.key if correct else rng.choice([c for c in CHOICES if c != question.key])
+def _question_fields(question: Question) -> dict[str, Any]:
+    """A question's own fields, the same in every candidate's line; its values are null."""
     return {
         "ext_inspera_questionId": question.question_id,
         "ext_inspera_questionNumber": question.number,
+        "ext_inspera_questionTitle": f"Question {question.number}",
         "ext_inspera_maxQuestionScore": question.max_score,
-        "ext_inspera_autoScore": question.max_score if correct else 0.0,
         "ext_inspera_questionWeight": question.weight,
-        "ext_inspera_manualScores": [],
-        "ext_inspera_candidateResponses": [{"ext_inspera_response": choice}],
+        **NULL_VALUES,
+    }
+
+
+def _answer(rng: random.Random, question: Question, ability: float) -> dict[str, Any]:
+    blank = rng.random() < BLANK_RATE
+    if question.essay:
+        share = 0.0 if blank else min(1.0, max(0.0, rng.gauss(ability, 0.15)))
+        text = None if blank else " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
+        return {
+            **_question_fields(question),
+            "ext_inspera_candidateResponses": [{"ext_inspera_response": text}],
+            TRUE_SHARE: share,
+        }
+    correct = not blank and rng.random() < ability
+    choice = question.key if correct else rng.choice([c for c in CHOICES if c != question.key])
+    return {
+        **_question_fields(question),
+        "ext_inspera_autoScore": question.max_score if correct else 0.0,
+        "ext_inspera_candidateResponses": [{"ext_inspera_response": None if blank else choice}],
     }
 
 
@@ -134,14 +156,14 @@ def grader_score(true_score: float, max_score: float, *, grader: str, candidate:
 
 def question_score(answer: dict[str, Any]) -> float:
     """The weighted score of an answer: the graders' mean where graded, else the auto score."""
-    manual = [float(m["ext_inspera_manualScore"]) for m in answer["ext_inspera_manualScores"]]
+    manual = [float(m["ext_inspera_manualScore"]) for m in answer["ext_inspera_manualScores"] or ()]
     raw = sum(manual) / len(manual) if manual else answer["ext_inspera_autoScore"] or 0.0
     return float(raw) * float(answer["ext_inspera_questionWeight"])
 
 
-def _graded_answer(answer: dict[str, Any], graders: Sequence[str], candidate: str) -> dict[str, Any]:
+def _graded_answer(answer: dict[str, Any], graders: Sequence[Grader], candidate: str) -> dict[str, Any]:
     out = {k: v for k, v in answer.items() if k != TRUE_SHARE}
-    if TRUE_SHARE not in answer:
+    if TRUE_SHARE not in answer or not graders:
         return out
     top = float(answer["ext_inspera_maxQuestionScore"])
     true_score = top * float(answer[TRUE_SHARE])
@@ -149,52 +171,58 @@ def _graded_answer(answer: dict[str, Any], graders: Sequence[str], candidate: st
     out["ext_inspera_manualScores"] = [
         {
             "ext_inspera_manualScore": grader_score(
-                true_score, top, grader=g, candidate=candidate, question=question
+                true_score, top, grader=g.external_id, candidate=candidate, question=question
             ),
-            "ext_inspera_grader": g,
+            "ext_inspera_gradingTeacherName": g.name,
         }
         for g in graders
     ]
     return out
 
 
-def graded_line(line: dict[str, Any], graders: Sequence[str]) -> dict[str, Any]:
-    """A played line as exported: every essay scored by each of `graders` (none: left unscored),
-    the total and grade following the graders' mean, the hidden true shares dropped."""
+def graded_line(line: dict[str, Any], graders: Sequence[Grader]) -> dict[str, Any]:
+    """A played line as exported: every essay scored by each of `graders` (none: left unscored,
+    its manual scores null), the total and grade following the graders' mean, the hidden true
+    shares dropped."""
     if not line["ext_inspera_attendance"]:
         return line
-    ids = line["ext_inspera_candidateExternalIds"]
-    candidate = str(ids[0]["externalUserId"]) if ids else str(line["ext_inspera_candidateId"])
+    candidate = str(line["ext_inspera_candidateId"])
     answers = [_graded_answer(a, graders, candidate) for a in line["ext_inspera_questions"]]
     total = round(sum(question_score(a) for a in answers), 2)
-    max_total = sum(
-        float(a["ext_inspera_maxQuestionScore"]) * float(a["ext_inspera_questionWeight"]) for a in answers
-    )
     return {
         **line,
         "ext_inspera_totalScore": total,
-        "ext_inspera_finalGrade": grade_for(total, max_total),
+        "ext_inspera_finalGrade": grade_for(total, max_total(answers)),
         "ext_inspera_questions": answers,
     }
 
 
-def _line(sitter: Sitter, extra: int) -> dict[str, Any]:
+def max_total(questions: Sequence[dict[str, Any]]) -> float:
+    """The exam's maximum as the platform states it: each question's max score times its weight."""
+    return sum(
+        float(q["ext_inspera_maxQuestionScore"]) * float(q["ext_inspera_questionWeight"]) for q in questions
+    )
+
+
+def _line(sitter: Sitter, incident: int, questions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "ext_inspera_candidateId": sitter.candidate_id,
-        "ext_inspera_candidateExternalIds": list(sitter.external_ids),
-        "ext_inspera_extraTimeMins": extra,
+        "ext_inspera_extraTimeMins": sitter.extra_time_mins,
+        "ext_inspera_incidentTimeMins": incident,
         "ext_inspera_attendance": False,
         "ext_inspera_totalScore": None,
         "ext_inspera_finalGrade": None,
         "ext_inspera_startTime": None,
         "ext_inspera_endTime": None,
-        "ext_inspera_questions": [],
+        "ext_inspera_questions": list(questions),
     }
 
 
-def absent_line(sitter: Sitter) -> dict[str, Any]:
-    """The export line of a candidate who did not sit the exam."""
-    return _line(sitter, sitter.extra_time_mins)
+def absent_line(sitter: Sitter, questions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The export line of a candidate who did not sit the exam: every question of the test listed,
+    its values null (`questions` are any candidate's answers, or the questions themselves)."""
+    listed = [{**{k: v for k, v in q.items() if k != TRUE_SHARE}, **NULL_VALUES} for q in questions]
+    return _line(sitter, 0, listed)
 
 
 def play_exam(
@@ -210,17 +238,18 @@ def play_exam(
     """Plays the exam for every sitter; the same inputs and seed give the same outcome."""
     rng = random.Random(seed)
     questions = make_questions(rng, question_count)
-    max_total = sum(q.max_score * q.weight for q in questions)
+    skeleton = [_question_fields(q) for q in questions]
+    top = max_total(skeleton)
     results, absent, incidents = [], 0, 0
     for sitter in sitters:
         if rng.random() < absent_rate:
             absent += 1
-            results.append(absent_line(sitter))
+            results.append(absent_line(sitter, skeleton))
             continue
         incident = rng.choice((5, 10, 15, 20)) if rng.random() < incident_rate else 0
         incidents += incident > 0
         extra = sitter.extra_time_mins + incident
-        line = _line(sitter, extra)
+        line = _line(sitter, incident, [])
         ability = rng.betavariate(2.4, 1.8)
         answers = [_answer(rng, question, ability) for question in questions]
         total = round(sum(question_score(a) for a in answers), 2)
@@ -232,7 +261,7 @@ def play_exam(
         line.update(
             ext_inspera_attendance=True,
             ext_inspera_totalScore=total,
-            ext_inspera_finalGrade=grade_for(total, max_total),
+            ext_inspera_finalGrade=grade_for(total, top),
             ext_inspera_startTime=_iso(started),
             ext_inspera_endTime=_iso(ended),
             ext_inspera_questions=answers,

@@ -1,12 +1,15 @@
 """Inspera Assessment stand-in: tests, security options, candidates, status and the results export.
 
-Faithful to the Open API shapes in DOMAIN.md (bearer token from an API key, `/api/v1/...` JSON,
-an export job whose file is fetched from a signed URL without a token). State lives in a SQLite
+Faithful to the platform's Open API shapes (bearer token from an API key, `/api/v1/...` JSON, an
+export job whose file is fetched from a signed URL without a token); its answers meet the schemas of
+tests/contracts/inspera/. State lives in a SQLite
 `StateFile`, so a restart keeps what was written; every write honours `Idempotency-Key`.
 `/_sim/test/{id}/play` plays the exam (see `simulators.exam_play`) so that there are answers to
 export; with `autoplay=True` the app plays a test by itself when it is set ACTIVE. Essays are
 scored by the graders of the candidate's GRADING committee when the export is assembled, so
 committees may be set before or after the play; a candidate in no committee has no manual scores.
+The export names candidates by candidate id only (the candidate list maps them to external ids) and
+graders by name. `PUT /_sim/test/{id}/export` makes it serve a given file as the test's export.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
-from simulators.exam_play import Sitter, absent_line, graded_line, play_exam
+from simulators.exam_play import Grader, Sitter, absent_line, graded_line, max_total, play_exam
 from simulators.faults import install_faults
 from simulators.statefile import StateFile
 
@@ -82,6 +85,7 @@ CREATE TABLE IF NOT EXISTS committee_candidates (
 CREATE TABLE IF NOT EXISTS export_jobs (
     job_id TEXT PRIMARY KEY, test_id INTEGER NOT NULL, polls INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS loaded_exports (test_id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 """
 
 
@@ -342,18 +346,19 @@ def _primary_ids(conn: sqlite3.Connection, test_id: int) -> dict[str, int]:
     }
 
 
-def _committee_graders(conn: sqlite3.Connection, test_id: int) -> dict[str, list[str]]:
-    """Committee name → the external ids of its evaluating contributors, sorted."""
-    graders: dict[str, list[str]] = {}
+def _committee_graders(conn: sqlite3.Connection, test_id: int) -> dict[str, list[Grader]]:
+    """Committee name → its evaluating contributors, by external id."""
+    graders: dict[str, list[Grader]] = {}
     rows = conn.execute("SELECT * FROM contributors WHERE test_id = ? ORDER BY external_id", (test_id,))
     for row in rows:
         if "evaluate" in json.loads(row["roles"]):
-            for name in json.loads(row["committees"]):
-                graders.setdefault(name, []).append(row["external_id"])
+            name = f"{row['first_name']} {row['last_name']}".strip()
+            for committee in json.loads(row["committees"]):
+                graders.setdefault(committee, []).append(Grader(row["external_id"], name))
     return graders
 
 
-def _graders_by_candidate(conn: sqlite3.Connection, test_id: int) -> dict[int, list[str]]:
+def _graders_by_candidate(conn: sqlite3.Connection, test_id: int) -> dict[int, list[Grader]]:
     """Candidate id → the graders of the GRADING committee the candidate sits in."""
     graders = _committee_graders(conn, test_id)
     rows = conn.execute(
@@ -363,24 +368,46 @@ def _graders_by_candidate(conn: sqlite3.Connection, test_id: int) -> dict[int, l
     return {r["candidate_id"]: graders.get(r["committee"], []) for r in rows}
 
 
-def _export_line(row: sqlite3.Row, graders: dict[int, list[str]]) -> str:
+def _export_line(row: sqlite3.Row, graders: dict[int, list[Grader]], questions: list[dict[str, Any]]) -> str:
     if not row["line"]:
-        return json.dumps(absent_line(_sitter(row)))
+        return json.dumps(absent_line(_sitter(row), questions))
     return json.dumps(graded_line(json.loads(row["line"]), graders.get(row["candidate_id"], [])))
 
 
-def _export_text(conn: sqlite3.Connection, test_id: int) -> str:
+def _questions(conn: sqlite3.Connection, test_id: int) -> list[dict[str, Any]]:
+    """The test's questions as a played line lists them (none before the test is played)."""
+    for row in conn.execute("SELECT line FROM results WHERE test_id = ?", (test_id,)):
+        if questions := json.loads(row["line"])["ext_inspera_questions"]:
+            return list(questions)
+    return []
+
+
+def _export_text(conn: sqlite3.Connection, test: sqlite3.Row) -> str:
     """The AllResults file, assembled from stored lines with each essay scored by the graders of
-    the candidate's committee; unplayed candidates appear as absent."""
+    the candidate's committee; unplayed candidates appear as absent. A file loaded through
+    `/_sim/test/{id}/export` is served as it is instead."""
+    loaded = conn.execute("SELECT body FROM loaded_exports WHERE test_id = ?", (test["id"],)).fetchone()
+    if loaded is not None:
+        return str(loaded["body"])
     rows = conn.execute(
         "SELECT c.*, r.line FROM candidates c LEFT JOIN results r"
         " ON r.test_id = c.test_id AND r.candidate_id = c.candidate_id"
         " WHERE c.test_id = ? AND c.removed = 0 ORDER BY c.candidate_id",
-        (test_id,),
+        (test["id"],),
     ).fetchall()
-    graders = _graders_by_candidate(conn, test_id)
-    lines = [_export_line(row, graders) for row in rows]
-    return '{"ext_inspera_candidates":[' + ",".join('{"result":' + line + "}" for line in lines) + "]}"
+    graders = _graders_by_candidate(conn, test["id"])
+    questions = _questions(conn, test["id"])
+    lines = [_export_line(row, graders, questions) for row in rows]
+    head = json.dumps(
+        {
+            "lineItemSourcedId": str(test["id"]),
+            "ext_inspera_assessmentRunTitle": test["title"],
+            "ext_inspera_assessmentRunExternalId": test["external_id"],
+            "ext_inspera_maxTotalScore": max_total(questions),
+        }
+    )
+    candidates = ",".join('{"result":' + line + "}" for line in lines)
+    return head[:-1] + ', "ext_inspera_candidates": [' + candidates + "]}"
 
 
 def _committees_json(conn: sqlite3.Connection, test_id: int) -> list[dict[str, Any]]:
@@ -397,7 +424,7 @@ def _committees_json(conn: sqlite3.Connection, test_id: int) -> list[dict[str, A
         {
             "name": r["name"],
             "type": r["type"],
-            "graders": graders.get(r["name"], []),
+            "graders": [g.external_id for g in graders.get(r["name"], [])],
             "candidates": members.get(r["name"], []),
         }
         for r in rows
@@ -671,7 +698,7 @@ class Inspera:
         if not rows:
             raise Refused(404, f"export job {job_id} not found")
         with self.state.transaction() as conn:
-            return _export_text(conn, rows[0]["test_id"])
+            return _export_text(conn, _get_test(conn, rows[0]["test_id"]))
 
     def dump(self, test_id: int) -> dict[str, Any]:
         with self.state.transaction() as conn:
@@ -809,6 +836,19 @@ def create_app(
     def play(test_id: int, body: PlayIn) -> dict[str, int]:
         with sim.state.transaction() as conn:
             return _play(conn, _get_test(conn, test_id), body)
+
+    @app.put("/_sim/test/{test_id}/export")
+    async def load_export(test_id: int, request: Request) -> dict[str, Any]:
+        """Serves this AllResults file (any JSON, kept as sent) as the test's export from now on."""
+        body = (await request.body()).decode()
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise Refused(400, f"the export is not JSON: {exc}") from None
+        with sim.state.transaction() as conn:
+            _get_test(conn, test_id)
+            conn.execute("INSERT OR REPLACE INTO loaded_exports VALUES (?, ?)", (test_id, body))
+        return {"success": True}
 
     @app.get("/_sim/test/{test_id}")
     def dump(test_id: int) -> dict[str, Any]:

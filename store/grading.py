@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.schema import Attendance, Grade, GraderMark, Mark, Question, Registration, Student
@@ -37,7 +37,11 @@ def save_marks(session: Session, marks: pd.DataFrame) -> int:
     )
 
 
-def save_grader_marks(session: Session, marks: pd.DataFrame) -> int:
+def save_grader_marks(session: Session, marks: pd.DataFrame, registration_ids: list[int]) -> int:
+    """Replaces the grader marks of these candidates: a score the platform no longer has goes too."""
+    for start in range(0, len(registration_ids), 1000):
+        chunk = registration_ids[start : start + 1000]
+        session.execute(delete(GraderMark).where(GraderMark.registration_id.in_(chunk)))
     return upsert(
         session,
         GraderMark,

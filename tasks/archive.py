@@ -70,7 +70,7 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
     """Uploads every document (the archive never overwrites; a re-upload of the same bytes is a no-op)
     and checks that the archive's checksums equal ours."""
     with common.platform() as platform:
-        results = platform.export_results(common.platform_test_id(occasion_id))
+        results = common.matched_export(platform, common.platform_test_id(occasion_id)).candidates
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         codes = registrations.codes(session, occasion_id=occasion_id)

@@ -15,8 +15,9 @@ from integrations.http import RateLimit, Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
 from integrations.similarity import SimilarityClient
-from models.results import CandidateResult
+from models.results import CandidateResult, ResultsExport
 from models.settings import get_settings
+from rules import reconciliation
 from rules.law import Ruling
 from store import audit, occasions, registrations
 from store.db import transaction
@@ -54,15 +55,27 @@ def platform_test_id(occasion_id: str) -> str:
     return test_id
 
 
-def registered_results(occasion_id: str) -> tuple[list[CandidateResult], dict[str, int]]:
+def matched_export(client: InsperaClient, test_id: str) -> ResultsExport:
+    """The test's results export, each line given its register id through the test's candidate list."""
+    export = client.export_results(test_id)
+    return reconciliation.match_candidates(export, client.list_candidates(test_id))
+
+
+def registered_export(occasion_id: str) -> tuple[ResultsExport, dict[str, int]]:
     """The platform's results export of the occasion and the registration id of each of its
     candidates; a candidate we do not know refuses the whole export, naming them."""
     with platform() as client:
-        results = client.export_results(platform_test_id(occasion_id))
+        export = matched_export(client, platform_test_id(occasion_id))
     with transaction() as session:
         held = {r.student_uid: r.id for r in registrations.registered(session, occasion_id=occasion_id)}
-    check_registered(occasion_id, results, held)
-    return results, held
+    check_registered(occasion_id, list(export.candidates), held)
+    return export, held
+
+
+def registered_results(occasion_id: str) -> tuple[list[CandidateResult], dict[str, int]]:
+    """`registered_export`'s candidate lines."""
+    export, held = registered_export(occasion_id)
+    return list(export.candidates), held
 
 
 def check_registered(occasion_id: str, results: list[CandidateResult], held: dict[str, int]) -> None:

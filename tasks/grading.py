@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from prefect import task
+from prefect.artifacts import create_markdown_artifact
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from models.domain import ExamType, Frozen
 from models.grading import GradingSettings
-from models.results import CandidateResult, QuestionResult
+from models.results import CandidateResult, QuestionResult, ResultsExport
+from rules import reconciliation
 from rules.grades import Thresholds, grades_for_points, thresholds_for
-from store import audit, exam_settings, grading, occasions, point_totals
+from store import audit, committees, exam_settings, grading, occasions, point_totals, registrations
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.reports import artifact_key
 
 
 class GradingRefused(Exception):
@@ -57,7 +62,7 @@ def _mark(registration_id: int, q: QuestionResult) -> tuple[object, ...]:
         "choice" if choice else "manual",
         q.auto_score,
         sum(manual) / len(manual) if manual else None,
-        ",".join(q.responses)[:200] if choice else None,
+        ",".join(q.responses)[:200] or None if choice else None,
     )
 
 
@@ -71,11 +76,12 @@ def marks_frame(results: list[CandidateResult], held: dict[str, int], occasion_i
 
 
 def grader_marks_frame(
-    results: list[CandidateResult], held: dict[str, int], occasion_id: str
+    results: list[CandidateResult], held: dict[str, int], occasion_id: str, staff_ids: Mapping[str, str]
 ) -> pd.DataFrame:
-    """One row per (candidate, question, grader) with that grader's own score."""
+    """One row per (candidate, question, grader) with that grader's own score; `staff_ids` maps the
+    export's grader names to staff ids."""
     rows = [
-        (held[r.external_user_id], q.question_id, m.grader, m.score)
+        (held[r.external_user_id], q.question_id, staff_ids[m.grader_name], m.score)
         for r in results
         if r.attended
         for q in r.questions
@@ -109,7 +115,8 @@ def propose_grades(
 def import_results(occasion_id: str) -> GradingSummary:
     """Stores questions, marks and proposed grades from the export, in one transaction. Refused
     once grades are approved: a re-import would overwrite them."""
-    results, held = common.registered_results(occasion_id)
+    export, held = common.registered_export(occasion_id)
+    results = list(export.candidates)
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         if approved := grading.count_approved(session, occasion_id=occasion_id):
@@ -123,6 +130,7 @@ def import_results(occasion_id: str) -> GradingSummary:
         }
         thresholds = exam_thresholds(session, occasion_id)
         grades, max_points = propose_grades(marks, thresholds, exam_dates)
+        graders = check_export(session, occasion_id, export, held, (grades, max_points))
         grading.save_questions(
             session,
             marks.drop_duplicates("question_id")[
@@ -145,7 +153,11 @@ def import_results(occasion_id: str) -> GradingSummary:
         )
         # after the last write to the marks and questions, as the totals' stamp must be
         point_totals.refresh(session, occasion_id=occasion_id)
-        grading.save_grader_marks(session, grader_marks_frame(results, held, occasion_id))
+        grading.save_grader_marks(
+            session,
+            grader_marks_frame(results, held, occasion_id, graders.staff_ids),
+            [held[r.external_user_id] for r in results],
+        )
         grading.save_grades(session, grades.assign(occasion_id=occasion_id))
         occasions.set_status(session, occasion_id=occasion_id, status="grading")
         audit.record(
@@ -165,6 +177,41 @@ def import_results(occasion_id: str) -> GradingSummary:
         distribution=grades.grade.value_counts().sort_index().to_dict(),
         thresholds=thresholds.minimums,
         unscored=int((marks.kind == "manual").sum() - marks.manual_score.notna().sum()),
+    )
+
+
+def check_export(
+    session: Session,
+    occasion_id: str,
+    export: ResultsExport,
+    held: dict[str, int],
+    proposed: tuple[pd.DataFrame, float],
+) -> reconciliation.Graders:
+    """The export's graders resolved, provided every candidate's points and the exam's maximum agree
+    with the platform's and every grader is known; else the refusal, listed for a person."""
+    grades, max_points = proposed
+    by_registration = dict(zip(grades.registration_id, grades.points, strict=True))
+    points = {
+        r.candidate_id: float(by_registration.get(held[r.external_user_id], 0.0))
+        for r in export.candidates
+        if r.attended
+    }
+    check = reconciliation.reconcile(export, points, max_points)
+    graders = reconciliation.resolve_graders(
+        export, committees.grader_names(session, occasion_id=occasion_id)
+    )
+    if check.agrees and not graders.unknown:
+        return graders
+    student_codes = registrations.codes(session, occasion_id=occasion_id)
+    codes = {r.candidate_id: student_codes.get(r.external_user_id, "") for r in export.candidates}
+    key = artifact_key("results-check", occasion_id)
+    create_markdown_artifact(
+        key=key,
+        markdown=reconciliation.report(occasion_id, check, graders, codes),
+        description=f"Why the results export of {occasion_id} was not imported",
+    )
+    raise GradingRefused(
+        f"the results export of {occasion_id} was not imported: {reconciliation.summary(check, graders)}; see the artifact {key}"
     )
 
 

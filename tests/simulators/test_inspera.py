@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulators.exam_play import TRUE_SHARE, Sitter, graded_line, grader_score, play_exam
+from simulators.exam_play import TRUE_SHARE, Grader, Sitter, graded_line, grader_score, play_exam
 from simulators.inspera import create_app
 from simulators.server import serve_in_thread
 
@@ -260,7 +260,16 @@ def test_export_after_play(base: str, api: httpx.Client) -> None:
     present = [r for r in lines if r["ext_inspera_attendance"]]
     absent = [r for r in lines if not r["ext_inspera_attendance"]]
     assert len(absent) == counts["absent"] and len(present) == counts["present"]
-    assert all(r["ext_inspera_questions"] == [] and r["ext_inspera_totalScore"] is None for r in absent)
+    for line in absent:  # every question listed, its values null
+        assert [q["ext_inspera_questionNumber"] for q in line["ext_inspera_questions"]] == list(range(1, 10))
+        assert line["ext_inspera_totalScore"] is None
+        assert all(
+            q["ext_inspera_autoScore"]
+            is q["ext_inspera_manualScores"]
+            is q["ext_inspera_candidateResponses"]
+            is None
+            for q in line["ext_inspera_questions"]
+        )
     for line in present:
         questions = line["ext_inspera_questions"]
         assert len(questions) == 9
@@ -269,13 +278,13 @@ def test_export_after_play(base: str, api: httpx.Client) -> None:
         )
         assert line["ext_inspera_extraTimeMins"] >= 30
         for q in questions:
-            assert q["ext_inspera_manualScores"] == []  # no committee: essays are not graded
-            assert TRUE_SHARE not in q
+            assert q["ext_inspera_manualScores"] is None  # no committee: essays are not graded
+            assert TRUE_SHARE not in q and isinstance(q["ext_inspera_questionId"], int)
             auto = q["ext_inspera_autoScore"]
             assert auto is None or 0 <= auto <= q["ext_inspera_maxQuestionScore"]
         assert any(q["ext_inspera_autoScore"] is None for q in questions)
         assert line["ext_inspera_totalScore"] == sum(q["ext_inspera_autoScore"] or 0 for q in questions)
-    assert present[0]["ext_inspera_candidateExternalIds"][0]["authType"] == "FEIDE"
+        assert "ext_inspera_candidateExternalIds" not in line  # the export carries no register ids
 
 
 def test_export_order_is_validated(api: httpx.Client) -> None:
@@ -331,7 +340,7 @@ def test_play_is_seeded_and_spreads_grades() -> None:
     other = play_exam(_sitters(500), starts_at=START, duration_minutes=240, seed=4)
     assert one == two
     assert one.results != other.results
-    graded = [graded_line(r, ["g1", "g2"]) for r in one.results]
+    graded = [graded_line(r, [Grader("g1", "Ada Berg"), Grader("g2", "Bo Ek")]) for r in one.results]
     grades = Counter(r["ext_inspera_finalGrade"] for r in graded if r["ext_inspera_attendance"])
     assert set(grades) == set("ABCDEF")
     essays = [q for q in one.questions if q.essay]
@@ -366,14 +375,15 @@ def test_graded_line_follows_the_mean_of_the_graders() -> None:
     played = play_exam(_sitters(30), starts_at=START, duration_minutes=240, seed=5, absent_rate=0)
     line = played.results[0]
     essays = [q for q in line["ext_inspera_questions"] if TRUE_SHARE in q]
-    assert essays and all(q["ext_inspera_manualScores"] == [] for q in essays)
-    graded = graded_line(line, ["g1", "g2"])
+    assert essays and all(q["ext_inspera_manualScores"] is None for q in essays)
+    graded = graded_line(line, [Grader("g1", "Ada Berg"), Grader("g2", "Bo Ek")])
     mean = 0.0
     for q in graded["ext_inspera_questions"]:
         assert TRUE_SHARE not in q
-        manual = [m["ext_inspera_manualScore"] for m in q["ext_inspera_manualScores"]]
+        manual = [m["ext_inspera_manualScore"] for m in q["ext_inspera_manualScores"] or ()]
         if q["ext_inspera_autoScore"] is None:
-            assert [m["ext_inspera_grader"] for m in q["ext_inspera_manualScores"]] == ["g1", "g2"]
+            names = [m["ext_inspera_gradingTeacherName"] for m in q["ext_inspera_manualScores"]]
+            assert names == ["Ada Berg", "Bo Ek"]
         mean += sum(manual) / len(manual) if manual else q["ext_inspera_autoScore"]
     assert graded["ext_inspera_totalScore"] == round(mean, 2)
     assert TRUE_SHARE in line["ext_inspera_questions"][essays[0]["ext_inspera_questionNumber"] - 1]
@@ -485,19 +495,20 @@ def test_export_carries_each_committee_graders_scores(base: str, api: httpx.Clie
     httpx.post(f"{base}/_sim/test/{test_id}/play", json={"seed": 2, "absent_rate": 0, "questions": 6})
     assert all(r.status_code == 200 for r in _with_committees(api, test_id))
     exported = _export(base, api, test_id)
+    students = {c["candidateId"]: c["externalUserId"] for c in api.get(f"test/{test_id}/candidates").json()}
     lines = {
-        c["result"]["ext_inspera_candidateExternalIds"][0]["externalUserId"]: c["result"]
+        students[c["result"]["ext_inspera_candidateId"]]: c["result"]
         for c in exported["ext_inspera_candidates"]
     }
-    expected = {"student-0": ["g1", "g2"], "student-3": ["g2", "g3"], "student-5": []}
+    expected = {"student-0": ["Anna g1", "Anna g2"], "student-3": ["Anna g2", "Anna g3"], "student-5": []}
     for student, graders in expected.items():
         line = lines[student]
         essays = [q for q in line["ext_inspera_questions"] if q["ext_inspera_autoScore"] is None]
         assert len(essays) == 2
         total = 0.0
         for q in line["ext_inspera_questions"]:
-            manual = q["ext_inspera_manualScores"]
-            assert [m["ext_inspera_grader"] for m in manual] == (graders if q in essays else [])
+            manual = q["ext_inspera_manualScores"] or []
+            assert [m["ext_inspera_gradingTeacherName"] for m in manual] == (graders if q in essays else [])
             assert all(0 <= m["ext_inspera_manualScore"] <= q["ext_inspera_maxQuestionScore"] for m in manual)
             scores = [m["ext_inspera_manualScore"] for m in manual]
             total += sum(scores) / len(scores) if scores else q["ext_inspera_autoScore"] or 0.0
