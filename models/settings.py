@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAND_IN_KEY = "local-stand-in-key"
@@ -31,6 +31,12 @@ class Settings(BaseModel):
     fs_password: str = STAND_IN_KEY
     secret: str = ""
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
+    # Ladok's integration API authenticates by client certificate: a PEM (certificate and key) or
+    # PKCS#12 file, its passphrase given here or kept in a Prefect Secret block of this name
+    ladok_cert: Path | None = None
+    ladok_cert_password: SecretStr | None = None
+    ladok_cert_password_block: str | None = None
+    ladok_ca_bundle: Path | None = None  # whom to trust for the register's server certificate
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -38,6 +44,8 @@ class Settings(BaseModel):
             raise ValueError("EXAMFLOW_INSPERA_API_KEY must be set for an exam platform beyond this machine")
         if self.fs_password == STAND_IN_KEY and urlparse(self.fs_url).hostname not in LOOPBACK:
             raise ValueError("EXAMFLOW_FS_PASSWORD must be set for an FS register beyond this machine")
+        if self.ladok_cert is None and urlparse(self.ladok_url).hostname not in LOOPBACK:
+            raise ValueError("EXAMFLOW_LADOK_CERT must be set for a Ladok register beyond this machine")
         return self
 
     @property
@@ -86,7 +94,17 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")
         else None,
+        ladok_cert=_path(env.get("EXAMFLOW_LADOK_CERT")),
+        ladok_cert_password=SecretStr(env["EXAMFLOW_LADOK_CERT_PASSWORD"])
+        if env.get("EXAMFLOW_LADOK_CERT_PASSWORD")
+        else None,
+        ladok_cert_password_block=env.get("EXAMFLOW_LADOK_CERT_PASSWORD_BLOCK") or None,
+        ladok_ca_bundle=_path(env.get("EXAMFLOW_LADOK_CA_BUNDLE")),
     )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser().resolve() if value else None
 
 
 @lru_cache(maxsize=1)
