@@ -197,7 +197,7 @@ class LadokClient(ApiClient):
         body = _result_body(scale_id, grade_id, exam_date)
         path = f"resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
         answer = self._write("POST", path, body, idempotency_key)
-        return register_draft(answer, f"the draft created on study result {study_result_uid}")
+        return register_draft(answer, f"the draft created on study result {study_result_uid}", scale_id)
 
     def update_draft(
         self,
@@ -211,7 +211,7 @@ class LadokClient(ApiClient):
         body = _result_body(scale_id, grade_id, exam_date) | {"SenasteResultatandring": draft.version}
         path = f"resultat/studieresultat/resultat/{draft.result_uid}/"
         answer = self._write("PUT", path, body, idempotency_key)
-        return register_draft(answer, f"the updated draft {draft.result_uid}")
+        return register_draft(answer, f"the updated draft {draft.result_uid}", scale_id)
 
     def raise_for(self, response: httpx.Response) -> None:
         """Ladok's error body (`Detaljkod`, `FelUID`, `Meddelande`) read where it is one. A 409 is
@@ -285,8 +285,9 @@ def _grade(data: dict[str, Any], record: str) -> tuple[int, str]:
     return int(grade), str(code)
 
 
-def register_draft(data: Any, record: str) -> RegisterDraft:
-    """A draft (`Arbetsunderlag`, or the answer to a write) as examflow needs it."""
+def register_draft(data: Any, record: str, scale_id: int | None = None) -> RegisterDraft:
+    """A draft (`Arbetsunderlag`, or the answer to a write) as examflow needs it; its scale is
+    `BetygsskalaID`, else `scale_id` (the row's, or the one written)."""
     token = _field(data, "SenasteResultatandring", record)
     if not isinstance(token, str):
         raise ApiError(SYSTEM, 200, f"{record} has a SenasteResultatandring that is not a string: {token}")
@@ -295,7 +296,7 @@ def register_draft(data: Any, record: str) -> RegisterDraft:
         result_uid=_field(data, "Uid", record),
         grade_id=grade,
         grade_code=code,
-        scale_id=int(_field(data, "BetygsskalaID", record)),
+        scale_id=int(data.get("BetygsskalaID") or scale_id or _field(data, "BetygsskalaID", record)),
         exam_date=date.fromisoformat(str(_field(data, "Examinationsdatum", record))[:10]),
         process_status=int(data.get("ProcessStatus") or 1),
         version=token,
@@ -319,13 +320,13 @@ def study_result(row: dict[str, Any]) -> StudyResult:
         student = _registered_student(row)
     except (KeyError, TypeError) as exc:
         raise ApiError(SYSTEM, 200, f"{record} lacks {exc}") from None
-    context = row["Rapporteringskontext"]
+    scale_id = int(_field(row["Rapporteringskontext"], "BetygsskalaID", f"{record}: Rapporteringskontext"))
     work = _on_module(row, "Arbetsunderlag", student.module_uid, record)
     attested = _on_module(row, "SenastAttesteradeResultat", student.module_uid, record)
     return StudyResult(
         **student._asdict(),
-        scale_id=int(_field(context, "BetygsskalaID", f"{record}: Rapporteringskontext")),
-        draft=register_draft(work, f"{record}: Arbetsunderlag") if work else None,
+        scale_id=scale_id,
+        draft=register_draft(work, f"{record}: Arbetsunderlag", scale_id) if work else None,
         attested_grade_code=_grade(attested, f"{record}: SenastAttesteradeResultat")[1] if attested else None,
     )
 
