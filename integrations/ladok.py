@@ -292,12 +292,17 @@ def register_draft(data: Any, record: str, scale_id: int | None = None) -> Regis
     if not isinstance(token, str):
         raise ApiError(SYSTEM, 200, f"{record} has a SenasteResultatandring that is not a string: {token}")
     grade, code = _grade(data, record)
+    day = str(_field(data, "Examinationsdatum", record))
+    try:
+        exam_date = date.fromisoformat(day[:10])
+    except ValueError:
+        raise ApiError(SYSTEM, 200, f"{record} has Examinationsdatum {day}, not a date") from None
     return RegisterDraft(
         result_uid=_field(data, "Uid", record),
         grade_id=grade,
         grade_code=code,
         scale_id=int(data.get("BetygsskalaID") or scale_id or _field(data, "BetygsskalaID", record)),
-        exam_date=date.fromisoformat(str(_field(data, "Examinationsdatum", record))[:10]),
+        exam_date=exam_date,
         process_status=int(data.get("ProcessStatus") or 1),
         version=token,
     )

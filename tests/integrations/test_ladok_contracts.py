@@ -66,6 +66,12 @@ def test_a_token_that_is_not_a_string_is_refused_not_parsed() -> None:
         register_draft(data, "the draft")
 
 
+def test_a_draft_whose_date_is_not_a_date_is_named() -> None:
+    data = payload("ladok", "resultat") | {"Examinationsdatum": "14/12/2026"}
+    with pytest.raises(ApiError, match="the draft has Examinationsdatum 14/12/2026, not a date"):
+        register_draft(data, "the draft")
+
+
 def test_a_result_without_its_module_is_named() -> None:
     row = copy.deepcopy(rows()[1])
     del row["ResultatPaUtbildningar"][0]["SenastAttesteradeResultat"]["UtbildningsinstansUID"]
