@@ -118,6 +118,14 @@ def test_a_wrong_passphrase_is_named_with_the_file(register: Register, kind: str
         client_context(certificate, "wrong", register.ca)
 
 
+def test_a_missing_or_foreign_file_is_named(register: Register, tmp_path: Path) -> None:
+    with pytest.raises(CertificateError, match=f"client certificate {tmp_path / 'none.p12'}: No such file"):
+        client_context(tmp_path / "none.p12", PASSPHRASE)
+    (tmp_path / "notes.txt").write_text("not a certificate")
+    with pytest.raises(CertificateError, match="neither PEM nor PKCS#12"):
+        client_context(tmp_path / "notes.txt", PASSPHRASE)
+
+
 def test_a_pkcs12_key_leaves_no_file_behind(
     register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
