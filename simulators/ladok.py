@@ -10,8 +10,8 @@ not only the row's. A draft's optimistic-lock token `SenasteResultatandring` is 
 time of its last change, taken and compared as a string. Unknown fields in a body are ignored.
 Stand-in liberties, all unverified against the real service:
 
-- the token's format (Stockholm local time to the millisecond, no offset), and the answers to a
-  stale token (409) and to a write on an attested result (422), with their `Detaljkod`s;
+- The token's format (Stockholm local time to the millisecond, no offset), and the answers to a
+  stale token (409) and to a write on an attested result (422), with their `Detaljkod`s.
 - An occasion also answers `Starttidpunkt`/`Sluttidpunkt` (local time with offset).
 - `KurstillfallenUID: []` in a search means every course round on the occasion.
 - `GET resultat/aktivitetstillfalle/{uid}/anpassningar` (accommodations) is not a public Ladok
