@@ -34,7 +34,7 @@ from sqlalchemy import Engine, text
 
 from bench.common import occasion_row, point_examflow_at, run_and_print, stand_in, timed
 from flows.registration_sync import OCCASIONS_PER_BATCH
-from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, _study_result
+from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, study_result
 from models.ladok_codes import MEDIA_RESULTAT
 from simulators.term import TermSpec
 from store import registrations
@@ -118,7 +118,7 @@ def per_registration(ladok_url: str, engine: Engine, frame: pd.DataFrame, sample
             path = f"resultat/studieresultat/rapportera/aktivitetstillfalle/{occasion_id}/sok"
             page = {**body, "Page": int(position.iat[i]) + 1}
             answer = client.request("PUT", path, json=page, headers={"Content-Type": MEDIA_RESULTAT})
-            _write_one(engine, occasion_id, _study_result(orjson.loads(answer.content)["Resultat"][0]))
+            _write_one(engine, occasion_id, study_result(orjson.loads(answer.content)["Resultat"][0]))
     return len(picks)
 
 

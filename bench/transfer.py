@@ -12,7 +12,7 @@ that many results (`only=`) and is scaled up to the full count, which its output
 
 Both runs are checked against the approved grades: duplicates are results written more than once
 (a version above 1, or more than one confirmed ledger row for a registration); missing are
-approved grades the register does not hold exactly (grade, examination date, the points note).
+approved grades the register does not hold exactly (grade, examination date).
 The last line reads `vs_sequential=<ratio> duplicates=<n> missing=<n>`.
 """
 
@@ -34,7 +34,6 @@ from bench.common import point_examflow_at, run_and_print, stand_in, timed
 from integrations.ladok import LadokClient
 from models.ladok_codes import GRADES, SCALE_A_F
 from rules.grades import LADOK_SCALES
-from rules.transfer import result_note
 from simulators.term import TermSpec
 from store import grading, occasions, registrations
 from store.db import engine_for, make_engine, transaction
@@ -168,13 +167,13 @@ class Check:
 
 
 def approved(occasion_uid: str, only: list[int] | None = None) -> pd.DataFrame:
-    """The approved grades (of registrations `only`), with the note the register should hold."""
+    """The approved grades (of registrations `only`)."""
     with transaction() as session:
         frame = grading.grade_frame(session, occasion_id=occasion_uid)
     frame = frame[frame.grade_status == "approved"]
     if only is not None:
         frame = frame[frame.registration_id.isin(only)]
-    return frame.assign(note=frame.points.map(result_note))
+    return frame
 
 
 def check(
@@ -188,10 +187,6 @@ def check(
     expected = approved(occasion_uid, only)
     results = httpx.get(f"{ladok_url}/_sim/results", params={"occasion": occasion_uid}, timeout=60).json()
     drafts = [r for r in results if not r["attested"]]
-    with LadokClient(f"{ladok_url}/") as client:  # `/_sim/results` has no note: the search has it
-        notes = {
-            r.study_result_uid: r.draft.note for r in client.search_study_results(occasion_uid) if r.draft
-        }
     found = Check(expected=len(expected), held=len(drafts), versions=Counter(r["version"] for r in drafts))
     held = {r["study_result_uid"]: r for r in drafts}
     with transaction() as session:
@@ -205,8 +200,7 @@ def check(
     for row in expected.itertuples(index=False):
         r = held.get(row.study_result_uid)
         writes = (versions or {}).get(row.study_result_uid, 1)
-        wanted = (row.grade, row.exam_date.isoformat(), row.note)
-        if r is None or (r["grade_code"], r["exam_date"][:10], notes.get(row.study_result_uid)) != wanted:
+        if r is None or (r["grade_code"], r["exam_date"][:10]) != (row.grade, row.exam_date.isoformat()):
             found.missing.append(row.anonymisation_code)
         elif r["version"] > writes or confirmed[row.registration_id] > writes:
             found.duplicates.append(row.anonymisation_code)

@@ -24,7 +24,7 @@ def preview_report(occasion: str, checked: dict[str, int], items: list[TransferI
             "candidate": i.candidate,
             "grade": i.grade,
             "exam date": i.exam_date,
-            "note": i.note,
+            "points": i.points,
             "action": i.action,
         }
         for i in items

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json as stdjson
 import logging
 import random
+import ssl
 import threading
 import time
 import urllib.request
@@ -115,13 +116,17 @@ def _environment_proxy(base_url: str) -> str | None:
     return urllib.request.getproxies().get(url.scheme)
 
 
-def _transport(base_url: str, max_connections: int) -> httpx.BaseTransport:
-    """The lean stdlib transport, or httpx's own where the environment routes through a proxy."""
+def _transport(
+    base_url: str, max_connections: int, ssl_context: ssl.SSLContext | None = None
+) -> httpx.BaseTransport:
+    """The lean stdlib transport, or httpx's own where the environment routes through a proxy;
+    either with `ssl_context` (a client certificate, a CA bundle) when given."""
     proxy = _environment_proxy(base_url)
     if proxy is None:
-        return StdlibTransport(max_idle=max_connections)
+        return StdlibTransport(max_idle=max_connections, ssl_context=ssl_context)
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.HTTPTransport(limits=limits, proxy=proxy)
+    verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+    return httpx.HTTPTransport(limits=limits, proxy=proxy, verify=verify)
 
 
 class ApiClient:
@@ -138,13 +143,14 @@ class ApiClient:
         max_connections: int = 16,
         transport: httpx.BaseTransport | None = None,
         rate_limit: RateLimit | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.rate_limit = rate_limit
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.headers = httpx.Headers(DEFAULT_HEADERS)
         self.timeout = httpx.Timeout(timeout).as_dict()
-        self.transport = transport or _transport(self.base_url, max_connections)
+        self.transport = transport or _transport(self.base_url, max_connections, ssl_context)
         base = httpx.URL(self.base_url)
         self._origin, self._netloc = origin_of(base), base.netloc.decode("ascii")
         self._base_path = base.raw_path.decode("ascii")

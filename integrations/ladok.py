@@ -2,12 +2,21 @@
 
 Meets `integrations.protocols.StudentRegister`. Searches page with `OrderBy` (paging is only
 stable with it) and the largest page Ladok allows; `registered_many` runs many occasions' searches
-concurrently over the same connection pool. A 409 naming `SenasteResultatandring` becomes
-`StaleVersion`; other refusals become `ApiError` carrying Ladok's `Meddelande`.
+concurrently over the same connection pool.
+
+Results are read as Ladok's published types have them: a study result's drafts
+(`Arbetsunderlag`) and attested results (`SenastAttesteradeResultat`) sit in
+`ResultatPaUtbildningar`, which also holds results on other modules; each is matched to the row's
+module by its own `UtbildningsinstansUID`. A draft's lock token (`SenasteResultatandring`, a
+timestamp-like string) is kept as received and sent back as received. A 409 on a write is
+`StaleVersion` (the draft changed, or one was made, since it was read: read again); other refusals
+are `ApiError` carrying Ladok's `Meddelande`. A required field missing from an answer is an
+`ApiError` naming the record and the field.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -27,17 +36,21 @@ from models.domain import (
     RegisterOccasion,
     StudyResult,
 )
-from models.ladok_codes import MEDIA_RESULTAT
+from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT
 
 PAGE_LIMIT = 400
 ACCOMMODATIONS_PER_REQUEST = 250  # occasions per accommodations request (the stand-in takes 1000)
 ORDER_BY = ("EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC")
 ALL_STATES = ("OBEHANDLADE", "UTKAST", "KLARMARKERADE", "ATTESTERADE")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+SYSTEM = "ladok"
 
 
 class LadokClient(ApiClient):
-    system = "ladok"
+    """`ssl_context` carries the client certificate Ladok's integration API authenticates by
+    (`integrations.tls.client_context`)."""
+
+    system = SYSTEM
 
     def __init__(
         self,
@@ -48,9 +61,15 @@ class LadokClient(ApiClient):
         max_connections: int = 16,
         concurrency: int = 8,
         rate_limit: RateLimit | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(
-            base_url, timeout=timeout, retry=retry, max_connections=max_connections, rate_limit=rate_limit
+            base_url,
+            timeout=timeout,
+            retry=retry,
+            max_connections=max_connections,
+            rate_limit=rate_limit,
+            ssl_context=ssl_context,
         )
         self.headers["Accept"] = MEDIA_RESULTAT
         self.concurrency = max(1, concurrency)
@@ -99,7 +118,7 @@ class LadokClient(ApiClient):
         )
 
     def search_study_results(self, occasion_uid: str) -> list[StudyResult]:
-        return [_study_result(row) for row in self._search(occasion_uid)]
+        return [study_result(row) for row in self._search(occasion_uid)]
 
     def registered_many(self, occasion_uids: Sequence[str]) -> dict[str, list[RegisteredStudent]]:
         unique = list(dict.fromkeys(occasion_uids))
@@ -174,11 +193,11 @@ class LadokClient(ApiClient):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
-        note: str = "",
     ) -> RegisterDraft:
-        body = _result_body(scale_id, grade_id, exam_date, note)
+        body = _result_body(scale_id, grade_id, exam_date)
         path = f"resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
-        return _draft(self._write("POST", path, body, idempotency_key))
+        answer = self._write("POST", path, body, idempotency_key)
+        return register_draft(answer, f"the draft created on study result {study_result_uid}", scale_id)
 
     def update_draft(
         self,
@@ -188,23 +207,28 @@ class LadokClient(ApiClient):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
-        note: str = "",
     ) -> RegisterDraft:
-        body = _result_body(scale_id, grade_id, exam_date, note) | {"SenasteResultatandring": draft.version}
+        body = _result_body(scale_id, grade_id, exam_date) | {"SenasteResultatandring": draft.version}
         path = f"resultat/studieresultat/resultat/{draft.result_uid}/"
-        return _draft(self._write("PUT", path, body, idempotency_key))
+        answer = self._write("PUT", path, body, idempotency_key)
+        return register_draft(answer, f"the updated draft {draft.result_uid}", scale_id)
 
     def raise_for(self, response: httpx.Response) -> None:
+        """Ladok's error body (`Detaljkod`, `FelUID`, `Meddelande`) read where it is one. A 409 is
+        a conflict with the register's current state (a stale `SenasteResultatandring`, or a draft
+        made since the read); no public source names its `Detaljkod`, so the status alone decides."""
         try:
             data = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            data = {}
-        code = str(data.get("Detaljkod", "")) if isinstance(data, dict) else ""
-        message = data.get("Meddelande") if isinstance(data, dict) else None
-        message = message or response.text[:500]
-        if response.status_code == 409 and "senasteresultatandring" in code.lower():
+            data = None
+        error = data if isinstance(data, dict) else {}
+        code = str(error.get("Detaljkod") or "")
+        message = str(error.get("Meddelande") or response.text[:500])
+        if error.get("FelUID"):
+            message += f" (FelUID {error['FelUID']})"
+        if response.status_code == 409:
             raise StaleVersion(self.system, 409, message)
-        raise ApiError(self.system, response.status_code, f"{message} ({code})" if code else message)
+        raise ApiError(self.system, response.status_code, f"{message} [{code}]" if code else message)
 
 
 def _instant(moment: str | None, day: str) -> datetime:
@@ -236,41 +260,79 @@ def _accommodation(a: dict[str, Any]) -> Accommodation:
     )
 
 
-def _result_body(scale_id: int, grade_id: int, exam_date: date, note: str) -> dict[str, Any]:
-    return {
-        "Betygsgrad": grade_id,
-        "BetygsskalaID": scale_id,
-        "Examinationsdatum": exam_date.isoformat(),
-        "Anteckning": note,
-    }
+def _result_body(scale_id: int, grade_id: int, exam_date: date) -> dict[str, Any]:
+    return {"Betygsgrad": grade_id, "BetygsskalaID": scale_id, "Examinationsdatum": exam_date.isoformat()}
 
 
-def _draft(data: dict[str, Any]) -> RegisterDraft:
+def _field(data: Any, name: str, record: str) -> Any:
+    """A required field of an answer; its absence an `ApiError` naming the record and the field."""
+    value = data.get(name) if isinstance(data, dict) else None
+    if value is None:
+        raise ApiError(SYSTEM, 200, f"{record} lacks {name}")
+    return value
+
+
+def _grade(data: dict[str, Any], record: str) -> tuple[int, str]:
+    """A result's grade id and letter: `Betygsgrad` or `Betygsgradsobjekt.ID`, the letter from
+    `Betygsgradsobjekt.Kod` or, where only the id came, from the scale's table."""
+    named = data.get("Betygsgradsobjekt") if isinstance(data.get("Betygsgradsobjekt"), dict) else {}
+    grade = data.get("Betygsgrad", named.get("ID"))
+    if grade is None:
+        raise ApiError(SYSTEM, 200, f"{record} lacks Betygsgrad")
+    code = named.get("Kod") or GRADE_CODES.get(int(grade))
+    if code is None:
+        raise ApiError(SYSTEM, 200, f"{record} has Betygsgrad {grade}, a grade examflow does not know")
+    return int(grade), str(code)
+
+
+def register_draft(data: Any, record: str, scale_id: int | None = None) -> RegisterDraft:
+    """A draft (`Arbetsunderlag`, or the answer to a write) as examflow needs it; its scale is
+    `BetygsskalaID`, else `scale_id` (the row's, or the one written)."""
+    token = _field(data, "SenasteResultatandring", record)
+    if not isinstance(token, str):
+        raise ApiError(SYSTEM, 200, f"{record} has a SenasteResultatandring that is not a string: {token}")
+    grade, code = _grade(data, record)
+    day = str(_field(data, "Examinationsdatum", record))
+    try:
+        exam_date = date.fromisoformat(day[:10])
+    except ValueError:
+        raise ApiError(SYSTEM, 200, f"{record} has Examinationsdatum {day}, not a date") from None
     return RegisterDraft(
-        result_uid=data["Uid"],
-        grade_id=int(data["Betygsgradsobjekt"]["ID"]),
-        grade_code=data["Betygsgradsobjekt"]["Kod"],
-        exam_date=date.fromisoformat(data["Examinationsdatum"][:10]),
-        process_status=int(data["ProcessStatus"]),
-        version=int(data["SenasteResultatandring"]),
-        note=data.get("Anteckning") or "",
+        result_uid=_field(data, "Uid", record),
+        grade_id=grade,
+        grade_code=code,
+        scale_id=int(data.get("BetygsskalaID") or scale_id or _field(data, "BetygsskalaID", record)),
+        exam_date=exam_date,
+        process_status=int(data.get("ProcessStatus") or 1),
+        version=token,
     )
 
 
-def _study_result(row: dict[str, Any]) -> StudyResult:
-    context = row["Rapporteringskontext"]
-    module_uid = context["UtbildningsinstansUID"]
-    on_module = next(
-        (u for u in row.get("ResultatPaUtbildningar", ()) if u.get("UtbildningsinstansUID") == module_uid),
-        {},
-    )
-    work = on_module.get("Arbetsunderlag")
-    attested = on_module.get("SenastAttesteradeResultat")
+def _on_module(row: dict[str, Any], kind: str, module_uid: str, record: str) -> dict[str, Any] | None:
+    """The row's `kind` (Arbetsunderlag or SenastAttesteradeResultat) on `module_uid`; those on
+    other modules, which Ladok returns too, are passed over."""
+    for on_education in row.get("ResultatPaUtbildningar") or ():
+        result = on_education.get(kind) if isinstance(on_education, dict) else None
+        if result and _field(result, "UtbildningsinstansUID", f"{record}: {kind}") == module_uid:
+            return dict(result)
+    return None
+
+
+def study_result(row: dict[str, Any]) -> StudyResult:
+    """One row of a `sok` answer, with the draft and the attested result on the row's own module."""
+    record = f"study result {row.get('Uid', '(no Uid)')}"
+    try:
+        student = _registered_student(row)
+    except (KeyError, TypeError) as exc:
+        raise ApiError(SYSTEM, 200, f"{record} lacks {exc}") from None
+    scale_id = int(_field(row["Rapporteringskontext"], "BetygsskalaID", f"{record}: Rapporteringskontext"))
+    work = _on_module(row, "Arbetsunderlag", student.module_uid, record)
+    attested = _on_module(row, "SenastAttesteradeResultat", student.module_uid, record)
     return StudyResult(
-        **_registered_student(row)._asdict(),
-        scale_id=int(context["BetygsskalaID"]),
-        draft=_draft(work) if work else None,
-        attested_grade_code=attested["Betygsgradsobjekt"]["Kod"] if attested else None,
+        **student._asdict(),
+        scale_id=scale_id,
+        draft=register_draft(work, f"{record}: Arbetsunderlag", scale_id) if work else None,
+        attested_grade_code=_grade(attested, f"{record}: SenastAttesteradeResultat")[1] if attested else None,
     )
 
 

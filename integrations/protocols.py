@@ -55,7 +55,6 @@ class StudentRegister(Protocol):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
-        note: str = "",
     ) -> RegisterDraft: ...
 
     def update_draft(
@@ -66,9 +65,9 @@ class StudentRegister(Protocol):
         grade_id: int,
         exam_date: date,
         idempotency_key: str,
-        note: str = "",
     ) -> RegisterDraft:
-        """Raises `StaleVersion` when the draft changed since `draft.version` was read."""
+        """Sends `draft.version` back as it was read; raises `StaleVersion` when the register
+        refuses it as stale."""
         ...
 
 

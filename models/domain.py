@@ -100,10 +100,12 @@ class RegisterDraft(Frozen):
     result_uid: str
     grade_id: int
     grade_code: str
+    scale_id: int
     exam_date: date
     process_status: int
-    version: int = Field(description="SenasteResultatandring, the optimistic-lock token")
-    note: str = Field(default="", description="the result note; examflow writes the total points there")
+    version: str = Field(
+        description="SenasteResultatandring, the optimistic-lock token: opaque, sent back as received"
+    )
 
 
 class StudyResult(Frozen):

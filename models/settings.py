@@ -42,6 +42,12 @@ class Settings(BaseModel):
     fs_password: SecretStr = SecretStr(STAND_IN_KEY)
     secret: SecretStr = SecretStr("")
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
+    # Ladok's integration API authenticates by client certificate: a PEM (certificate and key) or
+    # PKCS#12 file, its passphrase given here or kept in a Prefect Secret block of this name
+    ladok_cert: Path | None = None
+    ladok_cert_password: SecretStr | None = None
+    ladok_cert_password_block: str | None = None
+    ladok_ca_bundle: Path | None = None  # whom to trust for the register's server certificate
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -55,6 +61,8 @@ class Settings(BaseModel):
             and urlparse(self.fs_url).hostname not in LOOPBACK
         ):
             raise ValueError("EXAMFLOW_FS_PASSWORD must be set for an FS register beyond this machine")
+        if self.ladok_cert is None and urlparse(self.ladok_url).hostname not in LOOPBACK:
+            raise ValueError("EXAMFLOW_LADOK_CERT must be set for a Ladok register beyond this machine")
         return self
 
     @field_serializer("database_url")
@@ -111,7 +119,17 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")
         else None,
+        ladok_cert=_path(env.get("EXAMFLOW_LADOK_CERT")),
+        ladok_cert_password=SecretStr(env["EXAMFLOW_LADOK_CERT_PASSWORD"])
+        if env.get("EXAMFLOW_LADOK_CERT_PASSWORD")
+        else None,
+        ladok_cert_password_block=env.get("EXAMFLOW_LADOK_CERT_PASSWORD_BLOCK") or None,
+        ladok_ca_bundle=_path(env.get("EXAMFLOW_LADOK_CA_BUNDLE")),
     )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser().resolve() if value else None
 
 
 @lru_cache(maxsize=1)

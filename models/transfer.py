@@ -10,7 +10,7 @@ from models.domain import Frozen
 
 class Action(StrEnum):
     NEW = "new"  # no draft in the register: create one
-    UPDATE = "update"  # a draft with another grade, date or note: update it
+    UPDATE = "update"  # a draft with another grade, scale or examination date: update it
     UNCHANGED = "unchanged"  # the register already holds exactly this
     LOCKED = "locked"  # attested in the register: never touched
 
@@ -22,7 +22,7 @@ class TransferItem(Frozen):
     module_uid: str
     grade: str
     exam_date: date
-    note: str
+    points: float | None = None  # shown to the planner; kept in examflow's store, not written
     action: Action
 
 

@@ -15,18 +15,16 @@ class TransferRefused(Exception):
     """The exam may not be transferred as it stands; the message names what and whom."""
 
 
-def result_note(points: float | None) -> str:
-    """The total points, written as the result's note."""
-    return "" if points is None or pd.isna(points) else f"Total points: {points:g}"
-
-
-def action(result: StudyResult, grade_id: int, exam_date: date, note: str) -> Action:
+def action(result: StudyResult, grade_id: int, scale_id: int, exam_date: date) -> Action:
+    """What the grade means for the register, comparing only what the register returns of a
+    draft: its grade, scale and examination date. The points are not written to the register
+    (Ladok's results have no field for them); they stay in examflow's store."""
     if result.attested_grade_code is not None:
         return Action.LOCKED
     if result.draft is None:
         return Action.NEW
     draft = result.draft
-    same = (draft.grade_id, draft.exam_date, draft.note) == (grade_id, exam_date, note)
+    same = (draft.grade_id, draft.scale_id, draft.exam_date) == (grade_id, scale_id, exam_date)
     return Action.UNCHANGED if same else Action.UPDATE
 
 
@@ -53,22 +51,19 @@ def plan_items(
             f"the register's module uses another grade scale than the exam ({scale_id}) "
             f"for {other_scale[:20]}"
         )
-    items = []
-    for row in approved.itertuples(index=False):
-        note = result_note(row.points)
-        items.append(
-            TransferItem(
-                registration_id=row.registration_id,
-                candidate=row.anonymisation_code,
-                study_result_uid=row.study_result_uid,
-                module_uid=row.module_uid,
-                grade=row.grade,
-                exam_date=row.exam_date,
-                note=note,
-                action=action(held[row.study_result_uid], grade_id(scale_id, row.grade), row.exam_date, note),
-            )
+    return [
+        TransferItem(
+            registration_id=row.registration_id,
+            candidate=row.anonymisation_code,
+            study_result_uid=row.study_result_uid,
+            module_uid=row.module_uid,
+            grade=row.grade,
+            exam_date=row.exam_date,
+            points=None if pd.isna(row.points) else float(row.points),
+            action=action(held[row.study_result_uid], grade_id(scale_id, row.grade), scale_id, row.exam_date),
         )
-    return items
+        for row in approved.itertuples(index=False)
+    ]
 
 
 def equal_credits(credits: Mapping[str, float]) -> None:

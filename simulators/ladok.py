@@ -2,10 +2,16 @@
 
 Paths, Swedish field names, vendor media types and the error shape (`Detaljkod`, `FelUID`,
 `Meddelande`) follow Ladok's integration API as public clients use it (see DOMAIN.md).
+Results are shaped as Ladok's published types have them (tests/contracts/ladok/README.md): a
+search row's drafts (`Arbetsunderlag`) and attested results (`SenastAttesteradeResultat`) sit in
+`ResultatPaUtbildningar`, one entry per module holding a result, each result naming its own
+`UtbildningsinstansUID`; a study result's results on every module of its course round are listed,
+not only the row's. A draft's optimistic-lock token `SenasteResultatandring` is a string, the
+time of its last change, taken and compared as a string. Unknown fields in a body are ignored.
 Stand-in liberties, all unverified against the real service:
 
-- `SenasteResultatandring` is an integer counter (the real one is opaque); it is the
-  optimistic-lock token of a draft.
+- The token's format (Stockholm local time to the millisecond, no offset), and the answers to a
+  stale token (409) and to a write on an attested result (422), with their `Detaljkod`s.
 - An occasion also answers `Starttidpunkt`/`Sluttidpunkt` (local time with offset).
 - `KurstillfallenUID: []` in a search means every course round on the occasion.
 - `GET resultat/aktivitetstillfalle/{uid}/anpassningar` (accommodations) is not a public Ladok
@@ -24,7 +30,7 @@ import json
 import random
 import sqlite3
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -81,7 +87,9 @@ CREATE TABLE IF NOT EXISTS result (
     uid TEXT PRIMARY KEY, study_result_uid TEXT NOT NULL, module_uid TEXT NOT NULL,
     grade_id INTEGER NOT NULL, scale_id INTEGER NOT NULL, exam_date TEXT NOT NULL,
     process_status INTEGER NOT NULL, version INTEGER NOT NULL, changed_at TEXT NOT NULL,
-    attested INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '');
+    attested INTEGER NOT NULL DEFAULT 0);
+-- version: how many times the result was written (shown by /_sim/results);
+-- changed_at: its SenasteResultatandring
 CREATE UNIQUE INDEX IF NOT EXISTS result_slot ON result (study_result_uid, module_uid, attested);
 CREATE TABLE IF NOT EXISTS accommodation (
     occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, extra_minutes INTEGER NOT NULL,
@@ -150,12 +158,16 @@ LEFT JOIN result a
   ON a.study_result_uid = r.study_result_uid AND a.module_uid = r.module_uid AND a.attested = 1
 WHERE {where}"""
 SEARCH_SQL = (
-    """SELECT r.answer, r.module_uid,
-       d.uid, d.grade_id, d.scale_id, d.exam_date, d.process_status, d.version, d.note,
-       a.uid, a.grade_id, a.scale_id, a.exam_date"""
+    """SELECT r.answer, r.study_result_uid,
+       EXISTS (SELECT 1 FROM result x WHERE x.study_result_uid = r.study_result_uid)"""
     + SEARCH_FROM
     + " ORDER BY {order} LIMIT ? OFFSET ?"
 )
+RESULTS_OF_SQL = """SELECT * FROM result WHERE study_result_uid IN ({uids})
+ORDER BY study_result_uid, module_uid, attested"""
+INSERT_RESULT = """INSERT INTO result
+(uid, study_result_uid, module_uid, grade_id, scale_id, exam_date, process_status, version, changed_at, attested)
+VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0)"""
 COUNT_SQL = "SELECT COUNT(*)" + SEARCH_FROM
 ACCOMMODATIONS_SQL = """
 SELECT a.occasion_uid, a.student_uid, a.extra_minutes, a.separate_room, a.equipment
@@ -198,15 +210,17 @@ class AccommodationsBody(Strict):
     AktivitetstillfallenUID: list[str] = Field(min_length=1, max_length=1000)
 
 
-class ResultBody(Strict):
+class ResultBody(BaseModel):
+    """A result as Ladok's public clients write it; other fields (Noteringar, Projekttitel) are
+    ignored."""
+
     Betygsgrad: int
     BetygsskalaID: int
     Examinationsdatum: date
-    Anteckning: str = Field("", max_length=1000)  # the result note (field name unverified)
 
 
 class UpdateBody(ResultBody):
-    SenasteResultatandring: int
+    SenasteResultatandring: str
 
 
 class RegistrationChange(Strict):
@@ -317,8 +331,21 @@ class LadokStandIn:
             total = offset + len(rows)
         else:
             total = self._count(occasion_uid, where, params, known=bool(rows))
-        page = b"[" + b",".join([_study_result(r) for r in rows]) + b"]"
+        held = self._results_of([r[1] for r in rows if r[2]])
+        page = b"[" + b",".join([_study_result(r[0], held.get(r[1])) for r in rows]) + b"]"
         return {"TotaltAntalPoster": total, "Resultat": orjson.Fragment(page)}
+
+    def _results_of(self, study_result_uids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each study result's `ResultatPaUtbildningar`: an entry per module holding a result."""
+        if not study_result_uids:
+            return {}
+        marks = ",".join("?" * len(study_result_uids))
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in self.state.query(RESULTS_OF_SQL.format(uids=marks), study_result_uids):
+            on_module = found.setdefault(row["study_result_uid"], {}).setdefault(row["module_uid"], {})
+            kind = "SenastAttesteradeResultat" if row["attested"] else "Arbetsunderlag"
+            on_module[kind] = _result_json(row)
+        return {uid: list(modules.values()) for uid, modules in found.items()}
 
     def _count(self, occasion_uid: str, where: str, params: list[Any], known: bool) -> int:
         """How many rows match; unless the occasion is `known` to exist, a 404 when it does not."""
@@ -363,7 +390,7 @@ class LadokStandIn:
                 )
             uid = str(uuid.uuid4())
             conn.execute(
-                "INSERT INTO result VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0, ?)",
+                INSERT_RESULT,
                 (
                     uid,
                     study_result_uid,
@@ -371,8 +398,7 @@ class LadokStandIn:
                     body.Betygsgrad,
                     body.BetygsskalaID,
                     body.Examinationsdatum.isoformat(),
-                    _now(),
-                    body.Anteckning,
+                    _next_token(None),
                 ),
             )
             answer = _draft_json(conn, uid)
@@ -380,11 +406,13 @@ class LadokStandIn:
             return answer
 
     def _reportable_scale(self, conn: sqlite3.Connection, study_result_uid: str, module_uid: str) -> int:
+        """The grade scale of a module of the study result's course round (any of its modules,
+        not only the one an occasion examines)."""
         row = conn.execute(
-            """SELECT r.scale_id, m.reportable FROM registration r JOIN module m
-               ON m.course_round_uid = r.course_round_uid AND m.uid = r.module_uid
-               WHERE r.study_result_uid = ? AND r.module_uid = ? LIMIT 1""",
-            (study_result_uid, module_uid),
+            """SELECT m.scale_id, m.reportable FROM registration r JOIN module m
+               ON m.course_round_uid = r.course_round_uid AND m.uid = ?
+               WHERE r.study_result_uid = ? LIMIT 1""",
+            (module_uid, study_result_uid),
         ).fetchone()
         if row is None:
             raise not_found("studieresultat on utbildningsinstans", f"{study_result_uid}/{module_uid}")
@@ -405,12 +433,12 @@ class LadokStandIn:
                 raise not_found("resultat", result_uid)
             if row["attested"]:
                 raise LadokError(
-                    409,
+                    422,
                     "commons.fel.grundfel.resultat.attesterat",
                     f"result {result_uid} is attested and cannot change",
                 )
             _check_grade(body, row["scale_id"])
-            if body.SenasteResultatandring != row["version"] or self.faults.conflict():
+            if body.SenasteResultatandring != row["changed_at"] or self.faults.conflict():
                 raise LadokError(
                     409,
                     STALE,
@@ -418,9 +446,14 @@ class LadokStandIn:
                     f"result {result_uid} changed since it was read",
                 )
             conn.execute(
-                """UPDATE result SET grade_id = ?, exam_date = ?, note = ?, version = version + 1,
+                """UPDATE result SET grade_id = ?, exam_date = ?, version = version + 1,
                    changed_at = ? WHERE uid = ?""",
-                (body.Betygsgrad, body.Examinationsdatum.isoformat(), body.Anteckning, _now(), result_uid),
+                (
+                    body.Betygsgrad,
+                    body.Examinationsdatum.isoformat(),
+                    _next_token(row["changed_at"]),
+                    result_uid,
+                ),
             )
             answer = _draft_json(conn, result_uid)
             self.state.remember(conn, key, answer)
@@ -511,10 +544,10 @@ class LadokStandIn:
 
     def set_ready(self, result_uid: str) -> dict[str, Any]:
         with self.state.transaction() as conn:
-            self._draft_row(conn, result_uid)
+            row = self._draft_row(conn, result_uid)
             conn.execute(
                 "UPDATE result SET process_status = 2, version = version + 1, changed_at = ? WHERE uid = ?",
-                (_now(), result_uid),
+                (_next_token(row["changed_at"]), result_uid),
             )
             return _draft_json(conn, result_uid)
 
@@ -527,7 +560,7 @@ class LadokStandIn:
             )
             conn.execute(
                 "UPDATE result SET attested = 1, process_status = 3, changed_at = ? WHERE uid = ?",
-                (_now(), result_uid),
+                (_next_token(row["changed_at"]), result_uid),
             )
             return _draft_json(conn, result_uid)
 
@@ -545,7 +578,7 @@ class LadokStandIn:
         self.occasion_rounds(occasion_uid)
         rows = self.state.query(
             """SELECT s.uid, s.study_result_uid, r.student_uid, s.module_uid, s.grade_id, s.scale_id,
-                      s.exam_date, s.process_status, s.version, s.attested, s.note
+                      s.exam_date, s.process_status, s.version, s.attested
                FROM registration r JOIN result s
                ON s.study_result_uid = r.study_result_uid AND s.module_uid = r.module_uid
                WHERE r.occasion_uid = ? ORDER BY r.code_number, s.attested""",
@@ -563,7 +596,6 @@ class LadokStandIn:
                 "exam_date": r["exam_date"],
                 "process_status": r["process_status"],
                 "version": r["version"],
-                "note": r["note"],
                 "attested": bool(r["attested"]),
             }
             for r in rows
@@ -595,8 +627,16 @@ class LadokStandIn:
         return [r[0] for r in self.state.query("SELECT uid FROM occasion ORDER BY starts_at, uid")]
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+def _next_token(previous: str | None) -> str:
+    """A new `SenasteResultatandring`: the time of the change in Stockholm to the millisecond,
+    always later than `previous` so that no two states of a result share a token."""
+    now = datetime.now(STOCKHOLM).replace(tzinfo=None)
+    if previous:
+        try:
+            now = max(now, datetime.fromisoformat(previous).replace(tzinfo=None) + timedelta(milliseconds=1))
+        except ValueError:
+            pass
+    return now.isoformat(timespec="milliseconds")
 
 
 def _order_sql(order_by: list[str], page: int) -> str:
@@ -624,14 +664,21 @@ def _check_grade(body: ResultBody, scale: int) -> None:
         )
 
 
-def _grade(grade_id: int, scale_id: int, exam_date: str, module_uid: str, uid: str) -> dict[str, Any]:
-    return {
-        "Uid": uid,
-        "Betygsgradsobjekt": {"ID": grade_id, "Kod": GRADE_CODES[grade_id]},
-        "BetygsskalaID": scale_id,
-        "Examinationsdatum": exam_date,
-        "UtbildningsinstansUID": module_uid,
+def _result_json(row: sqlite3.Row) -> dict[str, Any]:
+    """A result as Ladok shows it: a draft (`Arbetsunderlag`) with its process status and lock
+    token, or an attested result (`SenastAttesteradeResultat`) without them."""
+    answer: dict[str, Any] = {
+        "Uid": row["uid"],
+        "Betygsgrad": row["grade_id"],
+        "Betygsgradsobjekt": {"ID": row["grade_id"], "Kod": GRADE_CODES[row["grade_id"]]},
+        "BetygsskalaID": row["scale_id"],
+        "Examinationsdatum": row["exam_date"],
+        "StudieresultatUID": row["study_result_uid"],
+        "UtbildningsinstansUID": row["module_uid"],
     }
+    if not row["attested"]:
+        answer |= {"ProcessStatus": row["process_status"], "SenasteResultatandring": row["changed_at"]}
+    return answer
 
 
 def _search_filter(occasion_uid: str, body: SearchBody) -> tuple[str, list[Any]]:
@@ -647,9 +694,10 @@ def _search_filter(occasion_uid: str, body: SearchBody) -> tuple[str, list[Any]]
 
 
 def _answer(reg: dict[str, Any]) -> bytes:
-    """A registration's search answer while it has neither draft nor attested result. Nothing in
-    it changes with results (names are copied at registration), so it is rendered once, when the
-    registration is written; it ends with the open module object's `}]}` (see _study_result)."""
+    """A registration's search answer while its study result holds no result. Nothing in it
+    changes with results (names are copied at registration), so it is rendered once, when the
+    registration is written; it ends with the empty `ResultatPaUtbildningar`'s `[]}` (see
+    _study_result)."""
     return orjson.dumps(
         {
             "Uid": reg["study_result_uid"],
@@ -664,7 +712,7 @@ def _answer(reg: dict[str, Any]) -> bytes:
                 "Anonymiseringskod": reg["anonymisation_code"],
                 "KurstillfalleUID": reg["course_round_uid"],
             },
-            "ResultatPaUtbildningar": [{"UtbildningsinstansUID": reg["module_uid"]}],
+            "ResultatPaUtbildningar": [],
         }
     )
 
@@ -675,12 +723,17 @@ def _with_answer(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _add_answers(state: StateFile) -> None:
-    """Brings a state file from before `registration.answer` up to date (SCHEMA's CREATE TABLE IF
-    NOT EXISTS leaves an old table as it is): adds the column and renders every answer."""
-    if any(column["name"] == "answer" for column in state.query("PRAGMA table_info(registration)")):
-        return
+    """Brings a state file from before `registration.answer`, or from before its present shape, up
+    to date (SCHEMA's CREATE TABLE IF NOT EXISTS leaves an old table as it is): adds the column
+    where missing and renders every answer again."""
+    has_column = any(column["name"] == "answer" for column in state.query("PRAGMA table_info(registration)"))
+    if has_column:
+        first = state.query("SELECT answer FROM registration LIMIT 1")
+        if not first or bytes(first[0][0]).endswith(b"[]}"):
+            return
     with state.transaction() as conn:
-        conn.execute("ALTER TABLE registration ADD COLUMN answer BLOB NOT NULL DEFAULT x''")
+        if not has_column:
+            conn.execute("ALTER TABLE registration ADD COLUMN answer BLOB NOT NULL DEFAULT x''")
         rows = conn.execute(f"SELECT rowid, {', '.join(REGISTRATION_COLUMNS)} FROM registration")
         conn.executemany(
             "UPDATE registration SET answer = ? WHERE rowid = ?",
@@ -688,22 +741,12 @@ def _add_answers(state: StateFile) -> None:
         )
 
 
-def _study_result(r: sqlite3.Row) -> bytes:
-    """One search row (SEARCH_SQL) as JSON: the pre-rendered answer, with the draft and the
-    attested result, if any, added inside its module object (before the closing `}]}`)."""
-    answer, module_uid = r[0], r[1]
-    if r[2] is None and r[9] is None:
+def _study_result(answer: bytes, on_educations: list[dict[str, Any]] | None) -> bytes:
+    """One search row as JSON: the pre-rendered answer, its empty `ResultatPaUtbildningar`
+    (the closing `[]}`) filled with the study result's results where it has any."""
+    if not on_educations:
         return answer
-    on_module: dict[str, Any] = {}
-    if r[2] is not None:
-        draft = _grade(r[3], r[4], r[5], module_uid, r[2])
-        draft["ProcessStatus"] = r[6]
-        draft["SenasteResultatandring"] = r[7]
-        draft["Anteckning"] = r[8]
-        on_module["Arbetsunderlag"] = draft
-    if r[9] is not None:
-        on_module["SenastAttesteradeResultat"] = _grade(r[10], r[11], r[12], module_uid, r[9])
-    return answer[:-3] + b"," + orjson.dumps(on_module)[1:-1] + b"}]}"
+    return answer[:-3] + orjson.dumps(on_educations) + b"}"
 
 
 def _accommodation(a: sqlite3.Row) -> dict[str, Any]:
@@ -711,16 +754,7 @@ def _accommodation(a: sqlite3.Row) -> dict[str, Any]:
 
 
 def _draft_json(conn: sqlite3.Connection, uid: str) -> dict[str, Any]:
-    row = conn.execute("SELECT * FROM result WHERE uid = ?", (uid,)).fetchone()
-    answer = _grade(row["grade_id"], row["scale_id"], row["exam_date"], row["module_uid"], uid)
-    answer |= {
-        "ProcessStatus": row["process_status"],
-        "SenasteResultatandring": row["version"],
-        "Anteckning": row["note"],
-        "StudieresultatUID": row["study_result_uid"],
-        "Attesterad": bool(row["attested"]),
-    }
-    return answer
+    return _result_json(conn.execute("SELECT * FROM result WHERE uid = ?", (uid,)).fetchone())
 
 
 def _registration(conn: sqlite3.Connection, occasion_uid: str, student_uid: str) -> dict[str, Any] | None:

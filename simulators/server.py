@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -20,12 +22,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Tls:
+    """HTTPS for a stand-in: its certificate and key, and the CA its clients' certificates must
+    be signed by (a client without one is refused), as Ladok's integration API does."""
+
+    certificate: Path
+    key: Path
+    client_ca: Path
+
+
 @contextmanager
-def serve_in_thread(app: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Serves `app` on 127.0.0.1 over real HTTP until the block ends; yields its base URL."""
+def serve_in_thread(app: FastAPI, port: int | None = None, tls: Tls | None = None) -> Iterator[str]:
+    """Serves `app` on 127.0.0.1 over real HTTP (HTTPS with `tls`) until the block ends; yields
+    its base URL."""
     port = port or free_port()
+    secured: dict[str, object] = {}
+    if tls is not None:
+        secured = dict(
+            ssl_certfile=str(tls.certificate),
+            ssl_keyfile=str(tls.key),
+            ssl_ca_certs=str(tls.client_ca),
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+        )
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **secured)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -35,7 +56,7 @@ def serve_in_thread(app: FastAPI, port: int | None = None) -> Iterator[str]:
             raise RuntimeError(f"stand-in did not start on port {port}")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

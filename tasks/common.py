@@ -3,9 +3,11 @@ settings that make a task replay-safe after a flow run suspends and resumes."""
 
 from __future__ import annotations
 
+import ssl
 from datetime import UTC, datetime
 from typing import Any
 
+from prefect.blocks.system import Secret
 from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
@@ -15,8 +17,9 @@ from integrations.http import RateLimit, Unavailable
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
 from integrations.similarity import SimilarityClient
+from integrations.tls import client_context
 from models.results import CandidateResult, ResultsExport
-from models.settings import get_settings
+from models.settings import Settings, get_settings
 from rules import reconciliation
 from rules.law import Ruling
 from store import audit, occasions, registrations
@@ -94,7 +97,26 @@ def register(*, writers: int | None = None) -> LadokClient:
     settings = get_settings()
     rate = settings.ladok_requests_per_second
     limit = RateLimit(rate) if writers and rate else None
-    return LadokClient(settings.ladok_url, rate_limit=limit, max_connections=max(16, writers or 0))
+    return LadokClient(
+        settings.ladok_url,
+        rate_limit=limit,
+        max_connections=max(16, writers or 0),
+        ssl_context=ladok_tls(settings),
+    )
+
+
+def ladok_tls(settings: Settings) -> ssl.SSLContext | None:
+    """The client certificate Ladok authenticates examflow by, when one is set; its passphrase
+    from the settings or else from the Prefect Secret block they name."""
+    if settings.ladok_cert is None:
+        return None
+    if settings.ladok_cert_password is not None:
+        password: str | None = settings.ladok_cert_password.get_secret_value()
+    elif settings.ladok_cert_password_block:
+        password = str(Secret.load(settings.ladok_cert_password_block).get())
+    else:
+        password = None
+    return client_context(settings.ladok_cert, password, settings.ladok_ca_bundle)
 
 
 def platform() -> InsperaClient:

@@ -189,7 +189,6 @@ def _send(
         scale_id=scale_id,
         grade_id=grade_id(scale_id, item.grade),
         exam_date=item.exam_date,
-        note=item.note,
         idempotency_key=key,
     )
     try:
@@ -301,7 +300,7 @@ def _write_all(
     again = [
         i
         for i in stale
-        if action(fresh[i.study_result_uid], grade_id(scale_id, i.grade), i.exam_date, i.note)
+        if action(fresh[i.study_result_uid], grade_id(scale_id, i.grade), scale_id, i.exam_date)
         in (Action.NEW, Action.UPDATE)
     ]
     retried = _write_batch(register, occasion_id, scale_id, again, fresh, None)

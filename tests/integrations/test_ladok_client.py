@@ -143,7 +143,7 @@ def test_drafts_create_update_and_stale_version(
     occasion = term["occasions"][0]
     row = client.search_study_results(occasion)[0]
     draft = draft_for(client, row, "C", key="create-1")
-    assert draft.version == 1 and draft.process_status == 1
+    assert isinstance(draft.version, str) and draft.process_status == 1
     assert draft_for(client, row, "C", key="create-1") == draft, "a replayed key returns the first answer"
     grades = list(GRADES[row.scale_id].values())
     updated = client.update_draft(
@@ -153,11 +153,8 @@ def test_drafts_create_update_and_stale_version(
         exam_date=date(2026, 12, 15),
         idempotency_key="u-1",
     )
-    assert (updated.version, updated.grade_code, updated.exam_date) == (
-        2,
-        grade_code(grades[0]),
-        date(2026, 12, 15),
-    )
+    assert updated.version != draft.version
+    assert (updated.grade_code, updated.exam_date) == (grade_code(grades[0]), date(2026, 12, 15))
     seen = next(
         r for r in client.search_study_results(occasion) if r.study_result_uid == row.study_result_uid
     )

@@ -10,23 +10,23 @@ import pytest
 from models.domain import RegisterDraft, StudyResult
 from models.ladok_codes import SCALE_A_F, SCALE_PASS_FAIL, grade_id
 from models.transfer import Action
-from rules.transfer import TransferRefused, action, equal_credits, plan_items, result_note
+from rules.transfer import TransferRefused, action, equal_credits, plan_items
 
 DAY = date(2026, 12, 14)
 
 
-def result(draft: tuple[str, date, str] | None = None, attested: str | None = None, scale: int = SCALE_A_F):
+def result(draft: tuple[str, date] | None = None, attested: str | None = None, scale: int = SCALE_A_F):
     held = None
     if draft is not None:
-        code, day, note = draft
+        code, day = draft
         held = RegisterDraft(
             result_uid="r1",
             grade_id=grade_id(scale, code),
             grade_code=code,
+            scale_id=scale,
             exam_date=day,
             process_status=1,
-            version=3,
-            note=note,
+            version="2026-12-14T10:47:50.358",
         )
     return StudyResult(
         study_result_uid="sr1",
@@ -46,24 +46,24 @@ def result(draft: tuple[str, date, str] | None = None, attested: str | None = No
     ("held", "expected"),
     [
         (result(), Action.NEW),
-        (result(("B", DAY, "Total points: 40")), Action.UNCHANGED),
-        (result(("C", DAY, "Total points: 40")), Action.UPDATE),  # another grade
-        (result(("B", date(2026, 12, 15), "Total points: 40")), Action.UPDATE),  # another date
-        (result(("B", DAY, "Total points: 39")), Action.UPDATE),  # another note (points changed)
-        (result(("B", DAY, "Total points: 40"), attested="C"), Action.LOCKED),  # attested wins
+        (result(("B", DAY)), Action.UNCHANGED),
+        (result(("C", DAY)), Action.UPDATE),  # another grade
+        (result(("B", date(2026, 12, 15))), Action.UPDATE),  # another date
+        (result(("P", DAY), scale=SCALE_PASS_FAIL), Action.UPDATE),  # another scale
+        (result(("B", DAY), attested="C"), Action.LOCKED),  # attested wins
         (result(attested="B"), Action.LOCKED),
     ],
 )
-def test_action(held: StudyResult, expected: Action) -> None:
-    assert action(held, grade_id(SCALE_A_F, "B"), DAY, "Total points: 40") == expected
+def test_action_compares_what_the_register_returns(held: StudyResult, expected: Action) -> None:
+    assert action(held, grade_id(SCALE_A_F, "B"), SCALE_A_F, DAY) == expected
 
 
-@pytest.mark.parametrize(
-    ("points", "note"),
-    [(40.0, "Total points: 40"), (12.5, "Total points: 12.5"), (None, ""), (float("nan"), "")],
-)
-def test_result_note(points: float | None, note: str) -> None:
-    assert result_note(points) == note
+def test_points_are_shown_not_compared() -> None:
+    """Points changed since the draft was written leave it unchanged: the register holds none."""
+    (item,) = plan_items(
+        grades(("X-0001-AAA", "sr1", "B", 39.5)), {"sr1": result(("B", DAY))}, SCALE_A_F, grade_id
+    )
+    assert (item.action, item.points) == (Action.UNCHANGED, 39.5)
 
 
 def grades(*rows: tuple[str, str, str, float]) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def create(
     return http.post(path, json=body, headers=headers)
 
 
-def update(http: httpx.Client, draft: dict[str, Any], grade_id: int, version: int, key: str | None = None):
+def update(http: httpx.Client, draft: dict[str, Any], grade_id: int, version: object, key: str | None = None):
     body = {
         "Betygsgrad": grade_id,
         "BetygsskalaID": draft["BetygsskalaID"],
@@ -171,10 +171,7 @@ def test_paging_with_order_by_is_stable_and_complete(http: httpx.Client, term: d
     assert names == sorted(names)
     first = seen[0]
     assert CODE.match(first["Rapporteringskontext"]["Anonymiseringskod"])
-    assert (
-        first["ResultatPaUtbildningar"][0]["UtbildningsinstansUID"]
-        == (first["Rapporteringskontext"]["UtbildningsinstansUID"])
-    )
+    assert first["ResultatPaUtbildningar"] == []  # no result on any module yet
 
 
 def test_paging_without_order_by_is_not_stable(http: httpx.Client, term: dict[str, Any]) -> None:
@@ -227,19 +224,23 @@ def test_draft_lifecycle_stale_token_and_attested_refusal(http: httpx.Client, te
     created = create(http, reg, "C")
     assert created.status_code == 200
     draft = created.json()
-    assert draft["ProcessStatus"] == 1 and draft["SenasteResultatandring"] == 1
+    first = draft["SenasteResultatandring"]
+    assert draft["ProcessStatus"] == 1 and isinstance(first, str)
     again = create(http, reg, "B")
     assert again.status_code == 409 and draft["Uid"] in again.json()["Meddelande"]
 
     grade_b = list(GRADES[reg["scale_id"]].values())[1]
-    updated = update(http, draft, grade_b, version=1)
-    assert updated.status_code == 200 and updated.json()["SenasteResultatandring"] == 2
-    stale = update(http, draft, grade_b, version=1)
+    updated = update(http, draft, grade_b, version=first)
+    second = updated.json()["SenasteResultatandring"]
+    assert updated.status_code == 200 and isinstance(second, str) and second != first
+    stale = update(http, draft, grade_b, version=first)
     assert stale.status_code == 409 and stale.json()["Detaljkod"] == STALE
+    as_number = update(http, draft, grade_b, version=1)
+    assert as_number.status_code == 400 and "SenasteResultatandring" in as_number.json()["Meddelande"]
 
     http.post(f"/_sim/attest/{draft['Uid']}").raise_for_status()
-    refused = update(http, draft, grade_b, version=2)
-    assert refused.status_code == 409 and refused.json()["Detaljkod"] != STALE
+    refused = update(http, draft, grade_b, version=second)
+    assert refused.status_code == 422 and refused.json()["Detaljkod"] != STALE
     assert "attested" in refused.json()["Meddelande"]
     results = http.get("/_sim/results", params={"occasion": term["occasions"][0]}).json()
     assert [(r["attested"], r["version"], r["grade_id"]) for r in results] == [(True, 2, grade_b)]
@@ -257,8 +258,10 @@ def test_idempotent_replay_returns_the_first_answer(http: httpx.Client, term: di
     assert replay.status_code == 200 and replay.json() == first.json()
     draft = first.json()
     fail = GRADES[reg["scale_id"]]["F"]
-    updated = update(http, draft, fail, version=1, key="k-2")
-    assert update(http, draft, fail, version=1, key="k-2").json() == updated.json()
+    updated = update(http, draft, fail, version=draft["SenasteResultatandring"], key="k-2")
+    assert (
+        update(http, draft, fail, version=draft["SenasteResultatandring"], key="k-2").json() == updated.json()
+    )
     results = http.get("/_sim/results", params={"occasion": occasion}).json()
     assert len(results) == 1 and results[0]["version"] == 2 and results[0]["grade_id"] == fail
 
@@ -345,7 +348,7 @@ def test_a_new_registration_is_answered_with_its_own_names(http: httpx.Client, t
                 "Anonymiseringskod": added["anonymisation_code"],
                 "KurstillfalleUID": added["course_round_uid"],
             },
-            "ResultatPaUtbildningar": [{"UtbildningsinstansUID": added["module_uid"]}],
+            "ResultatPaUtbildningar": [],
         }
     ]
 
@@ -361,10 +364,12 @@ def test_a_draft_and_an_attested_result_join_the_rendered_row(
     row = search(http, occasion, Filtrering=["UTKAST"], OrderBy=ORDER, Page=1).json()["Resultat"][0]
     assert row["Uid"] == reg["study_result_uid"] and row["Student"]["Uid"] == reg["student_uid"]
     (on_module,) = row["ResultatPaUtbildningar"]
-    assert list(on_module) == ["UtbildningsinstansUID", "Arbetsunderlag", "SenastAttesteradeResultat"]
+    assert list(on_module) == ["Arbetsunderlag", "SenastAttesteradeResultat"]
     assert on_module["Arbetsunderlag"]["Uid"] == draft["Uid"]
-    assert on_module["Arbetsunderlag"]["SenasteResultatandring"] == 1
+    assert on_module["Arbetsunderlag"]["UtbildningsinstansUID"] == reg["module_uid"]
+    assert on_module["Arbetsunderlag"]["SenasteResultatandring"] == draft["SenasteResultatandring"]
     assert on_module["SenastAttesteradeResultat"]["Uid"] == attested["Uid"]
+    assert "SenasteResultatandring" not in on_module["SenastAttesteradeResultat"]
 
 
 def test_totals_hold_on_full_partial_and_empty_pages(http: httpx.Client, term: dict[str, Any]) -> None:

@@ -1,0 +1,34 @@
+"""examflow's log records in the run's own log, the Logs tab of the Prefect UI.
+
+Flows and tasks log through Prefect's `get_run_logger()`. The clients (`integrations/`) and the
+store log through the standard library, knowing nothing of Prefect: `forward_to_runs` hands their
+records to Prefect's API log handler while a flow or task run is current where they are logged. A
+record logged outside any run (a benchmark, a script, a client's worker thread) goes nowhere new.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from prefect.context import FlowRunContext, TaskRunContext
+from prefect.logging.handlers import APILogHandler
+
+FORWARDED = ("integrations", "store")
+
+
+class _InRun(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+def forward_to_runs(names: tuple[str, ...] = FORWARDED) -> None:
+    """Sends INFO and above of these loggers to the current run's log; a second call adds nothing."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if any(isinstance(h, APILogHandler) for h in logger.handlers):
+            continue
+        handler = APILogHandler(level=logging.INFO)
+        handler.addFilter(_InRun())
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
