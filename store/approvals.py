@@ -216,6 +216,8 @@ def _refusal(session: Session, approval: Approval, answer: ApprovalForm, holder:
         return f"'{answer.approver_id}' does not hold the role {approval.role} for this exam"
     if holder != answer.approver_id:
         return "the approval code is not the one sent to you for this approval"
+    if answer.decision == Decision.REJECT and not answer.comment.strip():
+        return "a rejection needs a comment saying why"
     return ""
 
 

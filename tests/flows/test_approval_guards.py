@@ -132,6 +132,7 @@ def run_texts(run_id: str) -> str:
         json={"filter": {"any_resource": {"id": [f"prefect.flow-run.{run_id}"]}}, "limit": 50},
     )
     events.raise_for_status()
+    assert events.json()["events"], "the server kept no event of the run to search"
     return "\n".join([*(i.value for i in inputs), *(log.message for log in logs), events.text])
 
 

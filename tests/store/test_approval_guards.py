@@ -86,8 +86,10 @@ def answer(
     approver: str = "staff-planner-1",
     at: timedelta = timedelta(hours=1),
     problem: str = "",
+    decision: str = "approve",
+    comment: str = "ok",
 ) -> Verdict:
-    form = ApprovalForm(approver_id=approver, decision="approve", comment="ok", approval_code=code)
+    form = ApprovalForm(approver_id=approver, decision=decision, comment=comment, approval_code=code)
     with transaction(engine) as session:
         return approvals.check_answer(
             session, approval_id=ticket.approval_id, round=round, answer=form, now=T0 + at, problem=problem
@@ -135,6 +137,19 @@ def test_a_valid_code_is_spent_by_an_answer_refused_for_anything_else(store: Eng
     with transaction(store) as session:  # only the accepted answer's fields are kept, never a code
         kept = session.scalars(select(ApprovalAnswer.content).order_by(ApprovalAnswer.round)).all()
     assert kept == [None, None, None, None, accepted.fields]
+
+
+def test_a_rejection_without_a_comment_is_refused_and_spends_the_code(store: Engine) -> None:
+    ticket = open_one(store)
+    [first] = codes(store, "staff-planner-1")
+    bare = answer(store, ticket, 1, first, decision="reject", comment=" ")
+    assert bare.reason.startswith("a rejection needs a comment saying why. The code it carried is spent")
+    assert not answer(store, ticket, 2, first, decision="reject", comment="the plan misses a room").accepted
+    rejected = answer(
+        store, ticket, 3, codes(store, "staff-planner-1")[-1], decision="reject", comment="no room"
+    )
+    assert rejected.accepted and rejected.decision == "reject" and rejected.comment == "no room"
+    assert status(store, ticket) == "rejected"
 
 
 def _last_code_mail(engine: Engine) -> str:
