@@ -98,10 +98,11 @@ def expire_due() -> list[tuple[str | None, str]]:
     return expired
 
 
-@task(name="fail-expired-runs", **UNCACHED)
+@task(name="fail-expired-runs", retries=2, retry_delay_seconds=5, **UNCACHED)
 def fail_waiting_runs(expired: list[tuple[str | None, str]]) -> int:
     """Fails each run still waiting on an expired approval, with the message that says how to start
-    it again; a run that ended already is left as it is. Returns how many were failed."""
+    it again; a run that ended already is left as it is. Returns how many were failed. (Should the
+    Prefect API stay unreachable, the run's own pause timeout fails it an hour later.)"""
     failed = 0
     with get_client(sync_client=True) as client:
         for flow_run_id, message in expired:
