@@ -199,7 +199,24 @@ def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
     say("Archiving again to file the appeal decision …")
     run_deployment("archive/local", timeout=0, parameters={"params": {"occasion_uid": occasion}})
     wait_for("archive", person, timeout, count=2)
-    return summary(occasion, person.answered)
+    return {**summary(occasion, person.answered), **run_inputs()}
+
+
+def run_inputs() -> dict[str, int]:
+    """How many approval forms the runs showed, and how many answers Prefect still holds as run
+    input (none: examflow deletes each once it has judged it)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        keys = [
+            i.key
+            for run in client.read_flow_runs()
+            for i in client.filter_flow_run_input(run.id, key_prefix="", limit=1000, exclude_keys=set())
+        ]
+    return {
+        "approval_forms": sum(k.endswith("-description") for k in keys),
+        "answers_left_in_run_input": sum(k.endswith("-response") for k in keys),
+    }
 
 
 def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:

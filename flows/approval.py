@@ -1,30 +1,56 @@
 """One approval mechanism for every flow: a form in the Prefect UI, checked in our store.
 
 In a deployment the run suspends (its process exits; the wait may last days) and replays from
-the top on resume, its earlier tasks coming back from cache; without a deployment (tests,
-ad-hoc runs) it pauses in process. A wrong answer asks again with the reason; it never fails
-the run.
+the top on resume; without a deployment (tests, ad-hoc runs) it pauses in process. A wrong answer
+asks again with the reason; it never fails the run. Each answer is deleted from Prefect's run input
+once examflow has judged it, so a replayed run takes each round's verdict from our store. An
+approval left unanswered until its expiry fails the run with how to start it again.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from itertools import count
 from typing import Any
 
 from prefect import pause_flow_run, suspend_flow_run
 from prefect.context import FlowRunContext
+from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 from prefect.input.run_input import run_input_subclass_from_type
+from prefect.runtime import deployment
 from prefect.settings import PREFECT_UI_URL
 from pydantic import ValidationError
 
-from models.approvals import ApprovalForm, ApprovalRequest, ApprovalTicket, Verdict
-from tasks.approvals import check_answer, open_approval
+from models.approvals import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    ApprovalForm,
+    ApprovalRequest,
+    ApprovalTicket,
+    Verdict,
+)
+from tasks.approvals import (
+    check_answer,
+    earlier_verdict,
+    expire_approval,
+    fail_run,
+    forget_answer,
+    open_approval,
+)
+from tasks.common import now
 
-SUSPEND_TIMEOUT_SECONDS = ApprovalRequest.model_fields["valid_hours"].default * 3600  # codes live as long
-PAUSE_TIMEOUT_SECONDS = 3600
+# A suspended run outlasts its approval's expiry by this much, so that the `approval-reminders`
+# sweep (every 15 minutes) fails it with the message that says how to start again; the server's own
+# pause timeout, an hour later, is the backstop. An answer after the expiry is refused on resume.
+SUSPEND_GRACE_SECONDS = 3600
 PAUSE_POLL_SECONDS = 1
+
+
+class ApprovalExpired(RuntimeError):
+    """Nobody decided before the approval's expiry; the message says how to start the run again."""
 
 
 def ask_for_approval(
@@ -43,6 +69,7 @@ def ask_for_approval(
     judges the answer's own content (beyond who answered and the code): '' when fine, else the reason
     it is asked again. `initial` fills in the form's fields to start from."""
     run = _current_run()
+    deployed = run.deployment_id is not None
     ticket = open_approval(
         ApprovalRequest(
             key=f"{run.id}:{kind}",
@@ -50,6 +77,7 @@ def ask_for_approval(
             kind=kind,
             role=role,
             title=title,
+            restart=_restart_hint(run, deployed),
             flow_run_id=str(run.id),
             ui_url=_run_url(str(run.id)),
             only=only,
@@ -57,17 +85,78 @@ def ask_for_approval(
     )
     reason = ""
     for round in count(1):
-        described = _form(
-            form, describe(ticket, title=title, evidence=evidence, reason=reason), initial or {}
-        )
-        answer = _wait_for(described, key=f"{kind}-{round}", deployed=run.deployment_id is not None)
-        typed, invalid = _typed(form, answer.model_dump(include=set(form.model_fields)))
-        problem = invalid or (check(typed) if check else "")
-        verdict = check_answer(ticket.approval_id, round, typed, problem)
+        key = f"{kind}-{round}"
+        verdict = earlier_verdict(ticket.approval_id, round)
+        if verdict is None:
+            description = describe(ticket, title=title, evidence=evidence, reason=reason)
+            verdict = _ask(
+                str(run.id),
+                ticket,
+                round,
+                form,
+                _form(form, description, initial or {}),
+                key,
+                deployed,
+                check,
+            )
+        forget_answer(str(run.id), _response_key(key, deployed))
+        if verdict.expired:
+            raise ApprovalExpired(verdict.reason)
         if verdict.accepted:
-            return verdict, typed
+            return verdict, _answer(form, verdict.fields)
         reason = verdict.reason
     raise AssertionError("unreachable")
+
+
+def _ask(
+    flow_run_id: str,
+    ticket: ApprovalTicket,
+    round: int,
+    form: type[ApprovalForm],
+    described: type[RunInput],
+    key: str,
+    deployed: bool,
+    check: Callable[[ApprovalForm], str] | None,
+) -> Verdict:
+    """Waits for one answer until the approval's expiry and judges it. At the expiry the approval is
+    expired and the run failed with the message that says how to start it again."""
+    try:
+        left = math.ceil((ticket.expires_at - now()).total_seconds())
+        if left <= 0:
+            raise FlowPauseTimeout("the approval expired before it was asked")
+        answer = _wait_for(described, key=key, deployed=deployed, seconds=left)
+    except FlowPauseTimeout:
+        message = expire_approval(ticket.approval_id)
+        fail_run(flow_run_id, message)
+        raise ApprovalExpired(message) from None
+    typed, invalid = _typed(form, answer.model_dump(include=set(form.model_fields)))
+    problem = invalid or (check(typed) if check else "")
+    return check_answer(ticket.approval_id, round, typed, problem)
+
+
+def _answer(form: type[ApprovalForm], fields: dict[str, Any]) -> ApprovalForm:
+    """The accepted answer as `form`, from its fields as kept in our store: its code was left out
+    there, so a stand-in passes the code's pattern and is then blanked."""
+    stand_in = CODE_ALPHABET[0] * CODE_LENGTH
+    return form.model_validate({**fields, "approval_code": stand_in}).model_copy(update={"approval_code": ""})
+
+
+def _response_key(key: str, deployed: bool) -> str:
+    """Where Prefect keeps the answer to the form of `key` (see prefect.input.keyset_from_paused_state)."""
+    return f"{'suspended' if deployed else 'paused'}-{key}-response"
+
+
+def _restart_hint(run: Any, deployed: bool) -> str:
+    """How to start this run again, for the message of an expired approval."""
+    flow_name = FlowRunContext.get().flow.name  # type: ignore[union-attr]
+    values = json.dumps(run.parameters, sort_keys=True, default=str)
+    if deployed:
+        name = f"{flow_name}/{deployment.name}"
+        return (
+            f"To start again, run the deployment '{name}' with the same parameters "
+            f"(prefect deployment run '{name}' --params '{values}'); it asks for a new approval."
+        )
+    return f"To start again, run the flow '{flow_name}' with the parameters {values}; it asks for a new approval."
 
 
 def _typed(form: type[ApprovalForm], fields: dict[str, Any]) -> tuple[ApprovalForm, str]:
@@ -96,12 +185,10 @@ def _form(form: type[ApprovalForm], description: str, initial: dict[str, Any]) -
     return run_input_subclass_from_type(form).with_initial_data(description=description, **initial)
 
 
-def _wait_for(form: type[RunInput], *, key: str, deployed: bool) -> RunInput:
+def _wait_for(form: type[RunInput], *, key: str, deployed: bool, seconds: int) -> RunInput:
     if deployed:
-        return suspend_flow_run(wait_for_input=form, key=key, timeout=SUSPEND_TIMEOUT_SECONDS)
-    return pause_flow_run(
-        wait_for_input=form, key=key, timeout=PAUSE_TIMEOUT_SECONDS, poll_interval=PAUSE_POLL_SECONDS
-    )
+        return suspend_flow_run(wait_for_input=form, key=key, timeout=seconds + SUSPEND_GRACE_SECONDS)
+    return pause_flow_run(wait_for_input=form, key=key, timeout=seconds, poll_interval=PAUSE_POLL_SECONDS)
 
 
 def _current_run():  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,7 +63,7 @@ class ApprovalRequest(Frozen):
     kind: str
     role: Role
     title: str
-    valid_hours: int = Field(default=14 * 24, description="as long as a suspended run waits")
+    restart: str = Field(default="", description="how to start the run again should the approval expire")
     flow_run_id: str | None = None
     ui_url: str | None = None
     only: tuple[str, ...] = Field(
@@ -84,6 +85,10 @@ class Verdict(Frozen):
     approver_id: str
     decision: Decision | None = None
     comment: str = ""
+    expired: bool = Field(default=False, description="refused because the approval's time ran out")
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="the accepted answer's fields, its code left out"
+    )
 
 
 def appeal_form(grades: tuple[str, ...]) -> type[AppealGradeForm]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,9 @@ class Settings(BaseModel):
     ladok_cert_password: SecretStr | None = None
     ladok_cert_password_block: str | None = None
     ladok_ca_bundle: Path | None = None  # whom to trust for the register's server certificate
+    approval_valid_for: timedelta = timedelta(days=14)
+    approval_valid_for_by_kind: dict[str, timedelta] = {}  # a kind, or the first word of kinds
+    approval_reminder_before: timedelta = timedelta(days=2)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -91,6 +96,12 @@ class Settings(BaseModel):
                     file.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
 
+    def approval_lifetime(self, kind: str) -> timedelta:
+        """How long an approval of `kind` waits: its own setting, else that of its first word
+        ('grading' covers 'grading-own-staff-examiner-1'), else the default."""
+        by_kind = self.approval_valid_for_by_kind
+        return by_kind.get(kind) or by_kind.get(kind.split("-")[0]) or self.approval_valid_for
+
     @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
@@ -125,11 +136,39 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         else None,
         ladok_cert_password_block=env.get("EXAMFLOW_LADOK_CERT_PASSWORD_BLOCK") or None,
         ladok_ca_bundle=_path(env.get("EXAMFLOW_LADOK_CA_BUNDLE")),
+        approval_valid_for=duration(env, "EXAMFLOW_APPROVAL_VALID_FOR", "14d"),
+        approval_valid_for_by_kind=durations(env, "EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND"),
+        approval_reminder_before=duration(env, "EXAMFLOW_APPROVAL_REMINDER_BEFORE", "2d"),
     )
 
 
 def _path(value: str | None) -> Path | None:
     return Path(value).expanduser().resolve() if value else None
+
+
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
+UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def _duration(text: str, name: str) -> timedelta:
+    match = DURATION.match(text)
+    if match is None:
+        raise ValueError(f"{name}: '{text}' is not a duration such as 14d, 36h, 30m or 5s")
+    return timedelta(**{UNITS[match.group(2)]: float(match.group(1))})
+
+
+def duration(env: dict[str, str], name: str, default: str) -> timedelta:
+    """The variable `name` as '14d', '36h', '30m' or '5s'."""
+    return _duration(env.get(name) or default, name)
+
+
+def durations(env: dict[str, str], name: str) -> dict[str, timedelta]:
+    """The variable `name` as 'plan=7d,transfer=3d': a duration per approval kind."""
+    text = env.get(name, "")
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"{name}: '{text}' is not a list such as plan=7d,transfer=3d")
+    return {kind.strip(): _duration(value, f"{name} ({kind.strip()})") for kind, value in pairs}
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -341,6 +342,16 @@ class Approval(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    title: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    ui_url: Mapped[str | None] = mapped_column(String(500))
+    restart: Mapped[str] = mapped_column(
+        Text, default="", server_default="", comment="how to start the run again, should it expire"
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(comment="empty only on approvals opened before 0009")
+    reminded_at: Mapped[datetime | None]
+    wrong_answers: Mapped[int] = mapped_column(
+        default=0, server_default="0", comment="answers without a valid code since the codes were issued"
+    )
 
 
 class ApprovalCode(Base):
@@ -369,6 +380,12 @@ class ApprovalAnswer(Base):
     accepted: Mapped[bool]
     reason: Mapped[str] = mapped_column(String(500), default="")
     answered_at: Mapped[datetime]
+    code_holder: Mapped[str | None] = mapped_column(
+        comment="whose valid code the answer carried, spent by it"
+    )
+    content: Mapped[dict[str, Any] | None] = mapped_column(
+        comment="an accepted answer's fields, its code left out"
+    )
 
 
 class TransferLedgerEntry(Base):

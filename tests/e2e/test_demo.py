@@ -51,3 +51,4 @@ def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
     assert answers[0]["title"] == answers[1]["title"]
     assert {a["waiting_as"] for a in answers} == {"Suspended"}
     assert summary["refused_answers"] == 1
+    assert summary["approval_forms"] == len(answers) and summary["answers_left_in_run_input"] == 0

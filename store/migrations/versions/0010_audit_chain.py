@@ -1,7 +1,7 @@
 """audit chain
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 09:00:00.000000
 
 The audit log becomes a hash chain (store/audit_chain.py): each event's place in the chain (`seq`),
@@ -20,7 +20,7 @@ from store import audit_chain
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
