@@ -112,7 +112,7 @@ class Archive:
         fields = checked(kind, body)
         system_id = str(uuid.uuid4())
         with self.state.transaction() as conn:
-            fields |= self._numbers(conn, kind, parent_id)
+            fields = self._numbers(conn, kind, parent_id) | fields  # a client may give the dates
             fields |= {"systemID": system_id, "opprettetDato": _now(), "opprettetAv": "api-bruker"}
             conn.execute(
                 "INSERT INTO enhet (system_id, kind, parent_id, body) VALUES (?, ?, ?, ?)",

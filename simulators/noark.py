@@ -154,8 +154,6 @@ SERVER_FIELDS = frozenset(
         "_links",
     }
 )
-# the file's facts: taken from a client's body, then checked against the bytes when they arrive
-FILE_FIELDS = ("mimeType", "filnavn", "filstoerrelse", "sjekksum", "sjekksumAlgoritme", "format")
 
 
 class Refused(Exception):
