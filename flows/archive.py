@@ -1,4 +1,5 @@
-"""archive: papers, grade protocol and appeal decisions to the records archive, checksummed."""
+"""archive: papers, grade protocol, justifications and appeal decisions to the records archive's case
+file of the exam, each a registry entry, checksummed."""
 
 from __future__ import annotations
 

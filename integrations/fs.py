@@ -19,15 +19,17 @@ from typing import Any
 import httpx
 
 from integrations.http import ApiClient, ApiError, RetryPolicy
+from integrations.payload import MissingField, required
 from models.domain import RegisterRequest, RequestKind
 
 GRAPHQL = "graphql/"
 FEATURE_FLAGS = "beta, experimental"
 PAGE_SIZE = 100
-# connection field → the kind of request it carries and the node fields to read
+SYSTEM = "fs"
+# connection field → the kind of request it carries, the node fields to read, a node's name
 CONNECTIONS = {
-    "begrunnelsesforesporsler": (RequestKind.JUSTIFICATION, "id kandidatnummer mottattDato"),
-    "klager": (RequestKind.APPEAL, "id kandidatnummer mottattDato begrunnelseForespurt"),
+    "begrunnelsesforesporsler": (RequestKind.JUSTIFICATION, "id kandidatnummer mottattDato", "begrunnelse"),
+    "klager": (RequestKind.APPEAL, "id kandidatnummer mottattDato begrunnelseForespurt", "klage"),
 }
 PAGE_QUERY = """
 query Foresporsler($id: ID!, $first: Int!, $after: String) {
@@ -43,7 +45,7 @@ query Foresporsler($id: ID!, $first: Int!, $after: String) {
 
 
 class FsClient(ApiClient):
-    system = "fs"
+    system = SYSTEM
 
     def __init__(
         self,
@@ -69,26 +71,22 @@ class FsClient(ApiClient):
         body = response.json()
         if body.get("errors"):
             raise ApiError(self.system, response.status_code, _describe(body["errors"]))
-        return dict(body["data"])
+        return dict(required(self.system, "the answer", body, "data"))
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         """Every begrunnelse and klage request of the assessment unit, all pages, in FS's order."""
-        return [
-            request
-            for field, (kind, fields) in CONNECTIONS.items()
-            for request in self._follow(assessment_unit_id, field, kind, fields)
-        ]
+        return [request for field in CONNECTIONS for request in self._follow(assessment_unit_id, field)]
 
-    def _follow(self, unit_id: str, field: str, kind: RequestKind, fields: str) -> list[RegisterRequest]:
+    def _follow(self, unit_id: str, field: str) -> list[RegisterRequest]:
         found: list[RegisterRequest] = []
         after: str | None = None
         while True:
             variables = {"id": unit_id, "first": self.page_size, "after": after}
-            page = self.query(PAGE_QUERY % (field, fields), variables)["vurderingsenhet"][field]
-            found += [_request(kind, node) for node in page["nodes"]]
-            if not page["pageInfo"]["hasNextPage"]:
+            data = self.query(PAGE_QUERY % (field, CONNECTIONS[field][1]), variables)
+            requests, after = read_page(unit_id, field, data)
+            found += requests
+            if after is None:
                 return found
-            after = page["pageInfo"]["endCursor"]
 
     def raise_for(self, response: httpx.Response) -> None:
         try:
@@ -99,13 +97,35 @@ class FsClient(ApiClient):
         raise ApiError(self.system, response.status_code, message)
 
 
-def _request(kind: RequestKind, node: dict[str, Any]) -> RegisterRequest:
+def read_page(unit_id: str, field: str, data: Any) -> tuple[list[RegisterRequest], str | None]:
+    """One page of a unit's requests from a query's `data`, and the cursor to read on from (None on
+    the last page). Unknown fields are ignored; a missing one raises MissingField naming it."""
+    unit = required(SYSTEM, f"vurderingsenhet {unit_id}", data, "vurderingsenhet")
+    page = required(SYSTEM, f"vurderingsenhet {unit_id}", unit, field)
+    info = required(SYSTEM, f"vurderingsenhet {unit_id} {field}", page, "pageInfo")
+    nodes = required(SYSTEM, f"vurderingsenhet {unit_id} {field}", page, "nodes")
+    kind, _, name = CONNECTIONS[field]
+    requests = [
+        _request(kind, f"{name} {node.get('id') or f'#{i + 1}'}", node) for i, node in enumerate(nodes)
+    ]
+    where = f"vurderingsenhet {unit_id} {field} pageInfo"
+    if required(SYSTEM, where, info, "hasNextPage") is not True:
+        return requests, None
+    return requests, str(required(SYSTEM, where, info, "endCursor"))
+
+
+def _request(kind: RequestKind, record: str, node: Any) -> RegisterRequest:
+    received = required(SYSTEM, record, node, "mottattDato")
+    try:
+        received_on = date.fromisoformat(received)
+    except (TypeError, ValueError):
+        raise MissingField(SYSTEM, record, "mottattDato", f"is not a date: {received}") from None
     return RegisterRequest(
-        request_id=node["id"],
+        request_id=str(required(SYSTEM, record, node, "id")),
         kind=kind,
-        candidate=node["kandidatnummer"],
-        received_on=date.fromisoformat(node["mottattDato"]),
-        justification_asked=bool(node.get("begrunnelseForespurt", False)),
+        candidate=str(required(SYSTEM, record, node, "kandidatnummer")),
+        received_on=received_on,
+        justification_asked=node.get("begrunnelseForespurt") is True,
     )
 
 

@@ -121,17 +121,27 @@ class ExamPlatform(Protocol):
 
 
 class RecordsArchive(Protocol):
-    """Noark 5-style archive: case files holding documents with checksums."""
+    """Noark 5 archive (ePhorte): one case file (saksmappe) per exam in the exam series (arkivdel);
+    each document a registry entry (journalpost) of its kind's type, holding one main document
+    (dokumentbeskrivelse) and its file (dokumentobjekt) with the file's size and SHA-256."""
 
-    def create_case(self, *, title: str, reference: str) -> str:
-        """Returns the case id; the same `reference` returns the same case."""
+    def case_file(self, *, title: str) -> str:
+        """The systemID of the series' case file with this title, made if there is none."""
         ...
 
-    def upload_document(
-        self, *, case_id: str, title: str, filename: str, content: bytes, mime_type: str
-    ) -> ArchivedDocument: ...
+    def file_document(
+        self, *, case_id: str, kind: str, title: str, filename: str, content: bytes, mime_type: str
+    ) -> ArchivedDocument:
+        """Files one document as a new registry entry; `kind` (paper, sketch, protocol,
+        justification, appeal, record) decides the entry's type. The archive checks the bytes
+        against the declared size and checksum and never overwrites a file."""
+        ...
 
-    def list_documents(self, case_id: str) -> list[ArchivedDocument]: ...
+    def documents(self, case_id: str) -> list[ArchivedDocument]:
+        """Every document filed in the case, with the archive's own size and checksum."""
+        ...
+
+    def download(self, document_id: str) -> bytes: ...
 
 
 class SimilarityService(Protocol):

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.schema import JustificationRecord
+from store.schema import JustificationRecord, Registration
 
 
 def request(
@@ -42,3 +42,14 @@ def for_registration(session: Session, *, registration_id: int) -> Justification
     return session.scalar(
         select(JustificationRecord).where(JustificationRecord.registration_id == registration_id)
     )
+
+
+def given(session: Session, *, occasion_id: str) -> list[tuple[JustificationRecord, str]]:
+    """The justifications given on the occasion, with the candidate's anonymisation code."""
+    query = (
+        select(JustificationRecord, Registration.anonymisation_code)
+        .join(Registration, Registration.id == JustificationRecord.registration_id)
+        .where(JustificationRecord.occasion_id == occasion_id, JustificationRecord.given_on.is_not(None))
+        .order_by(JustificationRecord.id)
+    )
+    return [(record, code) for record, code in session.execute(query).all()]

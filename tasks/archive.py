@@ -1,4 +1,6 @@
-"""Archiving: each candidate's paper, the grade protocol and the appeal decisions, with checksums."""
+"""Archiving: one case file per exam in the records archive; each candidate's paper, the grade
+protocol, the justifications given and the appeal decisions each a registry entry of its kind's
+type, their checksums read back from the archive."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import json
 import pandas as pd
 from prefect import task
 
+from integrations.protocols import RecordsArchive
 from models.domain import ArchivedDocument, Frozen
 from models.results import CandidateResult
-from store import appeals, archive, audit, grading, occasions, registrations
+from store import appeals, archive, audit, grading, justifications, occasions, registrations
 from store.db import transaction
-from store.schema import Appeal
+from store.schema import Appeal, JustificationRecord
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
@@ -65,10 +68,61 @@ def appeal_decision(appeal: Appeal, code: str) -> tuple[str, bytes]:
     return f"appeal-{code}.json", json.dumps(body, default=str).encode()
 
 
+def justification(record: JustificationRecord, code: str) -> tuple[str, bytes]:
+    """The grounds given for a candidate's grade, as sent (by anonymisation code only)."""
+    body = dict(candidate=code, requested=record.requested_on, given=record.given_on, text=record.text)
+    return f"justification-{code}.json", json.dumps(body, default=str, ensure_ascii=False).encode()
+
+
+def case_title(name: str, occasion_id: str) -> str:
+    """The exam's case file is found by this title, so it names the occasion itself."""
+    return f"Exam {name} ({occasion_id})"
+
+
+# (filename, kind, media type, bytes): one document to file in an exam's case
+Document = tuple[str, str, str, bytes]
+
+
+def file_documents(
+    store: RecordsArchive, case_id: str, documents: list[Document]
+) -> list[tuple[str, str, ArchivedDocument]]:
+    """Files each document the case does not hold yet; one the case holds with the same bytes is
+    left as it is, one it holds with other bytes is refused (archived documents are never replaced)."""
+    held = {d.title: d for d in store.documents(case_id)}
+    replaced = [
+        name for name, _, _, content in documents if name in held and held[name].sha256 != _sha256(content)
+    ]
+    if replaced:
+        raise RuntimeError(
+            f"the archive's case {case_id} holds other bytes under {', '.join(replaced)}; archived documents are never replaced"
+        )
+    return [
+        (
+            name,
+            kind,
+            held.get(name)
+            or store.file_document(
+                case_id=case_id, kind=kind, title=name, filename=name, content=content, mime_type=mime
+            ),
+        )
+        for name, kind, mime, content in documents
+    ]
+
+
+def unverified(store: RecordsArchive, case_id: str, documents: list[Document]) -> list[str]:
+    """The documents whose checksum, read back from the archive, is not ours."""
+    held = {d.title: d.sha256 for d in store.documents(case_id)}
+    return [name for name, _, _, content in documents if held.get(name) != _sha256(content)]
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 @task(name="archive-exam", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def archive_exam(occasion_id: str) -> ArchiveSummary:
-    """Uploads every document (the archive never overwrites; a re-upload of the same bytes is a no-op)
-    and checks that the archive's checksums equal ours."""
+    """Files every document of the exam in its case file (a rerun files only what is missing) and
+    checks that the archive's checksums equal ours."""
     with common.platform() as platform:
         results = common.matched_export(platform, common.platform_test_id(occasion_id)).candidates
     with transaction() as session:
@@ -76,8 +130,14 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         codes = registrations.codes(session, occasion_id=occasion_id)
         grades = protocol(grading.protocol_frame(session, occasion_id=occasion_id))
         # The archive never overwrites: a protocol changed by an appeal is filed as a new document.
-        digest = hashlib.sha256(grades).hexdigest()[:8]
-        documents = [(f"protocol-{occasion_id}-{digest}.csv", "protocol", "text/csv", grades)]
+        digest = _sha256(grades)[:8]
+        documents: list[Document] = [(f"protocol-{occasion_id}-{digest}.csv", "protocol", "text/csv", grades)]
+        documents += [
+            (name, "justification", "application/json", body)
+            for name, body in (
+                justification(j, code) for j, code in justifications.given(session, occasion_id=occasion_id)
+            )
+        ]
         documents += [
             (name, "appeal", "application/json", body)
             for name, body in (
@@ -94,23 +154,13 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         for r in results
         if r.attended
     ]
-    expected = {name: hashlib.sha256(content).hexdigest() for name, _, _, content in documents}
     with common.archive() as store:
-        case_id = store.create_case(title=f"Exam {occasion.name}", reference=occasion_id)
-        uploaded = [
-            (
-                name,
-                kind,
-                store.upload_document(
-                    case_id=case_id, title=name, filename=name, content=content, mime_type=mime
-                ),
-            )
-            for name, kind, mime, content in documents
-        ]
-        held = {d.title: d.sha256 for d in store.list_documents(case_id)}
-    verified = all(held.get(name) == digest for name, digest in expected.items())
+        case_id = store.case_file(title=case_title(occasion.name, occasion_id))
+        filed = file_documents(store, case_id, documents)
+        differing = unverified(store, case_id, documents)
+    verified = not differing
     with transaction() as session:
-        for name, kind, document in uploaded:
+        for name, kind, document in filed:
             archive.save(session, occasion_id=occasion_id, kind=kind, filename=name, document=document)
         occasions.set_status(
             session, occasion_id=occasion_id, status="archived" if verified else "archive-mismatch"
@@ -123,37 +173,66 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
             detail={"case_id": case_id, "documents": len(documents), "verified": verified},
         )
     if not verified:
-        raise RuntimeError(f"archive checksums differ from ours for case {case_id}")
+        raise RuntimeError(f"archive checksums differ from ours in case {case_id}: {', '.join(differing)}")
     return ArchiveSummary(
         case_id=case_id,
         documents=len(documents),
-        papers=sum(kind == "paper" for _, kind, _ in uploaded),
+        papers=sum(kind == "paper" for _, kind, _ in filed),
         bytes=sum(len(c) for *_, c in documents),
         verified=verified,
     )
+
+
+def file_one(occasion_id: str, kind: str, filename: str, content: bytes, mime_type: str) -> ArchivedDocument:
+    """Files one document in the exam's case file (made if missing), checks the archive's checksum
+    and records where it lies; the same bytes again are not filed twice."""
+    with transaction() as session:
+        name = occasions.get(session, occasion_id).name
+    document: Document = (filename, kind, mime_type, content)
+    with common.archive() as store:
+        case_id = store.case_file(title=case_title(name, occasion_id))
+        [(_, _, filed)] = file_documents(store, case_id, [document])
+        differing = unverified(store, case_id, [document])
+    if differing:
+        raise RuntimeError(f"the archive's checksum of {filename} in case {case_id} differs from ours")
+    with transaction() as session:
+        archive.save(session, occasion_id=occasion_id, kind=kind, filename=filename, document=filed)
+    return filed
+
+
+@task(name="archive-document", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def archive_document(
+    occasion_id: str, kind: str, filename: str, content: bytes, mime_type: str
+) -> ArchivedDocument:
+    """Files one more document in the exam's case as a registry entry of `kind` (for instance the
+    audit log's anchor as a `record`), audited."""
+    filed = file_one(occasion_id, kind, filename, content, mime_type)
+    with transaction() as session:
+        audit.record(
+            session,
+            actor="examflow",
+            action="document.archived",
+            occasion_id=occasion_id,
+            detail={"case_id": filed.case_id, "kind": kind, "filename": filename, "sha256": filed.sha256},
+        )
+    return filed
 
 
 @task(name="archive-appeal-decision", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def archive_appeal_decision(occasion_id: str, appeal_id: int) -> ArchivedDocument:
     """Files one appeal decision in the exam's case (the same document the archive flow files)."""
     with transaction() as session:
-        occasion = occasions.get(session, occasion_id)
         appeal, code = next(
             (a, c) for a, c in appeals.decided(session, occasion_id=occasion_id) if a.id == appeal_id
         )
         name, body = appeal_decision(appeal, code)
-    with common.archive() as store:
-        case_id = store.create_case(title=f"Exam {occasion.name}", reference=occasion_id)
-        document = store.upload_document(
-            case_id=case_id, title=name, filename=name, content=body, mime_type="application/json"
-        )
+    document = file_one(occasion_id, "appeal", name, body, "application/json")
     with transaction() as session:
-        archive.save(session, occasion_id=occasion_id, kind="appeal", filename=name, document=document)
         audit.record(
             session,
             actor="examflow",
             action="appeal.archived",
             occasion_id=occasion_id,
-            detail={"appeal_id": appeal_id, "case_id": case_id, "sha256": document.sha256},
+            detail={"appeal_id": appeal_id, "case_id": document.case_id, "sha256": document.sha256},
         )
     return document

@@ -63,6 +63,7 @@ from store.schema import (
 )
 from tasks import common
 from tasks.appeal import receive_appeal
+from tasks.archive import archive_document
 from tasks.committees import CommitteeRefused, form_grading_committees
 from tasks.common import check_registered
 from tasks.deadlines import compute_deadlines
@@ -473,6 +474,23 @@ def test_archive_files_papers_protocol_and_appeal_with_checksums(
     assert f"archived {submitted + 2} documents" in result
     again = archive(OccasionStep(occasion_uid=occasion))
     assert again == result  # the same bytes again: nothing new, no conflict
+    assert _archived_entry_types(world, occasion) == {"paper": {"I"}, "protocol": {"X"}, "appeal": {"U"}}
+
+
+def _archived_entry_types(world: World, occasion: str) -> dict[str, set[str]]:
+    """The registry entry types (journalposttype) of the exam's one case file, by document kind,
+    read from the archive stand-in; every entry archived (journalstatus A)."""
+    rel = "https://rel.arkivverket.no/noark5/v5/api/"
+    cases = httpx.get(f"{world.archive_url}/api/sakarkiv/saksmappe/").json()["results"]
+    [case] = [c for c in cases if c["tittel"].endswith(f"({occasion})")]
+    found: dict[str, set[str]] = {}
+    page: dict[str, Any] = {"_links": {"next": case["_links"][rel + "sakarkiv/journalpost/"]}}
+    while "next" in page["_links"]:
+        page = httpx.get(page["_links"]["next"]["href"]).json()
+        for entry in page["results"]:
+            assert entry["journalstatus"]["kode"] == "A"
+            found.setdefault(entry["tittel"].split("-")[0], set()).add(entry["journalposttype"]["kode"])
+    return found
 
 
 def test_justification_is_checked_written_and_sent_before_its_deadline(
@@ -727,3 +745,38 @@ def _candidates_without_appeal_or_justification(occasion: str) -> list[str]:
                 .order_by(Registration.anonymisation_code)
             )
         )
+
+
+def test_a_rerun_files_justifications_given_since_and_one_more_document_files_once(
+    world: World, appealed: dict[str, Any], occasion: str
+):
+    archive(OccasionStep(occasion_uid=occasion))  # what the exam held before; a no-op if archived
+    code = _candidates_without_appeal_or_justification(occasion)[0]
+    with transaction() as session:
+        registration_id = registrations.by_code(session, occasion_id=occasion, code=code).id
+        asked = justifications.request(
+            session,
+            occasion_id=occasion,
+            registration_id=registration_id,
+            requested_on=date.today(),
+            due_on=date.today(),
+        )
+        justifications.give(
+            session,
+            justification_id=asked.id,
+            text="Grounds.",
+            given_by="staff-examiner-1",
+            given_on=date.today(),
+        )
+        given = len(justifications.given(session, occasion_id=occasion))
+    archive(OccasionStep(occasion_uid=occasion))
+    assert _count(ArchiveRecord, occasion, ArchiveRecord.kind == "justification") == given
+    anchor = archive_document.fn(
+        occasion, "record", "audit-head.txt", b"sha256 of the chain's head", "text/plain"
+    )
+    assert (
+        archive_document.fn(occasion, "record", "audit-head.txt", b"sha256 of the chain's head", "text/plain")
+        == anchor
+    )
+    types = _archived_entry_types(world, occasion)
+    assert (types["justification"], types["audit"], types["paper"]) == ({"U"}, {"X"}, {"I"})
