@@ -115,6 +115,21 @@ def unverified(store: RecordsArchive, case_id: str, documents: list[Document]) -
     return [name for name, _, _, content in documents if held.get(name) != _sha256(content)]
 
 
+def audit_anchor() -> Document:
+    """The audit log's committed head, filed with the exam so that a chain later rewritten or cut
+    below it is found by `python -m store.verify_audit --anchor-seq SEQ --anchor-hash HASH`."""
+    with transaction() as session:
+        head = audit.head_to_anchor(session)
+    body = {
+        "event": head.id,
+        "seq": head.seq,
+        "hash": head.hash,
+        "check": f"python -m store.verify_audit --anchor-seq {head.seq} --anchor-hash {head.hash}",
+    }
+    content = json.dumps(body, indent=2).encode()
+    return (f"audit-chain-head-{head.seq}.json", "record", "application/json", content)
+
+
 def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -144,6 +159,7 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
                 appeal_decision(a, code) for a, code in appeals.decided(session, occasion_id=occasion_id)
             )
         ]
+    documents.append(audit_anchor())
     documents += [
         (
             f"paper-{codes[r.external_user_id]}.json",

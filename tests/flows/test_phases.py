@@ -8,6 +8,7 @@ stand-ins, and the approval paths: a valid answer, and invalid ones that are ask
 from __future__ import annotations
 
 import email
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -470,11 +471,32 @@ def test_archive_files_papers_protocol_and_appeal_with_checksums(
             ).all()
         )
         assert session.get(Occasion, occasion).status == "archived"
-    assert kinds == {"paper": submitted, "protocol": 1, "appeal": 1}
-    assert f"archived {submitted + 2} documents" in result
+    assert kinds == {"paper": submitted, "protocol": 1, "appeal": 1, "record": 1}
+    assert f"archived {submitted + 3} documents" in result
+    anchor = _archived_anchor(occasion)
+    assert f"--anchor-seq {anchor['seq']} --anchor-hash {anchor['hash']}" in anchor["check"]
     again = archive(OccasionStep(occasion_uid=occasion))
-    assert again == result  # the same bytes again: nothing new, no conflict
-    assert _archived_entry_types(world, occasion) == {"paper": {"I"}, "protocol": {"X"}, "appeal": {"U"}}
+    assert again == result  # the same bytes again, no conflict; only the audit's newer head is filed
+    assert _archived_anchor(occasion)["seq"] > anchor["seq"]
+    assert _archived_entry_types(world, occasion) == {
+        "paper": {"I"},
+        "protocol": {"X"},
+        "appeal": {"U"},
+        "audit": {"X"},
+    }
+
+
+def _archived_anchor(occasion: str) -> dict[str, Any]:
+    """The newest audit-chain head filed in the exam's case, as the archive holds it."""
+    with transaction() as session:
+        record = session.scalars(
+            select(ArchiveRecord)
+            .where(ArchiveRecord.occasion_id == occasion, ArchiveRecord.kind == "record")
+            .order_by(ArchiveRecord.id.desc())
+        ).first()
+    assert record is not None
+    with common.archive() as store:
+        return dict(json.loads(store.download(record.document_id)))
 
 
 def _archived_entry_types(world: World, occasion: str) -> dict[str, set[str]]:
