@@ -40,9 +40,7 @@ class StudentRegister(Protocol):
         rows), over pooled, concurrent connections."""
         ...
 
-    def find_students(
-        self, *, national_ids: Sequence[str] = (), uids: Sequence[str] = ()
-    ) -> dict[str, str]:
+    def find_students(self, *, national_ids: Sequence[str] = (), uids: Sequence[str] = ()) -> dict[str, str]:
         """The register's student uid for each personnummer or student uid it knows, keyed by
         what was asked. (The register holds no accommodations: Swedish decisions on support come
         from the coordinator, see `flows/accommodations.py`.)"""
