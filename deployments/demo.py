@@ -112,6 +112,7 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
     def count(query: Any) -> int:
         return int(session.scalar(query) or 0)
 
+    on_platform = extra_time_on_platform(occasion)  # before our transaction: it opens its own
     with transaction() as session:
         grades = dict(
             session.execute(
@@ -151,7 +152,7 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
                     Registration.extra_time_minutes > 0,
                 )
             ),
-            "extra_time_on_platform": extra_time_on_platform(occasion),
+            "extra_time_on_platform": on_platform,
             "grades": dict(sorted(grades.items())),
             "refused_answers": count(
                 select(func.count()).where(
