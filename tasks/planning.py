@@ -13,7 +13,7 @@ from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
 from rules.spreadsheet import LIMITS, SheetRefused
-from rules.timetable import read_timetable, slot_for
+from rules.timetable import Slot, read_timetable, slot_for
 from store import audit, exam_settings, occasions
 from store.db import transaction
 from tasks import common
@@ -37,25 +37,30 @@ def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCo
 def plan_times(times: ExamTimes, occasion: RegisterOccasion, rounds: list[RegisterCourseRound]) -> ExamWindow:
     """The exam's window from the plan's times, what they leave empty read from the timetable;
     PlanRefused, naming what is missing, when a time is still unknown."""
-    codes = sorted({r.code for r in rounds})
+    codes = " or ".join(sorted({r.code for r in rounds})) or "its course"
     days = f"{occasion.start_date}" + (
         f" to {occasion.end_date}" if occasion.end_date != occasion.start_date else ""
     )
-    slot = None
-    if times.timetable:
-        try:
-            with upload_path(times.timetable).open("rb") as file:
-                slots = read_timetable(file.read(LIMITS.max_bytes + 1), times.timetable)
-            slot = slot_for(slots, codes, occasion.start_date, occasion.end_date)
-        except (UploadRefused, SheetRefused, ValueError) as exc:
-            raise PlanRefused(f"timetable {times.timetable}: {exc}") from exc
-    where = f"with a row for {' or '.join(codes) or 'its course'} on {days}"
+    slot = _timetable_slot(times.timetable, rounds, occasion) if times.timetable else None
+    where = f"with a row for {codes} on {days}"
     if times.timetable and slot is None:
-        where = f"({times.timetable} has no row for {' or '.join(codes)} on {days})"
+        where += f" ({times.timetable} has none)"
     try:
         return exam_window(times, slot, where_to_look=where)
     except TimesMissing as exc:
         raise PlanRefused(f"occasion {occasion.uid}: {exc}") from exc
+
+
+def _timetable_slot(
+    filename: str, rounds: list[RegisterCourseRound], occasion: RegisterOccasion
+) -> Slot | None:
+    """The timetable's row for the occasion (one of its course codes on one of its days)."""
+    try:
+        with upload_path(filename).open("rb") as file:
+            slots = read_timetable(file.read(LIMITS.max_bytes + 1), filename)
+        return slot_for(slots, {r.code for r in rounds}, occasion.start_date, occasion.end_date)
+    except (UploadRefused, SheetRefused, ValueError) as exc:
+        raise PlanRefused(f"timetable {filename}: {exc}") from exc
 
 
 @task(name="check-occasion", **REPLAY_SAFE)

@@ -111,6 +111,20 @@ def test_times_outside_the_registers_dates_are_refused(register: Register) -> No
     assert nothing_planned(occasion)
 
 
+def test_a_timetable_without_the_occasions_row_leaves_the_plan_without_times(register: Register) -> None:
+    occasion = register.occasions[1]
+    day, code = register.day(occasion), register.course_code(occasion)
+    (register.uploads / "timetable-other.csv").write_text(
+        f"course_code,date,start,end\nXYZ999,{day},09:00,13:00\n"
+    )
+    with pytest.raises(PlanRefused) as refused:
+        plan_exam(PlanExam(occasion_uid=occasion, times=ExamTimes(timetable="timetable-other.csv")))
+    assert str(refused.value).endswith(
+        f"or give a timetable with a row for {code} on {day} (timetable-other.csv has none)"
+    )
+    assert nothing_planned(occasion)
+
+
 @pytest.fixture(scope="module")
 def planned(world: World, register: Register) -> str:
     """The first occasion planned from a timetable row: 09:15-13:15 Stockholm time, 200 minutes."""
