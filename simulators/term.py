@@ -118,7 +118,6 @@ class Occasion:
 
     uid: str
     name: str
-    course_code: str
     day: date
     start: time
     minutes: int
@@ -300,7 +299,6 @@ def _occasions(
         occasion = Occasion(
             uid=_uid(rng),
             name=f"{rounds[0].code} {exam.code} {day.isoformat()}",
-            course_code=rounds[0].code,
             day=day,
             start=start,
             minutes=minutes,
