@@ -1,6 +1,8 @@
 """The student register client: Ladok's integration API over one pooled httpx client.
 
-Meets `integrations.protocols.StudentRegister`. Searches page with `OrderBy` (paging is only
+Meets `integrations.protocols.StudentRegister`. An occasion is read with its dates
+(`Datumperiod`) only: Ladok gives no clock times, and no accommodations. Students are looked up in
+the `studentinformation` service by uid or personnummer. Searches page with `OrderBy` (paging is only
 stable with it) and the largest page Ladok allows; `registered_many` runs many occasions' searches
 concurrently over the same connection pool. A 409 naming `SenasteResultatandring` becomes
 `StaleVersion`; other refusals become `ApiError` carrying Ladok's `Meddelande`.
