@@ -7,6 +7,8 @@ sync is exactly what `flows/registration_sync.py` runs for its register side:
 `sync_from_register.fn(batch)` over batches of 500 occasions (the task body, without Prefect's
 engine around it: six task calls for the whole term, however many students). It is the first
 sync into an empty store, so every registration is an add; a second, no-change run is timed too.
+Each store holds the term's decisions on support (as the coordinator's import leaves them), which
+the sync joins on each exam's day, as it does every night.
 
 Baselines, measured in the same run, with Python's cyclic garbage collector paused as the sync
 task pauses it (`tasks.collector`):
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +39,8 @@ from bench.common import occasion_row, point_examflow_at, run_and_print, stand_i
 from flows.registration_sync import OCCASIONS_PER_BATCH
 from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, study_result
 from models.ladok_codes import MEDIA_RESULTAT
-from simulators.term import TermSpec
+from simulators.term import Term, TermSpec, generate_term
+from store import accommodations as support
 from store import registrations
 from store.db import engine_for, make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
@@ -63,11 +67,12 @@ def term_spec(registrations: int, occasions: int, students: int = 100_000) -> Te
 class Stores:
     """Fresh, migrated databases of one kind: new SQLite files, or one PostgreSQL database emptied."""
 
-    def __init__(self, directory: Path, url: str | None) -> None:
+    def __init__(self, directory: Path, url: str | None, term: Term) -> None:
         self.directory = directory
         self.url = url
+        self.term = term
 
-    def fresh(self, occasion_uids: list[str], name: str) -> tuple[str, Engine]:
+    def fresh(self, name: str) -> tuple[str, Engine]:
         if self.url and (self.url.startswith("postgresql") or name == "store"):
             url = self.url
         else:
@@ -76,28 +81,53 @@ class Stores:
         upgrade(engine)
         empty_all_tables(engine)
         with transaction(engine) as session:
-            _plan(session, occasion_uids)
+            _plan(session, self.term)
         return url, engine
 
 
-def _plan(session: Any, occasion_uids: list[str]) -> None:
-    """The occasions as plan-exam leaves them, in bulk (setup, untimed)."""
+def _plan(session: Any, term: Term) -> None:
+    """The occasions as plan-exam leaves them, at their timetable's times, and the term's
+    decisions on support as the coordinator's import leaves them (one per student and exam
+    day), in bulk (setup, untimed)."""
     now = pd.Timestamp.now(tz="UTC").to_pydatetime()
     rows = [
         occasion_row(
-            uid, f"bench occasion {i}", prefix=PREFIX, exam_type="written", status="planned", now=now
+            o.uid, f"bench occasion {i}", prefix=PREFIX, exam_type="written", status="planned", now=now
         )
-        for i, uid in enumerate(occasion_uids)
+        | {"starts_at": o.starts_at, "ends_at": o.ends_at, "duration_minutes": o.minutes}
+        for i, o in enumerate(term.occasions)
     ]
     upsert(session, Occasion, rows, keys=["id"], update=[])
+    support.replace(session, decisions(term), source="bench", entered_by="bench")
 
 
-def fetch_frame(ladok_url: str, occasion_uids: list[str]) -> pd.DataFrame:
-    """The register frame the sync builds, fetched the same way (untimed: the bulk baseline's input)."""
+def decisions(term: Term) -> list[dict[str, Any]]:
+    """The term's accommodations as decisions valid on their exam's day, one per student and day."""
+    day = {o.uid: o.day for o in term.occasions}
+    held: dict[tuple[str, date], dict[str, Any]] = {}
+    for a in term.accommodations:
+        key = (a.student_uid, day[a.occasion_uid])
+        if key not in held or held[key]["extra_time_minutes"] < a.extra_time_minutes:
+            held[key] = {
+                "student_uid": a.student_uid,
+                "granted": True,
+                "extra_time_minutes": a.extra_time_minutes,
+                "separate_room": a.separate_room,
+                "equipment": a.equipment,
+                "valid_from": key[1],
+                "valid_to": key[1],
+            }
+    return list(held.values())
+
+
+def fetch_frame(ladok_url: str, occasion_uids: list[str], engine: Engine) -> pd.DataFrame:
+    """The register frame the sync builds, fetched and joined the same way (untimed: the bulk
+    baseline's input); the decisions on support are read from `engine`'s store, as the sync's."""
     with LadokClient(f"{ladok_url}/") as client:
-        frame = register_frame(
-            client.registered_many(occasion_uids), client.accommodations_many(occasion_uids)
-        )
+        registered = client.registered_many(occasion_uids)
+    with transaction(engine) as session:
+        wanted = {occ: [r.student_uid for r in found] for occ, found in registered.items()}
+        frame = register_frame(registered, support.granted_on(session, wanted))
     return frame.assign(status="registered")
 
 
@@ -167,18 +197,18 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
         loaded = httpx.post(f"{ladok_url}/_sim/term", json=spec.model_dump(), timeout=600)
         loaded.raise_for_status()
         occasion_uids: list[str] = loaded.json()["occasions"]
-        stores = Stores(directory, args.database_url)
+        stores = Stores(directory, args.database_url, generate_term(spec))
 
-        frame = fetch_frame(ladok_url, occasion_uids)
-        _, bulk_engine = stores.fresh(occasion_uids, "bulk")
+        _, bulk_engine = stores.fresh("bulk")
+        frame = fetch_frame(ladok_url, occasion_uids, bulk_engine)
         bulk_s, _ = timed(lambda: bulk_upsert(bulk_engine, frame))
         bulk_engine.dispose()
 
-        _, one_engine = stores.fresh(occasion_uids, "per_registration")
+        _, one_engine = stores.fresh("per_registration")
         sample_s, sampled = timed(lambda: per_registration(ladok_url, one_engine, frame, args.sample))
         one_engine.dispose()
 
-        store_url, store_engine = stores.fresh(occasion_uids, "store")
+        store_url, store_engine = stores.fresh("store")
         point_examflow_at(store_url, directory / "home", ladok_url)
         sync_s, first = timed(lambda: nightly(occasion_uids))
         again_s, second = timed(lambda: nightly(occasion_uids))

@@ -22,9 +22,10 @@ import argparse
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pandas as pd
@@ -32,6 +33,7 @@ from sqlalchemy import select
 
 from bench.common import point_examflow_at, run_and_print, stand_in, timed
 from integrations.ladok import LadokClient
+from models.domain import ExamWindow
 from models.ladok_codes import GRADES, SCALE_A_F
 from rules.grades import LADOK_SCALES
 from simulators.term import TermSpec
@@ -91,6 +93,7 @@ def plan(ladok_url: str, occasion_uid: str) -> int:
         occasions.save_plan(
             session,
             occasion=occasion,
+            window=_window(occasion.start_date),
             course_rounds=rounds,
             country="SE",
             exam_type="written",
@@ -100,6 +103,12 @@ def plan(ladok_url: str, occasion_uid: str) -> int:
             code_prefix=PREFIX,
         )
     return scale_id
+
+
+def _window(day: date) -> ExamWindow:
+    """09:00-13:00 in Stockholm on the occasion's day, as a plan would give it."""
+    starts = datetime.combine(day, time(9, 0), ZoneInfo("Europe/Stockholm")).astimezone(UTC)
+    return ExamWindow(starts_at=starts, ends_at=starts + timedelta(hours=4), duration_minutes=240)
 
 
 def grade_everyone(occasion_uid: str, seed: int) -> int:

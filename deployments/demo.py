@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from deployments import approver
-from deployments.run import say
-from deployments.sample import hold_this_morning, registrations, seed_term
+from deployments.run import import_support_decisions, prepare_sample, sample_lifecycle, say
+from deployments.sample import registrations, seed_term
 from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Ports, Stack
 from models.settings import REPO_ROOT
@@ -42,6 +42,7 @@ def flow_runs(name: str) -> list[Any]:
 
 def check_failures() -> None:
     for name in (
+        "accommodations",
         "lifecycle",
         "plan-exam",
         "registration-sync",
@@ -111,6 +112,7 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
     def count(query: Any) -> int:
         return int(session.scalar(query) or 0)
 
+    on_platform = extra_time_on_platform(occasion)  # before our transaction: it opens its own
     with transaction() as session:
         grades = dict(
             session.execute(
@@ -143,6 +145,14 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
                     ArchiveRecord.occasion_id == occasion, ArchiveRecord.kind == "paper"
                 )
             ),
+            "with_extra_time": count(
+                select(func.count()).where(
+                    Registration.occasion_id == occasion,
+                    Registration.status == "registered",
+                    Registration.extra_time_minutes > 0,
+                )
+            ),
+            "extra_time_on_platform": on_platform,
             "grades": dict(sorted(grades.items())),
             "refused_answers": count(
                 select(func.count()).where(
@@ -151,6 +161,15 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
             ),
             "approvals": approvals,
         }
+
+
+def extra_time_on_platform(occasion: str) -> int:
+    """How many of the platform test's candidates have extra time."""
+    from tasks import common
+
+    with common.platform() as platform:
+        candidates = platform.list_candidates(common.platform_test_id(occasion))
+    return sum(c.extra_time_minutes > 0 for c in candidates)
 
 
 def appeal_case(occasion: str) -> tuple[str, str]:
@@ -176,8 +195,9 @@ def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
     from prefect.deployments import run_deployment
 
     say(f"Lifecycle of {occasion} started")
+    import_support_decisions()
     run_deployment(  # Norway: its law lets the candidate appeal
-        "lifecycle/local", parameters={"params": {"occasion_uid": occasion, "country": "NO"}}, timeout=0
+        "lifecycle/local", parameters={"params": sample_lifecycle(occasion, country="NO")}, timeout=0
     )
     person = ScriptedApprover(outbox)
     wait_for("result-transfer", person, timeout)
@@ -226,8 +246,9 @@ def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:
         stack.start_services()
         stack.prepare_store()
         ladok = stack.env()["EXAMFLOW_LADOK_URL"]
-        occasion = seed_term(ladok, seed=11, course_rounds=2, occasions=1, students=candidates)[0]
-        hold_this_morning(ladok, occasion)
+        term = {"seed": 11, "course_rounds": 2, "occasions": 1, "students": candidates}
+        occasion = seed_term(ladok, **term)[0]
+        prepare_sample(stack, ladok, occasion, term)
         stack.serve_deployments(len(deployments(PREFECT_YAML)))
         with stack.in_this_process():
             walked = walk_through(occasion, home / "outbox", timeout)

@@ -7,9 +7,19 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from deployments.approver import code_mails
-from deployments.sample import hold_this_morning, registrations, seed_term
+from deployments.sample import (
+    STOCKHOLM,
+    SUPPORT_FILE,
+    TIMETABLE,
+    hold_this_morning,
+    registrations,
+    sample_occasion,
+    seed_term,
+    write_support_decisions,
+)
 from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack
 from models.settings import settings_from_env
@@ -41,16 +51,43 @@ def start(stack: Stack) -> str:
     stack.start_services()
     stack.prepare_store()
     ladok = stack.env()["EXAMFLOW_LADOK_URL"]
-    occasion = seed_term(ladok, **TERM)[0]
-    hold_this_morning(ladok, occasion)
+    occasion = sample_occasion(TERM, seed_term(ladok, **TERM))
+    granted = prepare_sample(stack, ladok, occasion, TERM)
     stack.serve_deployments(len(deployments(PREFECT_YAML)))
     with stack.in_this_process():
-        run_deployment("lifecycle/local", parameters={"params": {"occasion_uid": occasion}}, timeout=0)
+        import_support_decisions()
+        run_deployment("lifecycle/local", parameters={"params": sample_lifecycle(occasion)}, timeout=0)
     say(
         f"Seeded a term of {TERM['occasions']} occasions; the sample exam {occasion} has "
-        f"{registrations(ladok, occasion)} candidates. Its lifecycle has started."
+        f"{registrations(ladok, occasion)} candidates, {granted} of them with extra time from the "
+        f"support office's decisions ({stack.home / 'uploads' / SUPPORT_FILE}, imported). "
+        "Its lifecycle has started, its times read from the timetable."
     )
     return occasion
+
+
+def prepare_sample(stack: Stack, ladok: str, occasion: str, term: dict[str, Any]) -> int:
+    """The sample exam held this morning, its timetable and its support decisions written to the
+    uploads folder as a coordinator leaves them; how many decisions grant support."""
+    uploads = stack.home / "uploads"
+    starts, _ = hold_this_morning(ladok, occasion, uploads)
+    return write_support_decisions(uploads, term, occasion, starts.astimezone(STOCKHOLM).date())
+
+
+def import_support_decisions() -> None:
+    """Runs the `accommodations` deployment on the sample's support file, as a coordinator would."""
+    from prefect.deployments import run_deployment
+
+    params = {"filename": SUPPORT_FILE, "entered_by": "staff-coordinator-1"}
+    run = run_deployment("accommodations/local", parameters={"params": params}, timeout=300)
+    if run.state is None or not run.state.is_completed():
+        state = run.state.name if run.state else "not started"
+        raise RuntimeError(f"importing the sample's support decisions ended {state}")
+
+
+def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
+    """The lifecycle's parameters for the sample exam: its times from the timetable."""
+    return {"occasion_uid": occasion, "times": {"timetable": TIMETABLE}, **more}
 
 
 def guide(stack: Stack) -> None:

@@ -1,11 +1,23 @@
-"""The sample term and the one sample exam that `make run` and the demo take through the lifecycle."""
+"""The sample term and the one sample exam that `make run` and the demo take through the lifecycle:
+its day in the register, its times in the exam office's timetable, and its students' decisions on
+support in the support office's export, both files in the uploads folder as a coordinator leaves them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+
+from simulators.term import TermSpec, generate_term
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+TIMETABLE = "timetable.csv"
+SUPPORT_FILE = "support-decisions.csv"
 
 
 def seed_term(ladok_url: str, **spec: Any) -> list[str]:
@@ -15,21 +27,79 @@ def seed_term(ladok_url: str, **spec: Any) -> list[str]:
     return list(response.json()["occasions"])
 
 
+def sample_occasion(spec: dict[str, Any], occasion_uids: list[str]) -> str:
+    """The first occasion some of whose students have support decisions (extra time to show)."""
+    supported = {a.occasion_uid for a in generate_term(TermSpec(**spec)).accommodations}
+    return next((uid for uid in occasion_uids if uid in supported), occasion_uids[0])
+
+
 def hold_this_morning(
-    ladok_url: str, occasion_uid: str, now: datetime | None = None
+    ladok_url: str, occasion_uid: str, uploads: Path, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
-    """Moves the sample exam to a window that ended this morning, so exam day can close it
-    (the deadline, extra time included, has passed) and the lifecycle runs on without waiting."""
+    """Puts the sample exam in a window that ended this morning, so exam day can close it (the
+    deadline, extra time included, has passed) and the lifecycle runs on without waiting: the
+    register's occasion is moved to that day, and the timetable (`TIMETABLE`) gives its times."""
     now = now or datetime.now(UTC)
-    starts = now.replace(microsecond=0) - timedelta(hours=5)
+    starts = now.replace(second=0, microsecond=0) - timedelta(hours=5)
+    if (starts + timedelta(hours=2)).astimezone(STOCKHOLM).date() != starts.astimezone(STOCKHOLM).date():
+        starts -= timedelta(hours=2)  # a plan's times lie on one day in Stockholm
     ends = starts + timedelta(hours=2)
-    response = httpx.post(
-        f"{ladok_url.rstrip('/')}/_sim/occasions/{occasion_uid}/window",
-        json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat()},
+    day = starts.astimezone(STOCKHOLM).date()
+    base = ladok_url.rstrip("/")
+    moved = httpx.post(
+        f"{base}/_sim/occasions/{occasion_uid}/dates",
+        json={"start_date": day.isoformat(), "end_date": day.isoformat()},
         timeout=30,
     )
-    response.raise_for_status()
+    moved.raise_for_status()
+    course_code = moved.json()["Aktiviteter"][0]["Kursinstans"]["Utbildningskod"]
+    rows = [
+        ("course_code", "date", "start", "end"),
+        (
+            course_code,
+            day.isoformat(),
+            f"{starts.astimezone(STOCKHOLM):%H:%M}",
+            f"{ends.astimezone(STOCKHOLM):%H:%M}",
+        ),
+    ]
+    _write_csv(uploads / TIMETABLE, rows)
     return starts, ends
+
+
+def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: str, day: date) -> int:
+    """The support office's export for the sample exam's students (`SUPPORT_FILE`): the term's
+    decisions by personnummer, valid over the term, and one refusal. Returns how many grant."""
+    term = generate_term(TermSpec(**spec))
+    national_id = {s.uid: s.national_id for s in term.students}
+    granted = [a for a in term.accommodations if a.occasion_uid == occasion_uid]
+    valid = ((day - timedelta(days=60)).isoformat(), (day + timedelta(days=120)).isoformat())
+    rows = [
+        ("personnummer", "decision", "extra_minutes", "separate_room", "equipment", "valid_from", "valid_to")
+    ]
+    rows += [
+        (
+            national_id[a.student_uid],
+            "granted",
+            str(a.extra_time_minutes),
+            "yes" if a.separate_room else "no",
+            a.equipment,
+            *valid,
+        )
+        for a in granted
+    ]
+    others = [r.student_uid for r in term.registrations if r.occasion_uid == occasion_uid]
+    refused = next((uid for uid in others if uid not in {a.student_uid for a in granted}), None)
+    if refused:
+        rows.append((national_id[refused], "refused", "", "no", "", *valid))
+    _write_csv(uploads / SUPPORT_FILE, rows)
+    return len(granted)
+
+
+def _write_csv(path: Path, rows: list[tuple[str, ...]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def registrations(ladok_url: str, occasion_uid: str) -> int:

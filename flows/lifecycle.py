@@ -22,6 +22,7 @@ def lifecycle(params: Lifecycle) -> str:
                 "occasion_uid": params.occasion_uid,
                 "country": params.country,
                 "code_prefix": params.code_prefix,
+                "times": params.times.model_dump(mode="json"),
                 "chain": True,
             }
         },

@@ -1,4 +1,5 @@
-"""plan-exam: occasion from the register → checks → coordinator approval → the platform's test."""
+"""plan-exam: occasion from the register → the plan's times (or the timetable's) → checks →
+coordinator approval → the platform's test."""
 
 from __future__ import annotations
 
@@ -8,17 +9,25 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import PlanExam
 from tasks.chaining import start_phase
-from tasks.planning import check_plan, create_platform_test, fetch_occasion, plan_report, save_plan
+from tasks.planning import (
+    check_plan,
+    create_platform_test,
+    fetch_occasion,
+    plan_report,
+    plan_times,
+    save_plan,
+)
 from tasks.reports import artifact_key, publish_markdown
 
 
 @flow(name="plan-exam", log_prints=False)
 def plan_exam(params: PlanExam) -> str:
     occasion, rounds = fetch_occasion(params.occasion_uid)
-    checks = check_plan(occasion, rounds)
-    report = plan_report(occasion, rounds, checks)
+    window = plan_times(params.times, occasion, rounds)
+    checks = check_plan(occasion, rounds, window)
+    report = plan_report(occasion, rounds, window, checks)
     publish_markdown(artifact_key("plan", occasion.uid), report, f"Plan of {occasion.name}")
-    save_plan(params, occasion, rounds, checks)
+    save_plan(params, occasion, rounds, window, checks)
     verdict, _ = ask_for_approval(
         kind="plan",
         occasion_id=occasion.uid,
@@ -28,7 +37,7 @@ def plan_exam(params: PlanExam) -> str:
     )
     if verdict.decision == Decision.REJECT:
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
-    test = create_platform_test(params, occasion)
+    test = create_platform_test(params, occasion, window)
     if params.chain:
         start_phase("registration-sync", {"params": {"occasion_uids": [occasion.uid], "chain": True}})
     return f"planned {occasion.uid} as platform test {test.test_id}"

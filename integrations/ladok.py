@@ -1,6 +1,8 @@
 """The student register client: Ladok's integration API over one pooled httpx client.
 
-Meets `integrations.protocols.StudentRegister`. Searches page with `OrderBy` (paging is only
+Meets `integrations.protocols.StudentRegister`. An occasion is read with its dates
+(`Datumperiod`) only: Ladok gives no clock times, and no accommodations. Students are looked up in
+the `studentinformation` service by uid or personnummer. Searches page with `OrderBy` (paging is only
 stable with it) and the largest page Ladok allows; `registered_many` runs many occasions' searches
 concurrently over the same connection pool.
 
@@ -19,16 +21,14 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
 
 from integrations.http import ApiClient, ApiError, RateLimit, RetryPolicy, StaleVersion
 from models.domain import (
-    Accommodation,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
@@ -39,11 +39,10 @@ from models.domain import (
 from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT
 
 PAGE_LIMIT = 400
-ACCOMMODATIONS_PER_REQUEST = 250  # occasions per accommodations request (the stand-in takes 1000)
 ORDER_BY = ("EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC")
 ALL_STATES = ("OBEHANDLADE", "UTKAST", "KLARMARKERADE", "ATTESTERADE")
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SYSTEM = "ladok"
+MEDIA_STUDENT = "application/vnd.ladok-studentinformation+json"
 
 
 class LadokClient(ApiClient):
@@ -84,15 +83,51 @@ class LadokClient(ApiClient):
         )
 
     def get_occasion(self, occasion_uid: str) -> RegisterOccasion:
+        """The occasion's dates (`Datumperiod`); Ladok gives no clock times (the plan does)."""
         data = self._get(f"resultat/aktivitetstillfalle/{occasion_uid}")
+        try:
+            period = data["Datumperiod"]
+            start = date.fromisoformat(str(period["Startdatum"])[:10])
+            end = date.fromisoformat(str(period.get("Slutdatum") or period["Startdatum"])[:10])
+            modules = tuple(dict.fromkeys(a["Utbildningsinstans"]["Uid"] for a in data["Aktiviteter"]))
+            name = data["Benamning"].get("sv") or data["Benamning"].get("en", "")
+            uid = data["Uid"]
+        except KeyError as exc:
+            raise ApiError(self.system, 200, f"aktivitetstillfälle {occasion_uid} lacks {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ApiError(self.system, 200, f"aktivitetstillfälle {occasion_uid}: {exc}") from exc
         return RegisterOccasion(
-            uid=data["Uid"],
-            name=data["Benamning"].get("sv") or data["Benamning"].get("en", ""),
-            starts_at=_instant(data.get("Starttidpunkt"), data["Datumperiod"]["Startdatum"]),
-            ends_at=_instant(data.get("Sluttidpunkt"), data["Datumperiod"]["Slutdatum"]),
-            module_uids=tuple(dict.fromkeys(a["Utbildningsinstans"]["Uid"] for a in data["Aktiviteter"])),
+            uid=uid,
+            name=name,
+            start_date=start,
+            end_date=end,
+            module_uids=modules,
             course_round_uids=tuple(self._course_round_uids(occasion_uid)),
         )
+
+    def find_students(self, *, national_ids: Sequence[str] = (), uids: Sequence[str] = ()) -> dict[str, str]:
+        """The register's student uid for each personnummer (12 digits) or student uid it knows,
+        keyed by what was asked; those it does not know (404) are left out. Concurrent lookups
+        in Ladok's studentinformation service."""
+        paths = {pnr: f"studentinformation/student/personnummer/{pnr}" for pnr in national_ids}
+        paths |= {uid: f"studentinformation/student/{uid}" for uid in uids}
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
+            found = dict(zip(paths, pool.map(self._student_uid, paths.values()), strict=True))
+        return {asked: uid for asked, uid in found.items() if uid is not None}
+
+    def _student_uid(self, path: str) -> str | None:
+        """A national id in the path is never echoed: an error names the service's path only."""
+        shown = path.rsplit("/", 1)[0] if "/personnummer/" in path else path
+        try:
+            response = self.request("GET", path, headers={"Accept": MEDIA_STUDENT})
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise type(exc)(self.system, exc.status, f"looking up a student at {shown} failed") from None
+        data = orjson.loads(response.content)
+        if not isinstance(data, dict) or not data.get("Uid"):
+            raise ApiError(self.system, 200, f"the student found at {shown} lacks 'Uid'")
+        return str(data["Uid"])
 
     def _course_round_uids(self, occasion_uid: str) -> list[str]:
         data = self._get(f"resultat/kurstillfalle/aktivitetstillfalle/skafinnasstudenter/{occasion_uid}")
@@ -158,32 +193,6 @@ class LadokClient(ApiClient):
                 return rows
             page += 1
 
-    def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
-        """Many occasions per request (`ACCOMMODATIONS_PER_REQUEST`), the requests concurrent."""
-        unique = list(dict.fromkeys(occasion_uids))
-        chunks = [
-            unique[i : i + ACCOMMODATIONS_PER_REQUEST]
-            for i in range(0, len(unique), ACCOMMODATIONS_PER_REQUEST)
-        ]
-        found: dict[str, list[Accommodation]] = {uid: [] for uid in unique}
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="ladok") as pool:
-            for rows in pool.map(self._accommodations_of, chunks):
-                for a in rows:
-                    found[a["AktivitetstillfalleUID"]].append(_accommodation(a))
-        return found
-
-    def _accommodations_of(self, occasion_uids: list[str]) -> list[dict[str, Any]]:
-        body = {"AktivitetstillfallenUID": occasion_uids}
-        headers = {"Content-Type": MEDIA_RESULTAT}
-        response = self.request(
-            "PUT", "resultat/aktivitetstillfalle/anpassningar", json=body, headers=headers
-        )
-        return list(orjson.loads(response.content)["Anpassningar"])
-
-    def get_accommodations(self, occasion_uid: str) -> list[Accommodation]:
-        data = self._get(f"resultat/aktivitetstillfalle/{occasion_uid}/anpassningar")
-        return [_accommodation(a) for a in data["Anpassningar"]]
-
     def create_draft(
         self,
         *,
@@ -231,17 +240,6 @@ class LadokClient(ApiClient):
         raise ApiError(self.system, response.status_code, f"{message} [{code}]" if code else message)
 
 
-def _instant(moment: str | None, day: str) -> datetime:
-    """An aware UTC instant: the full timestamp when given, else the day's start in Stockholm."""
-    if moment:
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=STOCKHOLM)
-    else:
-        parsed = datetime.combine(date.fromisoformat(day), datetime.min.time(), STOCKHOLM)
-    return parsed.astimezone(UTC)
-
-
 def _total(page: dict[str, Any]) -> int:
     """`TotaltAntalPoster` as documented; some public clients spell it `TotalAntalPoster`."""
     return int(page.get("TotaltAntalPoster", page.get("TotalAntalPoster", 0)))
@@ -249,15 +247,6 @@ def _total(page: dict[str, Any]) -> int:
 
 def _scale(value: Any) -> int:
     return int(value["ID"]) if isinstance(value, dict) else int(value)
-
-
-def _accommodation(a: dict[str, Any]) -> Accommodation:
-    return Accommodation(
-        student_uid=a["StudentUID"],
-        extra_time_minutes=int(a.get("ExtraTidMinuter") or 0),
-        separate_room=bool(a.get("SeparatRum")),
-        equipment=a.get("Hjalpmedel") or "",
-    )
 
 
 def _result_body(scale_id: int, grade_id: int, exam_date: date) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Protocol
 
 from models.domain import (
-    Accommodation,
     ArchivedDocument,
     PlatformCandidate,
     PlatformCommittee,
@@ -25,7 +24,8 @@ from models.results import ResultsExport
 
 
 class StudentRegister(Protocol):
-    """Ladok-style register: occasions, course rounds, study results and result drafts."""
+    """Ladok-style register: occasions (dates only), course rounds, students, study results and
+    result drafts."""
 
     def get_occasion(self, occasion_uid: str) -> RegisterOccasion: ...
 
@@ -40,10 +40,10 @@ class StudentRegister(Protocol):
         rows), over pooled, concurrent connections."""
         ...
 
-    def get_accommodations(self, occasion_uid: str) -> list[Accommodation]: ...
-
-    def accommodations_many(self, occasion_uids: Sequence[str]) -> dict[str, list[Accommodation]]:
-        """`get_accommodations` for many occasions, concurrently."""
+    def find_students(self, *, national_ids: Sequence[str] = (), uids: Sequence[str] = ()) -> dict[str, str]:
+        """The register's student uid for each personnummer or student uid it knows, keyed by
+        what was asked. (The register holds no accommodations: Swedish decisions on support come
+        from the coordinator, see `flows/accommodations.py`.)"""
         ...
 
     def create_draft(

@@ -84,14 +84,23 @@ class RegisterCourseRound(Frozen):
 
 
 class RegisterOccasion(Frozen):
-    """An exam occasion (aktivitetstillfälle) with the modules it examines."""
+    """An exam occasion (aktivitetstillfälle) with the modules it examines. The register gives its
+    dates (`Datumperiod`), never clock times: those are part of the exam's plan (`ExamWindow`)."""
 
     uid: str
     name: str
-    starts_at: datetime
-    ends_at: datetime
+    start_date: date
+    end_date: date
     module_uids: tuple[str, ...]
     course_round_uids: tuple[str, ...]
+
+
+class ExamWindow(Frozen):
+    """When the exam is written, as planned: aware UTC instants and the working time."""
+
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
 
 
 class RegisterDraft(Frozen):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -11,8 +12,31 @@ from models.domain import Country, ExamType, Frozen, RegradeKind
 from models.grading import GradingSettings
 
 
+class ExamTimes(Frozen):
+    """When the exam is written, in Stockholm local time. What is left empty is read from the
+    timetable when one is given; the register holds the occasion's dates only."""
+
+    exam_date: date | None = Field(default=None, description="The day of the exam, e.g. 2026-10-20")
+    start_time: time | None = Field(default=None, description="Start, Stockholm local time, e.g. 08:30")
+    end_time: time | None = Field(default=None, description="End, Stockholm local time, e.g. 12:30")
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=24 * 60, description="Working time in minutes; empty: from start to end"
+    )
+    timetable: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="A timetable (.csv or .xlsx) in examflow's uploads folder, read for what is left "
+        "empty here: its row for one of the occasion's course codes on one of its dates",
+    )
+
+
 class PlanExam(Frozen):
     occasion_uid: str = Field(description="The register's exam occasion (aktivitetstillfälle) uid")
+    times: ExamTimes = Field(
+        default_factory=ExamTimes,
+        description="When the exam is written (Stockholm local time), or the timetable to read it from",
+    )
     country: Country = Field(default=Country.SE, description="Whose law and register apply")
     exam_type: ExamType = Field(default=ExamType.DIGITAL_SCHOOL, description="The form of the exam")
     code_prefix: str = Field(
@@ -54,6 +78,10 @@ class AppealRequest(Frozen):
 
 class Lifecycle(Frozen):
     occasion_uid: str = Field(description="The register's exam occasion uid")
+    times: ExamTimes = Field(
+        default_factory=ExamTimes,
+        description="When the exam is written (Stockholm local time), or the timetable to read it from",
+    )
     country: Country = Field(default=Country.SE, description="Whose law and register apply")
     code_prefix: str = Field(default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Anonymisation code prefix")
 
@@ -112,3 +140,36 @@ class CollectRequests(Frozen):
         description="Occasions whose requests to read from the register; empty means every Norwegian "
         "occasion with results published",
     )
+
+
+class AccommodationEntry(Frozen):
+    """One decision on support, entered by hand."""
+
+    student_uid: str = Field(min_length=1, max_length=64, description="The register's student uid")
+    decision: Literal["granted", "refused"] = Field(
+        default="granted", description="The support office's decision"
+    )
+    extra_time_minutes: int = Field(default=0, ge=0, le=600, description="Extra writing time in minutes")
+    separate_room: bool = Field(default=False, description="Writes in a room of their own")
+    equipment: str = Field(default="", max_length=500, description="Equipment allowed, e.g. a screen reader")
+    valid_from: date = Field(description="First day the decision holds")
+    valid_to: date = Field(description="Last day the decision holds")
+
+
+class Accommodations(Frozen):
+    """Decisions on support at exams (Sweden: from the support office; the register holds none):
+    the support system's export as a file, or decisions entered here. Each student named has
+    the decisions held for them replaced."""
+
+    filename: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The support office's export (.csv or .xlsx) in examflow's uploads folder",
+    )
+    decisions: list[AccommodationEntry] = Field(
+        default_factory=list,
+        description="Decisions entered by hand, by student uid (a personal identity number does not "
+        "belong in a run's parameters: put those in a file)",
+    )
+    entered_by: str = Field(min_length=1, max_length=64, description="Your staff id (a coordinator)")

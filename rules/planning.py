@@ -2,7 +2,8 @@
 
 Source: the register's (Ladok's) rules for exam occasions, as DOMAIN.md phase 1 records them: only
 an occasion tied to a module can have results reported, the module must allow result reporting
-(`ResultatrapporteringMojlig`), and all modules on one occasion carry the same credits.
+(`ResultatrapporteringMojlig`), and all modules on one occasion carry the same credits. The
+exam's times are the plan's; the register's occasion gives the days they must fall on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from models.domain import RegisterModule, RegisterOccasion
+from models.domain import ExamWindow, RegisterModule, RegisterOccasion
+from rules.exam_times import STOCKHOLM
 
 
 class CheckResult(BaseModel):
@@ -23,22 +25,20 @@ class CheckResult(BaseModel):
 
 
 def check_occasion(
-    occasion: RegisterOccasion, modules: Sequence[RegisterModule], duration_minutes: int | None = None
+    occasion: RegisterOccasion, modules: Sequence[RegisterModule], window: ExamWindow
 ) -> list[CheckResult]:
     """Every planning check, passed or not. `modules` may hold more than the occasion's modules;
-    `duration_minutes` is the test's working time, checked when given."""
+    `window` is the plan's times, checked against the occasion's dates in the register."""
     by_uid = {m.uid: m for m in modules}
     on_occasion = [by_uid[uid] for uid in occasion.module_uids if uid in by_uid]
-    checks = [
+    return [
         _tied_to_module(occasion, by_uid),
         _reportable(on_occasion),
         _equal_credits(on_occasion),
         _one_scale(on_occasion),
-        _time_window(occasion),
+        _time_window(occasion, window),
+        _duration(window),
     ]
-    if duration_minutes is not None:
-        checks.append(_duration(occasion, duration_minutes))
-    return checks
 
 
 def all_ok(checks: Sequence[CheckResult]) -> bool:
@@ -78,21 +78,27 @@ def _one_scale(modules: Sequence[RegisterModule]) -> CheckResult:
     return CheckResult(name="one_grade_scale", ok=ok, detail=detail or "no modules")
 
 
-def _time_window(occasion: RegisterOccasion) -> CheckResult:
-    start, end = occasion.starts_at, occasion.ends_at
-    if start < end:
-        minutes = int((end - start).total_seconds() // 60)
-        return CheckResult(name="time_window", ok=True, detail=f"{start:%Y-%m-%d %H:%M}, {minutes} minutes")
-    detail = f"starts {start.isoformat()} is not before ends {end.isoformat()}"
-    return CheckResult(name="time_window", ok=False, detail=detail)
+def _time_window(occasion: RegisterOccasion, window: ExamWindow) -> CheckResult:
+    name = "time_window"
+    start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
+    first, last = occasion.start_date, occasion.end_date
+    dates = f"{first}" if first == last else f"{first} to {last}"
+    if not first <= start.date() <= last:
+        detail = f"the exam's day {start.date()} is outside the occasion's dates in the register ({dates})"
+        return CheckResult(name=name, ok=False, detail=detail)
+    if end <= start:
+        detail = f"the end {end:%Y-%m-%d %H:%M} is not after the start {start:%Y-%m-%d %H:%M} (Stockholm)"
+        return CheckResult(name=name, ok=False, detail=detail)
+    detail = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} Stockholm time, within the occasion's dates ({dates})"
+    return CheckResult(name=name, ok=True, detail=detail)
 
 
-def _duration(occasion: RegisterOccasion, duration_minutes: int) -> CheckResult:
-    window = (occasion.ends_at - occasion.starts_at).total_seconds() / 60
-    if duration_minutes <= 0:
-        detail = f"duration {duration_minutes} minutes is not positive"
+def _duration(window: ExamWindow) -> CheckResult:
+    minutes = window.duration_minutes
+    span = (window.ends_at - window.starts_at).total_seconds() / 60
+    if minutes <= 0:
+        return CheckResult(name="duration", ok=False, detail=f"duration {minutes} minutes is not positive")
+    if minutes > span:
+        detail = f"duration {minutes} minutes exceeds the {max(span, 0):g}-minute window"
         return CheckResult(name="duration", ok=False, detail=detail)
-    if duration_minutes > window:
-        detail = f"duration {duration_minutes} minutes exceeds the {window:g}-minute window"
-        return CheckResult(name="duration", ok=False, detail=detail)
-    return CheckResult(name="duration", ok=True, detail=f"{duration_minutes} minutes")
+    return CheckResult(name="duration", ok=True, detail=f"{minutes} minutes")

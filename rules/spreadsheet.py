@@ -206,6 +206,18 @@ def _csv_rows(content: bytes, limits: Limits) -> Rows:
         _refuse(f"the .csv could not be read near line {reader.line_num}: {exc}")
 
 
+def read_rows(content: bytes, filename: str, limits: Limits = LIMITS) -> Rows:
+    """The non-empty rows of an uploaded .xlsx or .csv as text cells, each with its 1-based row
+    number, after the same checks of the file as a grade sheet's; `SheetRefused` otherwise."""
+    kind = _file_kind(content, filename, limits)
+    return _xlsx_rows(content, limits) if kind == "xlsx" else _csv_rows(content, limits)
+
+
+def column_names(header: list[str], width: int) -> list[str]:
+    """Each column's name as an error shows it: the header's text, else its letter."""
+    return _column_names(header, width)
+
+
 # --- national ids ---------------------------------------------------------------------------------
 
 _SE_SHORT = re.compile(r"(?<!\d)\d{2}(\d{2})(\d{2})[-+]\d{4}(?!\d)")  # YYMMDD-NNNN

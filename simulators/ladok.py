@@ -12,11 +12,13 @@ Stand-in liberties, all unverified against the real service:
 
 - The token's format (Stockholm local time to the millisecond, no offset), and the answers to a
   stale token (409) and to a write on an attested result (422), with their `Detaljkod`s.
-- An occasion also answers `Starttidpunkt`/`Sluttidpunkt` (local time with offset).
+- An occasion answers its dates only (`Datumperiod`), as Ladok does: clock times are the exam's
+  plan, not the register's.
 - `KurstillfallenUID: []` in a search means every course round on the occasion.
-- `GET resultat/aktivitetstillfalle/{uid}/anpassningar` (accommodations) is not a public Ladok
-  endpoint; its shape is ours, and so is `PUT resultat/aktivitetstillfalle/anpassningar`
-  (`{"AktivitetstillfallenUID": [...]}`, at most 1000): many occasions' accommodations in one answer.
+- Ladok holds no accommodations, and neither does the stand-in: `.../anpassningar` answers 404.
+- `GET studentinformation/student/{uid}` and `.../student/personnummer/{personnummer}` answer
+  `Uid`, `ExterntUID`, `Personnummer` (12 digits), `Fornamn`, `Efternamn`, as public clients
+  (goladok3, Ladok3 clients in PHP/Grails) read them; other fields of Ladok's student are left out.
 - Without `OrderBy` a search orders rows differently on every page, as the real one may:
   clients must send `OrderBy` for stable paging.
 
@@ -39,7 +41,7 @@ import orjson
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.routing import Route
 
 from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT, is_grade_on_scale
@@ -62,7 +64,7 @@ CREATE TABLE IF NOT EXISTS module (
     name_sv TEXT NOT NULL, name_en TEXT NOT NULL, credits REAL NOT NULL, scale_id INTEGER NOT NULL,
     reportable INTEGER NOT NULL, PRIMARY KEY (course_round_uid, uid));
 CREATE TABLE IF NOT EXISTS occasion (
-    uid TEXT PRIMARY KEY, name TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL);
+    uid TEXT PRIMARY KEY, name TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS occasion_round (
     occasion_uid TEXT NOT NULL, position INTEGER NOT NULL, course_round_uid TEXT NOT NULL,
     module_uid TEXT NOT NULL, PRIMARY KEY (occasion_uid, course_round_uid));
@@ -91,9 +93,6 @@ CREATE TABLE IF NOT EXISTS result (
 -- version: how many times the result was written (shown by /_sim/results);
 -- changed_at: its SenasteResultatandring
 CREATE UNIQUE INDEX IF NOT EXISTS result_slot ON result (study_result_uid, module_uid, attested);
-CREATE TABLE IF NOT EXISTS accommodation (
-    occasion_uid TEXT NOT NULL, student_uid TEXT NOT NULL, extra_minutes INTEGER NOT NULL,
-    separate_room INTEGER NOT NULL, equipment TEXT NOT NULL, PRIMARY KEY (occasion_uid, student_uid));
 """
 TABLES = (
     "meta",
@@ -104,7 +103,6 @@ TABLES = (
     "student",
     "registration",
     "result",
-    "accommodation",
     "idempotency",
 )
 
@@ -169,11 +167,7 @@ INSERT_RESULT = """INSERT INTO result
 (uid, study_result_uid, module_uid, grade_id, scale_id, exam_date, process_status, version, changed_at, attested)
 VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, 0)"""
 COUNT_SQL = "SELECT COUNT(*)" + SEARCH_FROM
-ACCOMMODATIONS_SQL = """
-SELECT a.occasion_uid, a.student_uid, a.extra_minutes, a.separate_room, a.equipment
-FROM accommodation a JOIN registration r ON r.occasion_uid = a.occasion_uid AND r.student_uid = a.student_uid
-WHERE a.occasion_uid IN ({uids}) ORDER BY a.occasion_uid, a.student_uid
-"""
+MEDIA_STUDENT = "application/vnd.ladok-studentinformation+json"
 
 
 class LadokError(Exception):
@@ -206,10 +200,6 @@ class SearchBody(Strict):
     Limit: int = Field(400, ge=1, le=400)
 
 
-class AccommodationsBody(Strict):
-    AktivitetstillfallenUID: list[str] = Field(min_length=1, max_length=1000)
-
-
 class ResultBody(BaseModel):
     """A result as Ladok's public clients write it; other fields (Noteringar, Projekttitel) are
     ignored."""
@@ -234,9 +224,11 @@ class RegistrationChange(Strict):
     last_name: str | None = None
 
 
-class Window(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+class Dates(Strict):
+    """An occasion's `Datumperiod`: the days it takes place, first and last."""
+
+    start_date: date
+    end_date: date
 
 
 class LadokStandIn:
@@ -247,6 +239,7 @@ class LadokStandIn:
         self.faults = faults
         self._random = random.Random()
         _add_answers(state)
+        _dates_not_times(state)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -255,8 +248,6 @@ class LadokStandIn:
         if not rows:
             raise not_found("aktivitetstillfälle", uid)
         occ = rows[0]
-        starts = datetime.fromisoformat(occ["starts_at"]).astimezone(STOCKHOLM)
-        ends = datetime.fromisoformat(occ["ends_at"]).astimezone(STOCKHOLM)
         activities = self.state.query(
             """SELECT DISTINCT o.module_uid, m.code AS module_code, c.instance_uid, c.code
                FROM occasion_round o JOIN course_round c ON c.uid = o.course_round_uid
@@ -267,9 +258,7 @@ class LadokStandIn:
         return {
             "Uid": uid,
             "Benamning": {"sv": occ["name"], "en": occ["name"]},
-            "Datumperiod": {"Startdatum": starts.date().isoformat(), "Slutdatum": ends.date().isoformat()},
-            "Starttidpunkt": starts.isoformat(),
-            "Sluttidpunkt": ends.isoformat(),
+            "Datumperiod": {"Startdatum": occ["start_date"], "Slutdatum": occ["end_date"]},
             "Aktiviteter": [
                 {
                     "Kursinstans": {"Uid": a["instance_uid"], "Utbildningskod": a["code"]},
@@ -353,20 +342,27 @@ class LadokStandIn:
             raise not_found("aktivitetstillfälle", occasion_uid)
         return int(self.state.query(COUNT_SQL.format(where=where), params)[0][0])
 
-    def accommodations(self, occasion_uid: str) -> dict[str, Any]:
-        self.occasion_rounds(occasion_uid)
-        rows = self.state.query(ACCOMMODATIONS_SQL.format(uids="?"), (occasion_uid,))
-        return {"Anpassningar": [_accommodation(a) for a in rows]}
-
-    def accommodations_of(self, occasion_uids: list[str]) -> dict[str, Any]:
-        """Many occasions' accommodations, each naming its occasion; an unknown occasion is a 404."""
-        uids = list(dict.fromkeys(occasion_uids))
-        marks = ",".join("?" * len(uids))
-        known = {r[0] for r in self.state.query(f"SELECT uid FROM occasion WHERE uid IN ({marks})", uids)}
-        if missing := [u for u in uids if u not in known]:
-            raise not_found("aktivitetstillfälle", missing[0])
-        rows = self.state.query(ACCOMMODATIONS_SQL.format(uids=marks), uids)
-        return {"Anpassningar": [_accommodation(a) | {"AktivitetstillfalleUID": a[0]} for a in rows]}
+    def student(self, *, uid: str | None = None, national_id: str | None = None) -> dict[str, Any]:
+        """A student by uid or by personnummer (any of its spellings: 10 or 12 digits, a dash)."""
+        if uid is not None:
+            rows = self.state.query("SELECT * FROM student WHERE uid = ?", (uid,))
+        else:
+            wanted = _digits(national_id or "")
+            rows = self.state.query(
+                """SELECT * FROM student WHERE replace(national_id, '-', '') = ?
+                   OR (length(?) = 10 AND substr(replace(national_id, '-', ''), 3) = ?)""",
+                (wanted, wanted, wanted),
+            )
+        if not rows:
+            raise not_found("student", uid or "with that personnummer")
+        row = rows[0]
+        return {
+            "Uid": row["uid"],
+            "ExterntUID": row["uid"],
+            "Personnummer": _digits(row["national_id"]),
+            "Fornamn": row["first_name"],
+            "Efternamn": row["last_name"],
+        }
 
     # -- writing drafts ------------------------------------------------------------------------
 
@@ -471,7 +467,6 @@ class LadokStandIn:
             "course_rounds": len(term.course_rounds),
             "students": len(term.students),
             "registrations": len(term.registrations),
-            "accommodations": len(term.accommodations),
         }
 
     def change_registration(self, change: RegistrationChange) -> dict[str, Any]:
@@ -610,21 +605,21 @@ class LadokStandIn:
         )
         return [dict(zip(REGISTRATION_KEYS, r, strict=True)) for r in rows]
 
-    def reschedule(self, occasion_uid: str, window: Window) -> dict[str, Any]:
-        """Moves an occasion's time window (the demo's sample exam takes place today)."""
-        if window.ends_at <= window.starts_at:
-            raise LadokError(422, "commons.fel.grundfel.valideringsfel", "ends_at must be after starts_at")
+    def set_dates(self, occasion_uid: str, dates: Dates) -> dict[str, Any]:
+        """Moves an occasion's `Datumperiod` (the demo's sample exam takes place today)."""
+        if dates.end_date < dates.start_date:
+            raise LadokError(422, "commons.fel.grundfel.valideringsfel", "end_date is before start_date")
         with self.state.transaction() as conn:
             if not conn.execute("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)).fetchone():
                 raise not_found("aktivitetstillfälle", occasion_uid)
             conn.execute(
-                "UPDATE occasion SET starts_at = ?, ends_at = ? WHERE uid = ?",
-                (window.starts_at.isoformat(), window.ends_at.isoformat(), occasion_uid),
+                "UPDATE occasion SET start_date = ?, end_date = ? WHERE uid = ?",
+                (dates.start_date.isoformat(), dates.end_date.isoformat(), occasion_uid),
             )
         return self.occasion(occasion_uid)
 
     def occasion_uids(self) -> list[str]:
-        return [r[0] for r in self.state.query("SELECT uid FROM occasion ORDER BY starts_at, uid")]
+        return [r[0] for r in self.state.query("SELECT uid FROM occasion ORDER BY start_date, uid")]
 
 
 def _next_token(previous: str | None) -> str:
@@ -741,6 +736,29 @@ def _add_answers(state: StateFile) -> None:
         )
 
 
+def _dates_not_times(state: StateFile) -> None:
+    """Brings a state file from when occasions held clock times (`starts_at`, `ends_at`) up to
+    date: their Stockholm dates become the occasion's `Datumperiod`."""
+    columns = {c["name"] for c in state.query("PRAGMA table_info(occasion)")}
+    if "starts_at" not in columns:
+        return
+    with state.transaction() as conn:
+        rows = conn.execute("SELECT uid, name, starts_at, ends_at FROM occasion").fetchall()
+        conn.execute("DROP TABLE occasion")
+        conn.execute(
+            "CREATE TABLE occasion (uid TEXT PRIMARY KEY, name TEXT NOT NULL,"
+            " start_date TEXT NOT NULL, end_date TEXT NOT NULL)"
+        )
+        conn.executemany(
+            "INSERT INTO occasion VALUES (?, ?, ?, ?)",
+            [(r[0], r[1], _local_day(r[2]), _local_day(r[3])) for r in rows],
+        )
+
+
+def _local_day(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(STOCKHOLM).date().isoformat()
+
+
 def _study_result(answer: bytes, on_educations: list[dict[str, Any]] | None) -> bytes:
     """One search row as JSON: the pre-rendered answer, its empty `ResultatPaUtbildningar`
     (the closing `[]}`) filled with the study result's results where it has any."""
@@ -749,8 +767,8 @@ def _study_result(answer: bytes, on_educations: list[dict[str, Any]] | None) -> 
     return answer[:-3] + orjson.dumps(on_educations) + b"}"
 
 
-def _accommodation(a: sqlite3.Row) -> dict[str, Any]:
-    return {"StudentUID": a[1], "ExtraTidMinuter": a[2], "SeparatRum": bool(a[3]), "Hjalpmedel": a[4]}
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def _draft_json(conn: sqlite3.Connection, uid: str) -> dict[str, Any]:
@@ -807,7 +825,7 @@ def _insert_term(conn: sqlite3.Connection, term: Term) -> None:
     module_of = {c.uid: c.modules[0].uid for c in term.course_rounds}
     conn.executemany(
         "INSERT INTO occasion VALUES (?, ?, ?, ?)",
-        [(o.uid, o.name, o.starts_at.isoformat(), o.ends_at.isoformat()) for o in term.occasions],
+        [(o.uid, o.name, o.day.isoformat(), o.day.isoformat()) for o in term.occasions],
     )
     conn.executemany(
         "INSERT INTO occasion_round VALUES (?, ?, ?, ?)",
@@ -837,13 +855,6 @@ def _insert_term(conn: sqlite3.Connection, term: Term) -> None:
                 )
             )
             for r in term.registrations
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO accommodation VALUES (?, ?, ?, ?, ?)",
-        [
-            (a.occasion_uid, a.student_uid, a.extra_time_minutes, int(a.separate_room), a.equipment)
-            for a in term.accommodations
         ],
     )
 
@@ -955,20 +966,22 @@ def _is_json(content_type: str | None) -> bool:
     return main_type == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
+def _student_json(body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body), media_type=MEDIA_STUDENT)
+
+
 def _add_register_routes(app: FastAPI, ladok: LadokStandIn) -> None:
     @app.get("/resultat/aktivitetstillfalle/{uid}")
     async def get_occasion(uid: str) -> Response:
         return ladok_json(ladok.occasion(uid))
 
-    @app.get("/resultat/aktivitetstillfalle/{uid}/anpassningar")
-    async def get_accommodations(uid: str) -> Response:
-        """Stand-in extension, not a public Ladok endpoint: the occasion's accommodations."""
-        return ladok_json(ladok.accommodations(uid))
+    @app.get("/studentinformation/student/personnummer/{national_id}")
+    async def student_by_national_id(national_id: str) -> Response:
+        return _student_json(ladok.student(national_id=national_id))
 
-    @app.put("/resultat/aktivitetstillfalle/anpassningar")
-    async def accommodations_of(body: AccommodationsBody) -> Response:
-        """Stand-in extension: many occasions' accommodations in one answer."""
-        return ladok_json(ladok.accommodations_of(body.AktivitetstillfallenUID))
+    @app.get("/studentinformation/student/{uid}")
+    async def student_by_uid(uid: str) -> Response:
+        return _student_json(ladok.student(uid=uid))
 
     @app.get("/resultat/kurstillfalle/{uid}/moment")
     async def get_course_round(uid: str) -> Response:
@@ -1017,9 +1030,9 @@ def _add_control_routes(app: FastAPI, ladok: LadokStandIn) -> None:
     def list_results(occasion: str) -> Response:
         return ladok_json(ladok.results(occasion))
 
-    @app.post("/_sim/occasions/{uid}/window")
-    def reschedule(uid: str, window: Window) -> Response:
-        return ladok_json(ladok.reschedule(uid, window))
+    @app.post("/_sim/occasions/{uid}/dates")
+    def set_dates(uid: str, dates: Dates) -> Response:
+        return ladok_json(ladok.set_dates(uid, dates))
 
     @app.get("/_sim/occasions")
     def list_occasions() -> Response:

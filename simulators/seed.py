@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"loaded seed {spec.seed}: {len(summary['occasions'])} occasions, "
             f"{summary['course_rounds']} course rounds, {summary['students']} students, "
-            f"{summary['registrations']} registrations, {summary['accommodations']} accommodations"
+            f"{summary['registrations']} registrations"
         )
     return 0
 

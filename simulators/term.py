@@ -113,16 +113,28 @@ class CourseRound:
 
 @dataclass(frozen=True, slots=True)
 class Occasion:
+    """An occasion: the register holds its day (`Datumperiod`); its slot (`start`, `minutes`) is
+    the exam office's timetable, which the register does not hold."""
+
     uid: str
     name: str
-    starts_at: datetime
-    ends_at: datetime
+    day: date
+    start: time
+    minutes: int
     module_uids: tuple[str, ...]
     course_round_uids: tuple[str, ...]
 
     @property
     def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return self.minutes
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.day, self.start, STOCKHOLM).astimezone(UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +159,9 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class Accommodation:
+    """A support decision (extra time, own room, equipment) for a student sitting an occasion:
+    the support office's, handed to the exam office; the register holds none."""
+
     occasion_uid: str
     student_uid: str
     extra_time_minutes: int
@@ -281,12 +296,12 @@ def _occasions(
                 chosen.append(partner[0])
         day = _free_day(rng, days, used, rounds[0].code)
         start, minutes = rng.choice(SLOTS)
-        starts = datetime.combine(day, start, STOCKHOLM).astimezone(UTC)
         occasion = Occasion(
             uid=_uid(rng),
             name=f"{rounds[0].code} {exam.code} {day.isoformat()}",
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=minutes),
+            day=day,
+            start=start,
+            minutes=minutes,
             module_uids=tuple(dict.fromkeys(r.modules[0].uid for r in chosen)),
             course_round_uids=tuple(r.uid for r in chosen),
         )

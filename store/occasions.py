@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.domain import RegisterCourseRound, RegisterOccasion
+from models.domain import ExamWindow, RegisterCourseRound, RegisterOccasion
 from store.schema import CourseRound, CourseRoundModule, Module, Occasion, OccasionModule
 from store.upsert import upsert
 
@@ -21,6 +21,7 @@ def save_plan(
     session: Session,
     *,
     occasion: RegisterOccasion,
+    window: ExamWindow,
     course_rounds: list[RegisterCourseRound],
     country: str,
     exam_type: str,
@@ -29,7 +30,8 @@ def save_plan(
     credits: float,
     code_prefix: str,
 ) -> Occasion:
-    """Records the occasion with its course rounds and modules (an upsert: plans can be redone)."""
+    """Records the occasion at the plan's times, with its course rounds and modules (an upsert:
+    plans can be redone)."""
     upsert(
         session,
         CourseRound,
@@ -62,9 +64,9 @@ def save_plan(
     row.name = occasion.name
     row.country = country
     row.exam_type = exam_type
-    row.starts_at = occasion.starts_at
-    row.ends_at = occasion.ends_at
-    row.duration_minutes = int((occasion.ends_at - occasion.starts_at).total_seconds() // 60)
+    row.starts_at = window.starts_at
+    row.ends_at = window.ends_at
+    row.duration_minutes = window.duration_minutes
     row.scale = scale
     row.register_scale_id = register_scale_id
     row.credits = credits

@@ -518,3 +518,24 @@ class RegisterRequestRecord(Base):
         String(36), comment="the justification or appeal run started for it; empty until started"
     )
     recorded_at: Mapped[datetime]
+
+
+class AccommodationDecision(Base):
+    """A decision on support at exams (extra time, own room, equipment) for a student, valid over
+    a period. In Sweden it comes from the support office through a coordinator (file or form), not
+    from the register; the sync joins the decisions valid on an exam's day into its extra time."""
+
+    __tablename__ = "accommodation_decisions"
+    __table_args__ = (Index("ix_accommodation_decisions_student", "student_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_uid: Mapped[str] = mapped_column(comment="the register's student uid")
+    granted: Mapped[bool] = mapped_column(comment="granted, or refused (kept, never joined)")
+    extra_time_minutes: Mapped[int]
+    separate_room: Mapped[bool]
+    equipment: Mapped[str] = mapped_column(String(500))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date]
+    source: Mapped[str] = mapped_column(comment="the imported file's name, or 'form'")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]

@@ -6,16 +6,20 @@ import secrets
 
 from prefect import task
 
-from models.domain import PlatformTest, RegisterCourseRound, RegisterOccasion
+from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterOccasion
 from models.grading import GradingSettings
-from models.params import PlanExam
+from models.params import ExamTimes, PlanExam
+from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
+from rules.spreadsheet import LIMITS, SheetRefused
+from rules.timetable import Slot, read_timetable, slot_for
 from store import audit, exam_settings, occasions
 from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import markdown_table
+from tasks.spreadsheet_grades import UploadRefused, upload_path
 
 
 class PlanRefused(Exception):
@@ -29,13 +33,48 @@ def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCo
         return occasion, [register.get_course_round(uid) for uid in occasion.course_round_uids]
 
 
+@task(name="plan-times", **REPLAY_SAFE)
+def plan_times(times: ExamTimes, occasion: RegisterOccasion, rounds: list[RegisterCourseRound]) -> ExamWindow:
+    """The exam's window from the plan's times, what they leave empty read from the timetable;
+    PlanRefused, naming what is missing, when a time is still unknown."""
+    codes = " or ".join(sorted({r.code for r in rounds})) or "its course"
+    days = f"{occasion.start_date}" + (
+        f" to {occasion.end_date}" if occasion.end_date != occasion.start_date else ""
+    )
+    slot = _timetable_slot(times.timetable, rounds, occasion) if times.timetable else None
+    where = f"with a row for {codes} on {days}"
+    if times.timetable and slot is None:
+        where += f" ({times.timetable} has none)"
+    try:
+        return exam_window(times, slot, where_to_look=where)
+    except TimesMissing as exc:
+        raise PlanRefused(f"occasion {occasion.uid}: {exc}") from exc
+
+
+def _timetable_slot(
+    filename: str, rounds: list[RegisterCourseRound], occasion: RegisterOccasion
+) -> Slot | None:
+    """The timetable's row for the occasion (one of its course codes on one of its days)."""
+    try:
+        with upload_path(filename).open("rb") as file:
+            slots = read_timetable(file.read(LIMITS.max_bytes + 1), filename)
+        return slot_for(slots, {r.code for r in rounds}, occasion.start_date, occasion.end_date)
+    except (UploadRefused, SheetRefused, ValueError) as exc:
+        raise PlanRefused(f"timetable {filename}: {exc}") from exc
+
+
 @task(name="check-occasion", **REPLAY_SAFE)
-def check_plan(occasion: RegisterOccasion, rounds: list[RegisterCourseRound]) -> list[CheckResult]:
-    return check_occasion(occasion, [m for r in rounds for m in r.modules])
+def check_plan(
+    occasion: RegisterOccasion, rounds: list[RegisterCourseRound], window: ExamWindow
+) -> list[CheckResult]:
+    return check_occasion(occasion, [m for r in rounds for m in r.modules], window)
 
 
 def plan_report(
-    occasion: RegisterOccasion, rounds: list[RegisterCourseRound], checks: list[CheckResult]
+    occasion: RegisterOccasion,
+    rounds: list[RegisterCourseRound],
+    window: ExamWindow,
+    checks: list[CheckResult],
 ) -> str:
     modules = [
         {"course round": r.code, "module": m.code, "name": m.name, "credits": m.credits, "scale": m.scale_id}
@@ -44,15 +83,21 @@ def plan_report(
         if m.uid in occasion.module_uids
     ]
     check_rows = [{"check": c.name, "ok": "yes" if c.ok else "NO", "detail": c.detail} for c in checks]
+    start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
     return (
-        f"### {occasion.name}\n\nFrom {occasion.starts_at:%Y-%m-%d %H:%M} to {occasion.ends_at:%H:%M} UTC\n\n"
+        f"### {occasion.name}\n\nFrom {start:%Y-%m-%d %H:%M} to {end:%H:%M} Stockholm time, "
+        f"{window.duration_minutes} minutes' working time\n\n"
         f"{markdown_table(modules)}\n\n#### Checks\n\n{markdown_table(check_rows)}"
     )
 
 
 @task(name="save-plan", **REPLAY_SAFE)
 def save_plan(
-    params: PlanExam, occasion: RegisterOccasion, rounds: list[RegisterCourseRound], checks: list[CheckResult]
+    params: PlanExam,
+    occasion: RegisterOccasion,
+    rounds: list[RegisterCourseRound],
+    window: ExamWindow,
+    checks: list[CheckResult],
 ) -> str:
     """Records the plan; refuses, naming each failed check, when any check failed."""
     failed = [c for c in checks if not c.ok]
@@ -67,6 +112,7 @@ def save_plan(
         occasions.save_plan(
             session,
             occasion=occasion,
+            window=window,
             course_rounds=rounds,
             country=params.country,
             exam_type=params.exam_type,
@@ -87,16 +133,15 @@ def save_plan(
 
 
 @task(name="create-platform-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
-def create_platform_test(params: PlanExam, occasion: RegisterOccasion) -> PlatformTest:
-    """Creates (or updates) the platform's test from the occasion, keyed on the occasion uid."""
-    duration = int((occasion.ends_at - occasion.starts_at).total_seconds() // 60)
+def create_platform_test(params: PlanExam, occasion: RegisterOccasion, window: ExamWindow) -> PlatformTest:
+    """Creates (or updates) the platform's test at the plan's times, keyed on the occasion uid."""
     with common.platform() as platform:
         test = platform.upsert_test(
             external_test_id=occasion.uid,
             title=occasion.name,
-            starts_at=occasion.starts_at,
-            ends_at=occasion.ends_at,
-            duration_minutes=duration,
+            starts_at=window.starts_at,
+            ends_at=window.ends_at,
+            duration_minutes=window.duration_minutes,
         )
         platform.set_security_options(
             test.test_id, lockdown_browser=params.lockdown_browser, pincode=_pincode()

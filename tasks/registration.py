@@ -12,6 +12,7 @@ from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredSt
 from models.settings import get_settings
 from rules.anonymisation import assign_codes
 from rules.registrations import diff_registrations, field_changes, positions
+from store import accommodations as support
 from store import audit, occasions, registrations
 from store.db import transaction
 from tasks import collector, common
@@ -54,7 +55,8 @@ class PushSummary(Frozen):
 def register_frame(
     registered: dict[str, list[RegisteredStudent]], accommodations: dict[str, list[Accommodation]]
 ) -> pd.DataFrame:
-    """The register's side of the diff, one row per (occasion, student), accommodations joined."""
+    """The register's side of the diff, one row per (occasion, student), with the accommodations
+    valid on each exam's day (the coordinator's decisions, from our store) joined."""
     rows = [
         (
             occ,
@@ -187,14 +189,16 @@ def list_syncable_occasions() -> list[str]:
 @task(name="sync-from-register", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
     """Fetches every registration of these occasions (pooled, concurrent) and stores the changes,
-    with the cyclic garbage collector paused (see tasks.collector)."""
+    with the cyclic garbage collector paused (see tasks.collector). Extra time, room and
+    equipment are the decisions held in our store valid on each exam's day: the register has none."""
     with collector.paused():
         with common.register() as register:
             registered = register.registered_many(occasion_ids)
-            accommodations = register.accommodations_many(occasion_ids)
         with transaction() as session:
             held = registrations.frame(session, occasion_ids=occasion_ids)
             prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
+            wanted = {occ: [r.student_uid for r in found] for occ, found in registered.items()}
+            accommodations = support.granted_on(session, wanted)
         return apply_sync(register_frame(registered, accommodations), held, prefixes)
 
 

@@ -43,6 +43,9 @@ def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
     assert 0 < summary["attended"] <= 60
     assert summary["graded"] == summary["transferred"] == summary["archived"] == summary["attended"]
     assert summary["appealed"] == 1
+    # the support office's decisions, imported from the coordinator's file, reach the platform
+    assert summary["with_extra_time"] > 0
+    assert summary["extra_time_on_platform"] == summary["with_extra_time"]
     assert sum(summary["grades"].values()) == summary["graded"]
     answers = summary["approvals"]
     # plan (a mistyped code, then the sent one), each grader's own grading (two), the joint grading,

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from sqlalchemy import Engine
 
 from deployments import approver
 from deployments.staff import seed_staff
+from models.params import ExamTimes
+from rules.exam_times import STOCKHOLM
 from simulators import archive as archive_sim
 from simulators import fs as fs_sim
 from simulators import inspera as inspera_sim
@@ -45,12 +47,23 @@ class World:
     def outbox(self) -> Path:
         return self.home / "outbox"
 
-    def reschedule(self, occasion_uid: str, starts_at: datetime, ends_at: datetime) -> None:
+    def reschedule(self, occasion_uid: str, starts_at: datetime, ends_at: datetime) -> ExamTimes:
+        """The plan's times for this window (Stockholm local), the occasion's dates in the
+        register moved to its day so that the plan passes its checks."""
+        start, end = starts_at.astimezone(STOCKHOLM), ends_at.astimezone(STOCKHOLM)
         response = httpx.post(
-            f"{self.ladok_url}/_sim/occasions/{occasion_uid}/window",
-            json={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+            f"{self.ladok_url}/_sim/occasions/{occasion_uid}/dates",
+            json={"start_date": start.date().isoformat(), "end_date": end.date().isoformat()},
         )
         response.raise_for_status()
+        return ExamTimes(exam_date=start.date(), start_time=start.time(), end_time=end.time())
+
+    def times_on_its_day(self, occasion_uid: str) -> ExamTimes:
+        """Plan times of 09:00-13:00 on the occasion's first day in the register."""
+        occasion = httpx.get(f"{self.ladok_url}/resultat/aktivitetstillfalle/{occasion_uid}")
+        occasion.raise_for_status()
+        day = date.fromisoformat(occasion.json()["Datumperiod"]["Startdatum"])
+        return ExamTimes(exam_date=day, start_time=time(9, 0), end_time=time(13, 0))
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +181,10 @@ def approving(outbox: Path, staff_id: str, **options: Any) -> Iterator[Approver]
 
 
 def past_window(hours_ago: int = 2) -> tuple[datetime, datetime]:
-    """A window that has ended, so exam day can close and open for assessment at once."""
-    starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours_ago)
+    """A window that has ended, so exam day can close and open for assessment at once; moved
+    back rather than across midnight in Stockholm (a plan's times lie on one day)."""
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=hours_ago)
+    local = starts.astimezone(STOCKHOLM)
+    if (local + timedelta(hours=1)).date() != local.date():
+        starts -= timedelta(hours=1, minutes=1)
     return starts, starts + timedelta(hours=1)

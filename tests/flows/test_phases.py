@@ -35,6 +35,7 @@ from models.grading import CommitteeRule, GradingSettings
 from models.ladok_codes import GRADE_CODES
 from models.params import (
     AppealRequest,
+    ExamTimes,
     GradeExam,
     JustificationRequest,
     OccasionStep,
@@ -91,20 +92,25 @@ def _count(model: Any, occasion_id: str, *where: Any) -> int:
 
 
 @pytest.fixture(scope="module")
-def occasion(world: World) -> str:
-    uid = world.occasions[0]
-    world.reschedule(uid, *past_window())
-    return uid
+def times(world: World) -> ExamTimes:
+    return world.reschedule(world.occasions[0], *past_window())
 
 
 @pytest.fixture(scope="module")
-def planned(world: World, occasion: str) -> dict[str, Any]:
+def occasion(world: World, times: ExamTimes) -> str:
+    return world.occasions[0]
+
+
+@pytest.fixture(scope="module")
+def planned(world: World, occasion: str, times: ExamTimes) -> dict[str, Any]:
     wrong_code = {"approval_code": "ZZZZ2345"}
     not_a_coordinator = {"approver_id": "staff-grader-1"}
     with approving(
         world.outbox, "staff-coordinator-1", first_answers=[wrong_code, not_a_coordinator]
     ) as person:
-        result = plan_exam(PlanExam(occasion_uid=occasion, code_prefix="TDA", country="NO", grading=RULE))
+        result = plan_exam(
+            PlanExam(occasion_uid=occasion, times=times, code_prefix="TDA", country="NO", grading=RULE)
+        )
     return {"result": result, "person": person}
 
 

@@ -179,9 +179,9 @@ def occasion(world: World) -> str:
     uid = max(sizes, key=lambda u: sizes[u])
     status = _status(uid)
     if status is None:
-        world.reschedule(uid, *past_window(hours_ago=8))  # past any extra time
+        times = world.reschedule(uid, *past_window(hours_ago=8))  # past any extra time
         with approving(world.outbox, "staff-coordinator-1"):
-            plan_exam(PlanExam(occasion_uid=uid, code_prefix="PLG", country="NO"))
+            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="PLG", country="NO"))
     if status in (None, "planned"):
         registration_sync(SyncRegistrations(occasion_uids=[uid]))
     if status in (None, "planned", "active"):

@@ -47,7 +47,10 @@ def occasion(world: World) -> str:
         }
         httpx.post(f"{world.ladok_url}/_sim/registrations", json=student).raise_for_status()
     with approving(world.outbox, "staff-coordinator-1") as person:
-        plan_exam(PlanExam(occasion_uid=uid, code_prefix="ORAL", country="NO", exam_type=ExamType.ORAL))
+        times = world.times_on_its_day(uid)
+        plan_exam(
+            PlanExam(occasion_uid=uid, times=times, code_prefix="ORAL", country="NO", exam_type=ExamType.ORAL)
+        )
     assert person.errors == []
     registration_sync(SyncRegistrations(occasion_uids=[uid]))
     return uid

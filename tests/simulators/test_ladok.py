@@ -15,7 +15,8 @@ import pytest
 from models.ladok_codes import GRADES, MEDIA_RESULTAT, SCALE_A_F, SCALE_PASS_FAIL
 from simulators.ladok import STALE, create_app
 from simulators.server import serve_in_thread
-from simulators.term import TermSpec, generate_term
+from simulators.term import STOCKHOLM, TermSpec, generate_term
+from tests.contracts import check
 
 SPEC = {"seed": 11, "course_rounds": 8, "occasions": 5, "students": 1500, "registrations": 2500}
 ORDER = ["EFTERNAMN_ASC", "FORNAMN_ASC", "PERSONNUMMER_ASC"]
@@ -93,6 +94,7 @@ def test_term_is_deterministic_and_well_formed() -> None:
     modules = {m.uid: m for c in term.course_rounds for m in c.modules}
     for occasion in term.occasions:
         assert occasion.starts_at.utcoffset() is not None and occasion.ends_at > occasion.starts_at
+        assert occasion.starts_at.astimezone(STOCKHOLM).date() == occasion.day
         assert re.match(r"^[A-Z]{3}\d{3} TEN1 20(26|27)-\d\d-\d\d$", occasion.name)
         assert len({modules[m].credits for m in occasion.module_uids}) == 1
     codes = Counter((r.occasion_uid, r.anonymisation_code) for r in term.registrations)
@@ -208,12 +210,54 @@ def test_search_filters_by_state_and_course_round(http: httpx.Client, term: dict
     assert all(r["Rapporteringskontext"]["KurstillfalleUID"] == first_round for r in rows)
 
 
-def test_accommodations_list_extra_time(http: httpx.Client, term: dict[str, Any]) -> None:
-    expected = generate_term(TermSpec(**SPEC)).accommodations
-    occasion = expected[0].occasion_uid
-    data = http.get(f"/resultat/aktivitetstillfalle/{occasion}/anpassningar").json()["Anpassningar"]
-    wanted = {a.student_uid: a.extra_time_minutes for a in expected if a.occasion_uid == occasion}
-    assert {a["StudentUID"]: a["ExtraTidMinuter"] for a in data} == wanted
+def test_the_occasion_has_dates_and_no_times_and_no_accommodations(
+    http: httpx.Client, term: dict[str, Any]
+) -> None:
+    expected = generate_term(TermSpec(**SPEC)).occasions[0]
+    data = http.get(f"/resultat/aktivitetstillfalle/{expected.uid}").json()
+    assert data["Datumperiod"] == {
+        "Startdatum": expected.day.isoformat(),
+        "Slutdatum": expected.day.isoformat(),
+    }
+    assert not {"Starttidpunkt", "Sluttidpunkt"} & set(data)
+    check("ladok", "aktivitetstillfalle", data)
+    for path in (
+        f"/resultat/aktivitetstillfalle/{expected.uid}/anpassningar",
+        "/resultat/aktivitetstillfalle/anpassningar",
+    ):
+        assert http.get(path).status_code == 404, path
+    assert http.put(
+        "/resultat/aktivitetstillfalle/anpassningar", json={"AktivitetstillfallenUID": [expected.uid]}
+    ).status_code in (404, 405)
+
+
+def test_moving_an_occasions_dates(http: httpx.Client, term: dict[str, Any]) -> None:
+    uid = term["occasions"][0]
+    moved = http.post(
+        f"/_sim/occasions/{uid}/dates", json={"start_date": "2027-03-01", "end_date": "2027-03-02"}
+    )
+    assert moved.status_code == 200
+    assert moved.json()["Datumperiod"] == {"Startdatum": "2027-03-01", "Slutdatum": "2027-03-02"}
+    backwards = http.post(
+        f"/_sim/occasions/{uid}/dates", json={"start_date": "2027-03-02", "end_date": "2027-03-01"}
+    )
+    assert backwards.status_code == 422
+
+
+def test_students_by_uid_and_by_personnummer(http: httpx.Client, term: dict[str, Any]) -> None:
+    student = generate_term(TermSpec(**SPEC)).students[0]
+    digits = student.national_id.replace("-", "")
+    for path in (
+        f"/studentinformation/student/{student.uid}",
+        f"/studentinformation/student/personnummer/{digits}",
+        f"/studentinformation/student/personnummer/{digits[2:]}",
+    ):
+        answer = http.get(path)
+        assert answer.status_code == 200, path
+        assert answer.json()["Uid"] == student.uid and answer.json()["Personnummer"] == digits
+        check("ladok", "student", answer.json())
+    missing = http.get("/studentinformation/student/personnummer/190001010000")
+    assert missing.status_code == 404 and "190001010000" not in missing.text
 
 
 # -- writing drafts ------------------------------------------------------------------------------

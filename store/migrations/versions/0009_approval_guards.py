@@ -1,7 +1,7 @@
 """approval guards
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 08:40:00.000000
 
 Approvals that cannot be replayed or forgotten: each approval keeps its title and link (for the codes
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
