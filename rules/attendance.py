@@ -1,7 +1,7 @@
 """Results checked against attendance before they go to the register.
 
-Source: the vendors' transfer guidance (DOMAIN.md, phase 5): no grade for a no-show, a grade for
-everyone who submitted. The transfer can run once only, so it must not start until both hold.
+Source: the vendors' transfer guidance (docs/domain.md, "The phases"): no grade for a no-show, a
+grade for everyone who submitted. The transfer can run once only, so it must not start until both hold.
 """
 
 from __future__ import annotations

@@ -71,10 +71,10 @@ _PASSING: dict[Scale, tuple[str, ...]] = {
 # Grades that share a step with the grade below them when counting distances (see grade_distance).
 _SAME_STEP_AS_BELOW = frozenset({"FX"})
 
-# Percent minimum per grade. A-F: the Norwegian percentage method (national guidance, see DOMAIN.md
-# phase 4: A 89-100, B 77-88, C 65-76, D 53-64, E 41-52, F 0-40), adjustable per exam. The other
-# scales have no national guidance found; these are common course practice (unverified): pass at
-# the E floor, G 50 / VG 75, 3 at 40 / 4 at 60 / 5 at 80.
+# Percent minimum per grade. A-F: the Norwegian percentage method (national guidance, see
+# docs/domain.md, "Grading scales": A 89-100, B 77-88, C 65-76, D 53-64, E 41-52, F 0-40), adjustable
+# per exam. The other scales have no national guidance found; these are common course practice
+# (unverified): pass at the E floor, G 50 / VG 75, 3 at 40 / 4 at 60 / 5 at 80.
 _DEFAULT_MINIMUMS: dict[Scale, dict[str, float]] = {
     Scale.AF: {"A": 89, "B": 77, "C": 65, "D": 53, "E": 41},
     Scale.PASS_FAIL: {"P": 41},
@@ -206,8 +206,8 @@ def grade_distance(scale: Scale, from_grade: str, to_grade: str) -> int:
     """Signed steps from `from_grade` to `to_grade` (positive when `to_grade` is higher).
 
     FX counts as the same step as F: Norway's A-F has no FX, and the Norwegian appeal rule (a new
-    grade two or more steps from the old one triggers a further assessment; DOMAIN.md phase 6)
-    counts A-F letters.
+    grade two or more steps from the old one triggers a further assessment; docs/law.md, "Two-grade
+    deviation") counts A-F letters.
     """
     return _step(scale, to_grade) - _step(scale, from_grade)
 

@@ -3,14 +3,14 @@
 Every flow asks this module; none carries the law itself. Each rule names its source:
 
 - Norway: the Universities and University Colleges Act of 2005 (universitets- og høyskoleloven, "uhl")
-  § 3-9 (grading, the appeal committee) and §§ 5-2, 5-3 (justification, appeal) in the numbering the
-  issue uses, as summarised in DOMAIN.md phase 6 and issue 5. The Act of 2024 (Prop. 126 L
-  (2022-2023)) renumbered these provisions; the new numbers are not mapped here. Deadlines are counted
+  § 3-9 (grading, the appeal committee) and §§ 5-2, 5-3 (justification, appeal) in the 2005 Act's
+  numbering, summarised in docs/law.md, "Norway". The Act of 2024 (Prop. 126 L (2022-2023))
+  renumbered these provisions; the new numbers are not mapped here. Deadlines are counted
   as the Public Administration Act (forvaltningsloven) counts them, by the Courts Act (domstolloven)
   § 148 (2) and § 149 (1).
 - Sweden: the Higher Education Ordinance (Högskoleförordningen 1993:100, "HF") 6 kap. and the
-  Administrative Procedure Act (Förvaltningslagen 2017:900, "FL") 36-39 §§, as summarised in DOMAIN.md
-  phase 6 and issue 5.
+  Administrative Procedure Act (Förvaltningslagen 2017:900, "FL") 36-39 §§, summarised in docs/law.md,
+  "Sweden".
 
 Counting: dates are `date` objects and deadlines are counted in calendar days. A deadline of n weeks
 ends on the same weekday n weeks later (domstolloven § 148 (2)); that day is the last allowed day,
@@ -34,14 +34,14 @@ from rules import holidays
 from rules.grades import Scale, grade_distance
 
 UHL = "universitets- og høyskoleloven"
-SOURCE_JUSTIFICATION = f"{UHL} § 5-2, as summarised in DOMAIN.md"
-SOURCE_APPEAL = f"{UHL} § 5-3 (4), as summarised in DOMAIN.md"
+SOURCE_JUSTIFICATION = f"{UHL} § 5-2; see docs/law.md, Justification"
+SOURCE_APPEAL = f"{UHL} § 5-3 (4); see docs/law.md, Appeal deadline"
 SOURCE_ORAL = f"{UHL} § 5-3 (5)"
-SOURCE_DEVIATION = f"{UHL} § 5-3 (6), as summarised in DOMAIN.md"
-SOURCE_NO_SECOND_APPEAL = f"{UHL} § 5-3 (7), as summarised in DOMAIN.md"
-SOURCE_COMMITTEE = f"{UHL} § 3-9 (5), as summarised in DOMAIN.md"
-SOURCE_GRADING = f"{UHL} § 3-9 (4), as summarised in DOMAIN.md"
-SOURCE_LOCK = f"{UHL} § 5-3, as summarised in DOMAIN.md phase 6"
+SOURCE_DEVIATION = f"{UHL} § 5-3 (6); see docs/law.md, Two-grade deviation"
+SOURCE_NO_SECOND_APPEAL = f"{UHL} § 5-3 (7); see docs/law.md, No second appeal"
+SOURCE_COMMITTEE = f"{UHL} § 3-9 (5); see docs/law.md, Appeal committee"
+SOURCE_GRADING = f"{UHL} § 3-9 (4); see docs/law.md, Grading deadline"
+SOURCE_LOCK = f"{UHL} § 5-3; see docs/law.md, Grade locked during an appeal"
 SOURCE_COUNTING = (
     "forvaltningsloven § 30 with domstolloven §§ 148-149 (Saturdays, Sundays and public holidays: "
     f"{holidays.SOURCE_NO})"
@@ -49,9 +49,10 @@ SOURCE_COUNTING = (
 SOURCE_SE_NO_APPEAL = "Högskoleförordningen 12 kap. 2 § (grades are not among the appealable decisions)"
 SOURCE_SE_CORRECTION = "Förvaltningslagen (2017:900) 36 §, Högskoleförordningen 6 kap. 24 §"
 SOURCE_SE_RECONSIDERATION = "Högskoleförordningen 6 kap. 23 §, Förvaltningslagen (2017:900) 37-39 §§"
-SOURCE_SE_ADJUSTMENT = "Högskoleförordningen 6 kap., as summarised in DOMAIN.md phase 6"
+SOURCE_SE_ADJUSTMENT = "Högskoleförordningen 6 kap.; see docs/law.md, Adjustment"
 SOURCE_NO_ADJUSTMENT = (
-    "DOMAIN.md phases 4 and 6 (grading stays open until the result is published; no provision named)"
+    "no provision named: grading stays open until the result is published; "
+    "see docs/law.md, Before publication"
 )
 
 JUSTIFICATION_REQUEST_DAYS = 7
@@ -308,8 +309,8 @@ def check_appeal_committee(proposed: Sequence[Grader], *earlier: Sequence[Grader
     none from an earlier committee (uhl § 3-9 (5)). Each breach is named.
 
     Pass the original committee as `earlier`; for the further assessment after a deviation of two
-    grades, pass the original and the appeal committee: issue 5 asks for a new committee there, read
-    here as meeting the same composition rule (the Act leaves the form of that assessment open)."""
+    grades, pass the original and the appeal committee: a new committee is formed there, read here as
+    meeting the same composition rule (the Act leaves the form of that assessment open)."""
     earlier_ids = {g.staff_id for committee in earlier for g in committee}
     members = {g.staff_id: g for g in proposed}
     breaches = [f"{sid} sat on an earlier committee" for sid in sorted(members) if sid in earlier_ids]
@@ -395,8 +396,8 @@ def check_regrade(
 
 
 def _check_unpublished(country: Country, kind: RegradeKind, original: str, new: str) -> Ruling:
-    """Before the student is told, the examiner may adjust freely (DOMAIN.md phase 6; stated for Sweden,
-    read the same for Norway, where grading stays open until the result is published)."""
+    """Before the student is told, the examiner may adjust freely (docs/law.md, Adjustment; stated for
+    Sweden, read the same for Norway, where grading stays open until the result is published)."""
     source = SOURCE_SE_ADJUSTMENT if country is Country.SE else SOURCE_NO_ADJUSTMENT
     prefix = country.value.lower()
     if kind is not RegradeKind.ADJUSTMENT:

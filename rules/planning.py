@@ -1,8 +1,8 @@
 """Checks on an exam occasion before its exam is created on the platform.
 
-Source: the register's (Ladok's) rules for exam occasions, as DOMAIN.md phase 1 records them: only
-an occasion tied to a module can have results reported, the module must allow result reporting
-(`ResultatrapporteringMojlig`), and all modules on one occasion carry the same credits. The
+Source: the register's (Ladok's) rules for exam occasions, as docs/domain.md ("The phases") records
+them: only an occasion tied to a module can have results reported, the module must allow result
+reporting (`ResultatrapporteringMojlig`), and all modules on one occasion carry the same credits. The
 exam's times are the plan's; the register's occasion gives the days they must fall on.
 """
 

@@ -1,6 +1,6 @@
 """An FS-style student register (Norway) on loopback: one GraphQL endpoint, `POST /graphql/`.
 
-As DOMAIN.md describes FS's API: Basic auth with an API user (anything else is answered 401),
+As docs/integrations.md ("FS") describes FS's API: Basic auth with an API user (anything else is answered 401),
 the `Feature-Flags: beta, experimental` header without which the experimental exam fields come
 back empty, Relay-style forward paging (`first`, `after` → `edges{cursor, node}`, `nodes`,
 `pageInfo{hasNextPage, endCursor}`, `totalCount`) and errors in GraphQL's `errors` shape, with

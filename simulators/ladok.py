@@ -1,7 +1,7 @@
 """A Ladok-style student register on loopback: occasions, course rounds, study results, drafts.
 
 Paths, Swedish field names, vendor media types and the error shape (`Detaljkod`, `FelUID`,
-`Meddelande`) follow Ladok's integration API as public clients use it (see DOMAIN.md).
+`Meddelande`) follow Ladok's integration API as public clients use it (docs/integrations.md, "Ladok").
 Results are shaped as Ladok's published types have them (tests/contracts/ladok/README.md): a
 search row's drafts (`Arbetsunderlag`) and attested results (`SenastAttesteradeResultat`) sit in
 `ResultatPaUtbildningar`, one entry per module holding a result, each result naming its own
