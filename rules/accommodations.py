@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from rules.sheet_columns import cell, find_columns
 from rules.spreadsheet import (
     LIMITS,
     Limits,
     SheetError,
     SheetRefused,
+    cell,
     column_names,
+    find_columns,
     looks_like_national_id,
     read_rows,
 )

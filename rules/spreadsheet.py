@@ -273,8 +273,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "points": ("points", "poeng", "poäng", "poang"),
     "comment": ("comment", "kommentar"),
 }
-_FIELD_OF = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
-_TAKES = "code, grade, points, comment"
 # Grades written as words keep their own case; letters must be capitals.
 _WORD_SPELLINGS = frozenset({"Pass", "NotPass", "Godkjent", "Ikke godkjent"})
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
@@ -288,26 +286,36 @@ def _column_names(header: list[str], width: int) -> list[str]:
     ]
 
 
-def _header(header: list[str]) -> tuple[dict[str, int], list[SheetError]]:
+def find_columns(
+    header: list[str], aliases: Mapping[str, tuple[str, ...]], required: Iterable[str]
+) -> tuple[dict[str, int], list[SheetError]]:
+    """Field name → column index, and every error of the header."""
+    field_of = {alias.casefold(): name for name, names in aliases.items() for alias in names}
+    takes = ", ".join(aliases)
     found: dict[str, int] = {}
     errors: list[SheetError] = []
     for index, raw in enumerate(header):
         name = raw.strip()
         if not name:
             continue
-        field_name = _FIELD_OF.get(name.casefold())
+        field_name = field_of.get(name.casefold())
         if field_name is None:
-            errors.append(SheetError(1, name, f"unknown column; the sheet takes {_TAKES}"))
+            errors.append(SheetError(1, name, f"unknown column; the sheet takes {takes}"))
         elif field_name in found:
             first = header[found[field_name]].strip()
             errors.append(SheetError(1, name, f"a second {field_name} column (the first is {first!r})"))
         else:
             found[field_name] = index
-    for required in ("code", "grade"):
-        if required not in found:
-            names = ", ".join(_ALIASES[required])
-            errors.append(SheetError(1, None, f"no {required} column (named one of: {names})"))
+    for name in required:
+        if name not in found:
+            errors.append(SheetError(1, None, f"no {name} column (named one of: {', '.join(aliases[name])})"))
     return found, errors
+
+
+def cell(cells: list[str], columns: Mapping[str, int], name: str) -> str:
+    """The stripped text of a row's cell in the named column ('' when the column or cell is absent)."""
+    index = columns.get(name)
+    return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
 @dataclass
@@ -438,7 +446,8 @@ def _validate(
     header = rows[0][1]
     names = _column_names(header, max(len(cells) for _, cells in rows))
     id_errors, flagged = _national_ids(rows, names)
-    columns, errors = _header([c if (1, i) not in flagged else "" for i, c in enumerate(header)])
+    named = [c if (1, i) not in flagged else "" for i, c in enumerate(header)]
+    columns, errors = find_columns(named, _ALIASES, ("code", "grade"))
     if errors:
         raise SheetRefused(sorted(id_errors + errors, key=lambda e: e.row or 0))
     if len(rows) == 1:

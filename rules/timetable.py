@@ -9,8 +9,16 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 
-from rules.sheet_columns import cell, find_columns
-from rules.spreadsheet import LIMITS, Limits, SheetError, SheetRefused, column_names, read_rows
+from rules.spreadsheet import (
+    LIMITS,
+    Limits,
+    SheetError,
+    SheetRefused,
+    cell,
+    column_names,
+    find_columns,
+    read_rows,
+)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "course_code": ("course_code", "course code", "kurskod"),
