@@ -52,9 +52,9 @@ def _examined(world: World, uid: str) -> str:
     """The occasion planned, synced and past exam day (the phases another module has not run yet)."""
     status = _status(uid)
     if status is None:
-        world.reschedule(uid, *past_window(hours_ago=8))
+        times = world.reschedule(uid, *past_window(hours_ago=8))
         with approving(world.outbox, "staff-coordinator-1"):
-            plan_exam(PlanExam(occasion_uid=uid, code_prefix="RIM", country="NO", grading=RULE))
+            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="RIM", country="NO", grading=RULE))
     if status in (None, "planned"):
         registration_sync(SyncRegistrations(occasion_uids=[uid]))
     if status in (None, "planned", "active"):
