@@ -3,6 +3,11 @@
 the mail folder and resumes through Prefect's resume API, as a person at the UI would.
 
     python -m deployments.demo --candidates 200 --out summary.json
+
+`--kill-serve-at FLOW` (repeatable) SIGKILLs the serving process once a run of FLOW is suspended
+for its approval, starts a fresh one and only then answers; `--until result-transfer` ends the
+walk after the transfer. The summary counts each approval's code mails and the requests the
+register and the platform handled, so that a side effect repeated on resume shows.
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ import argparse
 import json
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from deployments import approver
@@ -40,6 +49,49 @@ def flow_runs(name: str) -> list[Any]:
         return list(client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name]))))
 
 
+def flow_name(flow_id: Any) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.read_flow(flow_id).name)
+
+
+def wait_until_idle(timeout: float) -> None:
+    """Waits until no flow run is pending or running: then every run left is suspended (or done)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    busy = FlowRunFilter(
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING]))
+    )
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while client.read_flow_runs(flow_run_filter=busy):
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"flow runs still running after {timeout:.0f} s")
+            time.sleep(0.5)
+
+
+@dataclass
+class ServeKiller:
+    """Before the first answer to each named flow's approval: SIGKILL the serving process while
+    the run is suspended, and start a fresh one."""
+
+    stack: Stack
+    flows: list[str]
+    killed_at: list[str] = field(default_factory=list)
+
+    def __call__(self, flow: str) -> None:
+        if flow not in self.flows or flow in self.killed_at:
+            return
+        wait_until_idle(60)
+        say(f"{flow} is suspended: killing the serving process and starting a fresh one …")
+        self.stack.kill_serve()
+        self.stack.serve_deployments(len(deployments(PREFECT_YAML)))
+        self.killed_at.append(flow)
+
+
 def check_failures() -> None:
     for name in (
         "accommodations",
@@ -63,16 +115,19 @@ class ScriptedApprover:
 
     MISTYPED = "ZZZZ2345"
 
-    def __init__(self, outbox: Path) -> None:
+    def __init__(self, outbox: Path, before_answer: Callable[[str], None] | None = None) -> None:
         self.outbox = outbox
         self.new_grade = ""
         self.answered: list[dict[str, str]] = []
+        self.before_answer = before_answer  # called with the waiting run's flow name
 
     def answer_waiting(self) -> None:
         for run in approver.paused_runs():
             mail = approver.mail_for(self.outbox, str(run.id))
             if mail is None:
                 continue
+            if self.before_answer is not None:
+                self.before_answer(flow_name(run.flow_id))
             code = self.MISTYPED if not self.answered else mail.code
             extra = {"new_grade": self.new_grade} if "appealed paper" in mail.title else {}
             approver.answer(run.id, mail, approval_code=code, comment="checked by the demo", **extra)
@@ -190,8 +245,15 @@ def appeal_case(occasion: str) -> tuple[str, str]:
     return code, scale[scale.index(grade) + step]
 
 
-def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
-    """The lifecycle, an appeal and a second archiving, every approval answered by script."""
+def walk_through(
+    occasion: str,
+    outbox: Path,
+    timeout: float,
+    until: str = "archive",
+    before_answer: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The lifecycle, an appeal and a second archiving, every approval answered by script; with
+    `until="result-transfer"`, the lifecycle up to the transfer only."""
     from prefect.deployments import run_deployment
 
     say(f"Lifecycle of {occasion} started")
@@ -199,8 +261,10 @@ def walk_through(occasion: str, outbox: Path, timeout: float) -> dict[str, Any]:
     run_deployment(  # Norway: its law lets the candidate appeal
         "lifecycle/local", parameters={"params": sample_lifecycle(occasion, country="NO")}, timeout=0
     )
-    person = ScriptedApprover(outbox)
+    person = ScriptedApprover(outbox, before_answer)
     wait_for("result-transfer", person, timeout)
+    if until == "result-transfer":
+        return {**summary(occasion, person.answered), **run_inputs()}
     code, person.new_grade = appeal_case(occasion)
     say(f"Transferred; candidate {code} appeals …")
     run_deployment(
@@ -239,8 +303,31 @@ def run_inputs() -> dict[str, int]:
     }
 
 
-def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:
+def side_effects(stack: Stack, outbox: Path) -> dict[str, Any]:
+    """Each approval's code mails per approver, and the requests the register and the platform
+    handled by route (`GET /_sim/faults`)."""
+    mails = Counter((m.flow_run_id, m.title, m.staff_id) for m in approver.code_mails(outbox))
+    return {
+        "code_mails": [
+            {"run": run, "title": title, "approver": staff, "mails": n}
+            for (run, title, staff), n in mails.items()
+        ],
+        "requests": {
+            system: httpx.get(f"http://127.0.0.1:{port}/_sim/faults", timeout=10).json()["requests"]
+            for system, port in (("register", stack.ports.ladok), ("platform", stack.ports.inspera))
+        },
+    }
+
+
+def run_demo(
+    candidates: int,
+    home: Path,
+    timeout: float,
+    until: str = "archive",
+    kill_serve_at: Sequence[str] = (),
+) -> dict[str, Any]:
     stack = Stack(home, Ports(*(free_port() for _ in range(6))))
+    killer = ServeKiller(stack, list(kill_serve_at))
     try:
         say(f"Starting the stack in {home} …")
         stack.start_services()
@@ -251,8 +338,13 @@ def run_demo(candidates: int, home: Path, timeout: float) -> dict[str, Any]:
         prepare_sample(stack, ladok, occasion, term)
         stack.serve_deployments(len(deployments(PREFECT_YAML)))
         with stack.in_this_process():
-            walked = walk_through(occasion, home / "outbox", timeout)
-        return {"candidates": registrations(ladok, occasion), **walked}
+            walked = walk_through(occasion, home / "outbox", timeout, until, killer if killer.flows else None)
+        return {
+            "candidates": registrations(ladok, occasion),
+            **walked,
+            **side_effects(stack, home / "outbox"),
+            "serve_killed_at": killer.killed_at,
+        }
     finally:
         stack.stop()
 
@@ -265,12 +357,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("summary.json"))
     parser.add_argument("--home", type=Path, help="state folder (default: a new one under .examflow/)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per phase")
+    parser.add_argument(
+        "--kill-serve-at",
+        action="append",
+        default=[],
+        metavar="FLOW",
+        help="SIGKILL the serving process while a run of FLOW waits for its approval, then start a fresh one",
+    )
+    parser.add_argument("--until", choices=["result-transfer", "archive"], default="archive")
     args = parser.parse_args()
     (REPO_ROOT / ".examflow").mkdir(exist_ok=True)
     home = args.home or Path(tempfile.mkdtemp(prefix="demo-", dir=REPO_ROOT / ".examflow"))
-    result = run_demo(args.candidates, home.resolve(), args.timeout)
+    result = run_demo(args.candidates, home.resolve(), args.timeout, args.until, args.kill_serve_at)
     args.out.write_text(json.dumps(result, indent=2, default=str))
-    say(json.dumps({k: v for k, v in result.items() if k != "approvals"}, default=str))
+    shown = {k: v for k, v in result.items() if k not in ("approvals", "code_mails", "requests")}
+    say(json.dumps(shown, default=str))
 
 
 if __name__ == "__main__":

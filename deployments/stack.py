@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -180,14 +181,26 @@ class Stack:
         engine.dispose()
 
     def serve_deployments(self, expected: int) -> None:
-        """Starts the serving process and waits until all deployments are registered."""
+        """Starts the serving process and waits until it has registered all deployments (again,
+        when it is started anew)."""
+        started = datetime.now(UTC)
         self._spawn("serve", "-m", "deployments.serve")
 
         def registered() -> bool:
-            response = httpx.post(f"{self.api_url}/deployments/count", json={}, timeout=5)
-            return response.status_code == 200 and int(response.json()) >= expected
+            response = httpx.post(f"{self.api_url}/deployments/filter", json={}, timeout=5)
+            if response.status_code != 200:
+                return False
+            return sum(datetime.fromisoformat(d["updated"]) >= started for d in response.json()) >= expected
 
         self._wait("serve", registered, timeout=180)
+
+    def kill_serve(self) -> None:
+        """SIGKILLs the serving process and every process it started, as a crash of its machine
+        would end them: nothing is told, nothing cleaned up."""
+        process = dict(self.children)["serve"]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        self.children = [(name, p) for name, p in self.children if p is not process]
 
     def stop(self) -> None:
         """Stops the children one by one, last started first (the server outlives the serve process)."""

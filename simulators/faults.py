@@ -1,5 +1,8 @@
 """Fault injection shared by every stand-in: latency, 5xx, 429 with Retry-After, hangs that
-outlast a client's timeout, and stale-version conflicts, switched on over HTTP at `/_sim/faults`."""
+outlast a client's timeout, and stale-version conflicts, switched on over HTTP at `/_sim/faults`.
+`GET /_sim/faults` also counts the requests the app answered since the faults were last set, by
+method and route template (`POST /api/v1/test/{test_id}/candidates`), so a test can tell a write
+made twice."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import random
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
@@ -32,11 +36,25 @@ class FaultInjector:
         self.settings = FaultSettings()
         self._random = random.Random()
         self.injected: dict[str, int] = {}
+        self.requests: dict[str, int] = {}
+        self.routes: list[BaseRoute] = []  # the app's, to name a plain Starlette route by its endpoint
 
     def configure(self, settings: FaultSettings) -> None:
         self.settings = settings
         self._random = random.Random(settings.seed)
         self.injected = {}
+        self.requests = {}
+
+    def count(self, scope: Scope) -> None:
+        """Counts a request the app handled under its route's template (unmatched ones are not).
+        FastAPI names an APIRoute in the scope; a plain Route leaves only its endpoint there."""
+        route = scope.get("route") or next(
+            (r for r in self.routes if getattr(r, "endpoint", None) is scope.get("endpoint", False)), None
+        )
+        path = getattr(route, "path", None)
+        if path is not None:
+            key = f"{scope['method']} {path}"
+            self.requests[key] = self.requests.get(key, 0) + 1
 
     def _roll(self, rate: float, kind: str) -> bool:
         hit = rate > 0 and self._random.random() < rate
@@ -79,12 +97,18 @@ class FaultMiddleware:
             if response is not None:
                 await response(scope, receive, send)
                 return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.injector.count(scope)
+            return
         await self.app(scope, receive, send)
 
 
 def install_faults(app: FastAPI) -> FaultInjector:
     """Adds the fault middleware and the `/_sim/faults` control endpoints to a stand-in app."""
     injector = FaultInjector()
+    injector.routes = app.router.routes
     app.add_middleware(FaultMiddleware, injector=injector)
 
     @app.put("/_sim/faults")
@@ -94,6 +118,10 @@ def install_faults(app: FastAPI) -> FaultInjector:
 
     @app.get("/_sim/faults")
     def get_faults() -> dict[str, object]:
-        return {"settings": injector.settings.model_dump(), "injected": injector.injected}
+        return {
+            "settings": injector.settings.model_dump(),
+            "injected": injector.injected,
+            "requests": injector.requests,
+        }
 
     return injector
