@@ -63,6 +63,18 @@ def code_prefixes(session: Session, *, occasion_ids: Sequence[str]) -> dict[str,
     return {o: found[o] for o in occasion_ids}
 
 
+def occasion_statuses(session: Session, *, occasion_ids: Sequence[str]) -> dict[str, str]:
+    """Each occasion's status in our store, in one query per 500; an unplanned one raises."""
+    found: dict[str, str] = {}
+    for start in range(0, len(occasion_ids), 500):
+        chunk = list(occasion_ids[start : start + 500])
+        query = select(Occasion.id, Occasion.status).where(Occasion.id.in_(chunk))
+        found.update(session.execute(query).tuples().all())
+    if missing := [o for o in occasion_ids if o not in found]:
+        raise UnknownOccasion(missing[0])
+    return {o: found[o] for o in occasion_ids}
+
+
 def save_students(session: Session, students: pd.DataFrame) -> int:
     """Upserts students from a frame with uid, first_name, last_name (national_id, email optional)."""
     unique = students.drop_duplicates("uid")
