@@ -96,9 +96,13 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
     log = get_run_logger()
     totals = _zero()
     approved: dict[str, list[str]] | None = None
+    shown: HeldOccasion | None = None
+    approver = ""
     for round in count(1):
         synced = _sync([occasion_uid], totals, approved)
         if not synced.held:
+            if shown is not None:
+                record_shrink_decision(shown, approver_id=approver, applied=True)
             break
         shown = synced.held[0]
         if approved is not None:
@@ -112,9 +116,9 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
             title=f"Apply the register's answer that shrinks occasion {occasion_uid}?",
             evidence=shrink_evidence(shown),
         )
-        applied = verdict.decision == Decision.APPROVE
-        record_shrink_decision(shown, approver_id=verdict.approver_id, applied=applied)
-        if not applied:
+        approver = verdict.approver_id
+        if verdict.decision != Decision.APPROVE:
+            record_shrink_decision(shown, approver_id=approver, applied=False)
             break
         approved = {occasion_uid: shown.codes}
     totals["held"] = len(synced.held)

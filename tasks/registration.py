@@ -308,7 +308,8 @@ def start_shrink_review(occasion_id: str, chain: bool) -> str:
 
 @task(name="record-shrink-decision", **REPLAY_SAFE)
 def record_shrink_decision(held: HeldOccasion, *, approver_id: str, applied: bool) -> None:
-    """Audits a coordinator's decision on a held occasion, by its counts."""
+    """Audits a coordinator's decision on a held occasion by the counts they were shown: a rejection
+    when given, an approval once the answer is applied."""
     with transaction() as session:
         audit.record(
             session,
@@ -317,10 +318,10 @@ def record_shrink_decision(held: HeldOccasion, *, approver_id: str, applied: boo
             occasion_id=held.occasion_id,
             detail={"held": held.held, "answered": held.answered, "removals": held.removals},
         )
-    decided = "approved" if applied else "rejected"
+    decided = "approved, and it was applied" if applied else "rejected: the occasion is left as it was"
     _logger().info(
-        f"{approver_id} {decided} the register's answer for occasion {held.occasion_id} "
-        f"({held.removals} of {held.held} registration(s) to remove)."
+        f"{approver_id} decided on the register's answer for occasion {held.occasion_id} "
+        f"({held.removals} of {held.held} registration(s) to remove): {decided}."
     )
 
 

@@ -254,6 +254,20 @@ def test_a_removal_beyond_what_was_approved_is_asked_again(
             "registration-shrink-1",
             "registration-shrink-2",
         ]
+        decided = audit.events(session, occasion_id=active, action="registrations.shrink-applied")
+    assert [(e.actor, e.detail["removals"]) for e in decided] == [(COORDINATOR, 2)]
+
+
+def test_a_review_of_an_answer_no_longer_held_applies_it_without_asking(
+    world: World, nightly: dict[str, Any]
+):
+    small = list(nightly["before"])[3]
+    with approving(world.outbox, COORDINATOR) as person:
+        totals = registration_sync(SyncRegistrations(occasion_uids=[small], review_shrink=True))
+    assert person.answers == [] and totals["held"] == 0 and totals["removals"] == 0
+    with transaction() as session:
+        kinds = session.scalars(select(Approval.kind).where(Approval.occasion_id == small))
+        assert not [k for k in kinds if k.startswith("registration-shrink")]
 
 
 def test_the_share_is_a_setting_and_a_wrong_one_is_refused_by_name():
