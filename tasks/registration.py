@@ -296,7 +296,13 @@ def _log_sync(asked: int, s: SyncSummary) -> None:
 @task(name="start-shrink-review", **REPLAY_SAFE)
 def start_shrink_review(occasion_id: str, chain: bool) -> str:
     """Starts a `registration-sync` run that asks a coordinator about this held occasion; keyed on
-    this run and the occasion, so a replayed run starts none twice. Returns its run id."""
+    this run and the occasion, so a replayed run starts none twice; none when an earlier review
+    still waits for a coordinator. Returns the review's run id."""
+    with transaction() as session:
+        waiting = registrations.review_waiting(session, occasion_id=occasion_id)
+    if waiting is not None:
+        _logger().info(f"Held occasion {occasion_id} already waits for a coordinator in flow run {waiting}.")
+        return waiting
     run_id = start_run(
         "registration-sync",
         {"params": {"occasion_uids": [occasion_id], "review_shrink": True, "chain": chain}},

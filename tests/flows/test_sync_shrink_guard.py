@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from datetime import time as clock
 from typing import Any
 from uuid import UUID
@@ -38,11 +38,13 @@ from sqlalchemy import select
 from deployments import approver
 from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
+from models.approvals import ApprovalRequest
+from models.domain import Role
 from models.params import ExamTimes, PlanExam, SyncRegistrations
 from models.settings import settings_from_env
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
-from store import audit, occasions, registrations
+from store import approvals, audit, occasions, registrations
 from store.db import transaction
 from store.schema import Approval
 from tasks import common
@@ -194,12 +196,7 @@ def test_the_held_occasions_are_listed_audited_by_counts_and_logged_without_name
 
 def test_the_nightly_run_starts_one_review_run_per_held_occasion(nightly: dict[str, Any]):
     empty, halved, active, _ = nightly["before"]
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("registration-sync/local")
-        runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
-        )
-    runs = [r for r in runs if (r.idempotency_key or "").startswith(f"{nightly['run_id']}:shrink-review:")]
+    runs = _review_runs(nightly["run_id"])
     started = {tuple(r.parameters["params"]["occasion_uids"]): r.parameters["params"] for r in runs}
     assert set(started) == {(empty,), (halved,), (active,)}
     assert all(p["review_shrink"] is True and p["chain"] is False for p in started.values())
@@ -270,6 +267,24 @@ def test_a_review_of_an_answer_no_longer_held_applies_it_without_asking(
         assert not [k for k in kinds if k.startswith("registration-shrink")]
 
 
+def test_no_second_review_is_started_while_one_waits_for_a_coordinator(world: World, nightly: dict[str, Any]):
+    halved = list(nightly["before"])[1]  # rejected above: the register still answers half
+    request = ApprovalRequest(
+        key="waiting-review",
+        occasion_id=halved,
+        kind="registration-shrink-1",
+        role=Role.COORDINATOR,
+        title="a review left waiting",
+        flow_run_id="an-earlier-review-run",
+    )
+    with transaction() as session:
+        approvals.open_approval(session, request=request, now=datetime.now(UTC))
+    state = registration_sync(SyncRegistrations(occasion_uids=[halved]), return_state=True)
+    assert state.result()["held"] == 1
+    assert [r["review run"] for r in _table("registration-held")] == ["an-earlier-review-run"]
+    assert not _review_runs(str(state.state_details.flow_run_id))
+
+
 def test_the_share_is_a_setting_and_a_wrong_one_is_refused_by_name():
     assert settings_from_env({}).sync_max_removed_share == 0.10
     assert settings_from_env({"EXAMFLOW_SYNC_MAX_REMOVED_SHARE": "0.5"}).sync_max_removed_share == 0.5
@@ -308,6 +323,16 @@ def answering(world: World, first: Callable[[], None]) -> Iterator[list[str]]:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def _review_runs(nightly_run_id: str) -> list[Any]:
+    """The `registration-sync` runs the nightly run started (its id leads their idempotency keys)."""
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("registration-sync/local")
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+        )
+    return [r for r in runs if (r.idempotency_key or "").startswith(f"{nightly_run_id}:shrink-review:")]
 
 
 def _table(key: str) -> list[dict[str, Any]]:
