@@ -6,7 +6,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from models.domain import Country, ExamType, Frozen, RegradeKind
 from models.grading import GradingSettings
@@ -55,6 +55,17 @@ class SyncRegistrations(Frozen):
         description="Occasions to sync; empty means every approved occasion not yet closed",
     )
     chain: bool = Field(default=False, description="Go on to exam day when done (one occasion only)")
+    review_shrink: bool = Field(
+        default=False,
+        description="Ask a coordinator whether to apply a register answer that the nightly sync held "
+        "(one occasion only)",
+    )
+
+    @model_validator(mode="after")
+    def _one_occasion_to_review(self) -> SyncRegistrations:
+        if self.review_shrink and len(self.occasion_uids) != 1:
+            raise ValueError("review_shrink reviews exactly one occasion: give its uid in occasion_uids")
+        return self
 
 
 class OccasionStep(Frozen):

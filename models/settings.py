@@ -53,6 +53,8 @@ class Settings(BaseModel):
     approval_valid_for: timedelta = timedelta(days=14)
     approval_valid_for_by_kind: dict[str, timedelta] = {}  # a kind, or the first word of kinds
     approval_reminder_before: timedelta = timedelta(days=2)
+    # the share of an occasion's registrations one register answer may remove without a coordinator
+    sync_max_removed_share: float = Field(default=0.10, ge=0, le=1)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -139,7 +141,20 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         approval_valid_for=duration(env, "EXAMFLOW_APPROVAL_VALID_FOR", "14d"),
         approval_valid_for_by_kind=durations(env, "EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND"),
         approval_reminder_before=duration(env, "EXAMFLOW_APPROVAL_REMINDER_BEFORE", "2d"),
+        sync_max_removed_share=share(env, "EXAMFLOW_SYNC_MAX_REMOVED_SHARE", "0.10"),
     )
+
+
+def share(env: dict[str, str], name: str, default: str) -> float:
+    """The variable `name` as a share between 0 and 1, such as 0.10."""
+    text = env.get(name) or default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name}: '{text}' is not a share between 0 and 1, such as 0.10")
+    return value
 
 
 def _path(value: str | None) -> Path | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.occasions import UnknownOccasion
-from store.schema import Occasion, Registration, Student
+from store.schema import Approval, Occasion, Registration, Student
 from store.upsert import frame_rows, upsert
 
 REGISTRATION_COLUMNS = [
@@ -61,6 +61,28 @@ def code_prefixes(session: Session, *, occasion_ids: Sequence[str]) -> dict[str,
     if missing := [o for o in occasion_ids if o not in found]:
         raise UnknownOccasion(missing[0])
     return {o: found[o] for o in occasion_ids}
+
+
+def occasion_statuses(session: Session, *, occasion_ids: Sequence[str]) -> dict[str, str]:
+    """Each occasion's status in our store, in one query per 500; an unplanned one raises."""
+    found: dict[str, str] = {}
+    for start in range(0, len(occasion_ids), 500):
+        chunk = list(occasion_ids[start : start + 500])
+        query = select(Occasion.id, Occasion.status).where(Occasion.id.in_(chunk))
+        found.update(session.execute(query).tuples().all())
+    if missing := [o for o in occasion_ids if o not in found]:
+        raise UnknownOccasion(missing[0])
+    return {o: found[o] for o in occasion_ids}
+
+
+def review_waiting(session: Session, *, occasion_id: str) -> str | None:
+    """The flow run of a shrink review of the occasion still waiting for a coordinator, if any."""
+    query = select(Approval.flow_run_id).where(
+        Approval.occasion_id == occasion_id,
+        Approval.kind.like("registration-shrink-%"),
+        Approval.status.in_(("pending", "locked")),
+    )
+    return session.scalars(query.order_by(Approval.id.desc())).first()
 
 
 def save_students(session: Session, students: pd.DataFrame) -> int:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
 
 from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
 from rules.anonymisation import assign_codes
 from rules.registrations import diff_registrations, field_changes, positions
+from rules.shrink import Shrink, holds
 from store import accommodations as support
 from store import audit, occasions, registrations
 from store.db import transaction
 from tasks import collector, common
+from tasks.chaining import start_run
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 
 CHANGES_SHOWN = 1000
@@ -34,6 +39,18 @@ REWRITTEN_COLUMNS = ["study_result_uid", "course_round_uid", "module_uid", "sepa
 ACCOMMODATION_COLUMNS = ["occasion_id", "student_uid", "extra_time_minutes", "separate_room", "equipment"]
 
 
+class HeldOccasion(Frozen):
+    """An occasion whose register answer was not applied: its counts, why, and the anonymisation
+    codes the answer would remove (codes only: what a coordinator is shown)."""
+
+    occasion_id: str
+    held: int
+    answered: int
+    removals: int
+    reason: str
+    codes: list[str]
+
+
 class SyncSummary(Frozen):
     occasions: int
     registered: int
@@ -43,6 +60,7 @@ class SyncSummary(Frozen):
     other_changes: int
     unchanged: int
     changes: list[dict[str, str | int]]
+    held: list[HeldOccasion] = []
 
 
 class PushSummary(Frozen):
@@ -179,6 +197,53 @@ def _codes_held(rows: pd.DataFrame, held: pd.DataFrame, occasion_column: str) ->
     return codes[at]  # -1, where `held` lacks the row, picks the NaN appended
 
 
+def shrink_guard(
+    register: pd.DataFrame,
+    held: pd.DataFrame,
+    statuses: dict[str, str],
+    approved: dict[str, list[str]] | None = None,
+) -> list[HeldOccasion]:
+    """The occasions whose answer must wait for a coordinator (rules.shrink), counted in bulk.
+    An occasion whose removals are all among the codes a coordinator `approved` is not held."""
+    current = held[held.status == "registered"]
+    gone = current[positions(current, register, "occasion_id", "occasion_id") < 0]
+    ours = current.groupby("occasion_id").size()
+    theirs = register.groupby("occasion_id").size()
+    removed = gone.groupby("occasion_id").size()
+    shrinks = [
+        Shrink(o, int(ours.get(o, 0)), int(theirs.get(o, 0)), int(removed.get(o, 0)), status)
+        for o, status in statuses.items()
+    ]
+    found = []
+    for hold in holds(shrinks, get_settings().sync_max_removed_share):
+        codes = sorted(gone.anonymisation_code[gone.occasion_id == hold.occasion_id])
+        if approved is not None and set(codes) <= set(approved.get(hold.occasion_id, ())):
+            continue
+        found.append(HeldOccasion(**vars(hold), codes=codes))
+    return found
+
+
+def _record_held(found: list[HeldOccasion]) -> None:
+    """Audits each held occasion by its counts (never its codes)."""
+    with transaction() as session:
+        for h in found:
+            audit.record(
+                session,
+                actor="registration-sync",
+                action="registrations.held",
+                occasion_id=h.occasion_id,
+                detail={"held": h.held, "answered": h.answered, "removals": h.removals, "reason": h.reason},
+            )
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The run's logger; outside a run (a benchmark calling a task's function) the module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
+
+
 @task(name="list-syncable-occasions")
 def list_syncable_occasions() -> list[str]:
     """The occasions the nightly sync covers: approved, with a platform test, not yet closed."""
@@ -187,19 +252,83 @@ def list_syncable_occasions() -> list[str]:
 
 
 @task(name="sync-from-register", **REPLAY_SAFE, **OUTSIDE_RETRIES)
-def sync_from_register(occasion_ids: list[str]) -> SyncSummary:
+def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] | None = None) -> SyncSummary:
     """Fetches every registration of these occasions (pooled, concurrent) and stores the changes,
     with the cyclic garbage collector paused (see tasks.collector). Extra time, room and
-    equipment are the decisions held in our store valid on each exam's day: the register has none."""
+    equipment are the decisions held in our store valid on each exam's day: the register has none.
+    An occasion the shrink guard holds is left as it is, unless a coordinator `approved` the
+    removal of every code its answer removes."""
     with collector.paused():
         with common.register() as register:
             registered = register.registered_many(occasion_ids)
         with transaction() as session:
             held = registrations.frame(session, occasion_ids=occasion_ids)
             prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
+            statuses = registrations.occasion_statuses(session, occasion_ids=occasion_ids)
             wanted = {occ: [r.student_uid for r in found] for occ, found in registered.items()}
             accommodations = support.granted_on(session, wanted)
-        return apply_sync(register_frame(registered, accommodations), held, prefixes)
+        answer = register_frame(registered, accommodations)
+        found = shrink_guard(answer, held, statuses, approved)
+        if found:
+            _record_held(found)
+        kept = {o: prefix for o, prefix in prefixes.items() if o not in {h.occasion_id for h in found}}
+        summary = apply_sync(
+            answer[answer.occasion_id.isin(list(kept))], held[held.occasion_id.isin(list(kept))], kept
+        ).model_copy(update={"held": found})
+    _log_sync(len(registered), summary)
+    return summary
+
+
+def _log_sync(asked: int, s: SyncSummary) -> None:
+    log = _logger()
+    log.info(
+        f"Read {asked} occasion(s) from the register and applied {s.occasions}: {s.registered} "
+        f"registration(s) answered, {s.adds} added, {s.removals} removed, {s.extra_time_changes} with "
+        f"new extra time, {s.other_changes} otherwise changed, {s.unchanged} unchanged."
+    )
+    for h in s.held:
+        log.warning(
+            f"Held occasion {h.occasion_id} for a coordinator, nothing of it written: {h.reason} "
+            f"(we hold {h.held}, the register answered {h.answered}, {h.removals} would be removed)."
+        )
+
+
+@task(name="start-shrink-review", **REPLAY_SAFE)
+def start_shrink_review(occasion_id: str, chain: bool) -> str:
+    """Starts a `registration-sync` run that asks a coordinator about this held occasion; keyed on
+    this run and the occasion, so a replayed run starts none twice; none when an earlier review
+    still waits for a coordinator. Returns the review's run id."""
+    with transaction() as session:
+        waiting = registrations.review_waiting(session, occasion_id=occasion_id)
+    if waiting is not None:
+        _logger().info(f"Held occasion {occasion_id} already waits for a coordinator in flow run {waiting}.")
+        return waiting
+    run_id = start_run(
+        "registration-sync",
+        {"params": {"occasion_uids": [occasion_id], "review_shrink": True, "chain": chain}},
+        idempotency_key=f"{flow_run.id}:shrink-review:{occasion_id}",
+    )
+    _logger().info(f"Started the review of held occasion {occasion_id} as flow run {run_id}.")
+    return run_id
+
+
+@task(name="record-shrink-decision", **REPLAY_SAFE)
+def record_shrink_decision(held: HeldOccasion, *, approver_id: str, applied: bool) -> None:
+    """Audits a coordinator's decision on a held occasion by the counts they were shown: a rejection
+    when given, an approval once the answer is applied."""
+    with transaction() as session:
+        audit.record(
+            session,
+            actor=approver_id,
+            action="registrations.shrink-applied" if applied else "registrations.shrink-rejected",
+            occasion_id=held.occasion_id,
+            detail={"held": held.held, "answered": held.answered, "removals": held.removals},
+        )
+    decided = "approved, and it was applied" if applied else "rejected: the occasion is left as it was"
+    _logger().info(
+        f"{approver_id} decided on the register's answer for occasion {held.occasion_id} "
+        f"({held.removals} of {held.held} registration(s) to remove): {decided}."
+    )
 
 
 @task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)
@@ -230,4 +359,8 @@ def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
             updated += sum(uid in held and held[uid] != c for uid, c in wanted.items())
             removed += len(gone)
             pushed += 1
+    _logger().info(
+        f"Brought {pushed} platform test(s) in line with the store: {added} candidate(s) added, "
+        f"{removed} removed, {updated} with extra time updated."
+    )
     return PushSummary(occasions=pushed, added=added, removed=removed, extra_time_updated=updated)
