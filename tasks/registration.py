@@ -331,6 +331,12 @@ def record_shrink_decision(held: HeldOccasion, *, approver_id: str, applied: boo
     )
 
 
+def _as_pushed(candidate: PlatformCandidate) -> PlatformCandidate:
+    """A listed candidate as examflow pushes one: without the platform's own candidate id, so that
+    an unchanged candidate compares equal and is not posted again."""
+    return candidate.model_copy(update={"candidate_id": ""})
+
+
 @task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
     """Makes each occasion's platform test hold exactly its registered candidates and extra time."""
@@ -350,7 +356,7 @@ def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
                 )
                 for r in rows
             }
-            held = {c.external_user_id: c for c in platform.list_candidates(test_id)}
+            held = {c.external_user_id: _as_pushed(c) for c in platform.list_candidates(test_id)}
             changes = [c for uid, c in wanted.items() if held.get(uid) != c]
             gone = [uid for uid in held if uid not in wanted]
             platform.add_candidates(test_id, changes)

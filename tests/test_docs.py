@@ -73,8 +73,7 @@ def checked_for_citations() -> list[str]:
     return [
         name
         for name in project_files()
-        if name.endswith(CHECKED_SUFFIXES)
-        and not name.startswith(NOT_CHECKED)
+        if name.endswith(CHECKED_SUFFIXES) and not name.startswith(NOT_CHECKED)
     ]
 
 
