@@ -24,6 +24,10 @@ from rules import reconciliation
 from rules.law import Ruling
 from store import audit, occasions, registrations
 from store.db import transaction
+from tasks.run_logs import forward_to_runs
+
+# The clients' and the store's own log lines (a retry, a slow write) go to the run they serve.
+forward_to_runs()
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is
 # inputs + task source + run id) comes back from cache when a suspended run replays from the top.
