@@ -3,7 +3,7 @@ sent to the student through the outbox, its deadline tracked."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.approvals import JustificationForm
@@ -31,8 +31,15 @@ def justification(params: JustificationRequest) -> str:
         initial={"justification": case.draft},
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"The justification of {case.candidate} was not sent: {verdict.approver_id} declined"
+        )
         return f"justification of {case.candidate} not sent: {verdict.comment}"
     timing = send_justification(params.occasion_uid, case, answer.justification, verdict.approver_id)  # type: ignore[attr-defined]
+    get_run_logger().info(
+        f"Justification of {case.candidate}'s grade written by {verdict.approver_id} and sent to the "
+        f"student through the outbox, {timing} (due {case.due_on})"
+    )
     publish_markdown(
         artifact_key("justification", params.occasion_uid, case.candidate),
         f"### Justification of {case.candidate}\n\nAsked {params.requested_on}, due {case.due_on}, sent by "
