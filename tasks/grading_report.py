@@ -33,7 +33,10 @@ def own_evidence(occasion_id: str, committee: str, grader: str, shared: bool) ->
             session, occasion_id=occasion_id, committee=committee, graders=shown
         )
     whose = "every grader's scores (shared assessment)" if shared else "your own scores only"
-    run_logger().info(f"{grader} is shown {len(frame)} candidates of {committee} by code, {whose}")
+    run_logger().info(
+        f"{grader} is shown {len(frame)} candidates of {committee} by code, "
+        + ("every grader's scores" if shared else "their own scores only")
+    )
     return (
         f"**{committee}** of {occasion_id}: {len(frame)} candidates, {whose}; auto points are the "
         f"auto-scored questions' weighted sum.\n\n{markdown_table(_rows(frame), limit=len(frame))}\n\n"

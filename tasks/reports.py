@@ -29,7 +29,7 @@ def publish_markdown(key: str, markdown: str, description: str) -> str:
 @task(name="publish-table", **REPLAY_SAFE)
 def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) -> str:
     artifact = str(create_table_artifact(key=key, table=list(rows), description=description))
-    run_logger().info(f"Published the table '{description}' of {len(rows)} rows (artifact {key})")
+    run_logger().info(f"Published a table of {len(rows)} rows as the artifact {key}")
     return artifact
 
 
