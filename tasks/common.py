@@ -26,7 +26,7 @@ from store import audit, occasions, registrations
 from store.db import transaction
 from tasks.run_logs import forward_to_runs, run_logger
 
-# The clients' and the store's own log lines (a retry, a slow write) go to the run they serve.
+# The clients' and the store's own log lines (a retry, say) go to the run they serve.
 forward_to_runs()
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is

@@ -3,7 +3,9 @@
 Flows and tasks log through Prefect's `get_run_logger()`. The clients (`integrations/`) and the
 store log through the standard library, knowing nothing of Prefect: `forward_to_runs` hands their
 records to Prefect's API log handler while a flow or task run is current where they are logged. A
-record logged outside any run (a benchmark, a script, a client's worker thread) goes nowhere new.
+record logged outside any run (a benchmark, a script) goes nowhere new, and so, by design, does one
+logged in a client's worker thread: the clients run some calls in a ThreadPoolExecutor (the
+register's concurrent lookups and writes), whose threads carry no run context.
 """
 
 from __future__ import annotations
