@@ -17,6 +17,10 @@ from tasks.reports import artifact_key, publish_markdown
 def justification(params: JustificationRequest) -> str:
     case = receive_request(params.occasion_uid, params.anonymisation_code, params.requested_on)
     points = "" if case.points is None else f" ({case.points:g} points)"
+    get_run_logger().info(
+        f"Request for the grounds of {case.candidate}'s grade received on {params.requested_on}: within the "
+        f"law, due by {case.due_on}; the examiner is asked to write them"
+    )
     verdict, answer = ask_for_approval(
         kind=f"justification-{case.justification_id}",
         occasion_id=params.occasion_uid,
