@@ -8,7 +8,7 @@ until then a Norwegian exam's decisions are entered here too."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from models.params import Accommodations
 from tasks.accommodations import ImportSummary, import_accommodations
@@ -39,5 +39,10 @@ def import_report(summary: ImportSummary, entered_by: str) -> str:
 @flow(name="accommodations")
 def accommodations(params: Accommodations) -> dict[str, int]:
     summary = import_accommodations(params)
+    get_run_logger().info(
+        f"Imported {summary.granted + summary.refused} support decisions from {summary.source}, entered by "
+        f"{params.entered_by}: {summary.granted} granted, {summary.refused} refused, for {summary.students} "
+        f"students; {summary.replaced} earlier decisions replaced"
+    )
     publish_markdown("accommodations", import_report(summary, params.entered_by), "Accommodations imported")
     return {"granted": summary.granted, "refused": summary.refused, "replaced": summary.replaced}

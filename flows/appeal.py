@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from flows.grading import publish_deadlines
@@ -19,6 +19,10 @@ from tasks.transfer import transfer_results
 @flow(name="appeal")
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
+    log = get_run_logger()
+    log.info(
+        f"Appeal of {case.candidate} received on {params.received_on}: within the law, to be graded anew"
+    )
     publish_deadlines(
         params.occasion_uid, compute_deadlines(params.occasion_uid, case.published_on, case.registration_id)
     )
@@ -34,9 +38,11 @@ def appeal(params: AppealRequest) -> str:
         only=committee,
     )
     if verdict.decision == Decision.REJECT:
+        log.info(f"The appeal of {case.candidate} was not graded anew: {verdict.approver_id} declined")
         return f"appeal of {case.candidate} not regraded"
     new_grade = answer.new_grade  # type: ignore[attr-defined]
     if needs_further_assessment(params.occasion_uid, case.appeal_id, new_grade):
+        log.info(f"{new_grade} differs from the original grade by two or more: a further assessment is asked")
         further = form_committee(params.occasion_uid, case.appeal_id, "further")
         verdict, answer = ask_for_approval(
             kind=f"further-assessment-{case.appeal_id}",
@@ -53,6 +59,10 @@ def appeal(params: AppealRequest) -> str:
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
     outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
     filed = archive_appeal_decision(params.occasion_uid, case.appeal_id)
+    log.info(
+        f"Appeal of {case.candidate} decided by {verdict.approver_id}: {original} to {new_grade}; to the "
+        f"register {outcome.written} written, {len(outcome.failed)} failed; the decision filed in the archive"
+    )
     publish_markdown(
         artifact_key("appeal", params.occasion_uid, case.candidate),
         f"### Appeal of {case.candidate}\n\nReceived {params.received_on}; graded anew by "

@@ -5,7 +5,7 @@ A suspended run has no process waiting: this sweep is what enforces an approval'
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from tasks.approvals import expire_due, fail_waiting_runs, remind_due
 
@@ -15,4 +15,7 @@ def approval_reminders() -> dict[str, int]:
     reminded = remind_due()
     expired = expire_due()
     failed = fail_waiting_runs(expired)
+    get_run_logger().info(
+        f"Approvals swept: {reminded} reminded, {len(expired)} expired, {failed} waiting runs set Failed"
+    )
     return {"reminded": reminded, "expired": len(expired), "runs_failed": failed}

@@ -3,7 +3,7 @@ file of the exam, each a registry entry, checksummed."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from models.params import OccasionStep
 from tasks.archive import archive_exam
@@ -13,6 +13,10 @@ from tasks.reports import artifact_key, markdown_table, publish_markdown
 @flow(name="archive")
 def archive(params: OccasionStep) -> str:
     summary = archive_exam(params.occasion_uid)
+    get_run_logger().info(
+        f"Archived {params.occasion_uid} in case {summary.case_id}: {summary.documents} documents "
+        f"({summary.papers} papers filed by this run), {summary.bytes} bytes, every checksum equal to ours"
+    )
     publish_markdown(
         artifact_key("archive", params.occasion_uid),
         f"### Archived {params.occasion_uid}\n\n{markdown_table([summary.model_dump()])}",

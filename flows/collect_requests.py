@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from models.domain import Country
 from models.params import CollectRequests
@@ -18,6 +18,7 @@ from tasks.requests import (
     report_rows,
     start_request_runs,
 )
+from tasks.run_logs import counted
 
 NOT_IN_LADOK = (
     "is a Swedish occasion: Ladok carries no requests for justification or appeal, so none were read. "
@@ -68,6 +69,9 @@ def collect_requests(params: CollectRequests) -> dict[str, int]:
             f"Requests in FS for {occasion}: {len(rows)} found, {len(started)} started, "
             f"{counts[Outcome.HELD]} already held, {counts[Outcome.REFUSED]} refused",
         )
+    get_run_logger().info(
+        f"Requests collected from FS: {counted(totals)}; {len(unreadable)} occasions unreadable"
+    )
     if unreadable:
         raise RegisterUnreadable(unreadable)
     return dict(totals)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from models.params import OccasionStep
 from tasks.chaining import start_phase
@@ -16,6 +16,7 @@ def exam_day(params: OccasionStep) -> str:
     activate_test(occasion)
     waited = wait_for_deadline(occasion, params.chain)
     if waited != "reached":
+        get_run_logger().info(f"Exam {occasion} stays active until its deadline; exam-day continues {waited}")
         return f"exam {occasion} is active; closing {waited}"
     closed = close_and_open_for_assessment(occasion)
     attendance = record_attendance(occasion)

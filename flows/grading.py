@@ -3,7 +3,7 @@ their own grading → one or all approve the joint grading."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.approvals import GraderApprovalForm
@@ -13,11 +13,12 @@ from models.params import GradeExam
 from tasks.chaining import start_phase
 from tasks.committees import form_grading_committees
 from tasks.deadlines import compute_deadlines
-from tasks.grading import approve_grades, import_results, summarize_uploaded, use_settings
+from tasks.grading import GradingSummary, approve_grades, import_results, summarize_uploaded, use_settings
 from tasks.grading_report import grading_report, own_evidence, progress_report
 from tasks.notes import check_notes, save_notes
 from tasks.plagiarism import check_similarity
 from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.run_logs import counted
 
 HELD_OUTSIDE_THE_PLATFORM = (ExamType.PAPER, ExamType.ORAL)
 
@@ -32,6 +33,15 @@ def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
         artifact_key("deadlines", occasion),
         f"### Deadlines of {occasion}\n\n{text}",
         f"Deadlines of {occasion}, near or past marked",
+    )
+
+
+def log_proposed(occasion: str, summary: GradingSummary) -> None:
+    out_of = f", out of {summary.max_points:g} points" if summary.max_points else ""
+    unscored = f"; {summary.unscored} answers still to score by hand" if summary.unscored else ""
+    get_run_logger().info(
+        f"Proposed grades of {occasion}: {summary.graded} of {summary.candidates} candidates graded, "
+        f"{summary.absent} absent{out_of}; {counted(summary.distribution)}{unscored}"
     )
 
 
@@ -53,6 +63,8 @@ def approve_own(occasion: str, committee: str, grader: str, settings: GradingSet
         check=lambda a: check_notes(occasion, committee, a.notes),  # type: ignore[attr-defined]
     )
     save_notes(occasion, committee, grader, answer.notes)  # type: ignore[attr-defined]
+    if verdict.decision == Decision.REJECT:
+        get_run_logger().info(f"{grader} rejected their own grading of {committee}: grading stops here")
     return verdict.decision == Decision.APPROVE
 
 
@@ -74,6 +86,9 @@ def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report
             only=only,
         )
         if verdict.decision == Decision.REJECT:
+            get_run_logger().info(
+                f"{verdict.approver_id} rejected the joint grading of {occasion}: nothing approved"
+            )
             return None
         approver = verdict.approver_id
     return approver
@@ -86,6 +101,7 @@ def grading(params: GradeExam) -> dict[str, int]:
     on_platform = exam_type not in HELD_OUTSIDE_THE_PLATFORM
     panel = form_grading_committees(occasion, on_platform)
     summary = import_results(occasion) if on_platform else summarize_uploaded(occasion)
+    log_proposed(occasion, summary)
     flags = check_similarity(occasion, settings.similarity_threshold) if on_platform else []
     publish_deadlines(occasion, compute_deadlines(occasion))
     publish_progress(occasion, "before the graders' own approvals")

@@ -3,7 +3,7 @@ sent to the student through the outbox, its deadline tracked."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.approvals import JustificationForm
@@ -17,6 +17,10 @@ from tasks.reports import artifact_key, publish_markdown
 def justification(params: JustificationRequest) -> str:
     case = receive_request(params.occasion_uid, params.anonymisation_code, params.requested_on)
     points = "" if case.points is None else f" ({case.points:g} points)"
+    get_run_logger().info(
+        f"Request for the grounds of {case.candidate}'s grade received on {params.requested_on}: within the "
+        f"law, due by {case.due_on}; the examiner is asked to write them"
+    )
     verdict, answer = ask_for_approval(
         kind=f"justification-{case.justification_id}",
         occasion_id=params.occasion_uid,
@@ -31,8 +35,15 @@ def justification(params: JustificationRequest) -> str:
         initial={"justification": case.draft},
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"The justification of {case.candidate} was not sent: {verdict.approver_id} declined"
+        )
         return f"justification of {case.candidate} not sent: {verdict.comment}"
     timing = send_justification(params.occasion_uid, case, answer.justification, verdict.approver_id)  # type: ignore[attr-defined]
+    get_run_logger().info(
+        f"Justification of {case.candidate}'s grade written by {verdict.approver_id} and sent to the "
+        f"student through the outbox, {timing} (due {case.due_on})"
+    )
     publish_markdown(
         artifact_key("justification", params.occasion_uid, case.candidate),
         f"### Justification of {case.candidate}\n\nAsked {params.requested_on}, due {case.due_on}, sent by "

@@ -4,7 +4,7 @@ approvals on the way suspend their own runs."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from models.params import Lifecycle
 from tasks.chaining import start_phase
@@ -26,6 +26,9 @@ def lifecycle(params: Lifecycle) -> str:
                 "chain": True,
             }
         },
+    )
+    get_run_logger().info(
+        f"Lifecycle of {params.occasion_uid} begun with plan-exam (flow run {run_id}); each phase starts the next"
     )
     publish_markdown(
         artifact_key("lifecycle", params.occasion_uid),

@@ -3,7 +3,7 @@ coordinator approval → the platform's test."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
@@ -36,6 +36,9 @@ def plan_exam(params: PlanExam) -> str:
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"The plan of {occasion.uid} was rejected by {verdict.approver_id}: no test created"
+        )
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
     test = create_platform_test(params, occasion, window)
     if params.chain:

@@ -3,7 +3,7 @@ publication: adjustment), checked against the law, decided by the examiner, tran
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
@@ -16,6 +16,10 @@ from tasks.transfer import transfer_results
 @flow(name="regrade")
 def regrade(params: Regrade) -> str:
     case = check_regrade(params)
+    get_run_logger().info(
+        f"The law allows the {params.kind.value} of {case.candidate}: {case.original} to {params.new_grade}; "
+        "the examiner is asked to decide"
+    )
     heard = "The student was heard." if params.student_heard else "The student was not heard."
     verdict, _ = ask_for_approval(
         kind=f"regrade-{case.registration_id}-{params.kind.value}",
@@ -26,9 +30,17 @@ def regrade(params: Regrade) -> str:
         f"{params.kind.value}. {heard}\n\nReason given: {params.reason}\n\nThe law: {case.ruling}",
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"The {params.kind.value} of {case.candidate} was rejected by {verdict.approver_id}"
+        )
         return f"{params.kind.value} of {case.candidate} rejected by {verdict.approver_id}"
     set_regrade(params, case, verdict.approver_id)
     outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
+    get_run_logger().info(
+        f"{params.kind.value.capitalize()} of {case.candidate} decided by {verdict.approver_id}: "
+        f"{case.original} to {params.new_grade}; to the register {outcome.written} written, "
+        f"{len(outcome.failed)} failed"
+    )
     publish_markdown(
         artifact_key("regrade", params.occasion_uid, case.candidate),
         f"### {params.kind.value.capitalize()} of {case.candidate}\n\n{case.original} → {params.new_grade}, "

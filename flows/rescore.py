@@ -3,7 +3,7 @@ decided by the examiner, then applied exactly as previewed."""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
@@ -41,6 +41,11 @@ def rescore_report(params: Rescore, preview: RescorePreview) -> str:
 @flow(name="rescore")
 def rescore(params: Rescore) -> dict[str, int | str]:
     preview = preview_rescore(params)
+    get_run_logger().info(
+        f"Rescore of question {params.question_number} on {params.occasion_uid} previewed: of "
+        f"{preview.candidates} candidates' grades {preview.raised} raised, {preview.lowered} lowered, "
+        f"{preview.unchanged} unchanged; {preview.marks_changed} marks to rescore"
+    )
     report = rescore_report(params, preview)
     publish_markdown(
         artifact_key("rescore", params.occasion_uid, f"q{params.question_number}"),
@@ -55,8 +60,12 @@ def rescore(params: Rescore) -> dict[str, int | str]:
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(f"The rescore was rejected by {verdict.approver_id}: nothing changed")
         return {"applied": 0, "rejected_by": verdict.approver_id}
     applied = apply_rescore(params, verdict.approver_id, preview.digest)
+    get_run_logger().info(
+        f"Rescore applied as approved by {verdict.approver_id}: {applied} candidates changed"
+    )
     return {
         "applied": applied,
         "raised": preview.raised,

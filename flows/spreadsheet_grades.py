@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.domain import Decision
@@ -44,6 +44,11 @@ def confirmation_evidence(summary: UploadSummary, uploaded_by: str) -> str:
 def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
     """Checks the sheet whole, asks its uploader to confirm it with their one-time code, then writes it."""
     preview = preview_upload(params.occasion_uid, params.filename, params.uploaded_by)
+    get_run_logger().info(
+        f"Checked {params.filename} (SHA-256 {preview.sha256[:12]}) whole for {params.occasion_uid}: "
+        f"{preview.changed} grades to change, {preview.unchanged} unchanged, {preview.left_alone} left alone; "
+        f"{params.uploaded_by} is asked to confirm it with their code"
+    )
     verdict, _ = ask_for_approval(
         kind=f"upload-{preview.sha256[:16]}",
         occasion_id=params.occasion_uid,
@@ -53,6 +58,9 @@ def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
         only=(params.uploaded_by,),
     )
     if verdict.decision != Decision.APPROVE:
+        get_run_logger().info(
+            f"{params.uploaded_by} did not confirm the upload of {params.filename}: nothing written"
+        )
         return {"changed": 0, "unchanged": 0, "left_alone": 0, "notes_added": 0}
     summary = upload_grades(
         params.occasion_uid,
@@ -60,6 +68,10 @@ def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
         params.uploaded_by,
         confirmed_sha256=preview.sha256,
         confirmed_by=verdict.approver_id,
+    )
+    get_run_logger().info(
+        f"Grades of {params.filename} written as proposed grades, confirmed by {verdict.approver_id}: "
+        f"{summary.changed} changed, {summary.notes_added} notes added"
     )
     publish_markdown(
         artifact_key("spreadsheet-grades", params.occasion_uid),

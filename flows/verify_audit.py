@@ -3,7 +3,7 @@ the head anchored at the last check; the head anchored again. A broken chain fai
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from tasks.reports import publish_markdown
 from tasks.verify_audit import anchor_head, read_anchor, verify_chain
@@ -18,6 +18,9 @@ def verify_audit() -> str:
     anchor = read_anchor()
     verdict = verify_chain(anchor)
     if verdict.broken:
+        get_run_logger().error(
+            f"The audit log was changed: {verdict.broken}; {verdict.events} events before it are intact"
+        )
         publish_markdown(
             "audit-chain-broken",
             f"### The audit log was changed\n\n{verdict.broken}\n\n"
@@ -27,4 +30,5 @@ def verify_audit() -> str:
         raise AuditChainBroken(f"the audit chain is broken: {verdict.broken}")
     anchor_head(verdict)
     head = verdict.head
+    get_run_logger().info(f"Audit chain intact: {verdict.events} events; its head, seq {head.seq}, anchored")
     return f"audit chain intact: {verdict.events} events, head seq {head.seq} anchored"

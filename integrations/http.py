@@ -15,6 +15,7 @@ from __future__ import annotations
 import json as stdjson
 import logging
 import random
+import re
 import ssl
 import threading
 import time
@@ -35,6 +36,10 @@ TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # a Content-Length even when empty
 PATH_SAFE = "/:@!$&'()*+,;=~%"  # left as they are in a path: RFC 3986's pchar, "/" and escapes
+# A national id as a path segment: a personnummer (10 or 12 digits, a '-' or '+' before the last four)
+# or a fødselsnummer (11 digits); and the segment after ".../personnummer/", whatever it holds.
+NATIONAL_ID = re.compile(r"(?<![^/])(?:(?:\d{6}|\d{8})[-+]?\d{4}|\d{11})(?![^/])")
+AFTER_PERSONNUMMER = re.compile(r"(personnummer/)[^/?#]+", re.IGNORECASE)
 # What httpx.Client sends by default, and who we are.
 DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "User-Agent": "examflow/0.1"}
 
@@ -97,6 +102,13 @@ class RateLimit:
             wait = -self._tokens / self.per_second if self._tokens < 0 else 0.0
         if wait:
             self._sleep(wait)
+
+
+def shown_path(path: str) -> str:
+    """A request's path as a log line or an error may name it: no query (a signed URL's signature,
+    a search's terms) and no national id."""
+    path = path.split("?", 1)[0]
+    return NATIONAL_ID.sub("***", AFTER_PERSONNUMMER.sub(r"\1***", path))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -191,14 +203,14 @@ class ApiClient:
             try:
                 response = self._send(method, path, json, content, params, headers)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = f"{type(exc).__name__} on {method} {path}"
+                last = f"{type(exc).__name__} on {method} {shown_path(path)}"
             else:
                 if response.status_code < 400:
                     return response
                 if response.status_code not in TRANSIENT_STATUS:
                     self.raise_for(response)
                 retry_after = _retry_after(response)
-                last = f"{response.status_code} on {method} {path}"
+                last = f"{response.status_code} on {method} {shown_path(path)}"
             if attempt < self.retry.attempts:
                 wait = self.retry.delay(attempt, retry_after)
                 log.info("%s: %s, retry %d in %.2fs", self.system, last, attempt, wait)

@@ -26,6 +26,7 @@ from store.schema import Appeal, Staff
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.deadlines import justification_of
+from tasks.run_logs import run_logger
 
 PAPER_ANSWER_CHARS = 400
 
@@ -141,6 +142,7 @@ def fetch_paper(occasion_id: str, registration_id: int) -> str:
         + " / ".join(x[:PAPER_ANSWER_CHARS] for x in q.responses)
         for q in paper.questions
     ]
+    run_logger().info(f"The paper fetched from the platform, by code only: {len(lines)} questions")
     return "\n\n".join(lines) or "_(no answers submitted)_"
 
 
@@ -177,6 +179,9 @@ def form_committee(occasion_id: str, appeal_id: int, stage: str) -> tuple[str, .
             occasion_id=occasion_id,
             detail={"appeal_id": appeal_id, "stage": stage, "members": members},
         )
+    run_logger().info(
+        f"The {stage} committee of appeal {appeal_id}: {', '.join(members)}, none who graded before"
+    )
     return tuple(members)
 
 

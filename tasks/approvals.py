@@ -15,10 +15,12 @@ from prefect.client.orchestration import get_client
 from prefect.states import Failed
 
 from models.approvals import ApprovalForm, ApprovalRequest, ApprovalTicket, Verdict
+from models.domain import Decision
 from models.settings import get_settings
 from store import approvals, outbox
 from store.db import transaction
 from tasks.common import REPLAY_SAFE, now
+from tasks.run_logs import run_logger
 
 UNCACHED = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -34,6 +36,11 @@ def open_approval(request: ApprovalRequest) -> ApprovalTicket:
     with transaction() as session:
         ticket = approvals.open_approval(session, request=request, now=now())
     _deliver()
+    run_logger().info(
+        f"Approval {ticket.approval_id} ({request.kind} of {request.occasion_id}) asked of the "
+        f"{ticket.role} role: a one-time code mailed to {', '.join(ticket.approvers)}; "
+        f"it expires at {ticket.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     return ticket
 
 
@@ -53,7 +60,22 @@ def check_answer(approval_id: int, round: int, answer: ApprovalForm, problem: st
             session, approval_id=approval_id, round=round, answer=answer, now=now(), problem=problem
         )
     _deliver()
+    run_logger().info(_judged(approval_id, round, verdict))
     return verdict
+
+
+def _judged(approval_id: int, round: int, verdict: Verdict) -> str:
+    """The verdict as a log line: who decided what, or why the answer was refused; never the answer's
+    comment, and a staff id that nobody holds (a typing slip, or a code in the wrong field) is not echoed."""
+    if verdict.accepted:
+        decided = "approved" if verdict.decision == Decision.APPROVE else "rejected"
+        return f"Approval {approval_id}, answer {round}: {decided} by {verdict.approver_id}"
+    reason = (
+        verdict.reason.replace(f"'{verdict.approver_id}'", "given")
+        if "unknown approver" in verdict.reason
+        else verdict.reason
+    )
+    return f"Approval {approval_id}, answer {round} refused: {reason}"
 
 
 @task(name="forget-approval-answer", retries=2, retry_delay_seconds=1, **UNCACHED)
@@ -67,6 +89,7 @@ def forget_answer(flow_run_id: str, key: str) -> bool:
             if exc.response.status_code != 404:
                 raise
             return False
+    run_logger().info(f"The answer {key} was deleted from the run's inputs once judged")
     return True
 
 
@@ -86,6 +109,7 @@ def remind_due() -> int:
     with transaction() as session:
         reminded = approvals.remind_due(session, now=now(), before=get_settings().approval_reminder_before)
     _deliver()
+    run_logger().info(f"Reminders mailed for {reminded} approvals expiring soon")
     return reminded
 
 
@@ -95,6 +119,9 @@ def expire_due() -> list[tuple[str | None, str]]:
     with transaction() as session:
         expired = approvals.expire_due(session, now=now())
     _deliver()
+    run_logger().info(
+        f"{len(expired)} approvals past their expiry marked expired; approvers and coordinators mailed"
+    )
     return expired
 
 
@@ -112,6 +139,7 @@ def fail_waiting_runs(expired: list[tuple[str | None, str]]) -> int:
             if run.state is not None and run.state.is_paused():
                 fail_run(flow_run_id, message)
                 failed += 1
+    run_logger().info(f"{failed} runs still waiting on an expired approval set Failed")
     return failed
 
 

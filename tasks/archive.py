@@ -18,6 +18,7 @@ from store.db import transaction
 from store.schema import Appeal, JustificationRecord
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 
 class ArchiveSummary(Frozen):
@@ -231,6 +232,9 @@ def archive_document(
             occasion_id=occasion_id,
             detail={"case_id": filed.case_id, "kind": kind, "filename": filename, "sha256": filed.sha256},
         )
+    run_logger().info(
+        f"Filed {filename} ({kind}) in case {filed.case_id} of {occasion_id}, its checksum verified"
+    )
     return filed
 
 
@@ -251,4 +255,5 @@ def archive_appeal_decision(occasion_id: str, appeal_id: int) -> ArchivedDocumen
             occasion_id=occasion_id,
             detail={"appeal_id": appeal_id, "case_id": document.case_id, "sha256": document.sha256},
         )
+    run_logger().info(f"Filed the decision of appeal {appeal_id} in case {document.case_id} of {occasion_id}")
     return document

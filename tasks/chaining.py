@@ -9,6 +9,7 @@ from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 
 from tasks.common import REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 DEPLOYMENT = "local"
 
@@ -30,4 +31,6 @@ def start_run(flow_name: str, parameters: dict[str, Any], idempotency_key: str) 
 def start_phase(flow_name: str, parameters: dict[str, Any]) -> str:
     """Starts the next phase's deployment now. The idempotency key is this run's id and the next
     phase, so a replayed run starts nothing new."""
-    return start_run(flow_name, parameters, f"{flow_run.id}:{flow_name}")
+    run_id = start_run(flow_name, parameters, f"{flow_run.id}:{flow_name}")
+    run_logger().info(f"Next phase started: {flow_name}, flow run {run_id}")
+    return run_id

@@ -15,6 +15,7 @@ from store.db import transaction
 from store.schema import Staff
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 
 class CommitteeRefused(Exception):
@@ -36,7 +37,8 @@ def form_grading_committees(occasion_id: str, on_platform: bool = True) -> dict[
         )
         candidates = [Candidate(code=r.anonymisation_code, student_uid=r.student_uid) for r in held]
         formed = _saved(session, occasion_id, graders, candidates)
-        if not formed:
+        formed_now = not formed
+        if formed_now:
             formed = _split(occasion_id, candidates, graders, conflicts, rule)
             _save(session, occasion_id, formed, {r.anonymisation_code: r.id for r in held})
         breaches = check_rule(formed, rule, conflicts)
@@ -48,6 +50,14 @@ def form_grading_committees(occasion_id: str, on_platform: bool = True) -> dict[
     if on_platform:
         with common.platform() as client:
             client.set_committees(common.platform_test_id(occasion_id), plan)
+    run_logger().info(
+        f"Grading committees of {occasion_id} {'formed' if formed_now else 'as formed before'}"
+        f"{', set on the platform' if on_platform else ''}: "
+        + "; ".join(
+            f"{c.name}: {', '.join(g.staff_id for g in c.graders)} ({len(c.candidates)} candidates)"
+            for c in formed
+        )
+    )
     return {c.name: [g.staff_id for g in c.graders] for c in formed}
 
 

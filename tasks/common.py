@@ -24,6 +24,10 @@ from rules import reconciliation
 from rules.law import Ruling
 from store import audit, occasions, registrations
 from store.db import transaction
+from tasks.run_logs import forward_to_runs, run_logger
+
+# The clients' and the store's own log lines (a retry, say) go to the run they serve.
+forward_to_runs()
 
 # A task whose result is persisted and cached per flow run (Prefect's default cache policy is
 # inputs + task source + run id) comes back from cache when a suspended run replays from the top.
@@ -149,3 +153,4 @@ def record_refusal(
         occasion_id=occasion_id,
         detail={"candidate": candidate, "rule": ruling.rule, "reason": ruling.reason},
     )
+    run_logger().info(f"Refused by the law ({action}) for {candidate}: {ruling.reason} ({ruling.rule})")

@@ -12,6 +12,7 @@ from rules import law
 from store import justifications, occasions
 from store.db import transaction
 from tasks.common import REPLAY_SAFE, now
+from tasks.run_logs import run_logger
 
 WARN_DAYS = 3
 
@@ -28,6 +29,10 @@ def compute_deadlines(
     found = law.deadlines(Country(occasion.country), occasion.ends_at.date(), published_on, justification)
     today = now().date()
     flagged = {s.deadline.name: s for s in law.near_or_past(found, today, WARN_DAYS)}
+    run_logger().info(
+        f"Deadlines of {occasion_id}: {len(found)} set by the law, {len(flagged)} near or past"
+        + ("" if registration_id is None else " (for one candidate, from their justification)")
+    )
     return [
         {
             "deadline": d.name,

@@ -15,6 +15,7 @@ from store.db import transaction
 from tasks import common
 from tasks.chaining import DEPLOYMENT
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 # Waits this short happen in process; longer ones end the run and schedule its continuation.
 LONGEST_WAIT = timedelta(minutes=15)
@@ -43,6 +44,11 @@ def activate_test(occasion_id: str) -> PlatformTest:
                     occasion_id=occasion_id,
                     detail={"test_id": test.test_id},
                 )
+            run_logger().info(f"Activated platform test {test.test_id} of {occasion_id}")
+        else:
+            run_logger().info(
+                f"Platform test {test.test_id} of {occasion_id} is {test.status} already: left so"
+            )
     return test
 
 
@@ -59,6 +65,11 @@ def wait_for_deadline(occasion_id: str, chain: bool) -> str:
         )
     deadline = occasion.ends_at + timedelta(minutes=longest)
     remaining = deadline - common.now()
+    run_logger().info(
+        f"Deadline of {occasion_id}: {deadline:%Y-%m-%d %H:%M} UTC (the end time plus the longest extra "
+        f"time, {longest} minutes); "
+        + ("passed" if remaining <= timedelta(0) else f"{remaining.total_seconds():.0f} seconds to wait")
+    )
     if remaining <= timedelta(0):
         return "reached"
     if remaining <= LONGEST_WAIT:
@@ -103,6 +114,7 @@ def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
             occasion_id=occasion_id,
             detail={"platform_status": test.status},
         )
+    run_logger().info(f"Closed {occasion_id} for submissions; platform test {test.test_id} is {test.status}")
     return test
 
 
@@ -126,6 +138,10 @@ def record_attendance(occasion_id: str) -> Attendance:
         )
         grading.save_attendance(session, frame)
     submitted = sum(r.attended for r in results)
+    run_logger().info(
+        f"Attendance of {occasion_id} from the platform: {len(held)} registered, {submitted} submitted, "
+        f"{len(results) - submitted} absent"
+    )
     return Attendance(
         registered=len(held),
         submitted=submitted,

@@ -20,6 +20,7 @@ from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import artifact_key
+from tasks.run_logs import run_logger
 
 
 class GradingRefused(Exception):
@@ -249,6 +250,11 @@ def use_settings(occasion_id: str, override: GradingSettings | None) -> tuple[Gr
                 occasion_id=occasion_id,
                 detail=override.model_dump(mode="json"),
             )
+        run_logger().info(
+            f"Grading settings of {occasion_id}: "
+            + ("replaced by this run's" if override is not None else "as planned")
+            + f"; a {occasion.exam_type} exam"
+        )
         return exam_settings.get(session, occasion_id=occasion_id), ExamType(occasion.exam_type)
 
 
@@ -262,6 +268,7 @@ def summarize_uploaded(occasion_id: str) -> GradingSummary:
             raise GradingRefused(f"{occasion_id} has no uploaded grades: run spreadsheet-grades first")
         thresholds = exam_thresholds(session, occasion_id)
         digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
+    run_logger().info(f"{len(proposed)} grades of {occasion_id} were uploaded from a spreadsheet")
     return GradingSummary(
         digest=digest,
         candidates=len(frame),
@@ -290,4 +297,5 @@ def approve_grades(occasion_id: str, approver_id: str, digest: str) -> int:
             occasion_id=occasion_id,
             detail={"approved": count},
         )
+    run_logger().info(f"Approved {count} grades of {occasion_id}, as approved by {approver_id}")
     return count

@@ -15,6 +15,7 @@ from tasks.common import REPLAY_SAFE
 from tasks.grading import GradingSummary, exam_thresholds
 from tasks.plagiarism import Flag, flag_section
 from tasks.reports import markdown_table
+from tasks.run_logs import run_logger
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -32,6 +33,10 @@ def own_evidence(occasion_id: str, committee: str, grader: str, shared: bool) ->
             session, occasion_id=occasion_id, committee=committee, graders=shown
         )
     whose = "every grader's scores (shared assessment)" if shared else "your own scores only"
+    run_logger().info(
+        f"{grader} is shown {len(frame)} candidates of {committee} by code, "
+        + ("every grader's scores" if shared else "their own scores only")
+    )
     return (
         f"**{committee}** of {occasion_id}: {len(frame)} candidates, {whose}; auto points are the "
         f"auto-scored questions' weighted sum.\n\n{markdown_table(_rows(frame), limit=len(frame))}\n\n"

@@ -8,6 +8,7 @@ from models.approvals import GraderNoteIn
 from store import committees, grading, notes
 from store.db import transaction
 from tasks.common import REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 
 @task(name="check-notes", **REPLAY_SAFE)
@@ -24,6 +25,8 @@ def check_notes(occasion_id: str, committee: str, given: list[GraderNoteIn]) -> 
         for i, n in enumerate(given, start=1)
         if n.code not in codes or (n.question and n.question not in numbers)
     ]
+    if problems:
+        run_logger().info(f"{len(problems)} of {len(given)} notes are not on the grader's committee or exam")
     return "; ".join(problems)
 
 
@@ -37,7 +40,7 @@ def save_notes(occasion_id: str, committee: str, staff_id: str, given: list[Grad
             code: i
             for i, code in committees.candidates_of(session, occasion_id=occasion_id, name=committee).items()
         }
-        return notes.add(
+        added = notes.add(
             session,
             occasion_id=occasion_id,
             staff_id=staff_id,
@@ -51,3 +54,8 @@ def save_notes(occasion_id: str, committee: str, staff_id: str, given: list[Grad
                 for n in given
             ],
         )
+    kept = sum(n.for_justification for n in given)
+    run_logger().info(
+        f"{staff_id} left {len(given)} notes on {committee} ({added} new, {kept} meant for a justification)"
+    )
+    return added

@@ -22,6 +22,7 @@ from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import markdown_table
+from tasks.run_logs import run_logger
 
 K = TypeVar("K")
 
@@ -146,7 +147,12 @@ def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
         pending = {rid: r.document_id for rid, r in reports.items() if r.status != "done"}
         done = await_reports(client, pending)
     _save(occasion_id, done)
-    return flags_for({**reports, **done}, codes, threshold)
+    flags = flags_for({**reports, **done}, codes, threshold)
+    run_logger().info(
+        f"Similarity of {occasion_id}: {len(texts)} papers with text answers, {len(new)} submitted now; "
+        f"{len(flags)} above {threshold:g} % flagged for the examiner"
+    )
+    return flags
 
 
 def _save(occasion_id: str, reports: Mapping[int, SimilarityReport]) -> None:

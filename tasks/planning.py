@@ -19,6 +19,7 @@ from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import markdown_table
+from tasks.run_logs import run_logger
 from tasks.spreadsheet_grades import UploadRefused, upload_path
 
 
@@ -30,7 +31,16 @@ class PlanRefused(Exception):
 def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
     with common.register() as register:
         occasion = register.get_occasion(occasion_uid)
-        return occasion, [register.get_course_round(uid) for uid in occasion.course_round_uids]
+        rounds = [register.get_course_round(uid) for uid in occasion.course_round_uids]
+    run_logger().info(
+        f"Read occasion {occasion.uid} ({occasion.name}) from the register: {len(rounds)} course rounds "
+        f"({_codes(rounds)}), {len(occasion.module_uids)} modules examined"
+    )
+    return occasion, rounds
+
+
+def _codes(rounds: list[RegisterCourseRound]) -> str:
+    return ", ".join(sorted({r.code for r in rounds})) or "no course code"
 
 
 @task(name="plan-times", **REPLAY_SAFE)
@@ -67,7 +77,12 @@ def _timetable_slot(
 def check_plan(
     occasion: RegisterOccasion, rounds: list[RegisterCourseRound], window: ExamWindow
 ) -> list[CheckResult]:
-    return check_occasion(occasion, [m for r in rounds for m in r.modules], window)
+    checks = check_occasion(occasion, [m for r in rounds for m in r.modules], window)
+    failed = "; ".join(f"{c.name} ({c.detail})" for c in checks if not c.ok)
+    run_logger().info(
+        f"Checks of the plan of {occasion.uid}: " + (f"failed: {failed}" if failed else "all passed")
+    )
+    return checks
 
 
 def plan_report(
@@ -129,6 +144,12 @@ def save_plan(
             occasion_id=occasion.uid,
             detail={"modules": [m.uid for m in modules], "exam_type": params.exam_type},
         )
+    start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
+    run_logger().info(
+        f"Planned {_codes(rounds)} (occasion {occasion.uid}): {len(modules)} modules, {modules[0].credits} "
+        f"credits, grade scale {scale_id}, {params.exam_type} on {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
+        f"Stockholm time, {window.duration_minutes} minutes' working time"
+    )
     return occasion.uid
 
 
@@ -157,6 +178,10 @@ def create_platform_test(params: PlanExam, occasion: RegisterOccasion, window: E
             occasion_id=occasion.uid,
             detail={"test_id": test.test_id},
         )
+    run_logger().info(
+        f"Platform test {test.test_id} set for occasion {occasion.uid} at the plan's times "
+        f"(lockdown browser {'on' if params.lockdown_browser else 'off'}); the exam is planned"
+    )
     return test
 
 

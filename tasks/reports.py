@@ -10,6 +10,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from tasks.common import REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 
 def artifact_key(*parts: str) -> str:
@@ -20,12 +21,16 @@ def artifact_key(*parts: str) -> str:
 # Published from tasks, so a run replayed after suspension does not publish its reports again.
 @task(name="publish-report", **REPLAY_SAFE)
 def publish_markdown(key: str, markdown: str, description: str) -> str:
-    return str(create_markdown_artifact(key=key, markdown=markdown, description=description))
+    artifact = str(create_markdown_artifact(key=key, markdown=markdown, description=description))
+    run_logger().info(f"Published the report '{description}' (artifact {key})")
+    return artifact
 
 
 @task(name="publish-table", **REPLAY_SAFE)
 def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) -> str:
-    return str(create_table_artifact(key=key, table=list(rows), description=description))
+    artifact = str(create_table_artifact(key=key, table=list(rows), description=description))
+    run_logger().info(f"Published a table of {len(rows)} rows as the artifact {key}")
+    return artifact
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], limit: int = 50) -> str:

@@ -5,6 +5,7 @@ so neither a replay nor the next collection starts a second run."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from store.db import transaction
 from tasks import common
 from tasks.chaining import start_run
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.run_logs import counted, run_logger
 
 FLOWS = {RequestKind.JUSTIFICATION: "justification", RequestKind.APPEAL: "appeal"}
 
@@ -42,7 +44,11 @@ def list_collectable_occasions(as_of: datetime | None = None) -> list[str]:
     within the collection window before `as_of` (default now)."""
     since = (as_of or datetime.now(UTC)) - COLLECTION_WINDOW
     with transaction() as session:
-        return transfer.published_since(session, country=Country.NO, since=since)
+        found = transfer.published_since(session, country=Country.NO, since=since)
+    run_logger().info(
+        f"{len(found)} Norwegian occasions with results published since {since:%Y-%m-%d} to collect"
+    )
+    return found
 
 
 @task(name="read-register-requests", **REPLAY_SAFE, **OUTSIDE_RETRIES)
@@ -54,14 +60,18 @@ def read_register_requests(occasion_id: str) -> OccasionRequests:
     with transaction() as session:
         country = Country(occasions.get(session, occasion_id).country)
     if country is Country.SE:
+        run_logger().info(f"{occasion_id} is Swedish: Ladok holds no requests, none read")
         return OccasionRequests(country=country)
     with common.fs_register() as fs:
         try:
-            return OccasionRequests(country=country, found=tuple(fs.requests(occasion_id)))
+            found = tuple(fs.requests(occasion_id))
         except ApiError as exc:
             if isinstance(exc, Unavailable):
                 raise
+            run_logger().warning(f"FS could not be read for {occasion_id}: {exc}")
             return OccasionRequests(country=country, unreadable=str(exc))
+    run_logger().info(f"Read {len(found)} requests for justification or appeal of {occasion_id} from FS")
+    return OccasionRequests(country=country, found=found)
 
 
 @task(name="record-register-requests", **REPLAY_SAFE)
@@ -86,6 +96,8 @@ def record_requests(occasion_id: str, found: tuple[RegisterRequest, ...]) -> lis
                     registration_id=s.registration_id,
                     received_on=s.request.received_on,
                 )
+    outcomes = counted(Counter(s.outcome.value for s in sorted_requests))
+    run_logger().info(f"Requests of {occasion_id} sorted against our store: {outcomes}")
     return sorted_requests
 
 
@@ -107,6 +119,7 @@ def start_request_runs(occasion_id: str, sorted_requests: list[SortedRequest]) -
                 session, occasion_id=occasion_id, request_id=request.request_id, flow_run_id=run_id
             )
         started[request.request_id] = run_id
+    run_logger().info(f"Started {len(started)} justification or appeal runs for {occasion_id}")
     return started
 
 

@@ -3,14 +3,20 @@
 Flows and tasks log through Prefect's `get_run_logger()`. The clients (`integrations/`) and the
 store log through the standard library, knowing nothing of Prefect: `forward_to_runs` hands their
 records to Prefect's API log handler while a flow or task run is current where they are logged. A
-record logged outside any run (a benchmark, a script, a client's worker thread) goes nowhere new.
+record logged outside any run (a benchmark, a script) goes nowhere new, and so, by design, does one
+logged in a client's worker thread: the clients run some calls in a ThreadPoolExecutor (the
+register's concurrent lookups and writes), whose threads carry no run context.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
+from prefect import get_run_logger
 from prefect.context import FlowRunContext, TaskRunContext
+from prefect.exceptions import MissingContextError
 from prefect.logging.handlers import APILogHandler
 
 FORWARDED = ("integrations", "store")
@@ -32,3 +38,17 @@ def forward_to_runs(names: tuple[str, ...] = FORWARDED) -> None:
         logger.addHandler(handler)
         if logger.level == logging.NOTSET or logger.level > logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """Prefect's `get_run_logger()`; outside any run (a task's function called directly, as tests
+    do) the plain `examflow` logger, so a log line never makes a task fail."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("examflow")
+
+
+def counted(counts: Mapping[Any, int]) -> str:
+    """A count per kind as a person reads it: 'A 3, B 10, F 2' ('none' when empty)."""
+    return ", ".join(f"{kind} {count}" for kind, count in counts.items()) or "none"

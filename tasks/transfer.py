@@ -32,6 +32,7 @@ from store.db import transaction
 from tasks import common
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import artifact_key
+from tasks.run_logs import counted, run_logger
 
 WRITERS = 16  # concurrent writes, bounded; EXAMFLOW_LADOK_REQUESTS_PER_SECOND caps the rate
 RECORD_EVERY = 100  # outcomes recorded per ledger transaction
@@ -70,7 +71,12 @@ def check_before_transfer(occasion_id: str) -> dict[str, int]:
         )
     with transaction() as session:
         equal_credits(occasions.module_credits(session, occasion_id=occasion_id))
-    return {"candidates": len(frame), "graded": int(approved.grade.notna().sum())}
+    graded = int(approved.grade.notna().sum())
+    run_logger().info(
+        f"Checked {occasion_id} before transfer: {graded} approved grades for {len(frame)} candidates; "
+        "every submission has one, no no-show has one, the modules carry equal credits"
+    )
+    return {"candidates": len(frame), "graded": graded}
 
 
 def _read(register: StudentRegister, occasion_id: str) -> dict[str, StudyResult]:
@@ -86,7 +92,10 @@ def _scale(occasion_id: str) -> int:
 def preview_transfer(occasion_id: str) -> list[TransferItem]:
     """Reads what the register holds now and compares; writes nothing."""
     with common.register() as register:
-        return plan_items(_grades(occasion_id), _read(register, occasion_id), _scale(occasion_id), grade_id)
+        items = plan_items(_grades(occasion_id), _read(register, occasion_id), _scale(occasion_id), grade_id)
+    counts = {a.value: n for a in Action if (n := sum(i.action == a for i in items))}
+    run_logger().info(f"Compared {occasion_id} with the register: {counted(counts)} (results by action)")
+    return items
 
 
 @contextmanager
@@ -136,6 +145,10 @@ def transfer_results(occasion_id: str, only: list[int] | None = None) -> Transfe
             occasion_id=occasion_id,
             detail={"written": len(todo) - len(failed), "failed": len(failed)},
         )
+    run_logger().info(
+        f"Transfer of {occasion_id}: {len(todo) - len(failed)} of {len(todo)} written to the register, "
+        f"{len(failed)} refused (listed in the artifact); {len(items) - len(todo)} unchanged or attested"
+    )
     return TransferOutcome(
         written=len(todo) - len(failed),
         unchanged=sum(i.action == Action.UNCHANGED for i in items),

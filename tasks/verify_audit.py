@@ -13,6 +13,7 @@ from prefect.artifacts import Artifact, create_table_artifact
 from store import verify_audit
 from store.audit_chain import Head
 from store.verify_audit import Verdict
+from tasks.run_logs import run_logger
 
 ANCHOR_KEY = "audit-chain-head"
 
@@ -22,6 +23,7 @@ def read_anchor() -> Head | None:
     """The head anchored by the last intact check (None before the first)."""
     artifact = Artifact.get(ANCHOR_KEY)
     if artifact is None:
+        run_logger().info("No head anchored yet: the chain is checked from its first event")
         return None
     try:
         data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
@@ -50,4 +52,6 @@ def anchor_head(verdict: Verdict) -> str:
         "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     description = "The audit chain's head at its last intact check; the next check requires it unchanged."
-    return str(create_table_artifact(key=ANCHOR_KEY, table=[row], description=description))
+    artifact = str(create_table_artifact(key=ANCHOR_KEY, table=[row], description=description))
+    run_logger().info(f"The chain's head, seq {head.seq}, anchored in the artifact {ANCHOR_KEY}")
+    return artifact
