@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from prefect import get_run_logger, task
-from prefect.exceptions import MissingContextError
+from prefect import task
 from prefect.runtime import flow_run
 
 from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
@@ -22,6 +20,7 @@ from store.db import transaction
 from tasks import collector, common
 from tasks.chaining import start_run
 from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.run_logs import run_logger
 
 CHANGES_SHOWN = 1000
 REGISTER_COLUMNS = [
@@ -236,14 +235,6 @@ def _record_held(found: list[HeldOccasion]) -> None:
             )
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
-    """The run's logger; outside a run (a benchmark calling a task's function) the module's."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
-
-
 @task(name="list-syncable-occasions")
 def list_syncable_occasions() -> list[str]:
     """The occasions the nightly sync covers: approved, with a platform test, not yet closed."""
@@ -280,7 +271,7 @@ def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] |
 
 
 def _log_sync(asked: int, s: SyncSummary) -> None:
-    log = _logger()
+    log = run_logger()
     log.info(
         f"Read {asked} occasion(s) from the register and applied {s.occasions}: {s.registered} "
         f"registration(s) answered, {s.adds} added, {s.removals} removed, {s.extra_time_changes} with "
@@ -301,14 +292,16 @@ def start_shrink_review(occasion_id: str, chain: bool) -> str:
     with transaction() as session:
         waiting = registrations.review_waiting(session, occasion_id=occasion_id)
     if waiting is not None:
-        _logger().info(f"Held occasion {occasion_id} already waits for a coordinator in flow run {waiting}.")
+        run_logger().info(
+            f"Held occasion {occasion_id} already waits for a coordinator in flow run {waiting}."
+        )
         return waiting
     run_id = start_run(
         "registration-sync",
         {"params": {"occasion_uids": [occasion_id], "review_shrink": True, "chain": chain}},
         idempotency_key=f"{flow_run.id}:shrink-review:{occasion_id}",
     )
-    _logger().info(f"Started the review of held occasion {occasion_id} as flow run {run_id}.")
+    run_logger().info(f"Started the review of held occasion {occasion_id} as flow run {run_id}.")
     return run_id
 
 
@@ -325,7 +318,7 @@ def record_shrink_decision(held: HeldOccasion, *, approver_id: str, applied: boo
             detail={"held": held.held, "answered": held.answered, "removals": held.removals},
         )
     decided = "approved, and it was applied" if applied else "rejected: the occasion is left as it was"
-    _logger().info(
+    run_logger().info(
         f"{approver_id} decided on the register's answer for occasion {held.occasion_id} "
         f"({held.removals} of {held.held} registration(s) to remove): {decided}."
     )
@@ -365,7 +358,7 @@ def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
             updated += sum(uid in held and held[uid] != c for uid, c in wanted.items())
             removed += len(gone)
             pushed += 1
-    _logger().info(
+    run_logger().info(
         f"Brought {pushed} platform test(s) in line with the store: {added} candidate(s) added, "
         f"{removed} removed, {updated} with extra time updated."
     )

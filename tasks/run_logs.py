@@ -1,7 +1,7 @@
 """examflow's log records in the run's own log, the Logs tab of the Prefect UI.
 
-Flows and tasks log through Prefect's `get_run_logger()`. The clients (`integrations/`) and the
-store log through the standard library, knowing nothing of Prefect: `forward_to_runs` hands their
+Flows and tasks log through Prefect's `get_run_logger()`. The clients (`integrations/`), the store
+and a task module's own logger (such as the transfer's progress) log through the standard library: `forward_to_runs` hands their
 records to Prefect's API log handler while a flow or task run is current where they are logged. A
 record logged outside any run (a benchmark, a script) goes nowhere new, and so, by design, does one
 logged in a client's worker thread: the clients run some calls in a ThreadPoolExecutor (the
@@ -19,7 +19,7 @@ from prefect.context import FlowRunContext, TaskRunContext
 from prefect.exceptions import MissingContextError
 from prefect.logging.handlers import APILogHandler
 
-FORWARDED = ("integrations", "store")
+FORWARDED = ("integrations", "store", "tasks")
 
 
 class _InRun(logging.Filter):
