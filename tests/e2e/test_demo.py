@@ -1,13 +1,17 @@
 """End to end: `python -m deployments.demo` takes a sample exam through every phase on the served
 deployments (a real Prefect server, suspension included), approvals answered by a scripted approver
-through Prefect's resume API."""
+through Prefect's resume API. On the way the process serving the deployments is SIGKILLed while a
+run is suspended for its approval (the plan's, after which the platform's test is made; the
+transfer's, after which the register's drafts are written), a fresh one is started and the run is
+resumed with the mailed code. Nothing is done twice: the stand-ins count every request they
+handled by route, and the mail folder holds one code per approver per approval."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,32 +19,35 @@ from models.settings import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
+CANDIDATES = 40
+DRAFT_CREATED = "POST /resultat/studieresultat/{study_result_uid}/utbildning/{module_uid}/resultat"
+DRAFT_UPDATED = "PUT /resultat/studieresultat/resultat/{result_uid}/"
 
-def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
-    out = tmp_path / "summary.json"
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("demo")
+    out = home / "summary.json"
     done = subprocess.run(
         [
             sys.executable,
             "-m",
             "deployments.demo",
-            "--candidates",
-            "60",
-            "--out",
-            str(out),
-            "--home",
-            str(tmp_path / "home"),
-            "--timeout",
-            "240",
+            *("--candidates", str(CANDIDATES), "--out", str(out), "--home", str(home / "home")),
+            *("--timeout", "300", "--kill-serve-at", "plan-exam", "--kill-serve-at", "result-transfer"),
         ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    summary = json.loads(out.read_text())
-    assert summary["candidates"] == summary["registered"] == 60
-    assert 0 < summary["attended"] <= 60
+    return dict(json.loads(out.read_text()))
+
+
+def test_demo_takes_one_exam_from_plan_to_archive(summary: dict[str, Any]) -> None:
+    assert summary["candidates"] == summary["registered"] == CANDIDATES
+    assert 0 < summary["attended"] <= CANDIDATES
     assert summary["graded"] == summary["transferred"] == summary["archived"] == summary["attended"]
     assert summary["appealed"] == 1
     # the support office's decisions, imported from the coordinator's file, reach the platform
@@ -55,3 +62,38 @@ def test_demo_takes_one_exam_from_plan_to_archive(tmp_path: Path):
     assert {a["waiting_as"] for a in answers} == {"Suspended"}
     assert summary["refused_answers"] == 1
     assert summary["approval_forms"] == len(answers) and summary["answers_left_in_run_input"] == 0
+
+
+def test_serve_killed_while_runs_wait_for_approval_resumes_without_repeating_a_side_effect(
+    summary: dict[str, Any],
+) -> None:
+    assert summary["serve_killed_at"] == ["plan-exam", "result-transfer"]
+    mails = summary["code_mails"]  # one code per approver per approval, none sent again on a replay
+    assert {m["mails"] for m in mails} == {1}, mails
+    assert {m["approver"] for m in mails if m["title"].startswith("Approve the plan")} == {
+        "staff-coordinator-1"
+    }
+    assert {m["approver"] for m in mails if m["title"].startswith("Approve the transfer")} == {
+        "staff-planner-1"
+    }
+    register = summary["requests"]["register"]
+    writes = {
+        call: n for call, n in register.items() if not call.startswith("GET") and not call.endswith("/sok")
+    }
+    # one draft per transferred candidate, written once; one update: the appeal's new grade
+    assert writes == {DRAFT_CREATED: summary["transferred"], DRAFT_UPDATED: summary["appealed"]}, register
+    platform = summary["requests"]["platform"]
+    platform_writes = {
+        call: n
+        for call, n in platform.items()
+        if not call.startswith("GET") and "/authenticate/" not in call and "/fileExport/" not in call
+    }
+    assert platform_writes == {
+        "POST /api/v1/test": 1,  # made once the plan is approved, not again on the resume
+        "POST /api/v1/test/{test_id}/options": 1,
+        "POST /api/v1/test/{test_id}/candidates": 1,  # the registration sync: all in one request
+        "POST /api/v1/test/{test_id}/status": 3,  # exam day: ACTIVE, FINISHED, GRADING_IN_PROGRESS
+        "POST /api/v1/test/{test_id}/committees": 1,
+        "POST /api/v1/test/{test_id}/contributors": 1,
+        "POST /api/v1/test/{test_id}/committees/candidates/move": 1,
+    }, platform
