@@ -27,7 +27,7 @@ def upsert(
         return 0
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
-    insert: Callable[[Table], sqlite.Insert | postgresql.Insert] = {  # type: ignore[assignment]  # each dialect's insert() is typed to return its own Insert
+    insert: Callable[[Table], sqlite.Insert | postgresql.Insert] = {  # type: ignore[assignment]  # mypy joins the two to the plain Insert, which lacks on_conflict_*
         "sqlite": sqlite.insert,
         "postgresql": postgresql.insert,
     }[dialect]
