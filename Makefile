@@ -23,6 +23,8 @@ TEST_PG_PORT ?= 55432
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	@started=; \
 	if [ -z "$$EXAMFLOW_TEST_POSTGRES_URL" ] && [ "$$(id -u)" = 0 ] \
 	   && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \

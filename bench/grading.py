@@ -80,7 +80,7 @@ def make_exam(engine: Engine, candidates: int, questions: int, seed: int = 3) ->
     )
     is_choice = np.tile(choice, candidates)
     response = rng.choice(list("ABCD"), size=len(marks), p=[0.2, 0.5, 0.2, 0.1])
-    marks["response"] = np.where(is_choice, response, None)
+    marks["response"] = np.where(is_choice, response, None)  # type: ignore[call-overload]  # numpy's stubs refuse None for where()'s x or y; numpy takes it (an object array)
     marks["auto_score"] = np.where(is_choice, (response == KEY).astype(float), np.nan)
     manual = rng.integers(0, 9, size=len(marks)) / 2
     marks["manual_score"] = np.where(is_choice, np.nan, manual)

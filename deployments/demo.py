@@ -118,7 +118,7 @@ class ScriptedApprover:
     def __init__(self, outbox: Path, before_answer: Callable[[str], None] | None = None) -> None:
         self.outbox = outbox
         self.new_grade = ""
-        self.answered: list[dict[str, str]] = []
+        self.answered: list[dict[str, str | None]] = []
         self.before_answer = before_answer  # called with the waiting run's flow name
 
     def answer_waiting(self) -> None:
@@ -152,7 +152,7 @@ def wait_for(name: str, approve: ScriptedApprover, timeout: float, count: int = 
         time.sleep(1)
 
 
-def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
+def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, Any]:
     from store.db import transaction
     from store.schema import (
         Appeal,
@@ -174,7 +174,7 @@ def summary(occasion: str, approvals: list[dict[str, str]]) -> dict[str, Any]:
                 select(Grade.grade, func.count())
                 .where(Grade.occasion_id == occasion, Grade.status == "approved")
                 .group_by(Grade.grade)
-            ).all()
+            ).tuples().all()
         )
         return {
             "occasion": occasion,
@@ -239,8 +239,9 @@ def appeal_case(occasion: str) -> tuple[str, str]:
             .join(Grade, Grade.registration_id == Registration.id)
             .where(Registration.occasion_id == occasion)
             .order_by(Registration.anonymisation_code)
-        ).first()
-        scale = Scale(session.get(Occasion, occasion).scale).grades
+            .limit(1)
+        ).one()
+        scale = Scale(session.get_one(Occasion, occasion).scale).grades
     step = 1 if grade != scale[-1] else -1
     return code, scale[scale.index(grade) + step]
 

@@ -80,8 +80,8 @@ def import_support_decisions() -> None:
 
     params = {"filename": SUPPORT_FILE, "entered_by": "staff-coordinator-1"}
     run = run_deployment("accommodations/local", parameters={"params": params}, timeout=300)
-    if run.state is None or not run.state.is_completed():
-        state = run.state.name if run.state else "not started"
+    if run.state is None or not run.state.is_completed():  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
+        state = run.state.name if run.state else "not started"  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
         raise RuntimeError(f"importing the sample's support decisions ended {state}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: s
     return len(granted)
 
 
-def _write_csv(path: Path, rows: list[tuple[str, ...]]) -> None:
+def _write_csv(path: Path, rows: Sequence[tuple[str, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)

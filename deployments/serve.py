@@ -29,7 +29,7 @@ def load_flow(entrypoint: str) -> Flow[..., Any]:
 def deployments(config: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     spec = yaml.safe_load(config.read_text())
     return [
-        load_flow(d["entrypoint"]).to_deployment(
+        load_flow(d["entrypoint"]).to_deployment(  # type: ignore[misc]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
             name=d["name"],
             description=d.get("description"),
             tags=d.get("tags", []),

@@ -182,7 +182,7 @@ def describe(ticket: ApprovalTicket, *, title: str, evidence: str, reason: str) 
 
 
 def _form(form: type[ApprovalForm], description: str, initial: dict[str, Any]) -> type[RunInput]:
-    return run_input_subclass_from_type(form).with_initial_data(description=description, **initial)
+    return run_input_subclass_from_type(form).with_initial_data(description=description, **initial)  # type: ignore[misc, return-value]  # Prefect types run_input_subclass_from_type as returning AutomaticRunInput[T], not a RunInput class
 
 
 def _wait_for(form: type[RunInput], *, key: str, deployed: bool, seconds: int) -> RunInput:
@@ -191,7 +191,7 @@ def _wait_for(form: type[RunInput], *, key: str, deployed: bool, seconds: int) -
     return pause_flow_run(wait_for_input=form, key=key, timeout=seconds, poll_interval=PAUSE_POLL_SECONDS)
 
 
-def _current_run():  # type: ignore[no-untyped-def]
+def _current_run():
     context = FlowRunContext.get()
     if context is None or context.flow_run is None:
         raise RuntimeError("an approval can only be asked for inside a flow run")

@@ -23,7 +23,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -170,7 +170,7 @@ class ApiClient:
     def close(self) -> None:
         self.transport.close()
 
-    def __enter__(self) -> ApiClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -209,7 +209,7 @@ def _listed(data: Any, context: str, position: int, auth_type: str) -> PlatformC
         for i in row.get("externalUserIds", "a list", required=False) or ()
     ]
     mine = [i for i in ids if i.get("authType", "a string", required=False) == auth_type]
-    chosen = (mine or ids or [None])[0]
+    chosen = next(iter(mine or ids), None)
     external = chosen.get("externalUserId", "a string") if chosen else row.get("externalUserId", "a string")
     return PlatformCandidate(
         candidate_id=candidate_id,

@@ -264,7 +264,9 @@ def _field(data: Any, name: str, record: str) -> Any:
 def _grade(data: dict[str, Any], record: str) -> tuple[int, str]:
     """A result's grade id and letter: `Betygsgrad` or `Betygsgradsobjekt.ID`, the letter from
     `Betygsgradsobjekt.Kod` or, where only the id came, from the scale's table."""
-    named = data.get("Betygsgradsobjekt") if isinstance(data.get("Betygsgradsobjekt"), dict) else {}
+    named = data.get("Betygsgradsobjekt")
+    if not isinstance(named, dict):
+        named = {}
     grade = data.get("Betygsgrad", named.get("ID"))
     if grade is None:
         raise ApiError(SYSTEM, 200, f"{record} lacks Betygsgrad")

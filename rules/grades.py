@@ -103,7 +103,10 @@ class Thresholds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     scale: Scale = Field(Scale.AF, description="the grading scale")
-    minimums: dict[str, float] = Field(description="grade -> minimum percent (0-100) to earn it")
+    minimums: dict[str, float] = Field(
+        default_factory=dict,  # never used: `_default_minimums` puts in the scale's defaults first
+        description="grade -> minimum percent (0-100) to earn it",
+    )
     decimals: int = Field(2, ge=0, le=6, description="the percent is rounded half up to this many decimals")
 
     @model_validator(mode="before")

@@ -35,11 +35,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from graphql import GraphQLError, GraphQLResolveInfo, build_schema, graphql_sync
+from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, build_schema, graphql_sync
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
@@ -292,8 +292,9 @@ def _node(row: Any) -> dict[str, Any]:
 def executable_schema(fs: Fs) -> Any:
     """The SDL with the register's resolvers attached; every other field reads its dict key."""
     schema = build_schema(SDL)
-    schema.query_type.fields["vurderingsenhet"].resolve = fs.unit
-    unit = schema.type_map["Vurderingsenhet"].fields
+    # the SDL declares both as object types; graphql-core types the lookups as any named type
+    cast(GraphQLObjectType, schema.query_type).fields["vurderingsenhet"].resolve = fs.unit
+    unit = cast(GraphQLObjectType, schema.type_map["Vurderingsenhet"]).fields
     unit["sensurinformasjon"].resolve = fs.grading_information
     unit["begrunnelsesforesporsler"].resolve = lambda u, info, first=None, after=None: fs.page(
         u, info, "begrunnelse", first, after

@@ -32,6 +32,7 @@ import json
 import random
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -486,7 +487,9 @@ class LadokStandIn:
             existing = _registration(conn, change.occasion_uid, change.student_uid)
             if existing is None:
                 self._register(conn, change)
-            return _registration(conn, change.occasion_uid, change.student_uid) | {"registered": True}
+            registered = _registration(conn, change.occasion_uid, change.student_uid)
+            assert registered is not None  # written just now
+            return registered | {"registered": True}
 
     def _register(self, conn: sqlite3.Connection, change: RegistrationChange) -> None:
         student = _student(conn, change)
@@ -634,7 +637,7 @@ def _next_token(previous: str | None) -> str:
     return now.isoformat(timespec="milliseconds")
 
 
-def _order_sql(order_by: list[str], page: int) -> str:
+def _order_sql(order_by: Sequence[str], page: int) -> str:
     if not order_by:
         return f"(r.rowid * {7919 * page + 104729}) % 1000003"
     terms = []

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -37,7 +38,7 @@ def serve_in_thread(app: FastAPI, port: int | None = None, tls: Tls | None = Non
     """Serves `app` on 127.0.0.1 over real HTTP (HTTPS with `tls`) until the block ends; yields
     its base URL."""
     port = port or free_port()
-    secured: dict[str, object] = {}
+    secured: dict[str, Any] = {}
     if tls is not None:
         secured = dict(
             ssl_certfile=str(tls.certificate),

@@ -283,7 +283,7 @@ def _occasions(
         by_credits.setdefault(rounds[0].modules[0].credits, []).append(rounds)
     order = list(range(len(courses)))
     rng.shuffle(order)
-    days, used = _exam_days(), set()
+    days, used = _exam_days(), set[tuple[str, date]]()
     result = []
     for i in range(count):
         rounds = courses[order[i % len(order)]]

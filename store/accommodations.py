@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from models.domain import Accommodation
@@ -36,7 +36,7 @@ def replace(session: Session, decisions: Sequence[Mapping[str, Any]], *, source:
         result = session.execute(
             delete(AccommodationDecision).where(AccommodationDecision.student_uid.in_(chunk))
         )
-        replaced += result.rowcount or 0
+        replaced += cast(CursorResult[Any], result).rowcount or 0
     now = datetime.now(UTC)
     session.add_all(
         AccommodationDecision(

@@ -96,7 +96,7 @@ def grader_names(session: Session, *, occasion_id: str) -> dict[str, str]:
         .join(Committee, Committee.id == CommitteeMember.committee_id)
         .where(Committee.occasion_id == occasion_id, Committee.kind == "grading")
         .distinct()
-    ).all()
+    ).tuples().all()
     return dict(rows)
 
 
@@ -108,7 +108,7 @@ def candidates_of(session: Session, *, occasion_id: str, name: str) -> dict[int,
         .join(Committee, Committee.id == CommitteeCandidate.committee_id)
         .where(Committee.occasion_id == occasion_id, Committee.name == name)
         .order_by(Registration.anonymisation_code)
-    ).all()
+    ).tuples().all()
     return dict(rows)
 
 

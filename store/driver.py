@@ -4,13 +4,14 @@ events). Values are given as SQLAlchemy would bind them (`bound`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, CursorResult
+from sqlalchemy import ColumnElement, CursorResult
 from sqlalchemy.orm import Session
 
 
-def bound(session: Session, column: Column[Any], value: Any) -> Any:
+def bound(session: Session, column: ColumnElement[Any], value: Any) -> Any:
     """`value` as SQLAlchemy would send it to the driver for `column` (e.g. an aware datetime as the
     naive UTC one, in SQLite's text form)."""
     dialect = session.get_bind().dialect
@@ -27,7 +28,7 @@ def execute(session: Session, sql: str, params: tuple[Any, ...] | list[tuple[Any
     return _driver_sql(session, sql, params).rowcount
 
 
-def rows(session: Session, sql: str, params: tuple[Any, ...]) -> list[Any]:
+def rows(session: Session, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
     """The rows `sql` (a `?` for each value) returns, as the driver's own tuples."""
     return _driver_sql(session, sql, params).cursor.fetchall()
 

@@ -72,8 +72,8 @@ def committee_progress(session: Session, *, occasion_id: str) -> pd.DataFrame:
         .where(Committee.occasion_id == occasion_id, Committee.kind == "grading")
         .subquery()
     )
-    sizes = dict(
-        session.execute(select(in_committee.c.name, func.count()).group_by(in_committee.c.name)).all()
+    sizes: dict[str, int] = dict(
+        session.execute(select(in_committee.c.name, func.count()).group_by(in_committee.c.name)).tuples().all()
     )
     scored = dict(
         ((name, staff_id), n)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.schema import Attendance, Grade, GraderMark, Mark, Question, Registration, Student
@@ -94,7 +95,7 @@ def approve_grades(session: Session, *, occasion_id: str) -> int:
         .where(Grade.occasion_id == occasion_id, Grade.status == "proposed")
         .values(status="approved", updated_at=datetime.now(UTC))
     )
-    return int(result.rowcount or 0)
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def grade_frame(session: Session, *, occasion_id: str) -> pd.DataFrame:
@@ -158,7 +159,7 @@ def set_grade(session: Session, *, registration_id: int, grade: str) -> None:
 def question_ids(session: Session, *, occasion_id: str) -> dict[int, str]:
     """Question number → the platform's question id, for the exam's questions."""
     query = select(Question.number, Question.question_id).where(Question.occasion_id == occasion_id)
-    return dict(session.execute(query).all())
+    return dict(session.execute(query).tuples().all())
 
 
 def exam_marks(session: Session, *, occasion_id: str) -> pd.DataFrame:

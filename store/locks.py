@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.orm import Session
 
 from store.schema import Lock
@@ -40,7 +41,7 @@ def renew(session: Session, *, name: str, holder: str, now: datetime, ttl: timed
     result = session.execute(
         update(Lock).where(Lock.name == name, Lock.holder == holder).values(expires_at=now + ttl)
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def release(session: Session, *, name: str, holder: str) -> None:

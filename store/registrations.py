@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from store.occasions import UnknownOccasion
@@ -40,7 +41,7 @@ SYNCED_COLUMNS = [
 
 def frame(session: Session, *, occasion_ids: Sequence[str]) -> pd.DataFrame:
     """The registrations of these occasions, one row each, in REGISTRATION_COLUMNS."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(occasion_ids), 500):
         chunk = list(occasion_ids[start : start + 500])
         query = select(*[getattr(Registration, c) for c in REGISTRATION_COLUMNS]).where(
@@ -109,7 +110,7 @@ def mark_removed(session: Session, *, occasion_id: str, student_uids: Sequence[s
         .where(Registration.occasion_id == occasion_id, Registration.student_uid.in_(list(student_uids)))
         .values(status="removed", updated_at=datetime.now(UTC))
     )
-    return int(result.rowcount or 0)
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def registered(session: Session, *, occasion_id: str) -> list[Registration]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from store.schema import Occasion, TransferLedgerEntry
@@ -46,7 +46,7 @@ def finish_many(session: Session, outcomes: Sequence[Outcome]) -> None:
     """Records how each write ended, in one statement for the lot."""
     if not outcomes:
         return
-    table = TransferLedgerEntry.__table__
+    table: Table = TransferLedgerEntry.__table__  # type: ignore[assignment]  # declared with Base: a Table
     statement = (
         table.update()
         .where(table.c.idempotency_key == bindparam("k"))

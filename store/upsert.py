@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,10 @@ def upsert(
         return 0
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    insert: Callable[[Table], sqlite.Insert | postgresql.Insert] = {  # type: ignore[assignment]  # mypy joins the two to the plain Insert, which lacks on_conflict_*
+        "sqlite": sqlite.insert,
+        "postgresql": postgresql.insert,
+    }[dialect]
     for start in range(0, len(rows), BATCH):
         stmt = insert(table)
         stmt = (
@@ -55,4 +58,4 @@ def _plain(column: pd.Series) -> list[Any]:
     """A column's values as Python objects (numbers, strings, Timestamps), None where missing."""
     values = column.to_numpy(dtype=object)
     missing = column.isna().to_numpy()
-    return (np.where(missing, None, values) if missing.any() else values).tolist()
+    return (np.where(missing, None, values) if missing.any() else values).tolist()  # type: ignore[union-attr]  # numpy's stubs refuse None for where()'s x or y; numpy takes it (an object array)

@@ -6,6 +6,7 @@ replayed run takes the verdict from our store (`earlier_verdict`), not from Pref
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -22,7 +23,7 @@ from store.db import transaction
 from tasks.common import REPLAY_SAFE, now
 from tasks.run_logs import run_logger
 
-UNCACHED = {"cache_policy": NO_CACHE, "persist_result": False}
+UNCACHED: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 def _deliver() -> None:

@@ -24,7 +24,7 @@ def start_run(flow_name: str, parameters: dict[str, Any], idempotency_key: str) 
         idempotency_key=idempotency_key,
         as_subflow=False,
     )
-    return str(run.id)
+    return str(run.id)  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
 
 
 @task(name="start-next-phase", **REPLAY_SAFE)

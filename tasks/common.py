@@ -117,7 +117,7 @@ def ladok_tls(settings: Settings) -> ssl.SSLContext | None:
     if settings.ladok_cert_password is not None:
         password: str | None = settings.ladok_cert_password.get_secret_value()
     elif settings.ladok_cert_password_block:
-        password = str(Secret.load(settings.ladok_cert_password_block).get())
+        password = str(Secret.load(settings.ladok_cert_password_block).get())  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
     else:
         password = None
     return client_context(settings.ladok_cert, password, settings.ladok_ca_bundle)

@@ -93,7 +93,7 @@ def grader_marks_frame(
 
 
 def propose_grades(
-    marks: pd.DataFrame, thresholds: Thresholds, exam_dates: dict[int, object]
+    marks: pd.DataFrame, thresholds: Thresholds, exam_dates: Mapping[int, object]
 ) -> tuple[pd.DataFrame, float]:
     """Weighted points per candidate and the grade they earn under the exam's thresholds."""
     questions = marks.drop_duplicates("question_id")

@@ -167,7 +167,7 @@ def _outside(rows: pd.DataFrame, others: pd.DataFrame) -> int:
     return int((positions(rows, others) < 0).sum())
 
 
-def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:  # type: ignore[no-untyped-def]
+def _change_rows(diff, changed: pd.DataFrame, held: pd.DataFrame) -> list[dict[str, str | int]]:
     """Changes by anonymisation code (never by name), for the artifact."""
     rows: list[dict[str, str | int]] = []
     for kind, frame, coded in (

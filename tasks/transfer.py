@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from prefect import task
@@ -181,7 +182,7 @@ class _Progress:
                 "transfer of %s: %d of %d written (%.0f %%)", self.occasion_id, self.done, self.total, percent
             )
             if self.artifact is not None:
-                update_progress_artifact(self.artifact, percent)
+                update_progress_artifact(self.artifact, percent)  # type: ignore[arg-type]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
             self.renew()
 
 
@@ -198,7 +199,7 @@ def _send(
 ) -> transfer.Outcome:
     """One write to the register and how it ended. Unavailable is raised: its row stays pending
     and the rerun reconciles it by reading the register back."""
-    fields = dict(
+    fields: dict[str, Any] = dict(
         scale_id=scale_id,
         grade_id=grade_id(scale_id, item.grade),
         exam_date=item.exam_date,

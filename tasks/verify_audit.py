@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from prefect import task
 from prefect.artifacts import Artifact, create_table_artifact
+from prefect.client.schemas.objects import Artifact as ArtifactResponse
 
 from store import verify_audit
 from store.audit_chain import Head
@@ -21,12 +23,12 @@ ANCHOR_KEY = "audit-chain-head"
 @task(name="read-audit-anchor")
 def read_anchor() -> Head | None:
     """The head anchored by the last intact check (None before the first)."""
-    artifact = Artifact.get(ANCHOR_KEY)
+    artifact: ArtifactResponse | None = Artifact.get(ANCHOR_KEY)  # type: ignore[assignment]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
     if artifact is None:
         run_logger().info("No head anchored yet: the chain is checked from its first event")
         return None
     try:
-        data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        data: Any = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
         row = data[0]
         return Head(id=row["event"], seq=int(row["seq"]), hash=str(row["hash"]))
     except (ValueError, TypeError, LookupError) as error:

@@ -1,6 +1,9 @@
 """Alembic environment: runs against the connection handed in by store.migrate, or the URL."""
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import engine_from_config, pool
 
 from store.schema import Base, UtcDateTime
@@ -9,7 +12,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def render_item(kind: str, item: object, autogen_context: object) -> str | bool:
+def render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Migrations stand alone: our UtcDateTime is a plain DateTime column in the database."""
     if kind == "type" and isinstance(item, UtcDateTime):
         return "sa.DateTime()"
