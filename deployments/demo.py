@@ -174,7 +174,9 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
                 select(Grade.grade, func.count())
                 .where(Grade.occasion_id == occasion, Grade.status == "approved")
                 .group_by(Grade.grade)
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         return {
             "occasion": occasion,

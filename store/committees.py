@@ -90,25 +90,33 @@ def grading_committees(session: Session, *, occasion_id: str) -> dict[str, list[
 
 def grader_names(session: Session, *, occasion_id: str) -> dict[str, str]:
     """Staff id → name of the graders of the exam's grading committees (the platform's contributors)."""
-    rows = session.execute(
-        select(Staff.id, Staff.name)
-        .join(CommitteeMember, CommitteeMember.staff_id == Staff.id)
-        .join(Committee, Committee.id == CommitteeMember.committee_id)
-        .where(Committee.occasion_id == occasion_id, Committee.kind == "grading")
-        .distinct()
-    ).tuples().all()
+    rows = (
+        session.execute(
+            select(Staff.id, Staff.name)
+            .join(CommitteeMember, CommitteeMember.staff_id == Staff.id)
+            .join(Committee, Committee.id == CommitteeMember.committee_id)
+            .where(Committee.occasion_id == occasion_id, Committee.kind == "grading")
+            .distinct()
+        )
+        .tuples()
+        .all()
+    )
     return dict(rows)
 
 
 def candidates_of(session: Session, *, occasion_id: str, name: str) -> dict[int, str]:
     """Registration id → anonymisation code of a committee's candidates, in code order."""
-    rows = session.execute(
-        select(Registration.id, Registration.anonymisation_code)
-        .join(CommitteeCandidate, CommitteeCandidate.registration_id == Registration.id)
-        .join(Committee, Committee.id == CommitteeCandidate.committee_id)
-        .where(Committee.occasion_id == occasion_id, Committee.name == name)
-        .order_by(Registration.anonymisation_code)
-    ).tuples().all()
+    rows = (
+        session.execute(
+            select(Registration.id, Registration.anonymisation_code)
+            .join(CommitteeCandidate, CommitteeCandidate.registration_id == Registration.id)
+            .join(Committee, Committee.id == CommitteeCandidate.committee_id)
+            .where(Committee.occasion_id == occasion_id, Committee.name == name)
+            .order_by(Registration.anonymisation_code)
+        )
+        .tuples()
+        .all()
+    )
     return dict(rows)
 
 

@@ -73,7 +73,9 @@ def committee_progress(session: Session, *, occasion_id: str) -> pd.DataFrame:
         .subquery()
     )
     sizes: dict[str, int] = dict(
-        session.execute(select(in_committee.c.name, func.count()).group_by(in_committee.c.name)).tuples().all()
+        session.execute(select(in_committee.c.name, func.count()).group_by(in_committee.c.name))
+        .tuples()
+        .all()
     )
     scored = dict(
         ((name, staff_id), n)
