@@ -33,7 +33,7 @@ test: $(VENV)/.installed
 	    export EXAMFLOW_TEST_POSTGRES_URL="$$(printf '%s\n' "$$out" | tail -n 1)"; \
 	  else started=; echo "make test: no throwaway PostgreSQL, its tests will be skipped" >&2; fi; \
 	fi; \
-	status=0; $(PY) -m pytest -q || status=$$?; \
+	status=0; $(PY) -m pytest -q --durations=10 || status=$$?; \
 	if [ -n "$$started" ]; then bash scripts/postgres-down "$(TEST_PG_DATA)" || true; fi; \
 	exit $$status
 
