@@ -296,6 +296,21 @@ def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str,
     _record(settled)
 
 
+def _landed(
+    stale: list[tuple[TransferItem, transfer.Outcome]],
+    found: dict[str, Action],
+    fresh: dict[str, StudyResult],
+) -> list[transfer.Outcome]:
+    """Stale writes whose grade the re-read shows in the register after all (an earlier try of the
+    same write landed, its answer lost), confirmed by that read-back."""
+    landed = []
+    for item, outcome in stale:
+        draft = fresh[item.study_result_uid].draft
+        if found[outcome.key] == Action.UNCHANGED and draft is not None:
+            landed.append(transfer.Outcome(outcome.key, "confirmed", draft.result_uid))
+    return landed
+
+
 def _write_all(
     register: StudentRegister,
     occasion_id: str,
@@ -307,16 +322,16 @@ def _write_all(
     """Writes every item; drafts found stale are re-read once and written again if still needed."""
     done = _write_batch(register, occasion_id, scale_id, todo, held, progress)
     failed = [{"candidate": i.candidate, "reason": o.error or ""} for i, o in done if o.status == "failed"]
-    stale = [i for i, o in done if o.status == "stale"]
+    stale = [(i, o) for i, o in done if o.status == "stale"]
     if not stale:
         return failed
     fresh = _read(register, occasion_id)
-    again = [
-        i
-        for i in stale
-        if action(fresh[i.study_result_uid], grade_id(scale_id, i.grade), scale_id, i.exam_date)
-        in (Action.NEW, Action.UPDATE)
-    ]
+    found = {
+        o.key: action(fresh[i.study_result_uid], grade_id(scale_id, i.grade), scale_id, i.exam_date)
+        for i, o in stale
+    }
+    again = [i for i, o in stale if found[o.key] in (Action.NEW, Action.UPDATE)]
+    _record(_landed(stale, found, fresh))
     retried = _write_batch(register, occasion_id, scale_id, again, fresh, None)
     still = [
         transfer.Outcome(o.key, "failed", error=f"still stale after a re-read: {o.error}")
