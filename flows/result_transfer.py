@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
@@ -57,8 +57,15 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"{verdict.approver_id} rejected the transfer of {occasion}: nothing was written."
+        )
         return {"written": 0}
     outcome = transfer_results(occasion)
+    get_run_logger().info(
+        f"Transfer of {occasion}: {outcome.written} written, {outcome.unchanged} unchanged, "
+        f"{len(outcome.failed)} refused (listed in the transfer artifact for a person)."
+    )
     publish_markdown(
         artifact_key("transfer", occasion),
         f"### Transferred {occasion}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
