@@ -31,9 +31,11 @@ from deployments import approver
 from deployments.run import import_support_decisions, prepare_sample, sample_lifecycle, say
 from deployments.sample import registrations, seed_term
 from deployments.serve import PREFECT_YAML, deployments
-from deployments.stack import Ports, Stack
+from deployments.stack import Stack, default_ports
 from models.settings import REPO_ROOT
 from simulators.server import free_port
+from tasks import platform_results
+from tasks.systems import systems
 
 TERMINAL_FAILURES = {"FAILED", "CRASHED", "CANCELLED"}
 
@@ -249,10 +251,9 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
 
 def extra_time_on_platform(occasion: str) -> int:
     """How many of the platform test's candidates have extra time."""
-    from tasks import common
 
-    with common.platform() as platform:
-        candidates = platform.list_candidates(common.platform_test_id(occasion))
+    with systems().platform() as platform:
+        candidates = platform.list_candidates(platform_results.platform_test_id(occasion))
     return sum(c.extra_time_minutes > 0 for c in candidates)
 
 
@@ -344,7 +345,7 @@ def side_effects(stack: Stack, outbox: Path) -> dict[str, Any]:
         ],
         "requests": {
             system: httpx.get(f"http://127.0.0.1:{port}/_sim/faults", timeout=10).json()["requests"]
-            for system, port in (("register", stack.ports.ladok), ("platform", stack.ports.inspera))
+            for system, port in (("register", stack.ports["ladok"]), ("platform", stack.ports["inspera"]))
         },
     }
 
@@ -356,7 +357,7 @@ def run_demo(
     until: str = "archive",
     kill_serve_at: Sequence[str] = (),
 ) -> dict[str, Any]:
-    stack = Stack(home, Ports(*(free_port() for _ in range(6))))
+    stack = Stack(home, {name: free_port() for name in default_ports()})
     killer = ServeKiller(stack, list(kill_serve_at))
     try:
         say(f"Starting the stack in {home} …")

@@ -1,7 +1,6 @@
-"""The local stack behind `make run`: a Prefect server on SQLite, the stand-ins of the registers
-(Ladok and FS), the exam platform, the archive and the similarity service, and the served
-deployments, all with their state under EXAMFLOW_HOME (Prefect's home too). Children are stopped
-cleanly, last started first."""
+"""The local stack behind `make run`: a Prefect server on SQLite, the stand-in of every declared
+outside system (`models/systems.py`) and the served deployments, all with their state under
+EXAMFLOW_HOME (Prefect's home too). Children are stopped cleanly, last started first."""
 
 from __future__ import annotations
 
@@ -19,35 +18,35 @@ from pathlib import Path
 import httpx
 
 from models.settings import REPO_ROOT, settings_from_env
+from models.systems import SYSTEMS, SystemDeclaration
 
 
 class StackError(RuntimeError):
     """A part of the stack did not come up; the message names it and its log."""
 
 
-@dataclass
-class Ports:
-    prefect: int = 4200
-    ladok: int = 8710
-    inspera: int = 8720
-    archive: int = 8730
-    similarity: int = 8740
-    fs: int = 8750
+def default_ports() -> dict[str, int]:
+    """The Prefect server's port and each declared system's stand-in port."""
+    return {"prefect": 4200, **{system.name: system.default_port for system in SYSTEMS}}
 
 
 @dataclass
 class Stack:
     home: Path
-    ports: Ports = field(default_factory=Ports)
+    ports: dict[str, int] = field(default_factory=default_ports)
     children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.prefect}/api"
+        return f"http://127.0.0.1:{self.ports['prefect']}/api"
 
     @property
     def ui_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.prefect}"
+        return f"http://127.0.0.1:{self.ports['prefect']}"
+
+    def url_of(self, system: SystemDeclaration) -> str:
+        """The address of the system's stand-in in this stack."""
+        return system.local_url(self.ports[system.name])
 
     def env(self) -> dict[str, str]:
         """The environment of every child and of this process's Prefect client."""
@@ -55,15 +54,11 @@ class Stack:
             **os.environ,
             "EXAMFLOW_HOME": str(self.home),
             "EXAMFLOW_REPO": str(REPO_ROOT),
-            "EXAMFLOW_LADOK_URL": f"http://127.0.0.1:{self.ports.ladok}/",
-            "EXAMFLOW_INSPERA_URL": f"http://127.0.0.1:{self.ports.inspera}/api/",
-            "EXAMFLOW_ARCHIVE_URL": f"http://127.0.0.1:{self.ports.archive}/",
-            "EXAMFLOW_SIMILARITY_URL": f"http://127.0.0.1:{self.ports.similarity}/",
-            "EXAMFLOW_FS_URL": f"http://127.0.0.1:{self.ports.fs}/",
+            **{system.url_env: self.url_of(system) for system in SYSTEMS},
             "PREFECT_HOME": str(self.home / "prefect"),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_UI_URL": self.ui_url,
-            "PREFECT_SERVER_API_PORT": str(self.ports.prefect),
+            "PREFECT_SERVER_API_PORT": str(self.ports["prefect"]),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a resumed or next-phase run starts within seconds
             "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
@@ -111,7 +106,6 @@ class Stack:
 
     def start_services(self) -> None:
         """The Prefect server and the stand-ins, each ready before this returns."""
-        sims = self.home / "simulators"
         self._spawn(
             "prefect-server",
             "-m",
@@ -121,51 +115,16 @@ class Stack:
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.ports.prefect),
+            str(self.ports["prefect"]),
         )
-        self._spawn(
-            "ladok",
-            "-m",
-            "simulators.ladok",
-            "--port",
-            str(self.ports.ladok),
-            "--state",
-            str(sims / "ladok.db"),
-        )
-        self._spawn(
-            "inspera",
-            "-m",
-            "simulators.inspera",
-            "--port",
-            str(self.ports.inspera),
-            "--state",
-            str(sims / "inspera.db"),
-            "--autoplay",
-        )
-        self._spawn(
-            "archive",
-            "-m",
-            "simulators.archive",
-            "--port",
-            str(self.ports.archive),
-            "--state",
-            str(sims / "archive"),
-        )
-        self._spawn(
-            "similarity",
-            "-m",
-            "simulators.similarity",
-            "--port",
-            str(self.ports.similarity),
-            "--state",
-            str(sims / "similarity.db"),
-        )
-        self._spawn("fs", "-m", "simulators.fs", "--port", str(self.ports.fs), "--state", str(sims / "fs.db"))
-        self._wait("ladok", _answers(f"http://127.0.0.1:{self.ports.ladok}/_sim/faults"))
-        self._wait("inspera", _answers(f"http://127.0.0.1:{self.ports.inspera}/_sim/faults"))
-        self._wait("archive", _answers(f"http://127.0.0.1:{self.ports.archive}/_sim/faults"))
-        self._wait("similarity", _answers(f"http://127.0.0.1:{self.ports.similarity}/_sim/faults"))
-        self._wait("fs", _answers(f"http://127.0.0.1:{self.ports.fs}/_sim/faults"))
+        for system in SYSTEMS:
+            state = str(self.home / "simulators" / system.state)
+            port = str(self.ports[system.name])
+            self._spawn(
+                system.name, "-m", system.standin, "--port", port, "--state", state, *system.standin_args
+            )
+        for system in SYSTEMS:
+            self._wait(system.name, _answers(f"http://127.0.0.1:{self.ports[system.name]}/_sim/faults"))
         self._wait("prefect-server", _answers(f"{self.api_url}/health"))
 
     def prepare_store(self) -> None:

@@ -40,7 +40,7 @@ from tasks.approvals import (
     forget_answer,
     open_approval,
 )
-from tasks.common import now
+from tasks.clock import now
 
 # A suspended run outlasts its approval's expiry by this much, so that the `approval-reminders`
 # sweep (every 15 minutes) fails it with the message that says how to start again; the server's own

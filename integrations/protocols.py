@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, Self
 
 from models.domain import (
     ArchivedDocument,
@@ -23,7 +23,16 @@ from models.domain import (
 from models.results import ResultsExport
 
 
-class StudentRegister(Protocol):
+class Connection(Protocol):
+    """Every system is reached through a connection opened per use and closed after:
+    `with systems.platform() as platform: ...`."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class StudentRegister(Connection, Protocol):
     """Ladok-style register: occasions (dates only), course rounds, students, study results and
     result drafts."""
 
@@ -71,7 +80,7 @@ class StudentRegister(Protocol):
         ...
 
 
-class RequestRegister(Protocol):
+class RequestRegister(Connection, Protocol):
     """FS-style register (Norway): the requests for justification and the appeals it holds."""
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
@@ -79,7 +88,7 @@ class RequestRegister(Protocol):
         ...
 
 
-class ExamPlatform(Protocol):
+class ExamPlatform(Connection, Protocol):
     """Inspera-style exam platform."""
 
     def upsert_test(
@@ -120,7 +129,7 @@ class ExamPlatform(Protocol):
         ...
 
 
-class RecordsArchive(Protocol):
+class RecordsArchive(Connection, Protocol):
     """Noark 5 archive (ePhorte): one case file (saksmappe) per exam in the exam series (arkivdel);
     each document a registry entry (journalpost) of its kind's type, holding one main document
     (dokumentbeskrivelse) and its file (dokumentobjekt) with the file's size and SHA-256."""
@@ -144,7 +153,7 @@ class RecordsArchive(Protocol):
     def download(self, document_id: str) -> bytes: ...
 
 
-class SimilarityService(Protocol):
+class SimilarityService(Connection, Protocol):
     """Urkund/Ouriginal-style similarity checks of text answers."""
 
     def submit(self, *, reference: str, text: str) -> str:

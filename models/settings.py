@@ -14,6 +14,8 @@ from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, model_validator
 
+from models.systems import SYSTEMS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAND_IN_KEY = "local-stand-in-key"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -119,11 +121,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         home=home,
         database_url=env.get("EXAMFLOW_DATABASE_URL", f"sqlite:///{home / 'examflow.db'}"),
-        ladok_url=env.get("EXAMFLOW_LADOK_URL", "http://127.0.0.1:8710/"),
-        inspera_url=env.get("EXAMFLOW_INSPERA_URL", "http://127.0.0.1:8720/api/"),
-        archive_url=env.get("EXAMFLOW_ARCHIVE_URL", "http://127.0.0.1:8730/"),
-        similarity_url=env.get("EXAMFLOW_SIMILARITY_URL", "http://127.0.0.1:8740/"),
-        fs_url=env.get("EXAMFLOW_FS_URL", "http://127.0.0.1:8750/"),
+        **{system.url_setting: env.get(system.url_env, system.local_url()) for system in SYSTEMS},
         inspera_api_key=SecretStr(env.get("EXAMFLOW_INSPERA_API_KEY", STAND_IN_KEY)),
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
         fs_user=env.get("EXAMFLOW_FS_USER", "examflow"),

@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from models.systems import ARCHIVE
 from simulators.faults import FaultInjector, install_faults
 from simulators.noark import (
     KINDS,
@@ -423,4 +424,4 @@ async def _json(request: Request, accepted: tuple[str, ...] = (MEDIA_TYPE, "appl
 
 
 if __name__ == "__main__":
-    main("archive", create_app, 8730)
+    main(ARCHIVE, create_app)

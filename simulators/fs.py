@@ -43,6 +43,7 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, build_s
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
+from models.systems import FS
 from simulators.faults import install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -359,4 +360,4 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
 
 
 if __name__ == "__main__":
-    main("fs", create_app, 8750)
+    main(FS, create_app)

@@ -36,6 +36,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
+from models.systems import INSPERA
 from simulators.exam_play import Grader, Sitter, absent_line, graded_line, max_total, play_exam
 from simulators.faults import install_faults
 from simulators.statefile import StateFile
@@ -860,7 +861,7 @@ def create_app(
 def main() -> None:
     """`python -m simulators.inspera --port 8720 --state FILE [--autoplay]`."""
     parser = argparse.ArgumentParser(description="the Inspera stand-in")
-    parser.add_argument("--port", type=int, default=8720)
+    parser.add_argument("--port", type=int, default=INSPERA.default_port)
     parser.add_argument("--state", type=Path, required=True, help="SQLite file holding its state")
     parser.add_argument("--autoplay", action="store_true", help="play a test when it is set ACTIVE")
     args = parser.parse_args()

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.routing import Route
 
 from models.ladok_codes import GRADE_CODES, MEDIA_RESULTAT, is_grade_on_scale
+from models.systems import LADOK
 from simulators.faults import FaultInjector, install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -1043,4 +1044,4 @@ def _add_control_routes(app: FastAPI, ladok: LadokStandIn) -> None:
 
 
 if __name__ == "__main__":
-    main("ladok", create_app, 8710)
+    main(LADOK, create_app)

@@ -16,6 +16,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from models.systems import SystemDeclaration
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -63,10 +65,10 @@ def serve_in_thread(app: FastAPI, port: int | None = None, tls: Tls | None = Non
         thread.join(timeout=10)
 
 
-def main(name: str, create_app: Callable[[Path], FastAPI], default_port: int) -> None:
+def main(system: SystemDeclaration, create_app: Callable[[Path], FastAPI]) -> None:
     """`python -m simulators.<name> --port P --state FILE`: one stand-in in this process."""
-    parser = argparse.ArgumentParser(description=f"the {name} stand-in")
-    parser.add_argument("--port", type=int, default=default_port)
+    parser = argparse.ArgumentParser(description=f"the stand-in of {system.title}")
+    parser.add_argument("--port", type=int, default=system.default_port)
     parser.add_argument("--state", type=Path, required=True, help="SQLite file holding its state")
     args = parser.parse_args()
     uvicorn.run(create_app(args.state), host="127.0.0.1", port=args.port, log_level="warning")

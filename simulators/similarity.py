@@ -25,6 +25,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from models.systems import SIMILARITY
 from simulators.faults import install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -159,4 +160,4 @@ def create_app(
 
 
 if __name__ == "__main__":
-    main("similarity", create_app, 8740)
+    main(SIMILARITY, create_app)

@@ -18,9 +18,10 @@ from rules.spreadsheet import LIMITS
 from store import accommodations as support
 from store import audit, staff
 from store.db import transaction
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES
+from tasks.clock import now
+from tasks.retries import OUTSIDE_RETRIES
 from tasks.spreadsheet_grades import upload_path
+from tasks.systems import systems
 
 
 class AccommodationsRefused(Exception):
@@ -54,9 +55,9 @@ def import_accommodations(params: Accommodations) -> ImportSummary:
     if bool(params.filename) == bool(params.decisions):
         raise AccommodationsRefused("give either a file or decisions entered by hand (one of them)")
     source, table, digest = _table(params)
-    today = local_day(common.now())
+    today = local_day(now())
     national_ids, uids = identities(table, today)
-    with common.register() as register:
+    with systems().register() as register:
         students = register.find_students(national_ids=national_ids, uids=uids)
     decisions = read_decisions(table, students=students, today=today)
     with transaction() as session:

@@ -23,9 +23,10 @@ from store import (
 from store.appeals import AppealRefused
 from store.db import transaction
 from store.schema import Appeal, Staff
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks import platform_results
 from tasks.deadlines import justification_of
+from tasks.refusals import enforce
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 PAPER_ANSWER_CHARS = 400
@@ -58,17 +59,14 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
             exam_type=ExamType(occasion.exam_type),
             already_appealed=appeals.decided_for(session, registration_id=registration.id),
         )
-    if not ruling.allowed:
-        with transaction() as session:
-            common.record_refusal(
-                session,
-                actor="faculty",
-                action="appeal.refused",
-                occasion_id=occasion_id,
-                candidate=anonymisation_code,
-                ruling=ruling,
-            )
-        raise AppealRefused(ruling.reason)
+    enforce(
+        ruling,
+        refused=AppealRefused,
+        actor="faculty",
+        action="appeal.refused",
+        occasion_id=occasion_id,
+        candidate=anonymisation_code,
+    )
     with transaction() as session:
         appeal = appeals.receive(
             session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
@@ -135,7 +133,7 @@ def decide_appeal(occasion_id: str, appeal_id: int, new_grade: str, decided_by: 
 @task(name="fetch-paper", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def fetch_paper(occasion_id: str, registration_id: int) -> str:
     """The candidate's paper from the platform as markdown, by code only, for the appeal committee."""
-    results, held = common.registered_results(occasion_id)
+    results, held = platform_results.registered_results(occasion_id)
     paper = next(r for r in results if held[r.external_user_id] == registration_id)
     lines = [
         f"**Question {q.number}** (max {q.max_score:g}): "

@@ -20,7 +20,8 @@ from models.domain import Decision
 from models.settings import get_settings
 from store import approvals, outbox
 from store.db import transaction
-from tasks.common import REPLAY_SAFE, now
+from tasks.clock import now
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 UNCACHED: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}

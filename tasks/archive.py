@@ -16,9 +16,10 @@ from models.results import CandidateResult
 from store import appeals, archive, audit, grading, justifications, occasions, registrations
 from store.db import transaction
 from store.schema import Appeal, JustificationRecord
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks import platform_results
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 
 class ArchiveSummary(Frozen):
@@ -139,8 +140,10 @@ def _sha256(content: bytes) -> str:
 def archive_exam(occasion_id: str) -> ArchiveSummary:
     """Files every document of the exam in its case file (a rerun files only what is missing) and
     checks that the archive's checksums equal ours."""
-    with common.platform() as platform:
-        results = common.matched_export(platform, common.platform_test_id(occasion_id)).candidates
+    with systems().platform() as platform:
+        results = platform_results.matched_export(
+            platform, platform_results.platform_test_id(occasion_id)
+        ).candidates
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         codes = registrations.codes(session, occasion_id=occasion_id)
@@ -171,7 +174,7 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         for r in results
         if r.attended
     ]
-    with common.archive() as store:
+    with systems().archive() as store:
         case_id = store.case_file(title=case_title(occasion.name, occasion_id))
         filed = file_documents(store, case_id, documents)
         differing = unverified(store, case_id, documents)
@@ -206,7 +209,7 @@ def file_one(occasion_id: str, kind: str, filename: str, content: bytes, mime_ty
     with transaction() as session:
         name = occasions.get(session, occasion_id).name
     document: Document = (filename, kind, mime_type, content)
-    with common.archive() as store:
+    with systems().archive() as store:
         case_id = store.case_file(title=case_title(name, occasion_id))
         [(_, _, filed)] = file_documents(store, case_id, [document])
         differing = unverified(store, case_id, [document])

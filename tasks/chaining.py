@@ -8,7 +8,7 @@ from prefect import task
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 
-from tasks.common import REPLAY_SAFE
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 DEPLOYMENT = "local"

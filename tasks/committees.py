@@ -13,9 +13,10 @@ from rules.law import Grader
 from store import audit, committees, exam_settings, registrations, staff
 from store.db import transaction
 from store.schema import Staff
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks import platform_results
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 
 class CommitteeRefused(Exception):
@@ -48,8 +49,8 @@ def form_grading_committees(occasion_id: str, on_platform: bool = True) -> dict[
             )
         plan = [_on_platform(c, {p.id: p for p in people}) for c in formed]
     if on_platform:
-        with common.platform() as client:
-            client.set_committees(common.platform_test_id(occasion_id), plan)
+        with systems().platform() as client:
+            client.set_committees(platform_results.platform_test_id(occasion_id), plan)
     run_logger().info(
         f"Grading committees of {occasion_id} {'formed' if formed_now else 'as formed before'}"
         f"{', set on the platform' if on_platform else ''}: "

@@ -11,7 +11,8 @@ from models.domain import Country
 from rules import law
 from store import justifications, occasions
 from store.db import transaction
-from tasks.common import REPLAY_SAFE, now
+from tasks.clock import now
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 WARN_DAYS = 3

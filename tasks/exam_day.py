@@ -12,10 +12,12 @@ from prefect.deployments import run_deployment
 from models.domain import AttendanceStatus, Frozen, PlatformTest
 from store import audit, grading, occasions, registrations
 from store.db import transaction
-from tasks import common
+from tasks import platform_results
 from tasks.chaining import DEPLOYMENT
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.clock import now
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 # Waits this short happen in process; longer ones end the run and schedule its continuation.
 LONGEST_WAIT = timedelta(minutes=15)
@@ -31,8 +33,8 @@ class Attendance(Frozen):
 @task(name="activate-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def activate_test(occasion_id: str) -> PlatformTest:
     """Activates the test (idempotent: an active or later test is left as it is)."""
-    with common.platform() as platform:
-        test = platform.get_test(common.platform_test_id(occasion_id))
+    with systems().platform() as platform:
+        test = platform.get_test(platform_results.platform_test_id(occasion_id))
         if test.status == "SCHEDULED":
             test = platform.set_status(test.test_id, "ACTIVE")
             with transaction() as session:
@@ -64,7 +66,7 @@ def wait_for_deadline(occasion_id: str, chain: bool) -> str:
             default=0,
         )
     deadline = occasion.ends_at + timedelta(minutes=longest)
-    remaining = deadline - common.now()
+    remaining = deadline - now()
     run_logger().info(
         f"Deadline of {occasion_id}: {deadline:%Y-%m-%d %H:%M} UTC (the end time plus the longest extra "
         f"time, {longest} minutes); "
@@ -99,8 +101,8 @@ def _schedule_continuation(occasion_id: str, deadline: datetime, chain: bool) ->
 @task(name="close-and-open-for-assessment", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
     """Closes submissions, then opens the test for assessment (the platform refuses before the deadline)."""
-    with common.platform() as platform:
-        test = platform.get_test(common.platform_test_id(occasion_id))
+    with systems().platform() as platform:
+        test = platform.get_test(platform_results.platform_test_id(occasion_id))
         if test.status == "ACTIVE":
             test = platform.set_status(test.test_id, "FINISHED")
         if test.status == "FINISHED":
@@ -121,7 +123,7 @@ def close_and_open_for_assessment(occasion_id: str) -> PlatformTest:
 @task(name="record-attendance", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def record_attendance(occasion_id: str) -> Attendance:
     """Attendance from the platform's results export, stored per registration."""
-    results, held = common.registered_results(occasion_id)
+    results, held = platform_results.registered_results(occasion_id)
     with transaction() as session:
         frame = pd.DataFrame(
             [

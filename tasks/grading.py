@@ -17,9 +17,9 @@ from rules import reconciliation
 from rules.grades import Thresholds, grades_for_points, thresholds_for
 from store import audit, committees, exam_settings, grading, occasions, point_totals, registrations
 from store.db import transaction
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks import platform_results
 from tasks.reports import artifact_key
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 
@@ -116,7 +116,7 @@ def propose_grades(
 def import_results(occasion_id: str) -> GradingSummary:
     """Stores questions, marks and proposed grades from the export, in one transaction. Refused
     once grades are approved: a re-import would overwrite them."""
-    export, held = common.registered_export(occasion_id)
+    export, held = platform_results.registered_export(occasion_id)
     results = list(export.candidates)
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)

@@ -11,10 +11,10 @@ from rules.statistics import bar_chart, grade_distribution, question_statistics
 from rules.whatif import what_if
 from store import committees, grader_view, grading
 from store.db import transaction
-from tasks.common import REPLAY_SAFE
 from tasks.grading import GradingSummary, exam_thresholds
 from tasks.plagiarism import Flag, flag_section
 from tasks.reports import markdown_table
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 

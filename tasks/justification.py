@@ -12,7 +12,9 @@ from rules import law
 from store import audit, committees, justifications, notes, occasions, outbox, registrations, transfer
 from store.db import transaction
 from store.schema import Grade
-from tasks.common import REPLAY_SAFE, now, record_refusal
+from tasks.clock import now
+from tasks.refusals import enforce
+from tasks.retries import REPLAY_SAFE
 
 
 class JustificationRefused(Exception):
@@ -41,17 +43,14 @@ def receive_request(occasion_id: str, anonymisation_code: str, requested_on: dat
     if published_on is None or grade is None:
         raise JustificationRefused(f"{anonymisation_code} has no published result to justify")
     ruling = law.check_justification_request(Country(occasion.country), published_on, requested_on)
-    if not ruling.allowed:
-        with transaction() as session:
-            record_refusal(
-                session,
-                actor="faculty",
-                action="justification.refused",
-                occasion_id=occasion_id,
-                candidate=anonymisation_code,
-                ruling=ruling,
-            )
-        raise JustificationRefused(ruling.reason)
+    enforce(
+        ruling,
+        refused=JustificationRefused,
+        actor="faculty",
+        action="justification.refused",
+        occasion_id=occasion_id,
+        candidate=anonymisation_code,
+    )
     due_on = law.justification_deadline(requested_on).due_on
     with transaction() as session:
         record = justifications.request(

@@ -7,7 +7,7 @@ from prefect import task
 from models.approvals import GraderNoteIn
 from store import committees, grading, notes
 from store.db import transaction
-from tasks.common import REPLAY_SAFE
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 

@@ -19,10 +19,12 @@ from models.domain import Frozen, SimilarityReport
 from models.results import CandidateResult
 from store import registrations, similarity
 from store.db import transaction
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks import platform_results
+from tasks.clock import now
 from tasks.reports import markdown_table
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 K = TypeVar("K")
 
@@ -132,7 +134,7 @@ def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
     percent similarity. Candidates with a stored report (done or pending) are not resubmitted."""
     if not 0 <= threshold <= 100:
         raise ValueError(f"threshold must be a percent between 0 and 100, got {threshold}")
-    results, held = common.registered_results(occasion_id)
+    results, held = platform_results.registered_results(occasion_id)
     texts = candidate_texts(results, held)
     with transaction() as session:
         stored = similarity.load(session, occasion_id=occasion_id)
@@ -140,7 +142,7 @@ def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
             r.id: r.anonymisation_code for r in registrations.registered(session, occasion_id=occasion_id)
         }
     new = {rid: text for rid, text in texts.items() if rid not in stored}
-    with common.similarity() as client:
+    with systems().similarity() as client:
         submitted = submit_documents(client, occasion_id, new, codes)
         _save(occasion_id, submitted)
         reports = {**stored, **submitted}
@@ -158,4 +160,4 @@ def check_similarity(occasion_id: str, threshold: float) -> list[Flag]:
 def _save(occasion_id: str, reports: Mapping[int, SimilarityReport]) -> None:
     if reports:
         with transaction() as session:
-            similarity.save(session, occasion_id=occasion_id, reports=reports, checked_at=common.now())
+            similarity.save(session, occasion_id=occasion_id, reports=reports, checked_at=now())

@@ -16,11 +16,11 @@ from rules.spreadsheet import LIMITS, SheetRefused
 from rules.timetable import Slot, read_timetable, slot_for
 from store import audit, exam_settings, occasions
 from store.db import transaction
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.reports import markdown_table
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
 from tasks.spreadsheet_grades import UploadRefused, upload_path
+from tasks.systems import systems
 
 
 class PlanRefused(Exception):
@@ -29,7 +29,7 @@ class PlanRefused(Exception):
 
 @task(name="fetch-occasion", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
-    with common.register() as register:
+    with systems().register() as register:
         occasion = register.get_occasion(occasion_uid)
         rounds = [register.get_course_round(uid) for uid in occasion.course_round_uids]
     run_logger().info(
@@ -156,7 +156,7 @@ def save_plan(
 @task(name="create-platform-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def create_platform_test(params: PlanExam, occasion: RegisterOccasion, window: ExamWindow) -> PlatformTest:
     """Creates (or updates) the platform's test at the plan's times, keyed on the occasion uid."""
-    with common.platform() as platform:
+    with systems().platform() as platform:
         test = platform.upsert_test(
             external_test_id=occasion.uid,
             title=occasion.name,

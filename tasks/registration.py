@@ -17,10 +17,11 @@ from rules.shrink import Shrink, holds
 from store import accommodations as support
 from store import audit, occasions, registrations
 from store.db import transaction
-from tasks import collector, common
+from tasks import collector
 from tasks.chaining import start_run
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 CHANGES_SHOWN = 1000
 REGISTER_COLUMNS = [
@@ -250,7 +251,7 @@ def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] |
     An occasion the shrink guard holds is left as it is, unless a coordinator `approved` the
     removal of every code its answer removes."""
     with collector.paused():
-        with common.register() as register:
+        with systems().register() as register:
             registered = register.registered_many(occasion_ids)
         with transaction() as session:
             held = registrations.frame(session, occasion_ids=occasion_ids)
@@ -334,7 +335,7 @@ def _as_pushed(candidate: PlatformCandidate) -> PlatformCandidate:
 def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
     """Makes each occasion's platform test hold exactly its registered candidates and extra time."""
     added = removed = updated = pushed = 0
-    with common.platform() as platform:
+    with systems().platform() as platform:
         for occasion_id in occasion_ids:
             with transaction() as session:
                 test_id = occasions.get(session, occasion_id).platform_test_id

@@ -12,7 +12,8 @@ from rules.grades import Scale
 from store import appeals, audit, grading, occasions, outbox, registrations, transfer
 from store.db import transaction
 from store.schema import Grade
-from tasks.common import REPLAY_SAFE, record_refusal
+from tasks.refusals import enforce
+from tasks.retries import REPLAY_SAFE
 
 
 class RegradeRefused(Exception):
@@ -47,17 +48,14 @@ def check_regrade(params: Regrade) -> RegradeCase:
             student_heard=params.student_heard,
             appeal_pending=appeals.open_for(session, registration_id=registration.id),
         )
-        if not ruling.allowed:
-            record_refusal(
-                session,
-                actor="examiner",
-                action="regrade.refused",
-                occasion_id=params.occasion_uid,
-                candidate=params.anonymisation_code,
-                ruling=ruling,
-            )
-    if not ruling.allowed:
-        raise RegradeRefused(ruling.reason)
+    enforce(
+        ruling,
+        refused=RegradeRefused,
+        actor="examiner",
+        action="regrade.refused",
+        occasion_id=params.occasion_uid,
+        candidate=params.anonymisation_code,
+    )
     return RegradeCase(
         registration_id=registration.id,
         candidate=params.anonymisation_code,

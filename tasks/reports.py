@@ -9,7 +9,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from tasks.common import REPLAY_SAFE
+from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
 

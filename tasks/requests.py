@@ -18,10 +18,10 @@ from models.params import AppealRequest, JustificationRequest
 from rules.requests import Outcome, SortedRequest, sort_requests
 from store import occasions, register_requests, transfer
 from store.db import transaction
-from tasks import common
 from tasks.chaining import start_run
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import counted, run_logger
+from tasks.systems import systems
 
 FLOWS = {RequestKind.JUSTIFICATION: "justification", RequestKind.APPEAL: "appeal"}
 
@@ -62,7 +62,7 @@ def read_register_requests(occasion_id: str) -> OccasionRequests:
     if country is Country.SE:
         run_logger().info(f"{occasion_id} is Swedish: Ladok holds no requests, none read")
         return OccasionRequests(country=country)
-    with common.fs_register() as fs:
+    with systems().requests() as fs:
         try:
             found = tuple(fs.requests(occasion_id))
         except ApiError as exc:

@@ -17,7 +17,7 @@ from rules.rescoring import RescoreOutcome, RescoreRefused, guard, question_chan
 from store import audit, exam_settings, occasions, point_totals, rescoring, transfer
 from store.db import transaction
 from tasks import collector
-from tasks.common import REPLAY_SAFE
+from tasks.retries import REPLAY_SAFE
 
 # A changed candidate as the preview shows it and the audit records it: code, points and grade before/after.
 CHANGE_COLUMNS = ["anonymisation_code", "points_before", "points_after", "grade_before", "grade_after"]

@@ -21,7 +21,7 @@ from store import audit, grading, occasions, registrations, staff
 from store import notes as grader_notes
 from store import spreadsheet_grades as sheets
 from store.db import transaction
-from tasks.common import REPLAY_SAFE
+from tasks.retries import REPLAY_SAFE
 
 UPLOAD_ROLES = (Role.GRADER, Role.EXAMINER)
 

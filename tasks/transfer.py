@@ -30,10 +30,11 @@ from rules.attendance import check_attendance
 from rules.transfer import TransferRefused, action, equal_credits, plan_items
 from store import audit, grading, locks, occasions, transfer
 from store.db import transaction
-from tasks import common
-from tasks.common import OUTSIDE_RETRIES, REPLAY_SAFE
+from tasks.clock import now
 from tasks.reports import artifact_key
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import counted, run_logger
+from tasks.systems import systems
 
 WRITERS = 16  # concurrent writes, bounded; EXAMFLOW_LADOK_REQUESTS_PER_SECOND caps the rate
 RECORD_EVERY = 100  # outcomes recorded per ledger transaction
@@ -92,7 +93,7 @@ def _scale(occasion_id: str) -> int:
 @task(name="preview-transfer", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def preview_transfer(occasion_id: str) -> list[TransferItem]:
     """Reads what the register holds now and compares; writes nothing."""
-    with common.register() as register:
+    with systems().register() as register:
         items = plan_items(_grades(occasion_id), _read(register, occasion_id), _scale(occasion_id), grade_id)
     counts = {a.value: n for a in Action if (n := sum(i.action == a for i in items))}
     run_logger().info(f"Compared {occasion_id} with the register: {counted(counts)} (results by action)")
@@ -105,13 +106,13 @@ def _lease(occasion_id: str) -> Iterator[Callable[[], None]]:
     name, holder = f"transfer:{occasion_id}", str(uuid.uuid4())
     try:
         with transaction() as session:
-            locks.acquire(session, name=name, holder=holder, now=common.now(), ttl=LEASE)
+            locks.acquire(session, name=name, holder=holder, now=now(), ttl=LEASE)
     except locks.Busy as exc:
         raise TransferBusy(f"another transfer of {occasion_id} is running: {exc}") from None
 
     def renew() -> None:
         with transaction() as session:
-            locks.renew(session, name=name, holder=holder, now=common.now(), ttl=LEASE)
+            locks.renew(session, name=name, holder=holder, now=now(), ttl=LEASE)
 
     try:
         yield renew
@@ -124,7 +125,7 @@ def _lease(occasion_id: str) -> Iterator[Callable[[], None]]:
 def transfer_results(occasion_id: str, only: list[int] | None = None) -> TransferOutcome:
     """Writes every new or changed approved grade as a draft, showing progress as it goes."""
     scale_id = _scale(occasion_id)
-    with _lease(occasion_id) as renew, common.register(writers=WRITERS) as register:
+    with _lease(occasion_id) as renew, systems().register(writers=WRITERS) as register:
         held = _read(register, occasion_id)
         items = [
             i

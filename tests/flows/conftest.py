@@ -3,6 +3,7 @@ a migrated SQLite store, and approvals answered from another thread as a person 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine
@@ -20,12 +22,8 @@ from sqlalchemy import Engine
 from deployments import approver
 from deployments.staff import seed_staff
 from models.params import ExamTimes
+from models.systems import ARCHIVE, FS, INSPERA, LADOK, SYSTEMS, SystemDeclaration
 from rules.exam_times import STOCKHOLM
-from simulators import archive as archive_sim
-from simulators import fs as fs_sim
-from simulators import inspera as inspera_sim
-from simulators import ladok as ladok_sim
-from simulators import similarity as similarity_sim
 from simulators.server import serve_in_thread
 from store.db import make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
@@ -37,11 +35,24 @@ FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
 @dataclass
 class World:
     home: Path
-    ladok_url: str
-    inspera_url: str
-    archive_url: str
-    fs_url: str
+    urls: dict[str, str]  # each declared system's stand-in, by name
     occasions: list[str] = field(default_factory=list)
+
+    @property
+    def ladok_url(self) -> str:
+        return self.urls[LADOK.name]
+
+    @property
+    def inspera_url(self) -> str:
+        return self.urls[INSPERA.name]
+
+    @property
+    def archive_url(self) -> str:
+        return self.urls[ARCHIVE.name]
+
+    @property
+    def fs_url(self) -> str:
+        return self.urls[FS.name]
 
     @property
     def outbox(self) -> Path:
@@ -96,37 +107,38 @@ def world(
     home = tmp_path_factory.mktemp(f"examflow-{request.param}")
     engine = _store(request, home)
     with ExitStack() as stack:
-        ladok = stack.enter_context(serve_in_thread(ladok_sim.create_app(home / "ladok.db")))
-        inspera = stack.enter_context(
-            serve_in_thread(inspera_sim.create_app(home / "inspera.db", autoplay=True))
-        )
-        archive = stack.enter_context(serve_in_thread(archive_sim.create_app(home / "archive")))
-        similarity = stack.enter_context(serve_in_thread(similarity_sim.create_app(home / "similarity.db")))
-        fs = stack.enter_context(
-            serve_in_thread(fs_sim.create_app(home / "fs.db", users={FS_USER: FS_PASSWORD}))
-        )
+        urls = {
+            system.name: stack.enter_context(serve_in_thread(stand_in(system, home))) for system in SYSTEMS
+        }
         stack.enter_context(
             examflow_environment(
                 {
                     "EXAMFLOW_HOME": str(home),
                     "EXAMFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                    "EXAMFLOW_LADOK_URL": f"{ladok}/",
-                    "EXAMFLOW_INSPERA_URL": f"{inspera}/api/",
-                    "EXAMFLOW_ARCHIVE_URL": f"{archive}/",
-                    "EXAMFLOW_SIMILARITY_URL": f"{similarity}/",
-                    "EXAMFLOW_FS_URL": f"{fs}/",
+                    **{system.url_env: f"{urls[system.name]}{system.url_path}" for system in SYSTEMS},
                     "EXAMFLOW_FS_USER": FS_USER,
                     "EXAMFLOW_FS_PASSWORD": FS_PASSWORD,
                 }
             )
         )
         term = httpx.post(
-            f"{ladok}/_sim/term",
+            f"{urls[LADOK.name]}/_sim/term",
             timeout=30,
             json={"seed": 7, "course_rounds": 6, "occasions": 4, "students": 120},
         )
         term.raise_for_status()
-        yield World(home, ladok, inspera, archive, fs, term.json()["occasions"])
+        yield World(home, urls, term.json()["occasions"])
+
+
+def stand_in(system: SystemDeclaration, home: Path) -> FastAPI:
+    """The declared system's stand-in app, its state in `home`; the platform plays each test as it
+    opens, FS admits the tests' API user."""
+    options: dict[str, dict[str, Any]] = {
+        INSPERA.name: {"autoplay": True},
+        FS.name: {"users": {FS_USER: FS_PASSWORD}},
+    }
+    module = importlib.import_module(system.standin)
+    return module.create_app(home / system.state, **options.get(system.name, {}))
 
 
 @dataclass

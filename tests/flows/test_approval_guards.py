@@ -31,7 +31,7 @@ from models.domain import Role
 from store import approvals, audit
 from store.db import transaction
 from store.schema import Approval
-from tasks.common import now
+from tasks.clock import now
 from tests.conftest import examflow_environment
 from tests.flows.conftest import World
 

@@ -63,11 +63,10 @@ from store.schema import (
     Student,
     TransferLedgerEntry,
 )
-from tasks import common
+from tasks import platform_results
 from tasks.appeal import receive_appeal
 from tasks.archive import archive_document
 from tasks.committees import CommitteeRefused, form_grading_committees
-from tasks.common import check_registered
 from tasks.deadlines import compute_deadlines
 from tasks.grading import (
     GradingRefused,
@@ -78,9 +77,11 @@ from tasks.grading import (
 )
 from tasks.grading_report import own_evidence, progress_report
 from tasks.justification import JustificationRefused, receive_request
+from tasks.platform_results import check_registered
 from tasks.registration import list_syncable_occasions
 from tasks.regrade import RegradeRefused, check_regrade
 from tasks.reports import artifact_key
+from tasks.systems import systems
 from tasks.transfer import preview_transfer, transfer_results
 from tests.flows.conftest import World, approving, past_window
 
@@ -208,7 +209,7 @@ def test_a_decided_approval_takes_no_further_answer_even_with_the_right_code(
     from deployments.approver import mail_for
     from models.approvals import ApprovalForm
     from store.approvals import check_answer
-    from tasks.common import now
+    from tasks.clock import now
 
     run_id = planned["person"].answers[-1]["flow_run_id"]
     mail = mail_for(world.outbox, run_id, "staff-coordinator-1")
@@ -501,7 +502,7 @@ def _archived_anchor(occasion: str) -> dict[str, Any]:
             .order_by(ArchiveRecord.id.desc())
         ).first()
     assert record is not None
-    with common.archive() as store:
+    with systems().archive() as store:
         return dict(json.loads(store.download(record.document_id)))
 
 
@@ -708,7 +709,7 @@ def test_a_conflict_declared_after_the_split_stops_grading_naming_it(graded: dic
 def test_an_export_with_unknown_candidates_or_questions_is_refused_whole(
     graded: dict[str, Any], occasion: str
 ):
-    results, held = common.registered_results(occasion)
+    results, held = platform_results.registered_results(occasion)
     marks = marks_frame(results, held, occasion)
     strange = marks.assign(
         question_id=marks.question_id.where(marks.number > 2, "Q-NEW-" + marks.number.astype(str))

@@ -23,7 +23,7 @@ from store import registrations, similarity
 from store.db import transaction
 from store.schema import Occasion
 from store.schema import SimilarityReport as ReportRow
-from tasks import common
+from tasks import platform_results
 from tasks.plagiarism import (
     Flag,
     SimilarityTimeout,
@@ -204,7 +204,7 @@ def _stored(occasion: str) -> tuple[dict[int, SimilarityReport], dict[int, str]]
 def test_every_attended_candidate_with_text_gets_a_stored_done_report(
     checked: list[Flag], occasion: str
 ) -> None:
-    results, held = common.registered_results(occasion)
+    results, held = platform_results.registered_results(occasion)
     with_text = candidate_texts(results, held)
     reports, _ = _stored(occasion)
     assert with_text and set(reports) == set(with_text)

@@ -30,8 +30,9 @@ from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
 from store.db import transaction
 from store.schema import AccommodationDecision, Occasion, Registration
-from tasks import common
+from tasks import platform_results
 from tasks.planning import PlanRefused
+from tasks.systems import systems
 from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving
 
@@ -82,7 +83,7 @@ def register(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def nothing_planned(occasion_uid: str) -> bool:
     with transaction() as session:
         stored = session.get(Occasion, occasion_uid)
-    with common.platform() as platform:
+    with systems().platform() as platform:
         return stored is None and platform.find_test(occasion_uid) is None
 
 
@@ -152,7 +153,7 @@ def test_the_timetable_gives_the_plan_and_the_platforms_test_their_times(
             starts + timedelta(hours=4),
             200,
         )
-    with common.platform() as platform:
+    with systems().platform() as platform:
         test = platform.find_test(planned)
     assert test is not None and (test.starts_at, test.ends_at) == (starts, starts + timedelta(hours=4))
 
@@ -223,8 +224,8 @@ def test_a_valid_file_reaches_the_platforms_extra_time_through_the_sync(
         )
     assert {uid: m for uid, m in held.items() if m} == wanted and len(held) == len(students)
     assert room is True
-    with common.platform() as platform:
-        test_id = common.platform_test_id(planned)
+    with systems().platform() as platform:
+        test_id = platform_results.platform_test_id(planned)
         on_platform = {c.external_user_id: c.extra_time_minutes for c in platform.list_candidates(test_id)}
     assert {uid: m for uid, m in on_platform.items() if m} == wanted
 

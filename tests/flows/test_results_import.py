@@ -29,10 +29,11 @@ from store import grading as grading_store
 from store import occasions
 from store.db import transaction
 from store.schema import Grade, GraderMark, Mark, Occasion
-from tasks import common
+from tasks import platform_results
 from tasks.committees import form_grading_committees
 from tasks.grading import GradingRefused, exam_thresholds, import_results, use_settings
 from tasks.reports import artifact_key
+from tasks.systems import systems
 from tests.contracts import payload
 from tests.flows.conftest import World, approving, past_window
 
@@ -78,8 +79,8 @@ def from_stand_in(world: World) -> str:
 
 def _candidate_ids(occasion: str) -> dict[str, str]:
     """The fixture's candidate ids → the ids of the first candidates examflow added to the test."""
-    with common.platform() as client:
-        listed = client.list_candidates(common.platform_test_id(occasion))
+    with systems().platform() as client:
+        listed = client.list_candidates(platform_results.platform_test_id(occasion))
     ids = sorted((c.candidate_id for c in listed), key=int)
     return dict(zip(FIXTURE_IDS, ids, strict=False))
 
@@ -92,13 +93,13 @@ def _load(world: World, occasion: str, body: dict[str, Any]) -> dict[str, str]:
         line["result"]["ext_inspera_candidateId"] = int(
             renamed[str(line["result"]["ext_inspera_candidateId"])]
         )
-    url = f"{world.inspera_url}/_sim/test/{common.platform_test_id(occasion)}/export"
+    url = f"{world.inspera_url}/_sim/test/{platform_results.platform_test_id(occasion)}/export"
     httpx.put(url, content=json.dumps(body)).raise_for_status()
     return renamed
 
 
 def _registration(occasion: str, candidate_id: str) -> int:
-    export, held = common.registered_export(occasion)
+    export, held = platform_results.registered_export(occasion)
     return next(held[r.external_user_id] for r in export.candidates if r.candidate_id == candidate_id)
 
 
@@ -225,7 +226,7 @@ def _graded(world: World, occasion: str) -> dict[str, Any]:
 
 def _as_the_platform_says(occasion: str) -> tuple[dict[int, tuple[float, str]], dict[int, tuple[float, str]]]:
     """Each graded candidate's (points, grade) as stored, and as the platform's totals give them."""
-    export, held = common.registered_export(occasion)
+    export, held = platform_results.registered_export(occasion)
     attended = [r for r in export.candidates if r.attended]
     with transaction() as session:
         thresholds = exam_thresholds(session, occasion)

@@ -47,7 +47,8 @@ from simulators.server import serve_in_thread
 from store import approvals, audit, occasions, registrations
 from store.db import transaction
 from store.schema import Approval
-from tasks import common
+from tasks import platform_results
+from tasks.systems import systems
 from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving
 
@@ -114,8 +115,10 @@ def _registered(occasion: str) -> set[str]:
 
 
 def _on_platform(occasion: str) -> set[str]:
-    with common.platform() as client:
-        return {c.external_user_id for c in client.list_candidates(common.platform_test_id(occasion))}
+    with systems().platform() as client:
+        return {
+            c.external_user_id for c in client.list_candidates(platform_results.platform_test_id(occasion))
+        }
 
 
 def _codes(occasion: str, student_uids: set[str]) -> list[str]:
@@ -153,7 +156,7 @@ def nightly(world: World, register: Register, planned: list[str]) -> dict[str, A
 
 def _names(occasions_: list[str]) -> set[str]:
     """Every student's first and last name in the register at the start (never to be shown)."""
-    with common.register() as client:
+    with systems().register() as client:
         found = client.registered_many(occasions_)
     return {n for rows in found.values() for r in rows for n in (r.first_name, r.last_name) if n}
 

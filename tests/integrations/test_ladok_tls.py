@@ -24,11 +24,11 @@ from pydantic import ValidationError
 
 from integrations.http import RetryPolicy, Unavailable
 from integrations.ladok import LadokClient
+from integrations.systems import ladok_tls
 from integrations.tls import CertificateError, client_context
 from models.settings import settings_from_env
 from simulators.ladok import create_app
 from simulators.server import Tls, serve_in_thread
-from tasks.common import ladok_tls
 from tests.integrations.test_transport import _self_signed
 
 PASSPHRASE = "correct horse"

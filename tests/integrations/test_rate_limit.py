@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.http import RateLimit
+from tasks.systems import systems
 
 
 class Clock:
@@ -49,12 +50,11 @@ def test_a_rate_must_be_positive():
 
 def test_the_transfer_client_keeps_inside_the_configured_rate(monkeypatch: pytest.MonkeyPatch):
     from models.settings import get_settings
-    from tasks import common
 
     monkeypatch.setenv("EXAMFLOW_LADOK_REQUESTS_PER_SECOND", "25")
     get_settings.cache_clear()
     try:
-        with common.register(writers=16) as writing, common.register() as reading:
+        with systems().register(writers=16) as writing, systems().register() as reading:
             assert writing.rate_limit is not None and writing.rate_limit.per_second == 25
             assert reading.rate_limit is None
     finally:

@@ -31,7 +31,7 @@ from store import occasions, registrations
 from store.db import make_engine, transaction
 from store.migrate import empty_all_tables, upgrade
 from store.schema import Occasion, Registration
-from tasks import common
+from tasks.systems import systems
 from tests.conftest import examflow_environment
 from tests.sync.sync_worker import nightly
 
@@ -87,7 +87,7 @@ def _plan_term(engine_url: str) -> None:
     with transaction(engine) as session:
         _plan(session, term)
     engine.dispose()
-    with common.platform() as platform, transaction() as session:
+    with systems().platform() as platform, transaction() as session:
         for o in term.occasions:
             row = occasions.get(session, o.uid)
             test = platform.upsert_test(
@@ -117,7 +117,7 @@ def _on_platform() -> dict[str, list[tuple[str, str | None, int]]]:
     """Each occasion's candidates on its platform test: id, candidate code and extra time."""
     with transaction() as session:
         tests = dict(session.execute(select(Occasion.id, Occasion.platform_test_id)).tuples().all())
-    with common.platform() as platform:
+    with systems().platform() as platform:
         return {
             occasion: sorted(
                 (c.external_user_id, c.candidate_code, c.extra_time_minutes)

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,11 +22,15 @@ from sqlalchemy import func, select
 from bench.transfer import approved, check
 from integrations.http import RetryPolicy, Unavailable
 from integrations.ladok import LadokClient
+from integrations.protocols import StudentRegister
+from integrations.systems import HttpSystems
+from models.settings import get_settings
 from models.transfer import TransferOutcome
 from store import grading
 from store.db import transaction
 from store.schema import Lock, TransferLedgerEntry
-from tasks import common, transfer
+from tasks import transfer
+from tasks.systems import installed
 from tasks.transfer import TransferBusy, transfer_results
 from tests.transfer.conftest import TransferWorld
 
@@ -34,18 +39,18 @@ PROGRESS = re.compile(r"transfer of \S+: (\d+) of (\d+) written")
 ReadyExam = Callable[..., str]
 
 
-def _no_sleep_register(monkeypatch: pytest.MonkeyPatch, attempts: int) -> None:
-    """The register's client as `tasks.common.register` builds it, with retries that do not sleep."""
-    settings = common.get_settings()
+@dataclass(frozen=True)
+class NoSleepSystems(HttpSystems):
+    """The systems the settings give, the register's client retrying `attempts` times without sleeping."""
 
-    def register(*, writers: int | None = None) -> LadokClient:
+    attempts: int = 4
+
+    def register(self, *, writers: int | None = None) -> StudentRegister:
         return LadokClient(
-            settings.ladok_url,
-            retry=RetryPolicy(attempts=attempts, sleep=lambda _: None),
+            self.settings.ladok_url,
+            retry=RetryPolicy(attempts=self.attempts, sleep=lambda _: None),
             max_connections=max(16, writers or 0),
         )
-
-    monkeypatch.setattr(common, "register", register)
 
 
 def _run_to_completion(occasion: str, limit: int = 12) -> tuple[TransferOutcome, list[str]]:
@@ -88,11 +93,16 @@ def _correct(occasion: str, registration_ids: list[int]) -> None:
         grading.save_grades(session, corrected)
 
 
+@pytest.fixture
+def no_sleep_systems() -> Iterator[None]:
+    with installed(NoSleepSystems(get_settings(), attempts=4)):
+        yield
+
+
 def test_transient_errors_and_conflicts_converge_to_the_approved_grades_written_once(
-    world: TransferWorld, ready_exam: ReadyExam, monkeypatch: pytest.MonkeyPatch
+    world: TransferWorld, ready_exam: ReadyExam, no_sleep_systems: None
 ) -> None:
     occasion = ready_exam(world, 300)
-    _no_sleep_register(monkeypatch, attempts=4)
     ids = sorted(approved(occasion).registration_id)
     corrected = random.Random(3).sample(ids, 150)
     first = transfer_results.fn(occasion, only=corrected)  # drafts already there: these become updates
