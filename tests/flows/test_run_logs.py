@@ -20,7 +20,7 @@ from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.logging.handlers import APILogHandler
 from prefect.states import State
 
-import tasks.common  # noqa: F401  (forwards the clients' log lines to the run, as every task process does)
+import tasks  # noqa: F401  (forwards the clients' log lines to the run, as every task process does)
 from deployments.approver import code_mails
 from flows.exam_day import exam_day
 from flows.grading import grading
