@@ -12,7 +12,7 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="examflow-test-pre
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest  # noqa: E402
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from models.settings import get_settings  # noqa: E402
 from store.db import engine_for, make_engine
@@ -43,6 +43,23 @@ def migrated_sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """The database of this test process: the one named by `url`, or under pytest-xdist a database
+    of the worker's own on the same server (made on first use), so that workers never share tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres_engine() -> Iterator[Engine]:
     url = os.environ.get(POSTGRES_URL_ENV, "").strip()
@@ -51,7 +68,7 @@ def migrated_postgres_engine() -> Iterator[Engine]:
         if running_in_ci():
             pytest.fail(f"CI must test PostgreSQL, but {reason}", pytrace=False)
         pytest.skip(reason)
-    engine = make_engine(url)
+    engine = make_engine(worker_database(url))
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
