@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from deployments.sample import SAMPLE_BOOKING, write_rooms
 from rules.rooms import Room, loan_pc_pools, read_rooms
 from rules.spreadsheet import SheetRefused
 
@@ -80,3 +82,10 @@ def test_a_header_missing_columns_or_a_file_without_rooms_is_refused() -> None:
     ]
     with pytest.raises(SheetRefused, match="the file has a header but no rooms"):
         read_rooms(b"building,room,seats,power_seats\n", "rooms.csv")
+
+
+def test_the_sample_rooms_file_reads_and_holds_the_sample_booking(tmp_path: Path) -> None:
+    write_rooms(tmp_path)
+    rooms = read_rooms((tmp_path / "rooms.csv").read_bytes(), "rooms.csv")
+    assert {r.code for r in rooms} == set(SAMPLE_BOOKING)
+    assert [r.code for r in rooms if r.separate_room] == ["L1", "L2"]
