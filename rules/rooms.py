@@ -1,6 +1,7 @@
 """The exam office's rooms file (.csv or .xlsx): one row per room, with its building, its seats, how
 many of them have a power outlet, whether it is a room for candidates who write apart (a separate
-room accommodation) and how many loan PCs the room keeps for its building's pool. Checked whole
+room accommodation) and how many loan PCs the room keeps for its building's pool. A room's name is letters and digits only,
+as the platform wants a room it limits invigilators to (docs/seating.md). Checked whole
 before anything is written: every error names its row and column."""
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ class _Checker:
     def room(self, row: int, cells: dict[str, str]) -> Room | None:
         before = len(self.errors)
         code, building = self.name(row, "room", cells["room"]), self.name(row, "building", cells["building"])
+        if code and not code.isalnum():
+            self.fail(
+                row,
+                "room",
+                f"{code!r}: a room's name is letters and digits only (the platform matches invigilators to rooms by it)",
+            )
         seats = self.count(row, "seats", cells["seats"], low=1, high=MAX_SEATS)
         power = self.count(row, "power_seats", cells["power_seats"], low=0, high=MAX_SEATS)
         if seats is not None and power is not None and power > seats:

@@ -45,6 +45,14 @@ def test_swedish_column_names_and_a_workbook_are_read() -> None:
     [
         (",Q1,10,5,,", "row 2, column building: no building"),
         ("B,,10,5,,", "row 2, column room: no room"),
+        (
+            "B,Room 1,10,5,,",
+            "row 2, column room: 'Room 1': a room's name is letters and digits only (the platform matches invigilators to rooms by it)",
+        ),
+        (
+            "B,23-100,10,5,,",
+            "row 2, column room: '23-100': a room's name is letters and digits only (the platform matches invigilators to rooms by it)",
+        ),
         ("B,Q1,0,0,,", "row 2, column seats: '0' is not a whole number from 1 to 2000"),
         ("B,Q1,ten,0,,", "row 2, column seats: 'ten' is not a whole number from 1 to 2000"),
         ("B,Q1,10,11,,", "row 2, column power_seats: 11 seats with power, but the room has only 10 seats"),
