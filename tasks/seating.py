@@ -112,11 +112,12 @@ def _check_coordinator(session: Session, staff_id: str, occasion_id: str) -> Non
 @task(name="load-rooms", **REPLAY_SAFE)
 def load_rooms(filename: str, entered_by: str, occasion_id: str) -> int:
     """The rooms file, checked whole (`SheetRefused` by row and column), replaces the rooms held."""
+    with transaction() as session:
+        _check_coordinator(session, entered_by, occasion_id)
     with upload_path(filename).open("rb") as file:
         content = file.read(LIMITS.max_bytes + 1)
     rooms = read_rooms(content, filename)
     with transaction() as session:
-        _check_coordinator(session, entered_by, occasion_id)
         try:
             stored, removed = seating.replace_rooms(session, [vars(r) for r in rooms], source=filename)
         except seating.RoomsRefused as exc:
@@ -268,7 +269,7 @@ def _applications(session: Session, params: SeatingPlan, registered: dict[str, i
     strangers = sorted({e.student_uid for e in params.loan_pc_applications} - set(registered))
     if strangers:
         raise SeatingRefused(
-            f"loan_pc_applications: {', '.join(strangers)} is not registered on occasion {params.occasion_uid}"
+            f"loan_pc_applications: not registered on occasion {params.occasion_uid}: {', '.join(strangers)}"
         )
     applied = {
         a.registration_id: a.applied_on

@@ -168,6 +168,43 @@ def test_a_room_another_exam_holds_then_stops_the_plan_before_anyone_is_asked(
     )
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"rooms": ["Q21", "Q99"]},
+            "rooms: no room Q99 among the 4 rooms held; check the name, or give the rooms file",
+        ),
+        ({"rooms": ["Q21", "q21"]}, "rooms: Q21, q21 named twice"),
+        (
+            {"loan_pc_applications": [{"student_uid": "seating-student-071", "applied_on": "2026-01-02"}]},
+            f"loan_pc_applications: not registered on occasion {EXAM}: seating-student-071",
+        ),
+        (
+            {"planned_by": "staff-grader-1"},
+            "'staff-grader-1' is not a coordinator: only coordinators plan rooms and seats",
+        ),
+    ],
+)
+def test_a_plan_asked_wrongly_is_refused_saying_why(
+    world: World, exams: dict[str, int], change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SeatingRefused) as refused:
+        seating_plan(params(rooms_file="rooms.csv", **change))
+    assert str(refused.value) == message
+    assert nothing_planned()
+
+
+def test_a_rejected_plan_stores_nothing(world: World, exams: dict[str, int]) -> None:
+    rejection = {"decision": "reject", "comment": "Q22 is being renovated that week"}
+    applications = [LoanPcEntry(student_uid=uid(10), applied_on=day().date() - timedelta(days=20))]
+    with approving(world.outbox, "staff-coordinator-1", first_answers=[rejection]) as person:
+        result = seating_plan(params(rooms_file="rooms.csv", loan_pc_applications=applications))
+    assert person.errors == [] and len(person.answers) == 1
+    assert result["seated"] == 0
+    assert nothing_planned()
+
+
 def test_the_approved_plan_is_stored_printed_and_listed_per_room(world: World, exams: dict[str, int]) -> None:
     applications = [
         LoanPcEntry(student_uid=uid(10), applied_on=day().date() - timedelta(days=20)),

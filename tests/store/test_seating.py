@@ -4,6 +4,8 @@ found; a plan replaces the exam's earlier one and never books a room another exa
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -182,3 +184,54 @@ def test_a_plan_never_books_a_room_another_exam_holds_then(
     with transaction(engine) as session:
         assert seating.seats(session, occasion_id="A") == []
         assert session.get(Room, "Q1") is not None
+
+
+def test_two_plans_made_at_once_never_book_one_room_twice(
+    engine: Engine, term: dict[str, dict[str, int]]
+) -> None:
+    """The first plan holds Q1 uncommitted; the second, for an exam at an overlapping time, waits
+    for it and is then refused (PostgreSQL: the rooms locked; SQLite: one writer at a time)."""
+    holding, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def first() -> None:
+        with transaction(engine) as session:
+            seating.save_plan(
+                session,
+                occasion_id="A",
+                starts=T0,
+                ends=T0 + 5 * HOUR,
+                plan=plan_for("A", term["A"], ["Q1"]),
+                decided_by="c",
+            )
+            holding.set()
+            release.wait(10)
+
+    def second() -> None:
+        holding.wait(10)
+        try:
+            with transaction(engine) as session:
+                seating.save_plan(
+                    session,
+                    occasion_id="B",
+                    starts=T0 + 4 * HOUR,
+                    ends=T0 + 9 * HOUR,
+                    plan=plan_for("B", term["B"], ["Q1"]),
+                    decided_by="c",
+                )
+            outcome.append("booked")
+        except seating.RoomsRefused as exc:
+            outcome.append(str(exc))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    holding.wait(10)
+    time.sleep(0.5)
+    assert outcome == []  # the second waits while the first holds the room
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert outcome == ["booked for another exam meanwhile: Q1; make the plan again"]
+    with transaction(engine) as session:
+        assert seating.seats(session, occasion_id="B") == []
