@@ -188,7 +188,7 @@ def draft_seating_plan(params: SeatingPlan) -> SeatingDraft:
     run_logger().info(
         f"Drafted the seating plan of {held.occasion_id}: {len(draft.seats)} of {len(held.candidates)} candidates "
         f"seated in {len(held.booked)} rooms, {sum(s.power for s in draft.seats)} at seats with power; "
-        f"{sum(d.granted for d in draft.loan_pcs)} of {len(draft.loan_pcs)} loan PCs granted; "
+        f"{sum(d.granted for d in draft.loan_pcs)} of {len(draft.loan_pcs)} loan-PC applications granted; "
         f"{len(draft.duties)} staff on duty; {len(draft.conflicts)} conflicts"
     )
     return draft
