@@ -3,6 +3,7 @@ waiting at its first approval for a person in the Prefect UI. Ctrl-C stops every
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -11,6 +12,8 @@ from typing import Any
 
 from deployments.approver import code_mails
 from deployments.sample import (
+    ROOMS_FILE,
+    SAMPLE_BOOKING,
     STOCKHOLM,
     SUPPORT_FILE,
     TIMETABLE,
@@ -18,6 +21,7 @@ from deployments.sample import (
     registrations,
     sample_occasion,
     seed_term,
+    write_rooms,
     write_support_decisions,
 )
 from deployments.serve import PREFECT_YAML, deployments
@@ -71,6 +75,7 @@ def prepare_sample(stack: Stack, ladok: str, occasion: str, term: dict[str, Any]
     uploads folder as a coordinator leaves them; how many decisions grant support."""
     uploads = stack.home / "uploads"
     starts, _ = hold_this_morning(ladok, occasion, uploads)
+    write_rooms(uploads)
     return write_support_decisions(uploads, term, occasion, starts.astimezone(STOCKHOLM).date())
 
 
@@ -90,7 +95,7 @@ def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
     return {"occasion_uid": occasion, "times": {"timetable": TIMETABLE}, **more}
 
 
-def guide(stack: Stack) -> None:
+def guide(stack: Stack, occasion: str) -> None:
     say(f"""
 Prefect UI: {stack.ui_url}   (flow runs: {stack.ui_url}/runs)
 
@@ -101,6 +106,10 @@ What to do next:
        from the mail printed below (the mail folder is {stack.home / "outbox"}).
   3. The next phases follow by themselves; grading waits for a grader (staff-grader-1) and
      result-transfer for a planner (staff-planner-1), each with a code mailed below.
+  4. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
+       occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
+       planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
+       coordinator approves it like the plan.
 
 Press Ctrl-C to stop everything.
 """)
@@ -122,8 +131,8 @@ def main() -> None:
     reset(home)
     stack = Stack(home)
     try:
-        start(stack)
-        guide(stack)
+        occasion = start(stack)
+        guide(stack, occasion)
         watch_mail(home / "outbox")
     except KeyboardInterrupt:
         say("\nStopping …")

@@ -19,6 +19,16 @@ from simulators.term import TermSpec, generate_term
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TIMETABLE = "timetable.csv"
 SUPPORT_FILE = "support-decisions.csv"
+ROOMS_FILE = "rooms.csv"
+# The sample exam office's rooms: two halls and two small rooms for candidates who write apart
+SAMPLE_ROOMS = [
+    ("building", "room", "seats", "power_seats", "separate_room", "loan_pcs"),
+    ("Main building", "Q21", "120", "80", "no", "4"),
+    ("Main building", "Q22", "60", "20", "no", "0"),
+    ("Library", "L1", "2", "2", "yes", "1"),
+    ("Library", "L2", "2", "2", "yes", "0"),
+]
+SAMPLE_BOOKING = ["Q21", "Q22", "L1", "L2"]
 
 
 def seed_term(ladok_url: str, **spec: Any) -> list[str]:
@@ -94,6 +104,11 @@ def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: s
         rows.append((national_id[refused], "refused", "", "no", "", *valid))
     _write_csv(uploads / SUPPORT_FILE, rows)
     return len(granted)
+
+
+def write_rooms(uploads: Path) -> None:
+    """The exam office's rooms file (`ROOMS_FILE`), as `seating-plan` reads it."""
+    _write_csv(uploads / ROOMS_FILE, SAMPLE_ROOMS)
 
 
 def _write_csv(path: Path, rows: Sequence[tuple[str, ...]]) -> None:

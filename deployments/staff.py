@@ -17,6 +17,10 @@ STAFF = [
     ("staff-appeal-ext-1", "Astrid Moe", True, [Role.APPEAL_GRADER]),
     ("staff-appeal-2", "Nils Aas", False, [Role.APPEAL_GRADER]),
     ("staff-appeal-ext-2", "Ingrid Lie", True, [Role.APPEAL_GRADER]),
+    ("staff-invigilator-1", "Olle Lundqvist", False, [Role.INVIGILATOR]),
+    ("staff-invigilator-2", "Maja Ek", False, [Role.INVIGILATOR]),
+    ("staff-invigilator-3", "Sven Åkesson", False, [Role.INVIGILATOR]),
+    ("staff-it-1", "Tove Strand", False, [Role.IT_SUPPORT]),
 ]
 
 

@@ -33,6 +33,7 @@ class Role(StrEnum):
     GRADER = "grader"
     APPEAL_GRADER = "appeal_grader"
     INVIGILATOR = "invigilator"
+    IT_SUPPORT = "it_support"
     HR = "hr"
 
 

@@ -184,3 +184,31 @@ class Accommodations(Frozen):
         "belong in a run's parameters: put those in a file)",
     )
     entered_by: str = Field(min_length=1, max_length=64, description="Your staff id (a coordinator)")
+
+
+class LoanPcEntry(Frozen):
+    """A candidate's application for a loan PC, as it reached the exam office."""
+
+    student_uid: str = Field(min_length=1, max_length=64, description="The register's student uid")
+    applied_on: date = Field(description="The day the application reached the exam office")
+
+
+class SeatingPlan(Frozen):
+    """A digital exam's rooms, seats, loan PCs and staff on duty, decided by the exam office."""
+
+    occasion_uid: str = Field(description="The exam occasion uid")
+    rooms: list[str] = Field(
+        min_length=1,
+        description="The rooms to book for the exam, by name as in the rooms file, e.g. ['Q21', 'Q22']",
+    )
+    rooms_file: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The exam office's rooms file (.csv or .xlsx) in examflow's uploads folder; when given, "
+        "the rooms held are replaced by it first",
+    )
+    loan_pc_applications: list[LoanPcEntry] = Field(
+        default_factory=list, description="Applications for a loan PC received since the last plan"
+    )
+    planned_by: str = Field(min_length=1, max_length=64, description="Your staff id (a coordinator)")

@@ -57,6 +57,10 @@ class Settings(BaseModel):
     approval_reminder_before: timedelta = timedelta(days=2)
     # the share of an occasion's registrations one register answer may remove without a coordinator
     sync_max_removed_share: float = Field(default=0.10, ge=0, le=1)
+    # staff on duty at a digital exam: one invigilator per so many candidates in a room, one IT
+    # support per so many in a building (at least one wherever anyone sits)
+    candidates_per_invigilator: int = Field(default=30, ge=1)
+    candidates_per_it_support: int = Field(default=60, ge=1)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -140,6 +144,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         approval_valid_for_by_kind=durations(env, "EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND"),
         approval_reminder_before=duration(env, "EXAMFLOW_APPROVAL_REMINDER_BEFORE", "2d"),
         sync_max_removed_share=share(env, "EXAMFLOW_SYNC_MAX_REMOVED_SHARE", "0.10"),
+        candidates_per_invigilator=per(env, "EXAMFLOW_CANDIDATES_PER_INVIGILATOR", "30"),
+        candidates_per_it_support=per(env, "EXAMFLOW_CANDIDATES_PER_IT_SUPPORT", "60"),
     )
 
 
@@ -153,6 +159,14 @@ def share(env: dict[str, str], name: str, default: str) -> float:
     if not 0 <= value <= 1:
         raise ValueError(f"{name}: '{text}' is not a share between 0 and 1, such as 0.10")
     return value
+
+
+def per(env: dict[str, str], name: str, default: str) -> int:
+    """The variable `name` as a whole number of candidates, at least 1."""
+    text = env.get(name) or default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{name}: '{text}' is not a whole number of candidates, such as 30")
+    return int(text)
 
 
 def _path(value: str | None) -> Path | None:

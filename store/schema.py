@@ -539,3 +539,74 @@ class AccommodationDecision(Base):
     source: Mapped[str] = mapped_column(comment="the imported file's name, or 'form'")
     entered_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
+
+
+class Room(Base):
+    """A room the exam office keeps for exams (its rooms file): seats, seats with a power outlet,
+    whether it is for candidates who write apart, and the loan PCs it keeps for its building."""
+
+    __tablename__ = "rooms"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True, comment="the room's name, e.g. Q21")
+    building: Mapped[str] = mapped_column(String(100))
+    seats: Mapped[int]
+    power_seats: Mapped[int]
+    separate_room: Mapped[bool]
+    loan_pcs: Mapped[int]
+    source: Mapped[str] = mapped_column(comment="the rooms file it was read from")
+    updated_at: Mapped[datetime]
+
+
+class RoomBooking(Base):
+    """A room booked for an exam, from its start to its end with the most extra time in the room."""
+
+    __tablename__ = "room_bookings"
+    __table_args__ = (
+        UniqueConstraint("occasion_id", "room_code"),
+        Index("ix_room_bookings_room", "room_code", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    room_code: Mapped[str] = mapped_column(String(100), ForeignKey("rooms.code"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class SeatAssignment(Base):
+    """A candidate's seat in the exam's seating plan."""
+
+    __tablename__ = "seat_assignments"
+    __table_args__ = (UniqueConstraint("occasion_id", "room_code", "seat"),)
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    room_code: Mapped[str] = mapped_column(String(100), ForeignKey("rooms.code"))
+    seat: Mapped[int]
+    power: Mapped[bool] = mapped_column(comment="the seat has a power outlet")
+
+
+class LoanPcApplication(Base):
+    """A candidate's application for a loan PC at an exam, and the exam office's decision."""
+
+    __tablename__ = "loan_pc_applications"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), index=True)
+    applied_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), comment="applied, granted or refused")
+    building: Mapped[str] = mapped_column(String(100), default="", comment="whose pool lends it")
+    reason: Mapped[str] = mapped_column(String(200), default="", comment="why it was refused")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+
+
+class ExamDuty(Base):
+    """A person on duty at an exam: an invigilator of a room, or IT support of a building."""
+
+    __tablename__ = "exam_duties"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    duty: Mapped[str] = mapped_column(String(16), comment="invigilator or it_support")
+    place: Mapped[str] = mapped_column(String(100), comment="the room (invigilator) or building (IT support)")
