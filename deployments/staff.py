@@ -17,6 +17,9 @@ STAFF = [
     ("staff-appeal-ext-1", "Astrid Moe", True, [Role.APPEAL_GRADER]),
     ("staff-appeal-2", "Nils Aas", False, [Role.APPEAL_GRADER]),
     ("staff-appeal-ext-2", "Ingrid Lie", True, [Role.APPEAL_GRADER]),
+    ("staff-course-1", "Karin Ek", False, [Role.COURSE_RESPONSIBLE]),
+    ("staff-programme-1", "Lars Strand", False, [Role.PROGRAMME_DIRECTOR]),
+    ("staff-vicerector-1", "Maria Sand", False, [Role.VICE_RECTOR]),
 ]
 
 

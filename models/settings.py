@@ -57,6 +57,7 @@ class Settings(BaseModel):
     approval_reminder_before: timedelta = timedelta(days=2)
     # the share of an occasion's registrations one register answer may remove without a coordinator
     sync_max_removed_share: float = Field(default=0.10, ge=0, le=1)
+    exam_policy: Path = REPO_ROOT / "policy" / "exam_policy.yaml"  # the scenarios and their periods
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -140,6 +141,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         approval_valid_for_by_kind=durations(env, "EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND"),
         approval_reminder_before=duration(env, "EXAMFLOW_APPROVAL_REMINDER_BEFORE", "2d"),
         sync_max_removed_share=share(env, "EXAMFLOW_SYNC_MAX_REMOVED_SHARE", "0.10"),
+        exam_policy=_path(env.get("EXAMFLOW_EXAM_POLICY")) or REPO_ROOT / "policy" / "exam_policy.yaml",
     )
 
 
