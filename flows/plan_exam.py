@@ -35,7 +35,7 @@ def plan_exam(params: PlanExam) -> str:
     if policy.outcome == DISPENSATION:
         policy = ask_for_dispensation(occasion.uid, occasion.name, window, params.exam_form, policy)
         if not policy.allowed:
-            get_run_logger().info(f"The plan of {occasion.uid} stops here: {policy.reason}")
+            get_run_logger().info(f"The plan of {occasion.uid} stops here: no dispensation, no test created")
             return f"plan of {occasion.uid} refused by the exam policy: {policy.reason}"
     record_exam_form(occasion.uid, params.exam_form, policy)
     verdict, _ = ask_for_approval(

@@ -31,6 +31,7 @@ from models.params import DigitalExamApplication, ExamTimes, PlanExam, PolicyRec
 from models.policy import ExamForm
 from models.settings import REPO_ROOT
 from rules.digital_share import term_of
+from rules.exam_policy import PolicyInvalid
 from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread
@@ -130,6 +131,20 @@ def test_a_form_the_scenario_forbids_is_refused_with_nothing_written(register: R
     with transaction() as session:
         assert session.get(Occasion, occasion) is None
     assert [e.detail["form"] for e in events("policy.refused", occasion)] == ["oral_campus"]
+
+
+def test_a_broken_policy_file_stops_the_plan_naming_the_field(register: Register) -> None:
+    register.scenarios(("LOW", 60))
+    register.policy.write_text(register.policy.read_text().replace("scenario: LOW", "scenario: LOWER"))
+    occasion = register.occasions[1]
+    with pytest.raises(PolicyInvalid) as refused:
+        plan_exam(PlanExam(occasion_uid=occasion, times=register.times(occasion)))
+    assert str(refused.value) == (
+        f"exam policy {register.policy}: periods.0.scenario: LOWER is not a scenario of the policy "
+        "(OPEN, LOW, MEDIUM, HIGH)"
+    )
+    with transaction() as session:
+        assert session.get(Occasion, occasion) is None
 
 
 @pytest.fixture(scope="module")
