@@ -93,7 +93,7 @@ def judge_dispensation(window: ExamWindow, form: ExamForm, answers: Dispensation
 
 def presentation_evidence(verdict: Verdict, form: ExamForm) -> str:
     return (
-        f"The exam is planned as {FORM_TITLES[form]}. {verdict.reason.capitalize()}.\n\n"
+        f"The exam is planned as {FORM_TITLES[form]}. {_sentence(verdict.reason)}\n\n"
         "Answer each criterion for this course, name the evidence (a case number or a document) and "
         "approve to present the request to the vice-rector for education; reject to withdraw it."
     )
@@ -121,8 +121,12 @@ def decision_evidence(
     ]
     return (
         f"A dispensation to sit the exam as {FORM_TITLES[form]}, presented by {presented_by}. "
-        f"{verdict.reason.capitalize()}.\n\n{markdown_table(rows)}"
+        f"{_sentence(verdict.reason)}\n\n{markdown_table(rows)}"
     )
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def _yes(value: bool) -> str:
