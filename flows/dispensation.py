@@ -7,7 +7,7 @@ from __future__ import annotations
 from flows.approval import ask_for_approval
 from models.domain import Decision, ExamWindow, Role
 from models.policy import FORM_TITLES, DispensationForm, ExamForm
-from rules.exam_policy import REFUSED, Verdict
+from rules.exam_policy import REFUSED, PolicyVerdict
 from tasks.exam_policy import (
     decision_evidence,
     judge_dispensation,
@@ -19,8 +19,8 @@ from tasks.run_logs import run_logger
 
 
 def ask_for_dispensation(
-    occasion_id: str, occasion_name: str, window: ExamWindow, form: ExamForm, verdict: Verdict
-) -> Verdict:
+    occasion_id: str, occasion_name: str, window: ExamWindow, form: ExamForm, verdict: PolicyVerdict
+) -> PolicyVerdict:
     """The policy's verdict once the dispensation is decided: allowed (with any extra sitting the
     scenario requires) when granted, refused with the reason when withdrawn or refused."""
     presented, answer = ask_for_approval(

@@ -41,7 +41,7 @@ class PolicyInvalid(ValueError):
     """The policy file is not a valid exam policy; the message names the file and each problem."""
 
 
-class Verdict(Frozen):
+class PolicyVerdict(Frozen):
     """What the policy says of one exam: allowed, only by a dispensation, or refused, and why."""
 
     outcome: str = Field(description="allowed, dispensation (a request must be decided) or refused")
@@ -131,13 +131,13 @@ def in_force(policy: ExamPolicy, day: date) -> Period | None:
 
 def decide(
     policy: ExamPolicy, *, day: date, form: ExamForm, answers: DispensationAnswers | None = None
-) -> Verdict:
+) -> PolicyVerdict:
     """The policy's verdict on an exam of `form` on `day`; `answers` are a dispensation request's,
     judged where the scenario allows the form only by dispensation."""
     period = in_force(policy, day)
     if period is None:
         first = policy.periods[0].starts_on
-        return Verdict(
+        return PolicyVerdict(
             outcome=REFUSED,
             reason=f"no scenario of the exam policy is in force on {day} (its first period starts {first})",
         )
@@ -146,22 +146,22 @@ def decide(
     head = f"scenario {scenario.name} (in force from {period.starts_on})"
     found = {"scenario": scenario.name, "in_force_from": period.starts_on, "rule": kind}
     if kind == RuleKind.ALLOWED:
-        return Verdict(outcome=ALLOWED, reason=f"{head} allows {FORM_TITLES[form]}", **found)
+        return PolicyVerdict(outcome=ALLOWED, reason=f"{head} allows {FORM_TITLES[form]}", **found)
     if kind == RuleKind.FORBIDDEN:
-        return Verdict(outcome=REFUSED, reason=f"{head} does not allow {FORM_TITLES[form]}", **found)
+        return PolicyVerdict(outcome=REFUSED, reason=f"{head} does not allow {FORM_TITLES[form]}", **found)
     extra = kind == RuleKind.DISPENSATION and scenario.dispensation.extra_distance_sitting
     needs = "; ".join(requirements(scenario.dispensation, kind))
     only = "only by dispensation" if kind == RuleKind.DISPENSATION else "only as an emergency replacement"
     if answers is None:
         reason = f"{head} allows {FORM_TITLES[form]} {only}, which needs: {needs}"
-        return Verdict(outcome=DISPENSATION, reason=reason, extra_distance_sitting=extra, **found)
+        return PolicyVerdict(outcome=DISPENSATION, reason=reason, extra_distance_sitting=extra, **found)
     unmet = unmet_criteria(scenario.dispensation, kind, answers)
     if unmet:
         reason = f"{head} allows {FORM_TITLES[form]} {only}, and the criteria are not met: {'; '.join(unmet)}"
-        return Verdict(outcome=REFUSED, reason=reason, **found)
+        return PolicyVerdict(outcome=REFUSED, reason=reason, **found)
     sitting = ", with an extra distance sitting offered" if extra else ""
     reason = f"{head} allows {FORM_TITLES[form]} by dispensation: its criteria are met{sitting}"
-    return Verdict(outcome=ALLOWED, reason=reason, extra_distance_sitting=extra, **found)
+    return PolicyVerdict(outcome=ALLOWED, reason=reason, extra_distance_sitting=extra, **found)
 
 
 def requirements(rule: DispensationRule, kind: RuleKind) -> list[str]:
@@ -210,7 +210,7 @@ EXTRA_SITTING_FORM = ExamForm.DISTANCE_VIDEO  # allowed in every scenario of the
 class Recheck(Frozen):
     """One planned exam under the policy as it now stands."""
 
-    verdict: Verdict
+    verdict: PolicyVerdict
     breaks: bool = Field(description="the exam as planned now breaks the rules")
     sitting_due: bool = Field(description="an extra distance sitting is required and not yet planned")
 

@@ -19,7 +19,7 @@ from rules.exam_policy import (
     EXTRA_SITTING_FORM,
     REFUSED,
     PolicyInvalid,
-    Verdict,
+    PolicyVerdict,
     decide,
     parse_policy,
     recheck,
@@ -49,7 +49,7 @@ def day_of(window: ExamWindow) -> date:
 
 
 @task(name="check-exam-policy", **REPLAY_SAFE)
-def check_exam_policy(occasion_id: str, window: ExamWindow, form: ExamForm) -> Verdict:
+def check_exam_policy(occasion_id: str, window: ExamWindow, form: ExamForm) -> PolicyVerdict:
     """The policy's verdict on the planned form; a refusal is audited and raised as PlanRefused
     before anything of the plan is written."""
     verdict = decide(load_policy(), day=day_of(window), form=form)
@@ -86,12 +86,12 @@ def presentation_check(window: ExamWindow, form: ExamForm) -> Callable[[Approval
 
 
 @task(name="judge-dispensation", **REPLAY_SAFE)
-def judge_dispensation(window: ExamWindow, form: ExamForm, answers: DispensationAnswers) -> Verdict:
+def judge_dispensation(window: ExamWindow, form: ExamForm, answers: DispensationAnswers) -> PolicyVerdict:
     """The policy's verdict on the exam with the dispensation's criteria as answered."""
     return decide(load_policy(), day=day_of(window), form=form, answers=answers)
 
 
-def presentation_evidence(verdict: Verdict, form: ExamForm) -> str:
+def presentation_evidence(verdict: PolicyVerdict, form: ExamForm) -> str:
     return (
         f"The exam is planned as {FORM_TITLES[form]}. {_sentence(verdict.reason)}\n\n"
         "Answer each criterion for this course, name the evidence (a case number or a document) and "
@@ -100,7 +100,7 @@ def presentation_evidence(verdict: Verdict, form: ExamForm) -> str:
 
 
 def decision_evidence(
-    verdict: Verdict, form: ExamForm, presented_by: str, answers: DispensationAnswers
+    verdict: PolicyVerdict, form: ExamForm, presented_by: str, answers: DispensationAnswers
 ) -> str:
     rows = [
         {
@@ -178,7 +178,7 @@ def record_dispensation(
 
 
 @task(name="record-exam-form", **REPLAY_SAFE)
-def record_exam_form(occasion_id: str, form: ExamForm, verdict: Verdict) -> bool:
+def record_exam_form(occasion_id: str, form: ExamForm, verdict: PolicyVerdict) -> bool:
     """Records the exam's form and, where the policy requires one, plans its extra distance sitting;
     True when a sitting was planned now."""
     at = now()
@@ -201,7 +201,9 @@ def record_exam_form(occasion_id: str, form: ExamForm, verdict: Verdict) -> bool
     return planned
 
 
-def _plan_sitting(session: Any, occasion_id: str, verdict: Verdict, *, planned_by: str, at: datetime) -> bool:
+def _plan_sitting(
+    session: Any, occasion_id: str, verdict: PolicyVerdict, *, planned_by: str, at: datetime
+) -> bool:
     return exam_policy.plan_extra_sitting(
         session,
         occasion_id=occasion_id,
@@ -255,7 +257,13 @@ def recheck_planned_exams(since: date) -> list[dict[str, str]]:
 
 
 def _row(
-    occasion_id: str, name: str, day: date, form: ExamForm, breaks: bool, verdict: Verdict, planned: bool
+    occasion_id: str,
+    name: str,
+    day: date,
+    form: ExamForm,
+    breaks: bool,
+    verdict: PolicyVerdict,
+    planned: bool,
 ) -> dict[str, str]:
     if planned:
         sitting = f"planned now ({EXTRA_SITTING_FORM.value}; the exam office sets its day)"
