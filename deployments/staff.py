@@ -21,6 +21,9 @@ STAFF = [
     ("staff-invigilator-2", "Maja Ek", False, [Role.INVIGILATOR]),
     ("staff-invigilator-3", "Sven Åkesson", False, [Role.INVIGILATOR]),
     ("staff-it-1", "Tove Strand", False, [Role.IT_SUPPORT]),
+    ("staff-course-1", "Karin Ek", False, [Role.COURSE_RESPONSIBLE]),
+    ("staff-programme-1", "Lars Strand", False, [Role.PROGRAMME_DIRECTOR]),
+    ("staff-vicerector-1", "Maria Sand", False, [Role.VICE_RECTOR]),
 ]
 
 

@@ -1,14 +1,17 @@
-"""plan-exam: occasion from the register → the plan's times (or the timetable's) → checks →
-coordinator approval → the platform's test."""
+"""plan-exam: occasion from the register → the plan's times (or the timetable's) → checks → the
+exam policy (a dispensation where it needs one) → coordinator approval → the platform's test."""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
+from flows.dispensation import ask_for_dispensation
 from models.domain import Decision, Role
 from models.params import PlanExam
+from rules.exam_policy import DISPENSATION
 from tasks.chaining import start_phase
+from tasks.exam_policy import check_exam_policy, record_exam_form
 from tasks.planning import (
     check_plan,
     create_platform_test,
@@ -25,9 +28,16 @@ def plan_exam(params: PlanExam) -> str:
     occasion, rounds = fetch_occasion(params.occasion_uid)
     window = plan_times(params.times, occasion, rounds)
     checks = check_plan(occasion, rounds, window)
-    report = plan_report(occasion, rounds, window, checks)
+    policy = check_exam_policy(occasion.uid, window, params.exam_form)
+    report = plan_report(occasion, rounds, window, checks, policy.reason)
     publish_markdown(artifact_key("plan", occasion.uid), report, f"Plan of {occasion.name}")
     save_plan(params, occasion, rounds, window, checks)
+    if policy.outcome == DISPENSATION:
+        policy = ask_for_dispensation(occasion.uid, occasion.name, window, params.exam_form, policy)
+        if not policy.allowed:
+            get_run_logger().info(f"The plan of {occasion.uid} stops here: no dispensation, no test created")
+            return f"plan of {occasion.uid} refused by the exam policy: {policy.reason}"
+    record_exam_form(occasion.uid, params.exam_form, policy)
     verdict, _ = ask_for_approval(
         kind="plan",
         occasion_id=occasion.uid,

@@ -35,6 +35,9 @@ class Role(StrEnum):
     INVIGILATOR = "invigilator"
     IT_SUPPORT = "it_support"
     HR = "hr"
+    COURSE_RESPONSIBLE = "course_responsible"  # applies for a digital exam
+    PROGRAMME_DIRECTOR = "programme_director"  # presents a dispensation from the exam policy
+    VICE_RECTOR = "vice_rector"  # the vice-rector for education: decides a dispensation
 
 
 class Decision(StrEnum):

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from models.domain import Country, ExamType, Frozen, RegradeKind
 from models.grading import GradingSettings
+from models.policy import DIGITAL_FORMS, ExamForm
 
 
 class ExamTimes(Frozen):
@@ -39,6 +40,11 @@ class PlanExam(Frozen):
     )
     country: Country = Field(default=Country.SE, description="Whose law and register apply")
     exam_type: ExamType = Field(default=ExamType.DIGITAL_SCHOOL, description="The form of the exam")
+    exam_form: ExamForm = Field(
+        default=ExamForm.DIGITAL_CAMPUS,
+        description="How the exam is sat, as the exam policy names the forms; checked against the "
+        "scenario in force on the exam's day",
+    )
     code_prefix: str = Field(
         default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Prefix of the anonymisation codes"
     )
@@ -212,3 +218,30 @@ class SeatingPlan(Frozen):
         default_factory=list, description="Applications for a loan PC received since the last plan"
     )
     planned_by: str = Field(min_length=1, max_length=64, description="Your staff id (a coordinator)")
+
+
+class PolicyRecheck(Frozen):
+    """Every planned exam judged again by the exam policy, after a change of scenario."""
+
+    since: date | None = Field(
+        default=None,
+        description="Check the exams planned on or after this day; empty: the day the policy's newest "
+        "period starts",
+    )
+
+
+class DigitalExamApplication(Frozen):
+    """A course responsible's application to sit an exam digitally; the exam office decides."""
+
+    occasion_uid: str = Field(description="The register's exam occasion uid")
+    applicant_id: str = Field(min_length=1, max_length=64, description="Your staff id (a course responsible)")
+    form: ExamForm = Field(default=ExamForm.DIGITAL_CAMPUS, description="The digital form applied for")
+    students: int = Field(ge=1, le=100000, description="Students expected at the sitting")
+    reason: str = Field(min_length=5, max_length=2000, description="Why the exam should be digital")
+
+    @model_validator(mode="after")
+    def _digital(self) -> DigitalExamApplication:
+        if self.form not in DIGITAL_FORMS:
+            forms = ", ".join(sorted(f.value for f in DIGITAL_FORMS))
+            raise ValueError(f"form: {self.form.value} is not a digital form ({forms})")
+        return self

@@ -61,6 +61,7 @@ class Settings(BaseModel):
     # support per so many in a building (at least one wherever anyone sits)
     candidates_per_invigilator: int = Field(default=30, ge=1)
     candidates_per_it_support: int = Field(default=60, ge=1)
+    exam_policy: Path = REPO_ROOT / "policy" / "exam_policy.yaml"  # the scenarios and their periods
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -146,6 +147,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         sync_max_removed_share=share(env, "EXAMFLOW_SYNC_MAX_REMOVED_SHARE", "0.10"),
         candidates_per_invigilator=per(env, "EXAMFLOW_CANDIDATES_PER_INVIGILATOR", "30"),
         candidates_per_it_support=per(env, "EXAMFLOW_CANDIDATES_PER_IT_SUPPORT", "60"),
+        exam_policy=_path(env.get("EXAMFLOW_EXAM_POLICY")) or REPO_ROOT / "policy" / "exam_policy.yaml",
     )
 
 

@@ -610,3 +610,84 @@ class ExamDuty(Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     duty: Mapped[str] = mapped_column(String(16), comment="invigilator or it_support")
     place: Mapped[str] = mapped_column(String(100), comment="the room (invigilator) or building (IT support)")
+
+
+class ExamFormRecord(Base):
+    """The form an exam is planned in (the policy's forms: campus written, digital on campus, ...)."""
+
+    __tablename__ = "exam_forms"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    form: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime]
+
+
+class Dispensation(Base):
+    """A request to sit an exam in a form the policy allows only by dispensation: the criteria the
+    programme director answered and the vice-rector's decision."""
+
+    __tablename__ = "dispensations"
+    __table_args__ = (Index("ix_dispensations_occasion", "occasion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    form: Mapped[str] = mapped_column(String(32))
+    scenario: Mapped[str] = mapped_column(String(32), comment="the scenario in force on the exam's day")
+    answers: Mapped[dict[str, Any]] = mapped_column(
+        comment="the criteria answered and the evidence's reference"
+    )
+    presented_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), comment="granted or refused")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(String(2000), default="")
+    decided_at: Mapped[datetime]
+
+
+class ExtraSitting(Base):
+    """An extra distance sitting the policy requires of an exam sitting on campus, planned once per
+    exam and scenario; its day and register occasion are the exam office's to set."""
+
+    __tablename__ = "extra_sittings"
+    __table_args__ = (UniqueConstraint("occasion_id", "scenario"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    form: Mapped[str] = mapped_column(String(32), comment="the form of the extra sitting")
+    scenario: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(1000))
+    planned_by: Mapped[str] = mapped_column(String(64), comment="the flow that planned it")
+    planned_at: Mapped[datetime]
+
+
+class DigitalApplication(Base):
+    """A course responsible's application for a digital exam, and the exam office's decision."""
+
+    __tablename__ = "digital_applications"
+    __table_args__ = (Index("ix_digital_applications_occasion", "occasion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(comment="the register's occasion uid (planned or not)")
+    applicant_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    form: Mapped[str] = mapped_column(String(32))
+    students: Mapped[int] = mapped_column(comment="the students the applicant expects at the sitting")
+    reason: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(16), comment="pending, approved or rejected")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    applied_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class DigitalShare(Base):
+    """The digital share of one term as recorded: sittings and registrations on the platform
+    against all of them."""
+
+    __tablename__ = "digital_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(8), comment="e.g. HT2026")
+    sittings: Mapped[int]
+    digital_sittings: Mapped[int]
+    registrations: Mapped[int]
+    digital_registrations: Mapped[int]
+    recorded_at: Mapped[datetime]

@@ -90,6 +90,7 @@ def plan_report(
     rounds: list[RegisterCourseRound],
     window: ExamWindow,
     checks: list[CheckResult],
+    policy: str = "",
 ) -> str:
     modules = [
         {"course round": r.code, "module": m.code, "name": m.name, "credits": m.credits, "scale": m.scale_id}
@@ -103,6 +104,7 @@ def plan_report(
         f"### {occasion.name}\n\nFrom {start:%Y-%m-%d %H:%M} to {end:%H:%M} Stockholm time, "
         f"{window.duration_minutes} minutes' working time\n\n"
         f"{markdown_table(modules)}\n\n#### Checks\n\n{markdown_table(check_rows)}"
+        + (f"\n\n#### Exam policy\n\n{policy[0].upper()}{policy[1:]}." if policy else "")
     )
 
 
