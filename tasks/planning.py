@@ -6,14 +6,16 @@ import secrets
 
 from prefect import task
 
+from formats.timetable import read_timetable
+from formats.upload import LIMITS
 from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterOccasion
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
-from rules.spreadsheet import LIMITS, SheetRefused
-from rules.timetable import Slot, read_timetable, slot_for
+from rules.sheet_errors import SheetRefused
+from rules.timetable import Slot, slot_for
 from store import audit, exam_settings, occasions
 from store.db import transaction
 from tasks.reports import markdown_table
