@@ -5,13 +5,12 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
-from flows.grading import publish_deadlines
 from models.approvals import appeal_form
 from models.domain import Decision, Role
 from models.params import AppealRequest
 from tasks.appeal import decide_appeal, fetch_paper, form_committee, needs_further_assessment, receive_appeal
 from tasks.archive import archive_appeal_decision
-from tasks.deadlines import compute_deadlines
+from tasks.deadlines import compute_deadlines, publish_deadlines
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 

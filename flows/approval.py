@@ -1,4 +1,5 @@
-"""One approval mechanism for every flow: a form in the Prefect UI, checked in our store.
+"""One approval mechanism for every flow: a form in the Prefect UI, checked in our store. Not a flow
+itself but the shared step every flow calls; the one module of flows/ that a flow may import.
 
 In a deployment the run suspends (its process exits; the wait may last days) and replays from
 the top on resume; without a deployment (tests, ad-hoc runs) it pauses in process. A wrong answer
