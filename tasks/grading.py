@@ -57,43 +57,13 @@ def import_results(occasion_id: str) -> GradingSummary:
         thresholds = exam_thresholds(session, occasion_id)
         grades, max_points = propose_grades(marks, thresholds, exam_dates)
         graders = check_export(session, occasion_id, export, held, (grades, max_points))
-        grading.save_questions(
-            session,
-            marks.drop_duplicates("question_id")[
-                ["occasion_id", "question_id", "number", "max_score", "weight", "kind"]
-            ],
-        )
-        grading.save_marks(
-            session,
-            marks[
-                [
-                    "registration_id",
-                    "question_id",
-                    "occasion_id",
-                    "auto_score",
-                    "manual_score",
-                    "score",
-                    "response",
-                ]
-            ],
-        )
-        # after the last write to the marks and questions, as the totals' stamp must be
-        point_totals.refresh(session, occasion_id=occasion_id)
+        _save_marks(session, occasion_id, marks)
         grading.save_grader_marks(
             session,
             grader_marks_frame(results, held, occasion_id, graders.staff_ids),
             [held[r.external_user_id] for r in results],
         )
-        grading.save_grades(session, grades.assign(occasion_id=occasion_id))
-        occasions.set_status(session, occasion_id=occasion_id, status="grading")
-        audit.record(
-            session,
-            actor="examflow",
-            action="grades.proposed",
-            occasion_id=occasion_id,
-            detail={"graded": len(grades), "max_points": max_points},
-        )
-        digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
+        digest = _save_proposed(session, occasion_id, grades, max_points)
     return GradingSummary(
         digest=digest,
         candidates=len(results),
@@ -104,6 +74,46 @@ def import_results(occasion_id: str) -> GradingSummary:
         thresholds=thresholds.minimums,
         unscored=int((marks.kind == "manual").sum() - marks.manual_score.notna().sum()),
     )
+
+
+def _save_marks(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:
+    """The export's questions and marks, then the point totals they sum to."""
+    grading.save_questions(
+        session,
+        marks.drop_duplicates("question_id")[
+            ["occasion_id", "question_id", "number", "max_score", "weight", "kind"]
+        ],
+    )
+    grading.save_marks(
+        session,
+        marks[
+            [
+                "registration_id",
+                "question_id",
+                "occasion_id",
+                "auto_score",
+                "manual_score",
+                "score",
+                "response",
+            ]
+        ],
+    )
+    # after the last write to the marks and questions, as the totals' stamp must be
+    point_totals.refresh(session, occasion_id=occasion_id)
+
+
+def _save_proposed(session: Session, occasion_id: str, grades: pd.DataFrame, max_points: float) -> str:
+    """The proposed grades stored and audited, the exam now in grading; returns their digest."""
+    grading.save_grades(session, grades.assign(occasion_id=occasion_id))
+    occasions.set_status(session, occasion_id=occasion_id, status="grading")
+    audit.record(
+        session,
+        actor="examflow",
+        action="grades.proposed",
+        occasion_id=occasion_id,
+        detail={"graded": len(grades), "max_points": max_points},
+    )
+    return grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
 
 
 def check_export(
