@@ -71,7 +71,30 @@ def ask_for_approval(
     it is asked again. `initial` fills in the form's fields to start from."""
     run = _current_run()
     deployed = run.deployment_id is not None
-    ticket = open_approval(
+    ticket = _open(run, deployed, kind=kind, occasion_id=occasion_id, role=role, title=title, only=only)
+    reason = ""
+    for round in count(1):
+        key = f"{kind}-{round}"
+        verdict = earlier_verdict(ticket.approval_id, round)
+        if verdict is None:
+            description = describe(ticket, title=title, evidence=evidence, reason=reason)
+            described = _form(form, description, initial or {})
+            verdict = _ask(str(run.id), ticket, round, form, described, key, deployed, check)
+        forget_answer(str(run.id), _response_key(key, deployed))
+        if verdict.expired:
+            raise ApprovalExpired(verdict.reason)
+        if verdict.accepted:
+            return verdict, _answer(form, verdict.fields)
+        reason = verdict.reason
+    raise AssertionError("unreachable")
+
+
+def _open(
+    run: Any, deployed: bool, *, kind: str, occasion_id: str, role: str, title: str, only: tuple[str, ...]
+) -> ApprovalTicket:
+    """The approval opened in our store, which mails its codes; keyed on the run and `kind`, so a
+    replayed run opens no second one."""
+    return open_approval(
         ApprovalRequest(
             key=f"{run.id}:{kind}",
             occasion_id=occasion_id,
@@ -84,29 +107,6 @@ def ask_for_approval(
             only=only,
         )
     )
-    reason = ""
-    for round in count(1):
-        key = f"{kind}-{round}"
-        verdict = earlier_verdict(ticket.approval_id, round)
-        if verdict is None:
-            description = describe(ticket, title=title, evidence=evidence, reason=reason)
-            verdict = _ask(
-                str(run.id),
-                ticket,
-                round,
-                form,
-                _form(form, description, initial or {}),
-                key,
-                deployed,
-                check,
-            )
-        forget_answer(str(run.id), _response_key(key, deployed))
-        if verdict.expired:
-            raise ApprovalExpired(verdict.reason)
-        if verdict.accepted:
-            return verdict, _answer(form, verdict.fields)
-        reason = verdict.reason
-    raise AssertionError("unreachable")
 
 
 def _ask(
