@@ -45,6 +45,7 @@ def _bounded(rows: Iterator[tuple[int, list[str]]], limits: Limits) -> Rows:
 
 
 def xlsx_rows(content: bytes, limits: Limits) -> Rows:
+    """The first sheet's non-empty rows, its zip checked first."""
     check_zip(content, limits)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
@@ -62,6 +63,7 @@ def xlsx_rows(content: bytes, limits: Limits) -> Rows:
 
 
 def csv_rows(content: bytes, limits: Limits) -> Rows:
+    """The non-empty rows of UTF-8 text, separated by commas or semicolons as its header is."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -44,6 +44,7 @@ def _looks_like(content: bytes) -> str | None:
 
 
 def file_kind(content: bytes, filename: str, limits: Limits) -> str:
+    """'xlsx' or 'csv', once the file's name, size and magic bytes agree on it."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ("xlsx", "csv"):
         refuse(f"{filename!r} is neither an .xlsx nor a .csv file")
@@ -60,6 +61,7 @@ def file_kind(content: bytes, filename: str, limits: Limits) -> str:
 
 
 def check_zip(content: bytes, limits: Limits) -> None:
+    """An .xlsx is a workbook's zip within the limits: its entries, their unpacked size and ratio."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
