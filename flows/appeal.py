@@ -5,13 +5,20 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
-from flows.grading import publish_deadlines
-from models.approvals import appeal_form
-from models.domain import Decision, Role
+from models.approvals import Verdict, appeal_form
+from models.domain import ArchivedDocument, Decision, Role
 from models.params import AppealRequest
-from tasks.appeal import decide_appeal, fetch_paper, form_committee, needs_further_assessment, receive_appeal
+from models.transfer import TransferOutcome
+from tasks.appeal import (
+    AppealCase,
+    decide_appeal,
+    fetch_paper,
+    form_committee,
+    needs_further_assessment,
+    receive_appeal,
+)
 from tasks.archive import archive_appeal_decision
-from tasks.deadlines import compute_deadlines
+from tasks.deadlines import compute_deadlines, publish_deadlines
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 
@@ -43,31 +50,50 @@ def appeal(params: AppealRequest) -> str:
     new_grade = answer.new_grade  # type: ignore[attr-defined]
     if needs_further_assessment(params.occasion_uid, case.appeal_id, new_grade):
         log.info(f"{new_grade} differs from the original grade by two or more: a further assessment is asked")
-        further = form_committee(params.occasion_uid, case.appeal_id, "further")
-        verdict, answer = ask_for_approval(
-            kind=f"further-assessment-{case.appeal_id}",
-            occasion_id=params.occasion_uid,
-            role=Role.APPEAL_GRADER,
-            title=f"Assess the appealed paper {case.candidate} once more",
-            evidence=f"The appeal committee's grade differs from the original by two grades or more, so a "
-            f"further assessment by a new committee is required; its grade stands (uhl § 5-3).\n\n"
-            f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n#### The paper\n\n{paper}",
-            form=appeal_form(case.grades),
-            only=further,
-        )
-        new_grade = answer.new_grade  # type: ignore[attr-defined]
+        verdict, new_grade = further_assessment(params.occasion_uid, case, paper)
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
     outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
     filed = archive_appeal_decision(params.occasion_uid, case.appeal_id)
-    log.info(
-        f"Appeal of {case.candidate} decided by {verdict.approver_id}: {original} to {new_grade}; to the "
+    report_decision(params, case, verdict.approver_id, (original, new_grade), outcome, filed)
+    return f"{case.candidate}: {original} → {new_grade}"
+
+
+def further_assessment(occasion: str, case: AppealCase, paper: str) -> tuple[Verdict, str]:
+    """A new committee grades the paper once more, neither earlier grade shown; its grade stands."""
+    further = form_committee(occasion, case.appeal_id, "further")
+    verdict, answer = ask_for_approval(
+        kind=f"further-assessment-{case.appeal_id}",
+        occasion_id=occasion,
+        role=Role.APPEAL_GRADER,
+        title=f"Assess the appealed paper {case.candidate} once more",
+        evidence=f"The appeal committee's grade differs from the original by two grades or more, so a "
+        f"further assessment by a new committee is required; its grade stands (uhl § 5-3).\n\n"
+        f"Candidate **{case.candidate}**; neither earlier grade is shown.\n\n#### The paper\n\n{paper}",
+        form=appeal_form(case.grades),
+        only=further,
+    )
+    return verdict, answer.new_grade  # type: ignore[attr-defined]
+
+
+def report_decision(
+    params: AppealRequest,
+    case: AppealCase,
+    approver: str,
+    grades: tuple[str, str],
+    outcome: TransferOutcome,
+    filed: ArchivedDocument,
+) -> None:
+    """The decision in the run's log and as its artifact: the grade before and after, the register's
+    writes and the archive's checksum."""
+    original, new_grade = grades
+    get_run_logger().info(
+        f"Appeal of {case.candidate} decided by {approver}: {original} to {new_grade}; to the "
         f"register {outcome.written} written, {len(outcome.failed)} failed; the decision filed in the archive"
     )
     publish_markdown(
         artifact_key("appeal", params.occasion_uid, case.candidate),
         f"### Appeal of {case.candidate}\n\nReceived {params.received_on}; graded anew by "
-        f"{verdict.approver_id}: **{original} → {new_grade}**.\n\nTo the register: {outcome.written} written, "
+        f"{approver}: **{original} → {new_grade}**.\n\nTo the register: {outcome.written} written, "
         f"{len(outcome.failed)} failed. The decision is filed in the archive (SHA-256 {filed.sha256[:12]}…).",
         f"Appeal of {case.candidate} on {params.occasion_uid}",
     )
-    return f"{case.candidate}: {original} → {new_grade}"

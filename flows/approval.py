@@ -1,4 +1,5 @@
-"""One approval mechanism for every flow: a form in the Prefect UI, checked in our store.
+"""One approval mechanism for every flow: a form in the Prefect UI, checked in our store. Not a flow
+itself but the shared step every flow calls; the one module of flows/ that a flow may import.
 
 In a deployment the run suspends (its process exits; the wait may last days) and replays from
 the top on resume; without a deployment (tests, ad-hoc runs) it pauses in process. A wrong answer
@@ -70,7 +71,30 @@ def ask_for_approval(
     it is asked again. `initial` fills in the form's fields to start from."""
     run = _current_run()
     deployed = run.deployment_id is not None
-    ticket = open_approval(
+    ticket = _open(run, deployed, kind=kind, occasion_id=occasion_id, role=role, title=title, only=only)
+    reason = ""
+    for round in count(1):
+        key = f"{kind}-{round}"
+        verdict = earlier_verdict(ticket.approval_id, round)
+        if verdict is None:
+            description = describe(ticket, title=title, evidence=evidence, reason=reason)
+            described = _form(form, description, initial or {})
+            verdict = _ask(str(run.id), ticket, round, form, described, key, deployed, check)
+        forget_answer(str(run.id), _response_key(key, deployed))
+        if verdict.expired:
+            raise ApprovalExpired(verdict.reason)
+        if verdict.accepted:
+            return verdict, _answer(form, verdict.fields)
+        reason = verdict.reason
+    raise AssertionError("unreachable")
+
+
+def _open(
+    run: Any, deployed: bool, *, kind: str, occasion_id: str, role: str, title: str, only: tuple[str, ...]
+) -> ApprovalTicket:
+    """The approval opened in our store, which mails its codes; keyed on the run and `kind`, so a
+    replayed run opens no second one."""
+    return open_approval(
         ApprovalRequest(
             key=f"{run.id}:{kind}",
             occasion_id=occasion_id,
@@ -83,29 +107,6 @@ def ask_for_approval(
             only=only,
         )
     )
-    reason = ""
-    for round in count(1):
-        key = f"{kind}-{round}"
-        verdict = earlier_verdict(ticket.approval_id, round)
-        if verdict is None:
-            description = describe(ticket, title=title, evidence=evidence, reason=reason)
-            verdict = _ask(
-                str(run.id),
-                ticket,
-                round,
-                form,
-                _form(form, description, initial or {}),
-                key,
-                deployed,
-                check,
-            )
-        forget_answer(str(run.id), _response_key(key, deployed))
-        if verdict.expired:
-            raise ApprovalExpired(verdict.reason)
-        if verdict.accepted:
-            return verdict, _answer(form, verdict.fields)
-        reason = verdict.reason
-    raise AssertionError("unreachable")
 
 
 def _ask(

@@ -12,28 +12,15 @@ from models.grading import GradingSettings, JointApproval
 from models.params import GradeExam
 from tasks.chaining import start_phase
 from tasks.committees import form_grading_committees
-from tasks.deadlines import compute_deadlines
+from tasks.deadlines import compute_deadlines, publish_deadlines
 from tasks.grading import GradingSummary, approve_grades, import_results, summarize_uploaded, use_settings
 from tasks.grading_report import grading_report, own_evidence, progress_report
 from tasks.notes import check_notes, save_notes
 from tasks.plagiarism import check_similarity
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.reports import artifact_key, publish_markdown
 from tasks.run_logs import counted
 
 HELD_OUTSIDE_THE_PLATFORM = (ExamType.PAPER, ExamType.ORAL)
-
-
-def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
-    text = (
-        markdown_table(rows)
-        if rows
-        else "The law sets no deadline for this exam (Sweden: local rules apply)."
-    )
-    publish_markdown(
-        artifact_key("deadlines", occasion),
-        f"### Deadlines of {occasion}\n\n{text}",
-        f"Deadlines of {occasion}, near or past marked",
-    )
 
 
 def log_proposed(occasion: str, summary: GradingSummary) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
+from models.approvals import Verdict
 from models.domain import Decision
 from models.params import SpreadsheetGrades
 from tasks.reports import artifact_key, markdown_table, publish_markdown
@@ -40,10 +41,8 @@ def confirmation_evidence(summary: UploadSummary, uploaded_by: str) -> str:
     )
 
 
-@flow(name="spreadsheet-grades")
-def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
-    """Checks the sheet whole, asks its uploader to confirm it with their one-time code, then writes it."""
-    preview = preview_upload(params.occasion_uid, params.filename, params.uploaded_by)
+def confirm(params: SpreadsheetGrades, preview: UploadSummary) -> Verdict:
+    """The uploader's answer to the sheet checked whole: confirmed with their one-time code, or not."""
     get_run_logger().info(
         f"Checked {params.filename} (SHA-256 {preview.sha256[:12]}) whole for {params.occasion_uid}: "
         f"{preview.changed} grades to change, {preview.unchanged} unchanged, {preview.left_alone} left alone; "
@@ -57,6 +56,14 @@ def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
         evidence=confirmation_evidence(preview, params.uploaded_by),
         only=(params.uploaded_by,),
     )
+    return verdict
+
+
+@flow(name="spreadsheet-grades")
+def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
+    """Checks the sheet whole, asks its uploader to confirm it with their one-time code, then writes it."""
+    preview = preview_upload(params.occasion_uid, params.filename, params.uploaded_by)
+    verdict = confirm(params, preview)
     if verdict.decision != Decision.APPROVE:
         get_run_logger().info(
             f"{params.uploaded_by} did not confirm the upload of {params.filename}: nothing written"

@@ -5,8 +5,9 @@ column, and a personal identity number is never repeated in an error.
 
 Each row names the student by personnummer or by the register's student uid, the decision
 (granted or refused), the extra minutes, whether a separate room is needed, the equipment and
-the days the decision is valid. The file is read twice: first for the ids (`identities`), which
-the caller looks up in the register, then whole (`read_decisions`) against what was found.
+the days the decision is valid. The file (read by `formats.accommodations`) or the form is read
+twice: first for the ids (`identities`), which the caller looks up in the register, then whole
+(`read_decisions`) against what was found.
 """
 
 from __future__ import annotations
@@ -17,32 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from rules.spreadsheet import (
-    LIMITS,
-    Limits,
-    SheetError,
-    SheetRefused,
-    cell,
-    column_names,
-    find_columns,
-    looks_like_national_id,
-    read_rows,
-)
+from rules.sheet_errors import SheetError, SheetRefused
 from rules.timetable import parse_day
 
 MAX_EXTRA_MINUTES = 600
 MAX_EQUIPMENT = 500
-ALIASES: dict[str, tuple[str, ...]] = {
-    "personnummer": ("personnummer", "personal_identity_number", "pnr"),
-    "student_uid": ("student_uid", "studentuid", "ladok_uid"),
-    "decision": ("decision", "beslut"),
-    "extra_minutes": ("extra_minutes", "extra_time_minutes", "forlangd_skrivtid", "förlängd skrivtid"),
-    "separate_room": ("separate_room", "eget_rum", "eget rum"),
-    "equipment": ("equipment", "hjalpmedel", "hjälpmedel"),
-    "valid_from": ("valid_from", "giltig_fran", "giltig från"),
-    "valid_to": ("valid_to", "giltig_till", "giltig till"),
-}
-REQUIRED = ("decision", "valid_from", "valid_to")
 DECISIONS = {
     "granted": True,
     "beviljad": True,
@@ -112,33 +92,6 @@ def _luhn(digits: str) -> bool:
         product = int(ch) * (2 if i % 2 == 0 else 1)
         total += product // 10 + product % 10
     return total % 10 == 0
-
-
-def read_table(content: bytes, filename: str, limits: Limits = LIMITS) -> Table:
-    """The file's rows by field, or `SheetRefused` for the file or its header."""
-    rows = read_rows(content, filename, limits)
-    if not rows or rows[0][0] != 1:
-        raise SheetRefused([SheetError(None, None, "row 1 must be the header, naming the columns")])
-    header = rows[0][1]
-    columns, errors = find_columns(header, ALIASES, REQUIRED)
-    if not {"personnummer", "student_uid"} & set(columns):
-        errors.append(SheetError(1, None, "no personnummer and no student_uid column: one is needed"))
-    if errors:
-        raise SheetRefused(errors)
-    if len(rows) == 1:
-        raise SheetRefused([SheetError(None, None, "the file has a header but no rows")])
-    width = max(len(cells) for _, cells in rows)
-    shown = column_names(header, width)
-    others = [
-        SheetError(n, shown[i], "a national id outside the personnummer column")
-        for n, cells in rows[1:]
-        for i, text in enumerate(cells)
-        if i != columns.get("personnummer") and text and looks_like_national_id(text)
-    ]
-    if others:
-        raise SheetRefused(others)
-    table_rows = [(n, {name: cell(cells, columns, name) for name in columns}) for n, cells in rows[1:]]
-    return Table(table_rows, {name: shown[i] for name, i in columns.items()})
 
 
 def identities(table: Table, today: date) -> tuple[list[str], list[str]]:

@@ -10,11 +10,12 @@ from typing import Any
 
 from prefect import task
 
+from formats.accommodations import read_table
+from formats.upload import LIMITS
 from models.domain import Frozen, Role
 from models.params import AccommodationEntry, Accommodations
-from rules.accommodations import Decision, Table, identities, read_decisions, read_table
+from rules.accommodations import Decision, Table, identities, read_decisions
 from rules.exam_times import local_day
-from rules.spreadsheet import LIMITS
 from store import accommodations as support
 from store import audit, staff
 from store.db import transaction

@@ -67,23 +67,43 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         occasion_id=occasion_id,
         candidate=anonymisation_code,
     )
+    return _register(
+        occasion_id,
+        registration.id,
+        anonymisation_code,
+        received_on=received_on,
+        published_on=published_on,
+        grades=Scale(occasion.scale).grades,
+    )
+
+
+def _register(
+    occasion_id: str,
+    registration_id: int,
+    candidate: str,
+    *,
+    received_on: date,
+    published_on: date,
+    grades: tuple[str, ...],
+) -> AppealCase:
+    """The appeal the law allows, registered and audited."""
     with transaction() as session:
         appeal = appeals.receive(
-            session, occasion_id=occasion_id, registration_id=registration.id, received_on=received_on
+            session, occasion_id=occasion_id, registration_id=registration_id, received_on=received_on
         )
         audit.record(
             session,
             actor="faculty",
             action="appeal.received",
             occasion_id=occasion_id,
-            detail={"appeal_id": appeal.id, "candidate": anonymisation_code},
+            detail={"appeal_id": appeal.id, "candidate": candidate},
         )
         return AppealCase(
             appeal_id=appeal.id,
-            registration_id=registration.id,
-            candidate=anonymisation_code,
+            registration_id=registration_id,
+            candidate=candidate,
             published_on=published_on,
-            grades=Scale(occasion.scale).grades,
+            grades=grades,
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from prefect import task
@@ -144,6 +145,29 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         results = platform_results.matched_export(
             platform, platform_results.platform_test_id(occasion_id)
         ).candidates
+    name, codes, documents = _stored_documents(occasion_id)
+    documents.append(audit_anchor())
+    documents += _papers(results, codes)
+    with systems().archive() as store:
+        case_id = store.case_file(title=case_title(name, occasion_id))
+        filed = file_documents(store, case_id, documents)
+        differing = unverified(store, case_id, documents)
+    verified = not differing
+    _record_filed(occasion_id, case_id, filed, documents=len(documents), verified=verified)
+    if not verified:
+        raise RuntimeError(f"archive checksums differ from ours in case {case_id}: {', '.join(differing)}")
+    return ArchiveSummary(
+        case_id=case_id,
+        documents=len(documents),
+        papers=sum(kind == "paper" for _, kind, _ in filed),
+        bytes=sum(len(c) for *_, c in documents),
+        verified=verified,
+    )
+
+
+def _stored_documents(occasion_id: str) -> tuple[str, dict[str, str], list[Document]]:
+    """The exam's name, its candidates' codes, and the documents our store holds: the grade
+    protocol, the justifications given and the appeal decisions."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         codes = registrations.codes(session, occasion_id=occasion_id)
@@ -163,8 +187,12 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
                 appeal_decision(a, code) for a, code in appeals.decided(session, occasion_id=occasion_id)
             )
         ]
-    documents.append(audit_anchor())
-    documents += [
+    return occasion.name, codes, documents
+
+
+def _papers(results: Sequence[CandidateResult], codes: Mapping[str, str]) -> list[Document]:
+    """Each attended candidate's paper, named by their code."""
+    return [
         (
             f"paper-{codes[r.external_user_id]}.json",
             "paper",
@@ -174,11 +202,17 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
         for r in results
         if r.attended
     ]
-    with systems().archive() as store:
-        case_id = store.case_file(title=case_title(occasion.name, occasion_id))
-        filed = file_documents(store, case_id, documents)
-        differing = unverified(store, case_id, documents)
-    verified = not differing
+
+
+def _record_filed(
+    occasion_id: str,
+    case_id: str,
+    filed: list[tuple[str, str, ArchivedDocument]],
+    *,
+    documents: int,
+    verified: bool,
+) -> None:
+    """Where each document lies, the exam's status (archived, or its checksums differ) and the audit."""
     with transaction() as session:
         for name, kind, document in filed:
             archive.save(session, occasion_id=occasion_id, kind=kind, filename=name, document=document)
@@ -190,17 +224,8 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
             actor="examflow",
             action="exam.archived",
             occasion_id=occasion_id,
-            detail={"case_id": case_id, "documents": len(documents), "verified": verified},
+            detail={"case_id": case_id, "documents": documents, "verified": verified},
         )
-    if not verified:
-        raise RuntimeError(f"archive checksums differ from ours in case {case_id}: {', '.join(differing)}")
-    return ArchiveSummary(
-        case_id=case_id,
-        documents=len(documents),
-        papers=sum(kind == "paper" for _, kind, _ in filed),
-        bytes=sum(len(c) for *_, c in documents),
-        verified=verified,
-    )
 
 
 def file_one(occasion_id: str, kind: str, filename: str, content: bytes, mime_type: str) -> ArchivedDocument:

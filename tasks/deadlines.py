@@ -12,6 +12,7 @@ from rules import law
 from store import justifications, occasions
 from store.db import transaction
 from tasks.clock import now
+from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
@@ -43,6 +44,20 @@ def compute_deadlines(
         }
         for d in found
     ]
+
+
+def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
+    """The deadlines `compute_deadlines` found, as the run's artifact for a person to see."""
+    text = (
+        markdown_table(rows)
+        if rows
+        else "The law sets no deadline for this exam (Sweden: local rules apply)."
+    )
+    publish_markdown(
+        artifact_key("deadlines", occasion),
+        f"### Deadlines of {occasion}\n\n{text}",
+        f"Deadlines of {occasion}, near or past marked",
+    )
 
 
 def _status(flag: law.DeadlineStatus | None) -> str:

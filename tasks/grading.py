@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -12,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from models.domain import ExamType, Frozen
 from models.grading import GradingSettings
-from models.results import CandidateResult, QuestionResult, ResultsExport
+from models.results import ResultsExport
 from rules import reconciliation
-from rules.grades import Thresholds, grades_for_points, thresholds_for
+from rules.grades import Thresholds, thresholds_for
+from rules.marks import grader_marks_frame, marks_frame, propose_grades
 from store import audit, committees, exam_settings, grading, occasions, point_totals, registrations
 from store.db import transaction
 from tasks import platform_results
@@ -38,80 +37,6 @@ class GradingSummary(Frozen):
     unscored: int = Field(default=0, description="answers to grade by hand that no grader has scored")
 
 
-MARK_COLUMNS = [
-    "registration_id",
-    "question_id",
-    "number",
-    "max_score",
-    "weight",
-    "kind",
-    "auto_score",
-    "manual_score",
-    "response",
-]
-
-
-def _mark(registration_id: int, q: QuestionResult) -> tuple[object, ...]:
-    manual = [m.score for m in q.manual_scores]
-    choice = q.auto_score is not None
-    return (
-        registration_id,
-        q.question_id,
-        q.number,
-        q.max_score,
-        q.weight,
-        "choice" if choice else "manual",
-        q.auto_score,
-        sum(manual) / len(manual) if manual else None,
-        ",".join(q.responses)[:200] or None if choice else None,
-    )
-
-
-def marks_frame(results: list[CandidateResult], held: dict[str, int], occasion_id: str) -> pd.DataFrame:
-    """One row per (candidate, question): the graders' mean score where given, else the auto score.
-    A choice question keeps the candidate's answer, so a corrected key can rescore it."""
-    rows = [_mark(held[r.external_user_id], q) for r in results if r.attended for q in r.questions]
-    frame = pd.DataFrame(rows, columns=MARK_COLUMNS)
-    frame["score"] = frame["manual_score"].fillna(frame["auto_score"]).fillna(0.0)
-    return frame.assign(occasion_id=occasion_id)
-
-
-def grader_marks_frame(
-    results: list[CandidateResult], held: dict[str, int], occasion_id: str, staff_ids: Mapping[str, str]
-) -> pd.DataFrame:
-    """One row per (candidate, question, grader) with that grader's own score; `staff_ids` maps the
-    export's grader names to staff ids."""
-    rows = [
-        (held[r.external_user_id], q.question_id, staff_ids[m.grader_name], m.score)
-        for r in results
-        if r.attended
-        for q in r.questions
-        for m in q.manual_scores
-    ]
-    frame = pd.DataFrame(rows, columns=["registration_id", "question_id", "staff_id", "score"])
-    return frame.assign(occasion_id=occasion_id)
-
-
-def propose_grades(
-    marks: pd.DataFrame, thresholds: Thresholds, exam_dates: Mapping[int, object]
-) -> tuple[pd.DataFrame, float]:
-    """Weighted points per candidate and the grade they earn under the exam's thresholds."""
-    questions = marks.drop_duplicates("question_id")
-    max_points = float((questions.max_score * questions.weight).sum())
-    points = (marks.score * marks.weight).groupby(marks.registration_id).sum().round(2)
-    grades = grades_for_points(points, max_points, thresholds)
-    frame = pd.DataFrame(
-        {
-            "registration_id": points.index,
-            "points": points.to_numpy(),
-            "percent": (points / max_points * 100).round(2).to_numpy(),
-            "grade": grades.astype(str).to_numpy(),
-        }
-    )
-    frame["exam_date"] = frame.registration_id.map(exam_dates)
-    return frame.assign(status="proposed"), max_points
-
-
 @task(name="import-results", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def import_results(occasion_id: str) -> GradingSummary:
     """Stores questions, marks and proposed grades from the export, in one transaction. Refused
@@ -132,43 +57,13 @@ def import_results(occasion_id: str) -> GradingSummary:
         thresholds = exam_thresholds(session, occasion_id)
         grades, max_points = propose_grades(marks, thresholds, exam_dates)
         graders = check_export(session, occasion_id, export, held, (grades, max_points))
-        grading.save_questions(
-            session,
-            marks.drop_duplicates("question_id")[
-                ["occasion_id", "question_id", "number", "max_score", "weight", "kind"]
-            ],
-        )
-        grading.save_marks(
-            session,
-            marks[
-                [
-                    "registration_id",
-                    "question_id",
-                    "occasion_id",
-                    "auto_score",
-                    "manual_score",
-                    "score",
-                    "response",
-                ]
-            ],
-        )
-        # after the last write to the marks and questions, as the totals' stamp must be
-        point_totals.refresh(session, occasion_id=occasion_id)
+        _save_marks(session, occasion_id, marks)
         grading.save_grader_marks(
             session,
             grader_marks_frame(results, held, occasion_id, graders.staff_ids),
             [held[r.external_user_id] for r in results],
         )
-        grading.save_grades(session, grades.assign(occasion_id=occasion_id))
-        occasions.set_status(session, occasion_id=occasion_id, status="grading")
-        audit.record(
-            session,
-            actor="examflow",
-            action="grades.proposed",
-            occasion_id=occasion_id,
-            detail={"graded": len(grades), "max_points": max_points},
-        )
-        digest = grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
+        digest = _save_proposed(session, occasion_id, grades, max_points)
     return GradingSummary(
         digest=digest,
         candidates=len(results),
@@ -179,6 +74,46 @@ def import_results(occasion_id: str) -> GradingSummary:
         thresholds=thresholds.minimums,
         unscored=int((marks.kind == "manual").sum() - marks.manual_score.notna().sum()),
     )
+
+
+def _save_marks(session: Session, occasion_id: str, marks: pd.DataFrame) -> None:
+    """The export's questions and marks, then the point totals they sum to."""
+    grading.save_questions(
+        session,
+        marks.drop_duplicates("question_id")[
+            ["occasion_id", "question_id", "number", "max_score", "weight", "kind"]
+        ],
+    )
+    grading.save_marks(
+        session,
+        marks[
+            [
+                "registration_id",
+                "question_id",
+                "occasion_id",
+                "auto_score",
+                "manual_score",
+                "score",
+                "response",
+            ]
+        ],
+    )
+    # after the last write to the marks and questions, as the totals' stamp must be
+    point_totals.refresh(session, occasion_id=occasion_id)
+
+
+def _save_proposed(session: Session, occasion_id: str, grades: pd.DataFrame, max_points: float) -> str:
+    """The proposed grades stored and audited, the exam now in grading; returns their digest."""
+    grading.save_grades(session, grades.assign(occasion_id=occasion_id))
+    occasions.set_status(session, occasion_id=occasion_id, status="grading")
+    audit.record(
+        session,
+        actor="examflow",
+        action="grades.proposed",
+        occasion_id=occasion_id,
+        detail={"graded": len(grades), "max_points": max_points},
+    )
+    return grading.grades_digest(session, occasion_id=occasion_id, status="proposed")
 
 
 def check_export(

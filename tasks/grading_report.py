@@ -7,12 +7,13 @@ from __future__ import annotations
 import pandas as pd
 from prefect import task
 
+from rules.similarity import Flag
 from rules.statistics import bar_chart, grade_distribution, question_statistics
 from rules.whatif import what_if
 from store import committees, grader_view, grading
 from store.db import transaction
 from tasks.grading import GradingSummary, exam_thresholds
-from tasks.plagiarism import Flag, flag_section
+from tasks.plagiarism import flag_section
 from tasks.reports import markdown_table
 from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger

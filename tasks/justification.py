@@ -52,11 +52,20 @@ def receive_request(occasion_id: str, anonymisation_code: str, requested_on: dat
         candidate=anonymisation_code,
     )
     due_on = law.justification_deadline(requested_on).due_on
+    return _record(
+        occasion_id, registration.id, anonymisation_code, grade, requested_on=requested_on, due_on=due_on
+    )
+
+
+def _record(
+    occasion_id: str, registration_id: int, candidate: str, grade: Grade, *, requested_on: date, due_on: date
+) -> JustificationCase:
+    """The request the law allows, recorded and audited, with what the examiner starts from."""
     with transaction() as session:
         record = justifications.request(
             session,
             occasion_id=occasion_id,
-            registration_id=registration.id,
+            registration_id=registration_id,
             requested_on=requested_on,
             due_on=due_on,
         )
@@ -65,20 +74,20 @@ def receive_request(occasion_id: str, anonymisation_code: str, requested_on: dat
             actor="faculty",
             action="justification.requested",
             occasion_id=occasion_id,
-            detail={"candidate": anonymisation_code, "due_on": due_on.isoformat()},
+            detail={"candidate": candidate, "due_on": due_on.isoformat()},
         )
         return JustificationCase(
             justification_id=record.id,
-            registration_id=registration.id,
-            candidate=anonymisation_code,
+            registration_id=registration_id,
+            candidate=candidate,
             grade=grade.grade,
             points=grade.points,
             due_on=due_on,
-            committee=tuple(committees.committee_of(session, registration_id=registration.id)),
+            committee=tuple(committees.committee_of(session, registration_id=registration_id)),
             draft=draft_from_notes(
                 grade.grade,
-                notes.paper_scores(session, registration_id=registration.id),
-                notes.for_justification(session, registration_id=registration.id),
+                notes.paper_scores(session, registration_id=registration_id),
+                notes.for_justification(session, registration_id=registration_id),
             ),
         )
 

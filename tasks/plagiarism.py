@@ -15,8 +15,8 @@ from typing import TypeVar
 from prefect import task
 
 from integrations.protocols import SimilarityService
-from models.domain import Frozen, SimilarityReport
-from models.results import CandidateResult
+from models.domain import SimilarityReport
+from rules.similarity import Flag, candidate_texts, flags_for
 from store import registrations, similarity
 from store.db import transaction
 from tasks import platform_results
@@ -33,41 +33,8 @@ TIMEOUT_SECONDS = 600.0
 WORKERS = 8
 
 
-class Flag(Frozen):
-    """A candidate whose text answers the service found elsewhere above the threshold."""
-
-    code: str
-    percent: float
-
-
 class SimilarityTimeout(Exception):
     """Reports were still pending when the wait ran out; a rerun polls them again."""
-
-
-def candidate_texts(results: Sequence[CandidateResult], held: Mapping[str, int]) -> dict[int, str]:
-    """Registration id → the candidate's text answers (the responses of questions that have no
-    auto score), in question order; attended candidates who wrote something only."""
-    texts = {}
-    for result in results:
-        if not result.attended:
-            continue
-        questions = sorted((q for q in result.questions if q.auto_score is None), key=lambda q: q.number)
-        text = "\n\n".join(r for q in questions for r in q.responses if r.strip())
-        if text:
-            texts[held[result.external_user_id]] = text
-    return texts
-
-
-def flags_for(
-    reports: Mapping[int, SimilarityReport], codes: Mapping[int, str], threshold: float
-) -> list[Flag]:
-    """The done reports above `threshold` percent, highest first, as anonymisation codes."""
-    flags = [
-        Flag(code=codes[rid], percent=r.percent)
-        for rid, r in reports.items()
-        if rid in codes and r.status == "done" and r.percent is not None and r.percent > threshold
-    ]
-    return sorted(flags, key=lambda f: (-f.percent, f.code))
 
 
 def flag_section(flags: Sequence[Flag], threshold: float) -> str:

@@ -6,14 +6,16 @@ import secrets
 
 from prefect import task
 
-from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterOccasion
+from formats.timetable import read_timetable
+from formats.upload import LIMITS
+from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterModule, RegisterOccasion
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
-from rules.spreadsheet import LIMITS, SheetRefused
-from rules.timetable import Slot, read_timetable, slot_for
+from rules.sheet_errors import SheetRefused
+from rules.timetable import Slot, slot_for
 from store import audit, exam_settings, occasions
 from store.db import transaction
 from tasks.reports import markdown_table
@@ -125,6 +127,26 @@ def save_plan(
     if scale_id not in LADOK_SCALES:
         raise PlanRefused(f"grade scale {scale_id} of module {modules[0].code} is not supported")
     check_thresholds(params.grading, LADOK_SCALES[scale_id])
+    _store_plan(params, occasion, rounds, window, modules)
+    start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
+    run_logger().info(
+        f"Planned {_codes(rounds)} (occasion {occasion.uid}): {len(modules)} modules, {modules[0].credits} "
+        f"credits, grade scale {scale_id}, {params.exam_type} on {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
+        f"Stockholm time, {window.duration_minutes} minutes' working time"
+    )
+    return occasion.uid
+
+
+def _store_plan(
+    params: PlanExam,
+    occasion: RegisterOccasion,
+    rounds: list[RegisterCourseRound],
+    window: ExamWindow,
+    modules: list[RegisterModule],
+) -> None:
+    """The plan and the exam's grading settings in our store, audited; the first module's scale and
+    credits are the exam's."""
+    scale_id = modules[0].scale_id
     with transaction() as session:
         occasions.save_plan(
             session,
@@ -146,13 +168,6 @@ def save_plan(
             occasion_id=occasion.uid,
             detail={"modules": [m.uid for m in modules], "exam_type": params.exam_type},
         )
-    start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
-    run_logger().info(
-        f"Planned {_codes(rounds)} (occasion {occasion.uid}): {len(modules)} modules, {modules[0].credits} "
-        f"credits, grade scale {scale_id}, {params.exam_type} on {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
-        f"Stockholm time, {window.duration_minutes} minutes' working time"
-    )
-    return occasion.uid
 
 
 @task(name="create-platform-test", **REPLAY_SAFE, **OUTSIDE_RETRIES)

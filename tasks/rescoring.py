@@ -146,16 +146,36 @@ def write(
         accepted=q.accepted_after,
     )
     columns = {name: values.to_numpy() for name, values in outcome.candidates.items()}
+    _save_points(session, params.occasion_uid, columns, totals_current=totals_current)
+    changed = rows_of(columns, columns["changed"], CHANGE_COLUMNS)
+    _audit(session, params, outcome, approver_id, changed)
+    return len(changed)
+
+
+def _save_points(
+    session: Session, occasion_id: str, columns: dict[str, np.ndarray], *, totals_current: bool
+) -> None:
+    """Every regraded candidate's points/percent/grade, then their point totals."""
     regraded = columns["changed"] | (columns["percent_before"] != columns["percent_after"])
     grades = ["registration_id", "points_after", "percent_after", "grade_after"]
     rescoring.save_grades(session, rows_of(columns, regraded, grades))
     if totals_current:
         moved = columns["total_before"] != columns["total_after"]
         point_totals.save(session, rows_of(columns, moved, ["total_after", "registration_id"]))
-        point_totals.stamp(session, occasion_id=params.occasion_uid)
+        point_totals.stamp(session, occasion_id=occasion_id)
     else:
-        point_totals.refresh(session, occasion_id=params.occasion_uid)
-    changed = rows_of(columns, columns["changed"], CHANGE_COLUMNS)
+        point_totals.refresh(session, occasion_id=occasion_id)
+
+
+def _audit(
+    session: Session,
+    params: Rescore,
+    outcome: RescoreOutcome,
+    approver_id: str,
+    changed: list[tuple[Any, ...]],
+) -> None:
+    """One audit event for the question and one per candidate whose points or grade changed."""
+    q = outcome.question
     base = {"question": q.number, "kind": params.kind.value, "reason": params.reason}
     audit.record_many(
         session,
@@ -182,7 +202,6 @@ def write(
             {**base, "candidate": c, "points": [pb, pa], "grade": [gb, ga]} for c, pb, pa, gb, ga in changed
         ],
     )
-    return len(changed)
 
 
 def rows_of(columns: dict[str, np.ndarray], where: np.ndarray, names: list[str]) -> list[tuple[Any, ...]]:

@@ -13,10 +13,11 @@ import pandas as pd
 from prefect import task
 from sqlalchemy.orm import Session
 
+from formats.grade_sheet import GradeSheet, SheetRow, read_grades
+from formats.upload import LIMITS
 from models.domain import Frozen, Role
 from models.settings import get_settings
 from rules.grades import Scale
-from rules.spreadsheet import LIMITS, GradeSheet, SheetRow, read_grades
 from store import audit, grading, occasions, registrations, staff
 from store import notes as grader_notes
 from store import spreadsheet_grades as sheets

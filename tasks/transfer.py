@@ -229,17 +229,8 @@ def _record(outcomes: list[transfer.Outcome]) -> None:
     outcomes.clear()
 
 
-def _write_batch(
-    register: StudentRegister,
-    occasion_id: str,
-    scale_id: int,
-    items: list[TransferItem],
-    held: dict[str, StudyResult],
-    progress: _Progress | None,
-) -> list[tuple[TransferItem, transfer.Outcome]]:
-    """Commits a pending ledger row for every item, then writes WRITERS at a time, recording the
-    outcomes in batches (and those already in hand if the register goes away mid-run)."""
-    keys = {i.registration_id: _key(occasion_id, i, held) for i in items}
+def _begin(occasion_id: str, items: list[TransferItem], keys: dict[int, str]) -> None:
+    """A pending ledger row for every item, committed before any write to the register."""
     with transaction() as session:
         transfer.begin_many(
             session,
@@ -254,6 +245,20 @@ def _write_batch(
                 for i in items
             ],
         )
+
+
+def _write_batch(
+    register: StudentRegister,
+    occasion_id: str,
+    scale_id: int,
+    items: list[TransferItem],
+    held: dict[str, StudyResult],
+    progress: _Progress | None,
+) -> list[tuple[TransferItem, transfer.Outcome]]:
+    """Commits a pending ledger row for every item, then writes WRITERS at a time, recording the
+    outcomes in batches (and those already in hand if the register goes away mid-run)."""
+    keys = {i.registration_id: _key(occasion_id, i, held) for i in items}
+    _begin(occasion_id, items, keys)
     done: list[tuple[TransferItem, transfer.Outcome]] = []
     unrecorded: list[transfer.Outcome] = []
     try:

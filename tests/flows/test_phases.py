@@ -46,6 +46,7 @@ from models.params import (
 from models.transfer import Action
 from rules import law
 from rules.grades import Scale
+from rules.marks import marks_frame
 from store import audit, committees, grader_view, justifications, registrations, rescoring
 from store.appeals import AppealRefused
 from store.db import transaction
@@ -72,7 +73,6 @@ from tasks.grading import (
     GradingRefused,
     approve_grades,
     import_results,
-    marks_frame,
     refuse_unknown_questions,
 )
 from tasks.grading_report import own_evidence, progress_report

@@ -24,7 +24,7 @@ from flows.plan_exam import plan_exam
 from flows.registration_sync import registration_sync
 from models.params import Accommodations, ExamTimes, PlanExam, SyncRegistrations
 from rules.exam_times import STOCKHOLM
-from rules.spreadsheet import SheetRefused
+from rules.sheet_errors import SheetRefused
 from simulators import inspera as inspera_sim
 from simulators import ladok as ladok_sim
 from simulators.server import serve_in_thread

@@ -22,7 +22,7 @@ from models.domain import ExamType
 from models.grading import GradingSettings
 from models.params import GradeExam, PlanExam, SpreadsheetGrades, SyncRegistrations
 from models.settings import get_settings
-from rules.spreadsheet import SheetRefused
+from rules.sheet_errors import SheetRefused
 from store import audit
 from store.db import transaction
 from store.schema import Approval, Grade, GraderNote, Occasion, Registration

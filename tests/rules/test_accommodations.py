@@ -9,8 +9,9 @@ from datetime import date
 import openpyxl
 import pytest
 
-from rules.accommodations import Decision, identities, personnummer, read_decisions, read_table
-from rules.spreadsheet import SheetRefused
+from formats.accommodations import read_table
+from rules.accommodations import Decision, identities, personnummer, read_decisions
+from rules.sheet_errors import SheetRefused
 
 TODAY = date(2026, 10, 1)
 UID_A = "0b0e5c2e-6a43-4f4e-9d3c-2f0b8a1d0001"
@@ -168,29 +169,6 @@ def test_every_error_of_the_file_is_listed_at_once() -> None:
     assert [e.split(":")[0] for e in errors] == ["row 2, column extra_minutes", "row 3, column decision"]
 
 
-@pytest.mark.parametrize(
-    ("header", "error"),
-    [
-        (
-            "decision,extra_minutes,valid_from,valid_to",
-            "row 1: no personnummer and no student_uid column: one is needed",
-        ),
-        (
-            "student_uid,decision,extra_minutes,valid_from",
-            "row 1: no valid_to column (named one of: valid_to, giltig_till, giltig till)",
-        ),
-        (
-            "student_uid,decision,valid_from,valid_to,shoe_size",
-            "row 1, column shoe_size: unknown column; the sheet takes personnummer, student_uid, decision, extra_minutes, separate_room, equipment, valid_from, valid_to",
-        ),
-    ],
-)
-def test_a_bad_header_is_refused(header: str, error: str) -> None:
-    with pytest.raises(SheetRefused) as refused:
-        read_table(sheet(f"{UID_B},granted,30,2027-01-17", header=header), "support.csv")
-    assert error in [str(e) for e in refused.value.errors]
-
-
 def test_an_xlsx_export_with_swedish_headers_and_date_cells() -> None:
     book = openpyxl.Workbook()
     book.active.append(
@@ -220,8 +198,3 @@ def test_an_xlsx_export_with_swedish_headers_and_date_cells() -> None:
         "Förstoringsskärm",
     )
     assert (decision.valid_from, decision.valid_to) == (date(2026, 8, 24), date(2027, 1, 17))
-
-
-def test_a_renamed_file_is_refused_unread() -> None:
-    with pytest.raises(SheetRefused, match="not a .csv text file"):
-        read_table(b"%PDF-1.7 ...", "support.csv")

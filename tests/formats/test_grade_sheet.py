@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import pickle
 import zipfile
 from typing import Any
 
 import openpyxl
 import pytest
 
+from formats.export import escape_cell, write_export
+from formats.grade_sheet import read_grades
+from formats.upload import Limits
 from rules.grades import Scale
-from rules.spreadsheet import (
-    Limits,
-    SheetError,
-    SheetRefused,
-    escape_cell,
-    looks_like_national_id,
-    read_grades,
-    write_export,
-)
+from rules.sheet_errors import SheetError, SheetRefused
 
 C1, C2, C3 = "TDA-0001-ABC", "TDA-0002-DEF", "TDA-0003-GHI"
 CODES = {C1, C2, C3}
@@ -297,40 +291,6 @@ def test_points_need_only_be_non_negative_without_a_maximum() -> None:
         read([HEAD, [C1, "B", -1, None]], "csv", max_points=None)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("900101-1234", True),
-        ("900101+1234", True),  # over 100 years old
-        ("19900101-1234", True),
-        ("199001011234", True),
-        ("900161-1234", True),  # a coordination number: day + 60
-        ("01019012345", True),
-        ("41019012345", True),  # a D-number: day + 40
-        ("01819012345", True),  # a synthetic (test) number: month + 80
-        ("see 01019012345 above", True),
-        (C1, False),
-        ("12.5", False),
-        ("2024-01-01", False),
-        ("20240101", False),
-        ("901301-1234", False),  # month 13
-        ("1234567890123", False),
-        ("99999912345", False),
-        ("900101 1234", True),
-        ("19900101 1234", True),
-        ("010190 12345", True),
-        ("9001011234", True),  # a personnummer without its hyphen
-        ("101011234", True),  # 010101-1234 typed as a number
-        ("1019012345", True),  # 01019012345 typed as a number
-        ("12 5", False),
-        ("123456", False),
-        ("2024 0101", False),
-    ],
-)
-def test_national_id_shapes(text: str, expected: bool) -> None:
-    assert looks_like_national_id(text) is expected
-
-
 # --- the file, before any parser ------------------------------------------------------------------
 
 WORKBOOK = as_xlsx([HEAD, [C1, "B", 1, None]])
@@ -406,12 +366,6 @@ def test_limits_count_rows_not_the_header_nor_blank_rows() -> None:
         content, "g.csv", scale=Scale.AF, codes=CODES, max_points=None, limits=Limits(max_rows=3)
     )
     assert len(sheet.rows) == 3
-
-
-def test_a_refusal_survives_pickling_with_its_errors() -> None:
-    refused = SheetRefused([SheetError(2, "grade", "lower case 'b'")])
-    again = pickle.loads(pickle.dumps(refused))
-    assert again.errors == refused.errors and str(again) == str(refused)
 
 
 # --- the export -----------------------------------------------------------------------------------
