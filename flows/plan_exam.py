@@ -6,12 +6,20 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
-from flows.dispensation import ask_for_dispensation
-from models.domain import Decision, Role
+from models.domain import Decision, ExamWindow, Role
 from models.params import PlanExam
-from rules.exam_policy import DISPENSATION
+from models.policy import FORM_TITLES, DispensationForm, ExamForm
+from rules.exam_policy import DISPENSATION, REFUSED, PolicyVerdict
 from tasks.chaining import start_phase
-from tasks.exam_policy import check_exam_policy, record_exam_form
+from tasks.exam_policy import (
+    check_exam_policy,
+    decision_evidence,
+    judge_dispensation,
+    presentation_check,
+    presentation_evidence,
+    record_dispensation,
+    record_exam_form,
+)
 from tasks.planning import (
     check_plan,
     create_platform_test,
@@ -21,6 +29,7 @@ from tasks.planning import (
     save_plan,
 )
 from tasks.reports import artifact_key, publish_markdown
+from tasks.run_logs import run_logger
 
 
 @flow(name="plan-exam", log_prints=False)
@@ -54,3 +63,46 @@ def plan_exam(params: PlanExam) -> str:
     if params.chain:
         start_phase("registration-sync", {"params": {"occasion_uids": [occasion.uid], "chain": True}})
     return f"planned {occasion.uid} as platform test {test.test_id}"
+
+
+def ask_for_dispensation(
+    occasion_id: str, occasion_name: str, window: ExamWindow, form: ExamForm, verdict: PolicyVerdict
+) -> PolicyVerdict:
+    """The policy's verdict once the dispensation is decided: allowed (with any extra sitting the
+    scenario requires) when granted, refused with the reason when withdrawn or refused."""
+    presented, answer = ask_for_approval(
+        kind="dispensation-presentation",
+        occasion_id=occasion_id,
+        role=Role.PROGRAMME_DIRECTOR,
+        title=f"Present a dispensation for {occasion_name}: {FORM_TITLES[form]}",
+        evidence=presentation_evidence(verdict, form),
+        form=DispensationForm,
+        check=presentation_check(window, form),
+    )
+    if presented.decision == Decision.REJECT:
+        reason = f"the dispensation request was withdrawn by {presented.approver_id}: {presented.comment}"
+        run_logger().info(f"Dispensation for {occasion_id} withdrawn by {presented.approver_id}")
+        return verdict.model_copy(update={"outcome": REFUSED, "reason": reason})
+    assert isinstance(answer, DispensationForm)
+    answers = answer.answers()
+    decided, _ = ask_for_approval(
+        kind="dispensation",
+        occasion_id=occasion_id,
+        role=Role.VICE_RECTOR,
+        title=f"Decide the dispensation for {occasion_name}: {FORM_TITLES[form]}",
+        evidence=decision_evidence(verdict, form, presented.approver_id, answers),
+    )
+    record_dispensation(
+        occasion_id,
+        form,
+        verdict.scenario,
+        answers,
+        presented.approver_id,
+        decided.decision or Decision.REJECT,
+        decided.approver_id,
+        decided.comment,
+    )
+    if decided.decision == Decision.REJECT:
+        reason = f"the dispensation was refused by {decided.approver_id}: {decided.comment}"
+        return verdict.model_copy(update={"outcome": REFUSED, "reason": reason})
+    return judge_dispensation(window, form, answers)

@@ -15,13 +15,15 @@ from pathlib import Path
 from prefect import task
 from sqlalchemy.orm import Session
 
+from formats.export import escape_cell
+from formats.rooms import read_rooms
+from formats.upload import LIMITS
 from models.domain import Accommodation, Country, ExamType, Frozen, Role
 from models.params import SeatingPlan
 from models.settings import get_settings
 from rules import seating as rules
 from rules.exam_times import local_day
-from rules.rooms import Room, loan_pc_pools, read_rooms
-from rules.spreadsheet import LIMITS, escape_cell
+from rules.rooms import Room, loan_pc_pools
 from store import accommodations, audit, registrations, seating, staff
 from store.db import transaction
 from store.schema import Occasion

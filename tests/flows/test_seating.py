@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from flows.seating_plan import seating_plan
 from models.params import LoanPcEntry, SeatingPlan
 from rules.exam_times import STOCKHOLM
-from rules.spreadsheet import SheetRefused
+from rules.sheet_errors import SheetRefused
 from store import accommodations, seating
 from store.db import transaction
 from store.schema import ExamDuty, LoanPcApplication, Room, RoomBooking, SeatAssignment

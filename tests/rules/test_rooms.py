@@ -9,8 +9,9 @@ import pytest
 from openpyxl import Workbook
 
 from deployments.sample import SAMPLE_BOOKING, write_rooms
-from rules.rooms import Room, loan_pc_pools, read_rooms
-from rules.spreadsheet import SheetRefused
+from formats.rooms import read_rooms
+from rules.rooms import Room, loan_pc_pools
+from rules.sheet_errors import SheetRefused
 
 GOOD = """building,room,seats,power_seats,separate_room,loan_pcs
 Main building,Q21,120,80,no,10
