@@ -9,7 +9,7 @@ import copy
 from datetime import time
 from typing import Any
 
-from models.domain import Country
+from models.domain import Country, PlatformTest
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from simulators.term import TermSpec
@@ -35,21 +35,27 @@ def planned_exam(
     when `synced`, its registrations stored and pushed to the test."""
     day = fakes.ladok.occasions[occasion_uid].start_date
     times = ExamTimes(exam_date=day, start_time=time(9, 0), end_time=time(13, 0))
-    params = PlanExam(
-        occasion_uid=occasion_uid,
-        times=times,
-        code_prefix=prefix,
-        country=country,
-        grading=grading or GradingSettings(),
+    plan(
+        PlanExam(
+            occasion_uid=occasion_uid,
+            times=times,
+            code_prefix=prefix,
+            country=country,
+            grading=grading or GradingSettings(),
+        )
     )
-    occasion, rounds = fetch_occasion.fn(occasion_uid)
-    window = plan_times.fn(params.times, occasion, rounds)
-    save_plan.fn(params, occasion, rounds, window, check_plan.fn(occasion, rounds, window))
-    create_platform_test.fn(params, occasion, window)
     if synced:
         sync_from_register.fn([occasion_uid])
         push_to_platform.fn([occasion_uid])
     return occasion_uid
+
+
+def plan(params: PlanExam) -> PlatformTest:
+    """What `plan-exam` does, its coordinator's approval taken as given: the plan's refusals raise."""
+    occasion, rounds = fetch_occasion.fn(params.occasion_uid)
+    window = plan_times.fn(params.times, occasion, rounds)
+    save_plan.fn(params, occasion, rounds, window, check_plan.fn(occasion, rounds, window))
+    return create_platform_test.fn(params, occasion, window)
 
 
 def exam_with_export(
