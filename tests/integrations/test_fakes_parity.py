@@ -47,6 +47,8 @@ class Side:
 
     systems: Systems
     attest: Callable[[str], None]
+    change: Callable[[dict[str, Any]], None]  # a registration, as the register stand-in takes one
+    move: Callable[[str, date], None]
     seed_requests: Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
 
 
@@ -89,13 +91,23 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         def attest(result_uid: str) -> None:
             httpx.post(f"{ladok_url}/_sim/attest/{result_uid}").raise_for_status()
 
+        def change(registration: dict[str, Any]) -> None:
+            """A refusal raised as the fake raises it: ApiError with the stand-in's status."""
+            answer = httpx.post(f"{ladok_url}/_sim/registrations", json=registration)
+            if answer.is_error:
+                raise ApiError("ladok", answer.status_code, answer.text)
+
+        def move(occasion: str, day: date) -> None:
+            dates = {"start_date": day.isoformat(), "end_date": day.isoformat()}
+            httpx.post(f"{ladok_url}/_sim/occasions/{occasion}/dates", json=dates).raise_for_status()
+
         def seed_requests(
             unit: str, justifications: list[dict[str, Any]], appeals: list[dict[str, Any]]
         ) -> None:
             body = {"begrunnelser": justifications, "klager": appeals}
             httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/requests", json=body).raise_for_status()
 
-        yield Side(HttpSystems(settings), attest, seed_requests)
+        yield Side(HttpSystems(settings), attest, change, move, seed_requests)
 
 
 @pytest.fixture
@@ -114,7 +126,15 @@ def fake_side(clock: Clock) -> Side:
             ],
         )
 
-    return Side(fakes, lambda uid: None if fakes.ladok.attest(uid) else None, seed_requests)
+    def change(registration: dict[str, Any]) -> None:
+        occasion, student = registration["occasion_uid"], registration["student_uid"]
+        if registration.get("registered", True):
+            names = {k: registration[k] for k in ("first_name", "last_name") if k in registration}
+            fakes.register_student(occasion, student, **names)
+        else:
+            fakes.deregister_student(occasion, student)
+
+    return Side(fakes, fakes.ladok.attest, change, fakes.move_occasion, seed_requests)
 
 
 def same_on_both(
@@ -239,8 +259,40 @@ def register_writes(side: Side, clock: Clock) -> list[Any]:
         return answers
 
 
+def register_steered(side: Side, clock: Clock) -> list[Any]:
+    """The register's answers after a test's changes: an occasion moved, students registered (one
+    known on another occasion's round, one new) and deregistered."""
+    term = generate_term(TERM)
+    occasion = term.occasions[0].uid
+    present = {r.student_uid for r in term.registrations if r.occasion_uid == occasion}
+    elsewhere = next(r.student_uid for r in term.registrations if r.student_uid not in present)
+    side.move(occasion, date(2027, 1, 11))
+    side.change({"occasion_uid": occasion, "student_uid": elsewhere})
+    side.change(
+        {"occasion_uid": occasion, "student_uid": "new-student", "first_name": "Ny", "last_name": "Student"}
+    )
+    side.change({"occasion_uid": occasion, "student_uid": sorted(present)[0], "registered": False})
+    with side.systems.register() as register:
+        rows = register.search_study_results(occasion)
+        return [
+            register.get_occasion(occasion),
+            [
+                (r.student_uid, r.first_name, r.last_name, r.course_round_uid, r.module_uid, r.scale_id)
+                for r in rows
+            ],
+            [
+                r.anonymisation_code.rsplit("-", 1)[0] for r in rows if r.anonymisation_code
+            ],  # letters drawn by each
+            refusal(lambda: side.change({"occasion_uid": occasion, "student_uid": "unknown-student"})),
+        ]
+
+
 def test_the_register_reads_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
     same_on_both(http_side, fake_side, register_reads, clock)
+
+
+def test_the_register_is_steered_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
+    same_on_both(http_side, fake_side, register_steered, clock)
 
 
 def test_the_register_writes_and_refuses_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
@@ -289,6 +341,8 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
             platform.find_test("exam-1"),
             platform.find_test("no-such-test"),
             refusal(lambda: platform.get_test("999")),
+            refusal(lambda: platform.list_candidates("no-such-test")),
+            refusal(lambda: platform.set_status(test.test_id, "OPEN")),
             refusal(lambda: platform.set_security_options(test.test_id, lockdown_browser=True, pincode="12")),
             refusal(lambda: platform.set_status(other.test_id, "FINISHED")),
             refusal(lambda: platform.add_candidates(test.test_id, candidates[:2] + candidates[:1])),
