@@ -15,6 +15,8 @@ from models.params import ExamTimes, PlanExam
 from simulators.term import TermSpec
 from tasks import platform_results
 from tasks.committees import form_grading_committees
+from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance
+from tasks.grading import approve_grades, import_results
 from tasks.planning import check_plan, create_platform_test, fetch_occasion, plan_times, save_plan
 from tasks.registration import push_to_platform, sync_from_register
 from tests.fakes.systems import FakeSystems
@@ -75,3 +77,17 @@ def exam_with_export(
         line["ext_inspera_candidateId"] = int(renamed[str(line["ext_inspera_candidateId"])])
     fakes.load_export(test_id, export)
     return renamed
+
+
+def graded_exam(fakes: FakeSystems, occasion_uid: str, grading: GradingSettings) -> int:
+    """A Norwegian exam planned and synced, its committees set, held on the platform (played as
+    its test opens, the platform's clock then moved past the deadline), its attendance recorded,
+    its results imported and the proposed grades approved by the examiner; how many were approved."""
+    planned_exam(fakes, occasion_uid, prefix="TRF", country=Country.NO, grading=grading)
+    form_grading_committees.fn(occasion_uid, True)
+    test = activate_test.fn(occasion_uid)
+    fakes.inspera.clock = lambda: test.ends_at.timestamp() + 3600
+    close_and_open_for_assessment.fn(occasion_uid)
+    record_attendance.fn(occasion_uid)
+    summary = import_results.fn(occasion_uid)
+    return approve_grades.fn(occasion_uid, "staff-examiner-1", summary.digest)
