@@ -33,7 +33,7 @@ AUTH_TYPE = "FEIDE"  # the authType examflow's candidates are sent with
 
 
 @dataclass
-class Test:
+class HeldTest:
     """A test and what the platform holds on it; candidates by external user id."""
 
     test: PlatformTest
@@ -60,7 +60,7 @@ class FakeInspera(FakeConnection):
         super().__init__(outages)
         self.autoplay = autoplay
         self.clock = clock
-        self.tests: dict[str, Test] = {}  # by test id
+        self.tests: dict[str, HeldTest] = {}  # by test id
 
     # -- the Protocol ----------------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ class FakeInspera(FakeConnection):
                 starts_at=starts,
                 ends_at=ends,
             )
-            self.tests[test_id] = Test(new, duration_minutes)
+            self.tests[test_id] = HeldTest(new, duration_minutes)
             return new
         changed = old.test.model_copy(update={"title": title, "starts_at": starts, "ends_at": ends})
         if (changed, duration_minutes) != (old.test, old.duration_minutes) and old.test.status != "SCHEDULED":
@@ -213,14 +213,14 @@ class FakeInspera(FakeConnection):
 
     # -- inside ----------------------------------------------------------------------------------
 
-    def _test(self, test_id: str) -> Test:
+    def _test(self, test_id: str) -> HeldTest:
         if not test_id.isdigit():
             raise self.refused(400, f"test_id: {test_id!r} is not a test id")
         if test_id not in self.tests:
             raise self.refused(404, f"test {test_id} not found")
         return self.tests[test_id]
 
-    def _by_external(self, external_test_id: str) -> Test | None:
+    def _by_external(self, external_test_id: str) -> HeldTest | None:
         return next((t for t in self.tests.values() if t.test.external_id == external_test_id), None)
 
 
@@ -229,7 +229,7 @@ def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _upsert(test: Test, candidate: PlatformCandidate) -> None:
+def _upsert(test: HeldTest, candidate: PlatformCandidate) -> None:
     """Adds a candidate or updates a known one; a removed one comes back with its id and code."""
     old = test.candidates.get(candidate.external_user_id)
     candidate_id = (
@@ -255,7 +255,7 @@ def _sitter(candidate: PlatformCandidate) -> Sitter:
     return Sitter(int(candidate.candidate_id), ids, candidate.extra_time_minutes)
 
 
-def _export(test: Test) -> dict[str, Any]:
+def _export(test: HeldTest) -> dict[str, Any]:
     """The AllResults file: each present candidate's played line, essays scored by the graders of
     their committee; a candidate who did not play is absent."""
     questions: list[dict[str, Any]] = next(
@@ -277,6 +277,6 @@ def _export(test: Test) -> dict[str, Any]:
     }
 
 
-def _graders_of(test: Test, external_user_id: str) -> list[Grader]:
+def _graders_of(test: HeldTest, external_user_id: str) -> list[Grader]:
     committee = test.committees.get(external_user_id)
     return [grader for _, (grader, sits) in sorted(test.graders.items()) if committee in sits]

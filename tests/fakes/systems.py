@@ -16,6 +16,7 @@ from integrations.protocols import (
     StudentRegister,
 )
 from integrations.systems import Systems
+from models.systems import SYSTEMS
 from simulators.term import Term, TermSpec, generate_term
 from tests.fakes.archive import FakeNoark
 from tests.fakes.base import Outages
@@ -69,6 +70,8 @@ class FakeSystems:
     def unavailable(self, system_name: str, calls: int = 1) -> None:
         """The next `calls` calls to the system (by its declared name: ladok, inspera, archive,
         similarity, fs) raise `Unavailable`, as when its outage outlasts a client's retries."""
+        if system_name not in {s.name for s in SYSTEMS}:
+            raise ValueError(f"no system {system_name!r}: one of {', '.join(s.name for s in SYSTEMS)}")
         self.outages.fail_next(system_name, calls)
 
     def move_occasion(self, occasion_uid: str, start_date: date, end_date: date | None = None) -> None:

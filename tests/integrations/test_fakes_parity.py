@@ -381,6 +381,34 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
         return answers
 
 
+def platform_takes_many_candidates(side: Side, clock: Clock) -> list[Any]:
+    """1,600 candidates go in two requests (the platform takes 1,500 at most), so the same one
+    twice across them is an update; 100 are then removed."""
+    many = [PlatformCandidate(external_user_id=f"student-{n:04d}", candidate_code="") for n in range(1500)]
+    again = [c.model_copy(update={"extra_time_minutes": 30}) for c in many[:100]]
+    ends = datetime.fromtimestamp(clock(), UTC) + timedelta(days=1)
+    with side.systems.platform() as platform:
+        test = platform.upsert_test(
+            external_test_id="exam-big",
+            title="Stor",
+            starts_at=ends - timedelta(hours=4),
+            ends_at=ends,
+            duration_minutes=240,
+        )
+        platform.add_candidates(test.test_id, many + again)
+        listed = platform.list_candidates(test.test_id)
+        platform.remove_candidates(test.test_id, [c.external_user_id for c in many[-100:]])
+        return [
+            listed,
+            len(platform.list_candidates(test.test_id)),
+            platform.add_candidates(test.test_id, []),
+        ]
+
+
+def test_the_platform_takes_many_candidates_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
+    same_on_both(http_side, fake_side, platform_takes_many_candidates, clock)
+
+
 def test_the_platform_plays_exports_and_refuses_the_same(
     http_side: Side, fake_side: Side, clock: Clock
 ) -> None:
