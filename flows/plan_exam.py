@@ -6,9 +6,10 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
+from models.approvals import Verdict
 from models.domain import Decision, ExamWindow, Role
 from models.params import PlanExam
-from models.policy import FORM_TITLES, DispensationForm, ExamForm
+from models.policy import FORM_TITLES, DispensationAnswers, DispensationForm, ExamForm
 from rules.exam_policy import DISPENSATION, REFUSED, PolicyVerdict
 from tasks.chaining import start_phase
 from tasks.exam_policy import (
@@ -70,21 +71,10 @@ def ask_for_dispensation(
 ) -> PolicyVerdict:
     """The policy's verdict once the dispensation is decided: allowed (with any extra sitting the
     scenario requires) when granted, refused with the reason when withdrawn or refused."""
-    presented, answer = ask_for_approval(
-        kind="dispensation-presentation",
-        occasion_id=occasion_id,
-        role=Role.PROGRAMME_DIRECTOR,
-        title=f"Present a dispensation for {occasion_name}: {FORM_TITLES[form]}",
-        evidence=presentation_evidence(verdict, form),
-        form=DispensationForm,
-        check=presentation_check(window, form),
-    )
-    if presented.decision == Decision.REJECT:
+    presented, answers = _presented(occasion_id, occasion_name, window, form, verdict)
+    if answers is None:
         reason = f"the dispensation request was withdrawn by {presented.approver_id}: {presented.comment}"
-        run_logger().info(f"Dispensation for {occasion_id} withdrawn by {presented.approver_id}")
         return verdict.model_copy(update={"outcome": REFUSED, "reason": reason})
-    assert isinstance(answer, DispensationForm)
-    answers = answer.answers()
     decided, _ = ask_for_approval(
         kind="dispensation",
         occasion_id=occasion_id,
@@ -106,3 +96,23 @@ def ask_for_dispensation(
         reason = f"the dispensation was refused by {decided.approver_id}: {decided.comment}"
         return verdict.model_copy(update={"outcome": REFUSED, "reason": reason})
     return judge_dispensation(window, form, answers)
+
+
+def _presented(
+    occasion_id: str, occasion_name: str, window: ExamWindow, form: ExamForm, verdict: PolicyVerdict
+) -> tuple[Verdict, DispensationAnswers | None]:
+    """The programme director's presentation: the criteria answered, or none when withdrawn."""
+    presented, answer = ask_for_approval(
+        kind="dispensation-presentation",
+        occasion_id=occasion_id,
+        role=Role.PROGRAMME_DIRECTOR,
+        title=f"Present a dispensation for {occasion_name}: {FORM_TITLES[form]}",
+        evidence=presentation_evidence(verdict, form),
+        form=DispensationForm,
+        check=presentation_check(window, form),
+    )
+    if presented.decision == Decision.REJECT:
+        run_logger().info(f"Dispensation for {occasion_id} withdrawn by {presented.approver_id}")
+        return presented, None
+    assert isinstance(answer, DispensationForm)
+    return presented, answer.answers()

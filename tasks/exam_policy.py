@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from prefect import task
+from sqlalchemy.orm import Session
 
 from models.approvals import ApprovalForm
 from models.domain import Decision, ExamWindow
@@ -158,23 +159,38 @@ def record_dispensation(
             comment=comment,
             at=now(),
         )
-        audit.record(
-            session,
-            actor=decided_by,
-            action="dispensation.granted" if granted else "dispensation.refused",
-            occasion_id=occasion_id,
-            detail={
-                "dispensation": dispensation_id,
-                "form": form.value,
-                "scenario": scenario,
-                "presented_by": presented_by,
-            },
+        _audit_dispensation(
+            session, dispensation_id, occasion_id, form, scenario, presented_by, decision, decided_by
         )
     run_logger().info(
         f"Dispensation {dispensation_id} for {occasion_id} ({form.value}, scenario {scenario}) "
         f"{'granted' if granted else 'refused'} by {decided_by}, presented by {presented_by}"
     )
     return dispensation_id
+
+
+def _audit_dispensation(
+    session: Session,
+    dispensation_id: int,
+    occasion_id: str,
+    form: ExamForm,
+    scenario: str,
+    presented_by: str,
+    decision: Decision,
+    decided_by: str,
+) -> None:
+    audit.record(
+        session,
+        actor=decided_by,
+        action="dispensation.granted" if decision == Decision.APPROVE else "dispensation.refused",
+        occasion_id=occasion_id,
+        detail={
+            "dispensation": dispensation_id,
+            "form": form.value,
+            "scenario": scenario,
+            "presented_by": presented_by,
+        },
+    )
 
 
 @task(name="record-exam-form", **REPLAY_SAFE)

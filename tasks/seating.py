@@ -289,9 +289,6 @@ def _loan_pc_words(decision: rules.LoanPcDecision | None) -> str:
 
 
 def _draft(held: _Held, plan: rules.Plan) -> SeatingDraft:
-    rid = {code: r for r, code, _ in held.candidates}
-    support = {code: a for _, code, a in held.candidates}
-    loans = {d.code: d for d in plan.loan_pcs}
     names = dict(held.staff[Role.INVIGILATOR] + held.staff[Role.IT_SUPPORT])
     return SeatingDraft(
         occasion_id=held.occasion_id,
@@ -308,32 +305,9 @@ def _draft(held: _Held, plan: rules.Plan) -> SeatingDraft:
             )
             for r in plan.rooms
         ],
-        seats=[
-            SeatRow(
-                registration_id=rid[s.code],
-                code=s.code,
-                building=s.building,
-                room=s.room,
-                seat=s.number,
-                power=s.power,
-                extra_time_minutes=support[s.code].extra_time_minutes,
-                equipment=support[s.code].equipment,
-                loan_pc=_loan_pc_words(loans.get(s.code)),
-            )
-            for s in sorted(plan.seats, key=lambda s: (s.building, s.room, s.number))
-        ],
+        seats=_seat_rows(held, plan),
         unseated=[c.code for c in plan.unseated],
-        loan_pcs=[
-            LoanPcRow(
-                registration_id=rid[d.code],
-                code=d.code,
-                applied_on=held.applied[rid[d.code]],
-                granted=d.granted,
-                building=d.building,
-                reason=d.reason,
-            )
-            for d in plan.loan_pcs
-        ],
+        loan_pcs=_loan_pc_rows(held, plan),
         duties=[
             DutyRow(staff_id=d.staff_id, name=names[d.staff_id], duty=d.duty, place=d.place)
             for d in plan.duties
@@ -344,6 +318,41 @@ def _draft(held: _Held, plan: rules.Plan) -> SeatingDraft:
         ],
         conflicts=[ConflictRow(kind=c.kind, text=c.text, blocking=c.blocking) for c in plan.conflicts],
     )
+
+
+def _seat_rows(held: _Held, plan: rules.Plan) -> list[SeatRow]:
+    rid = {code: r for r, code, _ in held.candidates}
+    support = {code: a for _, code, a in held.candidates}
+    loans = {d.code: d for d in plan.loan_pcs}
+    return [
+        SeatRow(
+            registration_id=rid[s.code],
+            code=s.code,
+            building=s.building,
+            room=s.room,
+            seat=s.number,
+            power=s.power,
+            extra_time_minutes=support[s.code].extra_time_minutes,
+            equipment=support[s.code].equipment,
+            loan_pc=_loan_pc_words(loans.get(s.code)),
+        )
+        for s in sorted(plan.seats, key=lambda s: (s.building, s.room, s.number))
+    ]
+
+
+def _loan_pc_rows(held: _Held, plan: rules.Plan) -> list[LoanPcRow]:
+    rid = {code: r for r, code, _ in held.candidates}
+    return [
+        LoanPcRow(
+            registration_id=rid[d.code],
+            code=d.code,
+            applied_on=held.applied[rid[d.code]],
+            granted=d.granted,
+            building=d.building,
+            reason=d.reason,
+        )
+        for d in plan.loan_pcs
+    ]
 
 
 @task(name="save-seating-plan", **REPLAY_SAFE)
@@ -373,26 +382,30 @@ def save_seating_plan(draft: SeatingDraft, decided_by: str) -> list[str]:
             )
         except seating.RoomsRefused as exc:
             raise SeatingRefused(f"occasion {draft.occasion_id}: {exc}") from exc
-        audit.record(
-            session,
-            actor=decided_by,
-            action="seating.planned",
-            occasion_id=draft.occasion_id,
-            detail={
-                "rooms": [r.code for r in draft.rooms],
-                "seated": len(draft.seats),
-                "loan_pcs_granted": sum(d.granted for d in draft.loan_pcs),
-                "loan_pcs_refused": sum(not d.granted for d in draft.loan_pcs),
-                "on_duty": len(draft.duties),
-                "conflicts": len(draft.conflicts),
-            },
-        )
+        _audit_plan(session, draft, decided_by)
     files = _write_room_lists(draft)
     run_logger().info(
         f"Stored the seating plan of {draft.occasion_id}, approved by {decided_by}; a list per room in "
         f"{files[0].parent if files else 'no file'}"
     )
     return [str(f) for f in files]
+
+
+def _audit_plan(session: Session, draft: SeatingDraft, decided_by: str) -> None:
+    audit.record(
+        session,
+        actor=decided_by,
+        action="seating.planned",
+        occasion_id=draft.occasion_id,
+        detail={
+            "rooms": [r.code for r in draft.rooms],
+            "seated": len(draft.seats),
+            "loan_pcs_granted": sum(d.granted for d in draft.loan_pcs),
+            "loan_pcs_refused": sum(not d.granted for d in draft.loan_pcs),
+            "on_duty": len(draft.duties),
+            "conflicts": len(draft.conflicts),
+        },
+    )
 
 
 ROOM_LIST_COLUMNS = ("seat", "power outlet", "candidate", "extra time (minutes)", "equipment", "loan PC")
