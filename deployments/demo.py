@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from prefect.exceptions import ObjectNotFound
 from sqlalchemy import func, select
 
 from deployments import approver
@@ -76,31 +75,6 @@ def wait_until_idle(timeout: float) -> None:
             time.sleep(0.5)
 
 
-def wait_until_forms_saved(timeout: float) -> None:
-    """Waits until every waiting run has saved its form. Prefect marks a run suspended before it
-    writes the form's schema: a process killed in between leaves a run that nobody can resume, so
-    the demo kills only after the schema is there."""
-    from prefect.client.orchestration import get_client
-
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while any(not _form_saved(client, run) for run in approver.paused_runs()):
-            if time.monotonic() > deadline:
-                raise DemoFailed(f"a suspended run saved no form within {timeout:.0f} s")
-            time.sleep(0.5)
-
-
-def _form_saved(client: Any, run: Any) -> bool:
-    keyset = run.state.state_details.run_input_keyset if run.state else None
-    if not keyset:
-        return True
-    try:
-        client.read_flow_run_input(run.id, keyset["schema"])
-    except (httpx.HTTPStatusError, ObjectNotFound):
-        return False
-    return True
-
-
 @dataclass
 class ServeKiller:
     """Before the first answer to each named flow's approval: SIGKILL the serving process while
@@ -114,7 +88,6 @@ class ServeKiller:
         if flow not in self.flows or flow in self.killed_at:
             return
         wait_until_idle(60)
-        wait_until_forms_saved(60)
         say(f"{flow} is suspended: killing the serving process and starting a fresh one …")
         self.stack.kill_serve()
         self.stack.serve_deployments(len(deployments(PREFECT_YAML)))

@@ -15,12 +15,14 @@ import math
 from collections.abc import Callable
 from itertools import count
 from typing import Any
+from uuid import UUID
 
+import httpx
 from prefect import pause_flow_run, suspend_flow_run
 from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
-from prefect.input.run_input import run_input_subclass_from_type
+from prefect.input.run_input import Keyset, keyset_from_base_key
 from prefect.runtime import deployment
 from prefect.settings import PREFECT_UI_URL
 from pydantic import ValidationError
@@ -182,12 +184,37 @@ def describe(ticket: ApprovalTicket, *, title: str, evidence: str, reason: str) 
     )
 
 
+class FormSavedFirst(RunInput):
+    """A resume form whose schema may be saved before the run is suspended. Prefect marks a run
+    Suspended and only then saves the form's schema: a process killed in between would leave a run
+    nobody can resume from the UI. Saving it first, and letting Prefect's own save find it there,
+    closes that gap; a replayed run finds it there too."""
+
+    @classmethod
+    def save(cls, keyset: Keyset, flow_run_id: UUID | None = None) -> None:
+        try:
+            super().save(keyset, flow_run_id)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != httpx.codes.CONFLICT:
+                raise
+
+    @classmethod
+    async def asave(cls, keyset: Keyset, flow_run_id: UUID | None = None) -> None:
+        try:
+            await super().asave(keyset, flow_run_id)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != httpx.codes.CONFLICT:
+                raise
+
+
 def _form(form: type[ApprovalForm], description: str, initial: dict[str, Any]) -> type[RunInput]:
-    return run_input_subclass_from_type(form).with_initial_data(description=description, **initial)  # type: ignore[misc, return-value]  # Prefect types run_input_subclass_from_type as returning AutomaticRunInput[T], not a RunInput class
+    saved_first: type[FormSavedFirst] = type(f"{form.__name__}RunInput", (FormSavedFirst, form), {})
+    return saved_first.with_initial_data(description=description, **initial)
 
 
 def _wait_for(form: type[RunInput], *, key: str, deployed: bool, seconds: int) -> RunInput:
     if deployed:
+        form.save(keyset_from_base_key(f"suspended-{key}"))  # the key Prefect's Suspended state names
         return suspend_flow_run(wait_for_input=form, key=key, timeout=seconds + SUSPEND_GRACE_SECONDS)
     return pause_flow_run(wait_for_input=form, key=key, timeout=seconds, poll_interval=PAUSE_POLL_SECONDS)
 
