@@ -2,28 +2,36 @@
 tests serve from its declaration: the checklist lists what is done and what is not, the announcement
 waits until everything it tells the students is set, is then posted once in the course (a second
 run finds it and posts nothing), and a refusal of the learning platform fails the run saying why
-with the checklist still published."""
+with the checklist still published. Last, plan-exam with distance details runs the checklist once
+its test is made, in a term of its own (every occasion of the shared term is another test's)."""
 
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from prefect.artifacts import Artifact
 
+from deployments.staff import seed_staff
 from flows.distance_exam import distance_exam
+from flows.plan_exam import plan_exam
 from models.distance import DistanceExam
-from models.params import DistanceChecklist
-from models.systems import CANVAS
+from models.params import DistanceChecklist, PlanExam
+from models.systems import CANVAS, LADOK, SYSTEMS
 from rules.exam_times import STOCKHOLM
+from simulators.server import serve_in_thread
 from store import audit
-from store.db import transaction
+from store.db import make_engine, transaction
+from store.migrate import upgrade
 from store.occasions import UnknownOccasion
+from tests.conftest import examflow_environment
 from tests.factories import an_occasion
-from tests.flows.conftest import World
+from tests.flows.conftest import World, approving, stand_in
 
 EXAM = "distance-exam-1"
 COURSE = "5310"
@@ -72,8 +80,8 @@ def announcements(url: str, course: str = COURSE) -> list[dict[str, Any]]:
     return answer.json()  # type: ignore[no-any-return]
 
 
-def checklist() -> dict[str, tuple[str, str]]:
-    artifact = Artifact.get(KEY)
+def checklist(key: str = KEY) -> dict[str, tuple[str, str]]:
+    artifact = Artifact.get(key)
     assert artifact is not None
     rows = json.loads(str(artifact.data))
     return {row["item"]: (row["done"], row["detail"]) for row in rows}
@@ -143,3 +151,42 @@ def test_a_course_canvas_does_not_know_fails_the_run_naming_it_with_the_checklis
 def test_an_exam_not_planned_is_refused_saying_so(canvas: str) -> None:
     with pytest.raises(UnknownOccasion, match="occasion no-such-exam is not planned in examflow"):
         distance_exam(DistanceChecklist(occasion_uid="no-such-exam", distance=COMPLETE))
+
+
+def test_plan_exam_with_distance_details_runs_the_checklist_once_the_test_is_made(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'examflow.db'}")
+    upgrade(engine)
+    with transaction(engine) as session:
+        seed_staff(session)
+    with ExitStack() as stack:
+        urls = {s.name: stack.enter_context(serve_in_thread(stand_in(s, tmp_path))) for s in SYSTEMS}
+        stack.enter_context(
+            examflow_environment(
+                {
+                    "EXAMFLOW_HOME": str(tmp_path),
+                    "EXAMFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'examflow.db'}",
+                    **{s.url_env: f"{urls[s.name]}{s.url_path}" for s in SYSTEMS},
+                }
+            )
+        )
+        term = httpx.post(
+            f"{urls[LADOK.name]}/_sim/term",
+            json={"seed": 11, "course_rounds": 1, "occasions": 1, "students": 5},
+            timeout=30,
+        )
+        term.raise_for_status()
+        (uid,) = term.json()["occasions"]
+        times = World(tmp_path, urls).times_on_its_day(uid)
+        httpx.put(f"{urls[CANVAS.name]}/_sim/courses/{COURSE}").raise_for_status()
+        with approving(tmp_path / "outbox", "staff-coordinator-1") as person:
+            result = plan_exam(PlanExam(occasion_uid=uid, times=times, distance=COMPLETE))
+        assert person.errors == []
+        assert result.startswith(f"planned {uid} as platform test ")
+        (posted,) = announcements(urls[CANVAS.name])
+        assert "https://kth-se.zoom.us/j/64012345678" in posted["message"]
+        items = checklist(f"distance-checklist-{uid}")
+        assert {done for done, _ in items.values()} == {"yes"}
+        assert items["Test on the exam platform"][1] == f"test {result.rsplit(' ', 1)[1]}"
+    engine.dispose()
