@@ -11,6 +11,8 @@ import pytest
 from integrations.canvas import CanvasClient
 from integrations.http import ApiError, RetryPolicy, Unavailable
 from integrations.protocols import LearningPlatform
+from integrations.systems import HttpSystems
+from models.settings import STAND_IN_KEY, settings_from_env
 from simulators.canvas import create_app
 from simulators.server import serve_in_thread
 
@@ -142,3 +144,14 @@ def test_a_refused_title_names_the_field(served: str, client: CanvasClient, slee
         client.announce(COURSE, title="x" * 300, message="<p>x</p>")
     assert sleeps == []
     assert client.announcements(COURSE) == []
+
+
+def test_the_seam_opens_the_client_from_the_settings(tmp_path: Path) -> None:
+    """With the declared defaults (the stand-in's token), as `make run` and the demo start it."""
+    with serve_in_thread(create_app(tmp_path / "canvas.db")) as url:
+        httpx.put(f"{url}/_sim/courses/{COURSE}").raise_for_status()
+        settings = settings_from_env({"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_CANVAS_URL": f"{url}/"})
+        assert settings.canvas_token.get_secret_value() == STAND_IN_KEY
+        with HttpSystems(settings).learning() as learning:
+            learning.announce(COURSE, title="Through the seam", message="<p>x</p>")
+            assert [a.title for a in learning.announcements(COURSE)] == ["Through the seam"]
