@@ -1,14 +1,16 @@
 """plan-exam: occasion from the register → the plan's times (or the timetable's) → checks → the
-exam policy (a dispensation where it needs one) → coordinator approval → the platform's test."""
+exam policy (a dispensation where it needs one) → coordinator approval → the platform's test →
+for a distance exam, its checklist."""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
+from flows.distance_exam import distance_exam
 from models.approvals import Verdict
 from models.domain import Decision, ExamWindow, Role
-from models.params import PlanExam
+from models.params import DistanceChecklist, PlanExam
 from models.policy import FORM_TITLES, DispensationAnswers, DispensationForm, ExamForm
 from rules.exam_policy import DISPENSATION, REFUSED, PolicyVerdict
 from tasks.chaining import start_phase
@@ -61,6 +63,15 @@ def plan_exam(params: PlanExam) -> str:
         )
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
     test = create_platform_test(params, occasion, window)
+    if params.distance is not None:
+        checked = distance_exam(
+            DistanceChecklist(occasion_uid=occasion.uid, distance=params.distance), return_state=True
+        )
+        if not checked.is_completed():
+            get_run_logger().warning(
+                f"The distance checklist of {occasion.uid} ended {checked.name}: the exam is planned; "
+                "run distance-exam again once the learning platform is reached"
+            )
     if params.chain:
         start_phase("registration-sync", {"params": {"occasion_uids": [occasion.uid], "chain": True}})
     return f"planned {occasion.uid} as platform test {test.test_id}"

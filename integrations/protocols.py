@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Protocol, Self
 
+from models.distance import Announcement
 from models.domain import (
     ArchivedDocument,
     PlatformCandidate,
@@ -162,4 +163,17 @@ class SimilarityService(Connection, Protocol):
 
     def report(self, document_id: str) -> SimilarityReport:
         """The document's report: pending until the service has checked it."""
+        ...
+
+
+class LearningPlatform(Connection, Protocol):
+    """Canvas-style learning platform: the announcements on a course, which its students read."""
+
+    def announcements(self, course_id: str) -> list[Announcement]:
+        """Every announcement of the course, all pages."""
+        ...
+
+    def announce(self, course_id: str, *, title: str, message: str) -> tuple[Announcement, bool]:
+        """The course's announcement with this title, posted unless it is already there; True when
+        this call posted it. The same announcement twice is posted once."""
         ...

@@ -15,12 +15,14 @@ from typing import Protocol
 from prefect.blocks.system import Secret
 
 from integrations.archive import ArchiveClient
+from integrations.canvas import CanvasClient
 from integrations.fs import FsClient
 from integrations.http import RateLimit
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
 from integrations.protocols import (
     ExamPlatform,
+    LearningPlatform,
     RecordsArchive,
     RequestRegister,
     SimilarityService,
@@ -46,6 +48,10 @@ class Systems(Protocol):
 
     def requests(self) -> RequestRegister:
         """Norway's register (FS), for the requests for justification and the appeals it holds."""
+        ...
+
+    def learning(self) -> LearningPlatform:
+        """The learning platform (Canvas), where a course's students are told of a distance exam."""
         ...
 
 
@@ -79,6 +85,9 @@ class HttpSystems:
     def requests(self) -> RequestRegister:
         s = self.settings
         return FsClient(s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value())
+
+    def learning(self) -> LearningPlatform:
+        return CanvasClient(self.settings.canvas_url, token=self.settings.canvas_token.get_secret_value())
 
 
 def ladok_tls(settings: Settings) -> ssl.SSLContext | None:

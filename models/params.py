@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from models.distance import DistanceExam
 from models.domain import Country, ExamType, Frozen, RegradeKind
 from models.grading import GradingSettings
 from models.policy import DIGITAL_FORMS, ExamForm
@@ -49,10 +50,24 @@ class PlanExam(Frozen):
         default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Prefix of the anonymisation codes"
     )
     lockdown_browser: bool = Field(default=True, description="Require Safe Exam Browser")
+    distance: DistanceExam | None = Field(
+        default=None,
+        description="For an exam sat at a distance: the video meeting, the ID check, the teacher on call "
+        "and the course in the learning platform; once the plan is approved its checklist is run",
+    )
     grading: GradingSettings = Field(
         default_factory=GradingSettings, description="How the exam is graded (committees, thresholds)"
     )
     chain: bool = Field(default=False, description="Go on to the next phase of the lifecycle when done")
+
+
+class DistanceChecklist(Frozen):
+    """The checklist of a planned exam sat at a distance, run again as its items are filled in."""
+
+    occasion_uid: str = Field(description="The exam occasion uid (planned)")
+    distance: DistanceExam = Field(
+        description="The video meeting, the ID check, the teacher on call and the course in the learning platform"
+    )
 
 
 class SyncRegistrations(Frozen):

@@ -40,10 +40,12 @@ class Settings(BaseModel):
     archive_url: str
     similarity_url: str
     fs_url: str
+    canvas_url: str
     inspera_api_key: SecretStr
     inspera_tenant: str
     fs_user: str = "examflow"
     fs_password: SecretStr = SecretStr(STAND_IN_KEY)
+    canvas_token: SecretStr = SecretStr(STAND_IN_KEY)  # a Canvas API access token (Bearer)
     secret: SecretStr = SecretStr("")
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
     # Ladok's integration API authenticates by client certificate: a PEM (certificate and key) or
@@ -75,6 +77,11 @@ class Settings(BaseModel):
             and urlparse(self.fs_url).hostname not in LOOPBACK
         ):
             raise ValueError("EXAMFLOW_FS_PASSWORD must be set for an FS register beyond this machine")
+        if (
+            self.canvas_token.get_secret_value() == STAND_IN_KEY
+            and urlparse(self.canvas_url).hostname not in LOOPBACK
+        ):
+            raise ValueError("EXAMFLOW_CANVAS_TOKEN must be set for a learning platform beyond this machine")
         if self.ladok_cert is None and urlparse(self.ladok_url).hostname not in LOOPBACK:
             raise ValueError("EXAMFLOW_LADOK_CERT must be set for a Ladok register beyond this machine")
         return self
@@ -131,6 +138,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         inspera_tenant=env.get("EXAMFLOW_INSPERA_TENANT", "examflow-local"),
         fs_user=env.get("EXAMFLOW_FS_USER", "examflow"),
         fs_password=SecretStr(env.get("EXAMFLOW_FS_PASSWORD", STAND_IN_KEY)),
+        canvas_token=SecretStr(env.get("EXAMFLOW_CANVAS_TOKEN", STAND_IN_KEY)),
         secret=SecretStr(env.get("EXAMFLOW_SECRET", "")),
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")

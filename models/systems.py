@@ -87,4 +87,13 @@ FS = SystemDeclaration(
     settings=("fs_url", "fs_user", "fs_password"),
 )
 
-SYSTEMS: tuple[SystemDeclaration, ...] = (LADOK, INSPERA, ARCHIVE, SIMILARITY, FS)
+CANVAS = SystemDeclaration(
+    name="canvas",
+    title="Canvas LMS, the learning platform",
+    default_port=8760,
+    standin="simulators.canvas",
+    state="canvas.db",
+    settings=("canvas_url", "canvas_token"),
+)
+
+SYSTEMS: tuple[SystemDeclaration, ...] = (LADOK, INSPERA, ARCHIVE, SIMILARITY, FS, CANVAS)

@@ -10,6 +10,7 @@ from typing import Any
 
 from integrations.protocols import (
     ExamPlatform,
+    LearningPlatform,
     RecordsArchive,
     RequestRegister,
     SimilarityService,
@@ -20,6 +21,7 @@ from models.systems import SYSTEMS
 from simulators.term import Term, TermSpec, generate_term
 from tests.fakes.archive import FakeNoark
 from tests.fakes.base import Outages
+from tests.fakes.learning import FakeCanvas
 from tests.fakes.platform import FakeInspera
 from tests.fakes.register import FakeLadok
 from tests.fakes.requests import FakeFs
@@ -37,6 +39,7 @@ class FakeSystems:
         self.noark = FakeNoark(self.outages)
         self.urkund = FakeUrkund(self.outages, clock=clock)
         self.fs = FakeFs(self.outages)
+        self.canvas = FakeCanvas(self.outages)
         self.term: Term | None = None
 
     @classmethod
@@ -65,11 +68,14 @@ class FakeSystems:
     def requests(self) -> RequestRegister:
         return self.fs
 
+    def learning(self) -> LearningPlatform:
+        return self.canvas
+
     # -- steering --------------------------------------------------------------------------------
 
     def unavailable(self, system_name: str, calls: int = 1) -> None:
         """The next `calls` calls to the system (by its declared name: ladok, inspera, archive,
-        similarity, fs) raise `Unavailable`, as when its outage outlasts a client's retries."""
+        similarity, fs, canvas) raise `Unavailable`, as when its outage outlasts a client's retries."""
         if system_name not in {s.name for s in SYSTEMS}:
             raise ValueError(f"no system {system_name!r}: one of {', '.join(s.name for s in SYSTEMS)}")
         self.outages.fail_next(system_name, calls)
@@ -94,3 +100,4 @@ _platform: type[ExamPlatform] = FakeInspera
 _archive: type[RecordsArchive] = FakeNoark
 _similarity: type[SimilarityService] = FakeUrkund
 _requests: type[RequestRegister] = FakeFs
+_learning: type[LearningPlatform] = FakeCanvas

@@ -21,14 +21,23 @@ from integrations.systems import HttpSystems, Systems
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
 from models.ladok_codes import GRADES, SCALE_A_F, SCALE_PASS_FAIL
 from models.settings import Settings
-from simulators import archive, fs, inspera, ladok, similarity
+from simulators import archive, canvas, fs, inspera, ladok, similarity
 from simulators.server import serve_in_thread
 from simulators.term import TermSpec, generate_term
 from tests.fakes import FakeSystems
 
 TERM = TermSpec(seed=7, course_rounds=6, occasions=4, students=120)
 FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
-MADE_BY_EACH_SIDE = {"result_uid", "version", "document_id", "case_id", "request_id"}
+MADE_BY_EACH_SIDE = {
+    "result_uid",
+    "version",
+    "document_id",
+    "case_id",
+    "request_id",
+    "topic_id",
+    "url",
+    "posted_at",
+}
 
 
 class Clock:
@@ -50,6 +59,7 @@ class Side:
     change: Callable[[dict[str, Any]], None]  # a registration, as the register stand-in takes one
     move: Callable[[str, date], None]
     seed_requests: Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
+    add_course: Callable[[str], None]
 
 
 @pytest.fixture
@@ -65,6 +75,7 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         "archive": archive.create_app(tmp_path / "archive"),
         "similarity": similarity.create_app(tmp_path / "similarity.db", clock=clock),
         "fs": fs.create_app(tmp_path / "fs.db", users={FS_USER: FS_PASSWORD}),
+        "canvas": canvas.create_app(tmp_path / "canvas.db"),
     }
     with (
         serve_in_thread(apps["ladok"]) as ladok_url,
@@ -72,6 +83,7 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         serve_in_thread(apps["archive"]) as archive_url,
         serve_in_thread(apps["similarity"]) as similarity_url,
         serve_in_thread(apps["fs"]) as fs_url,
+        serve_in_thread(apps["canvas"]) as canvas_url,
     ):
         httpx.post(f"{ladok_url}/_sim/term", json=TERM.model_dump(), timeout=30).raise_for_status()
         settings = Settings(
@@ -82,6 +94,7 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
             archive_url=archive_url,
             similarity_url=similarity_url,
             fs_url=fs_url,
+            canvas_url=canvas_url,
             inspera_api_key=SecretStr("local-stand-in-key"),
             inspera_tenant="examflow",
             fs_user=FS_USER,
@@ -107,7 +120,10 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
             body = {"begrunnelser": justifications, "klager": appeals}
             httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/requests", json=body).raise_for_status()
 
-        yield Side(HttpSystems(settings), attest, change, move, seed_requests)
+        def add_course(course_id: str) -> None:
+            httpx.put(f"{canvas_url}/_sim/courses/{course_id}").raise_for_status()
+
+        yield Side(HttpSystems(settings), attest, change, move, seed_requests, add_course)
 
 
 @pytest.fixture
@@ -134,7 +150,9 @@ def fake_side(clock: Clock) -> Side:
         else:
             fakes.deregister_student(occasion, student)
 
-    return Side(fakes, fakes.ladok.attest, change, fakes.move_occasion, seed_requests)
+    return Side(
+        fakes, fakes.ladok.attest, change, fakes.move_occasion, seed_requests, fakes.canvas.add_course
+    )
 
 
 def same_on_both(
@@ -535,3 +553,28 @@ def fs_requests(side: Side, clock: Clock) -> list[Any]:
 
 def test_fs_answers_and_refuses_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
     same_on_both(http_side, fake_side, fs_requests, clock)
+
+
+# -- the learning platform (Canvas) -----------------------------------------------------------------
+
+
+def canvas_announcements(side: Side, clock: Clock) -> list[Any]:
+    side.add_course("course-1")
+    side.add_course("course-2")
+    with side.systems.learning() as learning:
+        first = learning.announce("course-1", title="Exam on 12 January", message="<p>The link</p>")
+        again = learning.announce("course-1", title="Exam on 12 January", message="<p>The link</p>")
+        other = learning.announce("course-1", title="Re-exam on 3 April", message="<p>Another</p>")
+        return [
+            first,
+            again,
+            other,
+            [a.title for a in learning.announcements("course-1")],
+            learning.announcements("course-2"),
+            refusal(lambda: learning.announcements("no-such-course")),
+            refusal(lambda: learning.announce("course-2", title="x" * 256, message="too long")),
+        ]
+
+
+def test_canvas_posts_once_lists_and_refuses_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
+    same_on_both(http_side, fake_side, canvas_announcements, clock)
