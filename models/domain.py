@@ -33,6 +33,7 @@ class Role(StrEnum):
     GRADER = "grader"
     APPEAL_GRADER = "appeal_grader"
     INVIGILATOR = "invigilator"
+    ADMINISTRATOR = "administrator"  # the institute's administrator: approves graders' timesheets
     HR = "hr"
 
 

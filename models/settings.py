@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,10 @@ class Settings(BaseModel):
     approval_reminder_before: timedelta = timedelta(days=2)
     # the share of an occasion's registrations one register answer may remove without a coordinator
     sync_max_removed_share: float = Field(default=0.10, ge=0, le=1)
+    # what a grader's hour is paid, per country (NOK in Norway, SEK in Sweden), and the fewest hours
+    # a timesheet is paid for (a minimum fee); sample figures, to be set from the institution's rates
+    grader_rates: dict[str, Decimal] = {"NO": Decimal("450.00"), "SE": Decimal("400.00")}
+    grader_minimum_hours: Decimal = Decimal("0")
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -140,6 +145,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         approval_valid_for_by_kind=durations(env, "EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND"),
         approval_reminder_before=duration(env, "EXAMFLOW_APPROVAL_REMINDER_BEFORE", "2d"),
         sync_max_removed_share=share(env, "EXAMFLOW_SYNC_MAX_REMOVED_SHARE", "0.10"),
+        grader_rates=rates(env, "EXAMFLOW_GRADER_RATES", "NO=450.00,SE=400.00"),
+        grader_minimum_hours=amount(env, "EXAMFLOW_GRADER_MINIMUM_HOURS", "0"),
     )
 
 
@@ -153,6 +160,34 @@ def share(env: dict[str, str], name: str, default: str) -> float:
     if not 0 <= value <= 1:
         raise ValueError(f"{name}: '{text}' is not a share between 0 and 1, such as 0.10")
     return value
+
+
+def amount(env: dict[str, str], name: str, default: str) -> Decimal:
+    """The variable `name` as a number of at most two decimals, not below 0, such as 450.00."""
+    return _amount(env.get(name) or default, name)
+
+
+def _amount(text: str, name: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(
+            f"{name}: '{text}' is not a number of at most two decimals, not below 0, such as 450.00"
+        )
+    return value
+
+
+def rates(env: dict[str, str], name: str, default: str) -> dict[str, Decimal]:
+    """The variable `name` as 'NO=450.00,SE=400.00': a grader's hourly rate per country."""
+    text = env.get(name) or default
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if not pairs or any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"{name}: '{text}' is not a list such as NO=450.00,SE=400.00")
+    return {
+        country.strip().upper(): _amount(value, f"{name} ({country.strip()})") for country, value in pairs
+    }
 
 
 def _path(value: str | None) -> Path | None:
