@@ -17,6 +17,8 @@ STAFF = [
     ("staff-appeal-ext-1", "Astrid Moe", True, [Role.APPEAL_GRADER]),
     ("staff-appeal-2", "Nils Aas", False, [Role.APPEAL_GRADER]),
     ("staff-appeal-ext-2", "Ingrid Lie", True, [Role.APPEAL_GRADER]),
+    ("staff-admin-1", "Hilde Rønning", False, [Role.ADMINISTRATOR]),
+    ("staff-hr-1", "Lars Solberg", False, [Role.HR]),
 ]
 
 

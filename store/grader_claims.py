@@ -124,11 +124,11 @@ def submit(
     amount_cents: int,
     lines: Sequence[NewLine],
     at: datetime,
-) -> GraderTimesheet:
-    """Records the timesheet once per key; a replay returns the first."""
+) -> tuple[GraderTimesheet, bool]:
+    """Records the timesheet once per key; a replay returns the first. Says whether it was new."""
     existing = session.scalar(select(GraderTimesheet).where(GraderTimesheet.key == key))
     if existing is not None:
-        return existing
+        return existing, False
     sheet = GraderTimesheet(
         key=key,
         occasion_id=occasion_id,
@@ -146,18 +146,20 @@ def submit(
     session.flush()
     session.add_all(GraderClaimLine(timesheet_id=sheet.id, **vars(line)) for line in lines)
     session.flush()
-    return sheet
+    return sheet, True
 
 
-def move(session: Session, *, timesheet_id: int, step: str, by: str | None, at: datetime) -> GraderTimesheet:
+def move(
+    session: Session, *, timesheet_id: int, step: str, by: str | None, at: datetime
+) -> tuple[GraderTimesheet, bool]:
     """Moves the timesheet on by `step`; a step already taken is a no-op (a replay), any other
-    state is refused."""
+    state is refused. Says whether it moved."""
     sheet = session.get(GraderTimesheet, timesheet_id, with_for_update=True)
     if sheet is None:
         raise LookupError(f"no timesheet {timesheet_id}")
     before, after = MOVES[step]
     if sheet.status == after:
-        return sheet
+        return sheet, False
     if sheet.status != before:
         raise TimesheetMoveRefused(
             f"timesheet {timesheet_id} is {sheet.status}: only a {before} one can be {after}"
@@ -170,13 +172,15 @@ def move(session: Session, *, timesheet_id: int, step: str, by: str | None, at: 
     else:
         sheet.settled_by, sheet.settled_at = by, at
     session.flush()
-    return sheet
+    return sheet, True
 
 
-def record_export(session: Session, *, timesheet_id: int, path: str, sha256: str, at: datetime) -> None:
-    sheet = move(session, timesheet_id=timesheet_id, step="export", by=None, at=at)
+def record_export(session: Session, *, timesheet_id: int, path: str, sha256: str, at: datetime) -> bool:
+    """Marks the timesheet exported to the file; says whether it was not already."""
+    sheet, moved = move(session, timesheet_id=timesheet_id, step="export", by=None, at=at)
     sheet.export_file, sheet.export_sha256 = path, sha256
     session.flush()
+    return moved
 
 
 def lines_of(session: Session, *, timesheet_id: int) -> list[GraderClaimLine]:

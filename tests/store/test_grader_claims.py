@@ -112,7 +112,7 @@ def a_line(number: int, code: str, hundredths: int = 50) -> claims.NewLine:
     return claims.NewLine(number, "candidate", code, date(2026, 1, 20), hundredths, hundredths * 450)
 
 
-def submit(session: Session, key: str, codes: list[str]) -> GraderTimesheet:
+def submit(session: Session, key: str, codes: list[str]) -> tuple[GraderTimesheet, bool]:
     lines = [a_line(1, codes[0]), a_line(2, codes[1], 125)]
     return claims.submit(
         session,
@@ -132,13 +132,14 @@ def submit(session: Session, key: str, codes: list[str]) -> GraderTimesheet:
 def test_a_timesheet_is_stored_once_per_run(engine: Engine) -> None:
     with transaction(engine) as session:
         codes = graded_exam(session)
-        first = submit(session, "run-1", codes).id
+        first, new = submit(session, "run-1", codes)
     with transaction(engine) as session:
-        again = submit(session, "run-1", codes)
-        assert again.id == first and again.hundredths == 175 and again.amount_cents == 78750
+        again, new_again = submit(session, "run-1", codes)
+        assert new and not new_again
+        assert again.id == first.id and again.hundredths == 175 and again.amount_cents == 78750
         assert [
             (line.number, line.reference, line.hundredths)
-            for line in claims.lines_of(session, timesheet_id=first)
+            for line in claims.lines_of(session, timesheet_id=first.id)
         ] == [
             (1, codes[0], 50),
             (2, codes[1], 125),
@@ -149,7 +150,7 @@ def test_a_timesheet_is_stored_once_per_run(engine: Engine) -> None:
 
 def test_a_timesheet_moves_on_in_order_and_a_step_taken_is_not_taken_again(engine: Engine) -> None:
     with transaction(engine) as session:
-        sheet_id = submit(session, "run-1", graded_exam(session)).id
+        sheet_id = submit(session, "run-1", graded_exam(session))[0].id
     with transaction(engine) as session:
         with pytest.raises(
             claims.TimesheetMoveRefused,
@@ -157,8 +158,8 @@ def test_a_timesheet_moves_on_in_order_and_a_step_taken_is_not_taken_again(engin
         ):
             claims.move(session, timesheet_id=sheet_id, step="pay", by="staff-hr-1", at=T0)
     with transaction(engine) as session:
-        claims.move(session, timesheet_id=sheet_id, step="approve", by="staff-admin-1", at=T0)
-        claims.move(session, timesheet_id=sheet_id, step="approve", by="someone-else", at=T0)  # a replay
+        assert claims.move(session, timesheet_id=sheet_id, step="approve", by="staff-admin-1", at=T0)[1]
+        assert not claims.move(session, timesheet_id=sheet_id, step="approve", by="someone-else", at=T0)[1]
         with pytest.raises(
             claims.TimesheetMoveRefused, match="is approved: only a submitted one can be rejected"
         ):
@@ -178,7 +179,7 @@ def test_a_timesheet_moves_on_in_order_and_a_step_taken_is_not_taken_again(engin
 def test_totals_per_grader_and_status(engine: Engine) -> None:
     with transaction(engine) as session:
         codes = graded_exam(session)
-        first = submit(session, "run-1", codes).id
+        first = submit(session, "run-1", codes)[0].id
         submit(session, "run-2", codes)
         claims.move(session, timesheet_id=first, step="approve", by="staff-admin-1", at=T0)
     with transaction(engine) as session:
