@@ -10,18 +10,19 @@ from flows.approval import ask_for_approval
 from models.claims import GraderClaims
 from models.domain import Decision, Role
 from tasks.grader_claims import (
-    Timesheet,
+    PricedClaims,
     TotalRow,
     claim_totals,
     decide_timesheet,
     export_timesheet,
+    preview_claims,
     settle_timesheet,
     submit_claims,
 )
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 
 
-def timesheet_table(sheet: Timesheet) -> str:
+def timesheet_table(sheet: PricedClaims) -> str:
     """The lines by kind and reference (anonymisation codes and question numbers only), priced."""
     rows = [
         {
@@ -41,7 +42,15 @@ def timesheet_table(sheet: Timesheet) -> str:
     )
 
 
-def approval_evidence(sheet: Timesheet) -> str:
+def confirmation_evidence(sheet: PricedClaims) -> str:
+    return (
+        f"You are about to claim pay as {sheet.grader_id} for grading {sheet.occasion_id} ({sheet.exam}). "
+        "Nothing is stored until you confirm; the institute's administrator then approves it and it is "
+        f"written to {sheet.hr_system}'s import file.\n\n" + timesheet_table(sheet)
+    )
+
+
+def approval_evidence(sheet: PricedClaims) -> str:
     return (
         f"{sheet.grader_name} ({sheet.grader_id}) claims pay for grading {sheet.occasion_id} "
         f"({sheet.exam}). Each line was checked against their committees, appeals and "
@@ -50,9 +59,9 @@ def approval_evidence(sheet: Timesheet) -> str:
     )
 
 
-def payment_evidence(sheet: Timesheet, file: str) -> str:
+def payment_evidence(sheet: PricedClaims, timesheet_id: int, file: str) -> str:
     return (
-        f"Timesheet {sheet.timesheet_id} of {sheet.grader_name} ({sheet.grader_id}) on {sheet.occasion_id} "
+        f"Timesheet {timesheet_id} of {sheet.grader_name} ({sheet.grader_id}) on {sheet.occasion_id} "
         f"was approved and written to `{file}` for {sheet.hr_system} to import. Approve once it is paid; "
         "reject to return it unpaid, saying why.\n\n" + timesheet_table(sheet)
     )
@@ -86,7 +95,23 @@ def publish_totals(occasion_id: str, after: str) -> None:
 @flow(name="grader-claims")
 def grader_claims(params: GraderClaims) -> dict[str, str]:
     log = get_run_logger()
-    sheet = submit_claims(params)
+    preview = preview_claims(params)
+    log.info(
+        f"Checked the claims of {preview.grader_id} on {preview.occasion_id} whole: {len(preview.lines)} lines, "
+        f"{preview.hours:.2f} hours, {preview.total:.2f} {preview.currency}; {preview.grader_id} is asked to confirm"
+    )
+    verdict, _ = ask_for_approval(
+        kind="claim",
+        occasion_id=preview.occasion_id,
+        role=preview.role,
+        title=f"Confirm your timesheet on {preview.occasion_id}",
+        evidence=confirmation_evidence(preview),
+        only=(preview.grader_id,),
+    )
+    if verdict.decision != Decision.APPROVE:
+        log.info(f"{preview.grader_id} did not confirm the timesheet: nothing stored")
+        return {"status": "withdrawn"}
+    sheet = submit_claims(params, confirmed_total=preview.total)
     log.info(
         f"Timesheet {sheet.timesheet_id} of {sheet.grader_id} on {sheet.occasion_id}: {len(sheet.lines)} lines, "
         f"{sheet.hours:.2f} hours, {sheet.total:.2f} {sheet.currency}; the institute's administrator is asked"
@@ -114,7 +139,7 @@ def grader_claims(params: GraderClaims) -> dict[str, str]:
         occasion_id=sheet.occasion_id,
         role=Role.HR,
         title=f"Mark the timesheet of {sheet.grader_id} on {sheet.occasion_id} paid",
-        evidence=payment_evidence(sheet, export.path),
+        evidence=payment_evidence(sheet, sheet.timesheet_id, export.path),
     )
     paid = verdict.decision == Decision.APPROVE
     status = settle_timesheet(sheet.timesheet_id, paid=paid, by=verdict.approver_id)

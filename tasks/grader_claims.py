@@ -16,12 +16,12 @@ from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
 from models.claims import ClaimKind, ClaimLine, GraderClaims
-from models.domain import Frozen
+from models.domain import Frozen, Role
 from models.settings import get_settings
 from rules import grader_pay as pay
 from rules import hr_files
 from rules.exam_times import local_day
-from store import audit
+from store import audit, staff
 from store import grader_claims as claims
 from store.db import transaction
 from store.schema import GraderClaimLine, GraderTimesheet, Occasion, Staff
@@ -29,6 +29,7 @@ from tasks.clock import now
 from tasks.retries import REPLAY_SAFE
 
 HUNDRED = Decimal(100)
+CLAIMANT_ROLES = (Role.GRADER, Role.APPEAL_GRADER, Role.EXAMINER)
 QUESTIONS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
@@ -45,12 +46,15 @@ class ClaimRow(Frozen):
     amount: Decimal
 
 
-class Timesheet(Frozen):
-    timesheet_id: int
+class PricedClaims(Frozen):
+    """A timesheet checked and priced, before it is stored: what its grader confirms."""
+
     occasion_id: str
     exam: str
     grader_id: str
     grader_name: str
+    role: Role  # under which the grader confirms it
+    country: str
     hr_system: str  # as a person reads it: Paga, Primula
     currency: str
     per_hour: Decimal
@@ -60,54 +64,49 @@ class Timesheet(Frozen):
     lines: list[ClaimRow]
 
 
+class Timesheet(PricedClaims):
+    timesheet_id: int
+
+
 class Export(Frozen):
     path: str
     sha256: str
     rows: int
 
 
-@task(name="submit-claims", **REPLAY_SAFE)
-def submit_claims(params: GraderClaims) -> Timesheet:
-    """Checks the timesheet whole, prices it and stores it as submitted, once per run."""
-    today = local_day(now())
+@task(name="preview-claims", **REPLAY_SAFE)
+def preview_claims(params: GraderClaims) -> PricedClaims:
+    """Checks the timesheet whole and prices it; writes nothing."""
     with transaction() as session:
-        occasion, grader = _exam_and_grader(session, params)
-        work = claims.work_of(session, occasion_id=occasion.id, staff_id=grader.id)
-        if not work.graded:
-            raise ClaimsRefused(f"grader claims refused: {grader.id} did not grade exam {occasion.id}")
-        problems = _problems(params.lines, work, grader.id, today)
-        if problems:
+        return _priced(session, params, local_day(now()))
+
+
+@task(name="submit-claims", **REPLAY_SAFE)
+def submit_claims(params: GraderClaims, *, confirmed_total: Decimal) -> Timesheet:
+    """Checks and prices the timesheet again and stores it as submitted, once per run; refused when
+    it no longer comes to the total its grader confirmed."""
+    with transaction() as session:
+        priced = _priced(session, params, local_day(now()))
+        if priced.total != confirmed_total:
             raise ClaimsRefused(
-                f"grader claims of {grader.id} on {occasion.id} refused: " + "; ".join(problems)
+                f"grader claims of {priced.grader_id} on {priced.occasion_id} refused: they now come to "
+                f"{priced.total} {priced.currency}, not the {confirmed_total} confirmed; claim again"
             )
-        rate = _rate(occasion.country)
-        priced = pay.price([line.hours for line in params.lines], rate)
-        rows = [
-            ClaimRow(
-                number=number,
-                kind=line.kind,
-                reference=line.reference.strip(),
-                worked_on=line.worked_on or today,
-                hours=line.hours,
-                amount=amount,
-            )
-            for number, (line, amount) in enumerate(zip(params.lines, priced.lines, strict=True), start=1)
-        ]
         sheet, new = claims.submit(
             session,
             key=str(flow_run.id),
-            occasion_id=occasion.id,
-            staff_id=grader.id,
-            hr_system=hr_files.layout_for(occasion.country).system,
-            currency=rate.currency,
-            rate_cents=_cents(rate.per_hour),
+            occasion_id=priced.occasion_id,
+            staff_id=priced.grader_id,
+            hr_system=hr_files.layout_for(priced.country).system,
+            currency=priced.currency,
+            rate_cents=_cents(priced.per_hour),
             top_up_hundredths=_hundredths(priced.top_up_hours),
             amount_cents=_cents(priced.total),
             lines=[
                 claims.NewLine(
                     r.number, r.kind.value, r.reference, r.worked_on, _hundredths(r.hours), _cents(r.amount)
                 )
-                for r in rows
+                for r in priced.lines
             ],
             at=now(),
         )
@@ -115,26 +114,62 @@ def submit_claims(params: GraderClaims) -> Timesheet:
             _audit(
                 session,
                 sheet,
-                actor=grader.id,
+                actor=priced.grader_id,
                 action="claims.submitted",
-                lines=str(len(rows)),
+                lines=str(len(priced.lines)),
                 hours=str(priced.hours),
-                amount=f"{priced.total} {rate.currency}",
+                amount=f"{priced.total} {priced.currency}",
             )
-        return Timesheet(
-            timesheet_id=sheet.id,
-            occasion_id=occasion.id,
-            exam=occasion.name,
-            grader_id=grader.id,
-            grader_name=grader.name,
-            hr_system=hr_files.layout_for(occasion.country).title,
-            currency=rate.currency,
-            per_hour=rate.per_hour,
-            hours=priced.hours,
-            top_up_hours=priced.top_up_hours,
-            total=priced.total,
-            lines=rows,
+        return Timesheet(**priced.model_dump(), timesheet_id=sheet.id)
+
+
+def _priced(session: Session, params: GraderClaims, today: date) -> PricedClaims:
+    occasion, grader = _exam_and_grader(session, params)
+    work = claims.work_of(session, occasion_id=occasion.id, staff_id=grader.id)
+    if not work.graded:
+        raise ClaimsRefused(f"grader claims refused: {grader.id} did not grade exam {occasion.id}")
+    role = _claimant_role(session, grader.id, occasion.id)
+    problems = _problems(params.lines, work, grader.id, today)
+    if problems:
+        raise ClaimsRefused(f"grader claims of {grader.id} on {occasion.id} refused: " + "; ".join(problems))
+    rate = _rate(occasion.country)
+    priced = pay.price([line.hours for line in params.lines], rate)
+    rows = [
+        ClaimRow(
+            number=number,
+            kind=line.kind,
+            reference=line.reference.strip(),
+            worked_on=line.worked_on or today,
+            hours=line.hours,
+            amount=amount,
         )
+        for number, (line, amount) in enumerate(zip(params.lines, priced.lines, strict=True), start=1)
+    ]
+    return PricedClaims(
+        occasion_id=occasion.id,
+        exam=occasion.name,
+        grader_id=grader.id,
+        grader_name=grader.name,
+        role=role,
+        country=occasion.country,
+        hr_system=hr_files.layout_for(occasion.country).title,
+        currency=rate.currency,
+        per_hour=rate.per_hour,
+        hours=priced.hours,
+        top_up_hours=priced.top_up_hours,
+        total=priced.total,
+        lines=rows,
+    )
+
+
+def _claimant_role(session: Session, grader_id: str, occasion_id: str) -> Role:
+    """The role under which the grader confirms their timesheet."""
+    for role in CLAIMANT_ROLES:
+        if staff.holds_role(session, staff_id=grader_id, role=role, occasion_id=occasion_id):
+            return role
+    raise ClaimsRefused(
+        f"grader claims refused: {grader_id} holds no grader, appeal grader or examiner role for {occasion_id}"
+    )
 
 
 def _exam_and_grader(session: Session, params: GraderClaims) -> tuple[Occasion, Staff]:

@@ -1,8 +1,8 @@
-"""grader-claims on the real flow: a Norwegian grader's timesheet approved by the institute's
-administrator, written for Paga and marked paid by HR; a Swedish one written for Primula and
-returned by HR; one rejected by the administrator; and claims refused, naming what is wrong, with
-nothing written. The exams are set up in the store as grading leaves them (committees, an appeal,
-justifications, questions)."""
+"""grader-claims on the real flow: a Norwegian grader's timesheet confirmed by its grader, approved
+by the institute's administrator, written for Paga and marked paid by HR; a Swedish one written for
+Primula and returned by HR; one its grader does not confirm and one the administrator rejects; and
+claims refused, naming what is wrong, with nothing written. The exams are set up in the store as
+grading leaves them (committees, an appeal, justifications, questions)."""
 
 from __future__ import annotations
 
@@ -66,14 +66,20 @@ def written() -> tuple[int, int]:
 
 
 def run_answered(
-    params: GraderClaims, world: World, admin: dict[str, Any], hr: dict[str, Any]
+    params: GraderClaims,
+    world: World,
+    admin: dict[str, Any],
+    hr: dict[str, Any],
+    claimant: dict[str, Any] | None = None,
 ) -> dict[str, str]:
+    """Runs the flow with its grader, the administrator and HR answering their forms."""
     with (
+        approving(world.outbox, params.grader_id, extra=claimant or {}) as grader,
         approving(world.outbox, ADMIN, extra=admin) as first,
         approving(world.outbox, HR, extra=hr) as second,
     ):
         result = grader_claims(params)
-    assert first.errors == second.errors == []
+    assert grader.errors == first.errors == second.errors == []
     return result
 
 
@@ -139,6 +145,16 @@ def test_a_swedish_timesheet_is_written_for_primula_and_returned_by_hr(
     assert header[:3] == ["anstallningsnr", "namn", "loneart"]
     assert (row[0], row[3], row[4], row[5]) == (APPEAL_GRADER, "2,00", "400,00", "800,00")
     assert sheet(result["timesheet"]).currency == "SEK"
+
+
+def test_a_timesheet_its_grader_does_not_confirm_is_not_stored(world: World, exams: list[str]) -> None:
+    before = written()
+    params = claim("claims-no", GRADER, ("candidate", exams[0], "1"))
+    result = run_answered(
+        params, world, admin={}, hr={}, claimant={"decision": "reject", "comment": "wrong exam"}
+    )
+    assert result == {"status": "withdrawn"}
+    assert written() == before
 
 
 def test_a_timesheet_the_administrator_rejects_is_written_nowhere(world: World, exams: list[str]) -> None:
