@@ -11,6 +11,7 @@ from models.claims import GraderClaims
 from models.domain import Decision, Role
 from tasks.grader_claims import (
     PricedClaims,
+    Timesheet,
     TotalRow,
     claim_totals,
     decide_timesheet,
@@ -59,9 +60,9 @@ def approval_evidence(sheet: PricedClaims) -> str:
     )
 
 
-def payment_evidence(sheet: PricedClaims, timesheet_id: int, file: str) -> str:
+def payment_evidence(sheet: Timesheet, file: str) -> str:
     return (
-        f"Timesheet {timesheet_id} of {sheet.grader_name} ({sheet.grader_id}) on {sheet.occasion_id} "
+        f"Timesheet {sheet.timesheet_id} of {sheet.grader_name} ({sheet.grader_id}) on {sheet.occasion_id} "
         f"was approved and written to `{file}` for {sheet.hr_system} to import. Approve once it is paid; "
         "reject to return it unpaid, saying why.\n\n" + timesheet_table(sheet)
     )
@@ -92,14 +93,7 @@ def publish_totals(occasion_id: str, after: str) -> None:
     )
 
 
-@flow(name="grader-claims")
-def grader_claims(params: GraderClaims) -> dict[str, str]:
-    log = get_run_logger()
-    preview = preview_claims(params)
-    log.info(
-        f"Checked the claims of {preview.grader_id} on {preview.occasion_id} whole: {len(preview.lines)} lines, "
-        f"{preview.hours:.2f} hours, {preview.total:.2f} {preview.currency}; {preview.grader_id} is asked to confirm"
-    )
+def confirmed_by_grader(preview: PricedClaims) -> bool:
     verdict, _ = ask_for_approval(
         kind="claim",
         occasion_id=preview.occasion_id,
@@ -108,14 +102,11 @@ def grader_claims(params: GraderClaims) -> dict[str, str]:
         evidence=confirmation_evidence(preview),
         only=(preview.grader_id,),
     )
-    if verdict.decision != Decision.APPROVE:
-        log.info(f"{preview.grader_id} did not confirm the timesheet: nothing stored")
-        return {"status": "withdrawn"}
-    sheet = submit_claims(params, confirmed_total=preview.total)
-    log.info(
-        f"Timesheet {sheet.timesheet_id} of {sheet.grader_id} on {sheet.occasion_id}: {len(sheet.lines)} lines, "
-        f"{sheet.hours:.2f} hours, {sheet.total:.2f} {sheet.currency}; the institute's administrator is asked"
-    )
+    return verdict.decision == Decision.APPROVE
+
+
+def decided(sheet: Timesheet) -> str:
+    """The administrator's decision, stored; the timesheet's status."""
     verdict, _ = ask_for_approval(
         kind=f"claims-{sheet.timesheet_id}",
         occasion_id=sheet.occasion_id,
@@ -125,24 +116,47 @@ def grader_claims(params: GraderClaims) -> dict[str, str]:
     )
     approved = verdict.decision == Decision.APPROVE
     status = decide_timesheet(sheet.timesheet_id, approved=approved, by=verdict.approver_id)
-    log.info(f"Timesheet {sheet.timesheet_id} {status} by {verdict.approver_id}")
-    if not approved:
-        publish_totals(sheet.occasion_id, after="decided")
-        return {"timesheet": str(sheet.timesheet_id), "status": status}
-    export = export_timesheet(sheet.timesheet_id)
-    log.info(
-        f"Timesheet {sheet.timesheet_id} written for {sheet.hr_system}: {export.path} ({export.rows} rows)"
-    )
-    publish_totals(sheet.occasion_id, after="exported")
+    get_run_logger().info(f"Timesheet {sheet.timesheet_id} {status} by {verdict.approver_id}")
+    return status
+
+
+def settled(sheet: Timesheet, file: str) -> str:
+    """HR's answer, stored: paid, or returned unpaid."""
     verdict, _ = ask_for_approval(
         kind=f"paid-{sheet.timesheet_id}",
         occasion_id=sheet.occasion_id,
         role=Role.HR,
         title=f"Mark the timesheet of {sheet.grader_id} on {sheet.occasion_id} paid",
-        evidence=payment_evidence(sheet, sheet.timesheet_id, export.path),
+        evidence=payment_evidence(sheet, file),
     )
     paid = verdict.decision == Decision.APPROVE
     status = settle_timesheet(sheet.timesheet_id, paid=paid, by=verdict.approver_id)
-    log.info(f"Timesheet {sheet.timesheet_id} {status} by {verdict.approver_id} (HR)")
+    get_run_logger().info(f"Timesheet {sheet.timesheet_id} {status} by {verdict.approver_id} (HR)")
+    return status
+
+
+@flow(name="grader-claims")
+def grader_claims(params: GraderClaims) -> dict[str, str]:
+    log = get_run_logger()
+    preview = preview_claims(params)
+    log.info(
+        f"Checked the claims of {preview.grader_id} on {preview.occasion_id} whole: {len(preview.lines)} "
+        f"lines, {preview.hours:.2f} hours, {preview.total:.2f} {preview.currency}; {preview.grader_id} "
+        "is asked to confirm"
+    )
+    if not confirmed_by_grader(preview):
+        log.info(f"{preview.grader_id} did not confirm the timesheet: nothing stored")
+        return {"status": "withdrawn"}
+    sheet = submit_claims(params, confirmed_total=preview.total)
+    log.info(f"Timesheet {sheet.timesheet_id} stored; the institute's administrator is asked")
+    if decided(sheet) == "rejected":
+        publish_totals(sheet.occasion_id, after="decided")
+        return {"timesheet": str(sheet.timesheet_id), "status": "rejected"}
+    export = export_timesheet(sheet.timesheet_id)
+    log.info(
+        f"Timesheet {sheet.timesheet_id} written for {sheet.hr_system}: {export.path} ({export.rows} rows)"
+    )
+    publish_totals(sheet.occasion_id, after="exported")
+    status = settled(sheet, export.path)
     publish_totals(sheet.occasion_id, after="settled")
     return {"timesheet": str(sheet.timesheet_id), "status": status, "file": export.path}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from flows.grader_claims import grader_claims
 from models.claims import GraderClaims
 from store.db import transaction
 from store.schema import AuditEvent, GraderTimesheet
-from tasks.grader_claims import ClaimsRefused
+from tasks.grader_claims import ClaimsRefused, submit_claims
 from tasks.reports import artifact_key
 from tests.flows.conftest import World, approving
 from tests.store.test_grader_claims import APPEAL_GRADER, GRADER, OUTSIDER, graded_exam
@@ -198,4 +199,14 @@ def test_a_wrong_claim_is_refused_naming_what_is_wrong_and_nothing_is_written(
         grader_claims(claim("claims-no", grader, *lines))
     for reason in reasons:
         assert reason in str(refused.value)
+    assert written() == before
+
+
+def test_a_timesheet_no_longer_coming_to_the_total_confirmed_is_refused(
+    world: World, exams: list[str]
+) -> None:
+    before = written()
+    params = claim("claims-no", GRADER, ("candidate", exams[0], "1"))
+    with pytest.raises(ClaimsRefused, match="they now come to 450.00 NOK, not the 400.00 confirmed"):
+        submit_claims.fn(params, confirmed_total=Decimal("400.00"))
     assert written() == before
