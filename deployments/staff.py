@@ -24,6 +24,8 @@ STAFF = [
     ("staff-course-1", "Karin Ek", False, [Role.COURSE_RESPONSIBLE]),
     ("staff-programme-1", "Lars Strand", False, [Role.PROGRAMME_DIRECTOR]),
     ("staff-vicerector-1", "Maria Sand", False, [Role.VICE_RECTOR]),
+    ("staff-admin-1", "Hilde Rønning", False, [Role.ADMINISTRATOR]),
+    ("staff-hr-1", "Lars Solberg", False, [Role.HR]),
 ]
 
 

@@ -34,6 +34,7 @@ class Role(StrEnum):
     APPEAL_GRADER = "appeal_grader"
     INVIGILATOR = "invigilator"
     IT_SUPPORT = "it_support"
+    ADMINISTRATOR = "administrator"  # the institute's administrator: approves graders' timesheets
     HR = "hr"
     COURSE_RESPONSIBLE = "course_responsible"  # applies for a digital exam
     PROGRAMME_DIRECTOR = "programme_director"  # presents a dispensation from the exam policy

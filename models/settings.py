@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,10 @@ class Settings(BaseModel):
     candidates_per_invigilator: int = Field(default=30, ge=1)
     candidates_per_it_support: int = Field(default=60, ge=1)
     exam_policy: Path = REPO_ROOT / "policy" / "exam_policy.yaml"  # the scenarios and their periods
+    # what a grader's hour is paid, per country (NOK in Norway, SEK in Sweden), and the fewest hours
+    # a timesheet is paid for (a minimum fee); sample figures, to be set from the institution's rates
+    grader_rates: dict[str, Decimal] = {"NO": Decimal("450.00"), "SE": Decimal("400.00")}
+    grader_minimum_hours: Decimal = Decimal("0")
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -156,6 +161,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         candidates_per_invigilator=per(env, "EXAMFLOW_CANDIDATES_PER_INVIGILATOR", "30"),
         candidates_per_it_support=per(env, "EXAMFLOW_CANDIDATES_PER_IT_SUPPORT", "60"),
         exam_policy=_path(env.get("EXAMFLOW_EXAM_POLICY")) or REPO_ROOT / "policy" / "exam_policy.yaml",
+        grader_rates=rates(env, "EXAMFLOW_GRADER_RATES", "NO=450.00,SE=400.00"),
+        grader_minimum_hours=amount(env, "EXAMFLOW_GRADER_MINIMUM_HOURS", "0"),
     )
 
 
@@ -177,6 +184,34 @@ def per(env: dict[str, str], name: str, default: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"{name}: '{text}' is not a whole number of candidates, such as 30")
     return int(text)
+
+
+def amount(env: dict[str, str], name: str, default: str) -> Decimal:
+    """The variable `name` as a number of at most two decimals, not below 0, such as 450.00."""
+    return _amount(env.get(name) or default, name)
+
+
+def _amount(text: str, name: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(
+            f"{name}: '{text}' is not a number of at most two decimals, not below 0, such as 450.00"
+        )
+    return value
+
+
+def rates(env: dict[str, str], name: str, default: str) -> dict[str, Decimal]:
+    """The variable `name` as 'NO=450.00,SE=400.00': a grader's hourly rate per country."""
+    text = env.get(name) or default
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if not pairs or any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"{name}: '{text}' is not a list such as NO=450.00,SE=400.00")
+    return {
+        country.strip().upper(): _amount(value, f"{name} ({country.strip()})") for country, value in pairs
+    }
 
 
 def _path(value: str | None) -> Path | None:

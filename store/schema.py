@@ -691,3 +691,52 @@ class DigitalShare(Base):
     registrations: Mapped[int]
     digital_registrations: Mapped[int]
     recorded_at: Mapped[datetime]
+
+
+class GraderTimesheet(Base):
+    """A grader's claim for pay on one exam: submitted, then approved (or rejected) by the institute's
+    administrator, exported to the HR system's import file, and marked paid (or returned) by HR.
+    Hours are kept in hundredths and money in cents (øre, öre), exact on every backend."""
+
+    __tablename__ = "grader_timesheets"
+    __table_args__ = (Index("ix_grader_timesheets_occasion", "occasion_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(
+        unique=True, comment="the submitting run's id: a replay submits nothing new"
+    )
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    hr_system: Mapped[str] = mapped_column(String(16), comment="paga (Norway) or primula (Sweden)")
+    currency: Mapped[str] = mapped_column(String(3))
+    rate_cents: Mapped[int] = mapped_column(comment="the hourly rate at submission, in cents")
+    hundredths: Mapped[int] = mapped_column(comment="the hours claimed, in hundredths")
+    top_up_hundredths: Mapped[int] = mapped_column(comment="hours added to reach the minimum fee")
+    amount_cents: Mapped[int]
+    status: Mapped[str] = mapped_column(
+        String(16), comment="submitted, approved, rejected, exported, paid or returned"
+    )
+    submitted_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64), comment="the administrator who decided")
+    decided_at: Mapped[datetime | None]
+    export_file: Mapped[str | None] = mapped_column(String(500))
+    export_sha256: Mapped[str | None] = mapped_column(String(64))
+    exported_at: Mapped[datetime | None]
+    settled_by: Mapped[str | None] = mapped_column(
+        String(64), comment="HR's person who marked it paid or returned"
+    )
+    settled_at: Mapped[datetime | None]
+
+
+class GraderClaimLine(Base):
+    """One line of a timesheet: hours on a candidate, a question set, an appeal or a justification."""
+
+    __tablename__ = "grader_claim_lines"
+
+    timesheet_id: Mapped[int] = mapped_column(ForeignKey("grader_timesheets.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), comment="candidate, question_set, appeal or justification")
+    reference: Mapped[str] = mapped_column(String(32), comment="an anonymisation code, or question numbers")
+    worked_on: Mapped[date]
+    hundredths: Mapped[int]
+    amount_cents: Mapped[int]
