@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.domain import Country
+from models.domain import Country, ExamType
 from rules import law
 from rules.digital_share import share, term_of
 from rules.exam_times import STOCKHOLM
@@ -72,6 +72,7 @@ def overview(sittings: pd.DataFrame, grades: pd.DataFrame, terms: list[str]) -> 
 
 def digital_shares(sittings: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
     """Sittings and registrations on the platform against all, per term (`rules.digital_share`)."""
+    _check_exam_types(sittings)
     rows = []
     for term in terms:
         its = sittings[sittings["term"] == term]
@@ -90,6 +91,15 @@ def digital_shares(sittings: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _check_exam_types(sittings: pd.DataFrame) -> None:
+    known = {t.value for t in ExamType}
+    for occasion_id, exam_type in zip(sittings["occasion_id"], sittings["exam_type"], strict=True):
+        if exam_type not in known:
+            raise ValueError(
+                f"occasion {occasion_id}: exam type '{exam_type}' is not one of {', '.join(sorted(known))}"
+            )
 
 
 def _graded(sittings: pd.DataFrame, grades: pd.DataFrame, terms: list[str]) -> pd.DataFrame:

@@ -232,3 +232,9 @@ def test_an_empty_store_gives_empty_tables_not_errors() -> None:
     assert stats.grade_distributions(found, no_grades, terms).empty
     assert stats.pass_rates(found, no_grades, terms).empty
     assert stats.result_times(found, published(), "VT2026", date(2026, 3, 1)).empty
+
+
+def test_an_unknown_exam_type_is_named_with_its_occasion() -> None:
+    found = sittings(sitting("a", date(2026, 3, 2), exam_type="written"))
+    with pytest.raises(ValueError, match="occasion a: exam type 'written' is not one of digital_reexam"):
+        stats.digital_shares(found, ["VT2026"])
