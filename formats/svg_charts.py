@@ -1,10 +1,16 @@
-"""Bar charts as SVG written by hand: a file an exam office puts in a report, and the same markup
-inline in a Prefect markdown artifact. The Prefect UI renders raw HTML in markdown through
-DOMPurify with its SVG profile and the `style` attribute forbidden, so every colour and size here is
-a presentation attribute, and the markup holds no blank line (which would end the HTML block)."""
+"""Bar charts as SVG written by hand: a file an exam office puts in a report, and an image in a
+Prefect markdown artifact as a `data:image/svg+xml` URI.
+
+Why an image and not inline `<svg>`: Prefect 3.8's default UI (v2) renders markdown with
+react-markdown, rehype-raw and rehype-sanitize on GitHub's schema, which drops `<svg>` (its text
+would show as loose words) but lets an `<img>` take a `data:image/` source; the older UI (v1,
+prefect-design's markdown renderer) draws a markdown image as an `<img>` with its source as given.
+So each chart is self-contained: colours and sizes as presentation attributes, no script, no style.
+"""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -97,3 +103,10 @@ def _spread(n: int) -> tuple[str, ...]:
         return GRADE_COLOURS[-1:]
     last = len(GRADE_COLOURS) - 1
     return tuple(GRADE_COLOURS[round(i * last / (n - 1))] for i in range(n))
+
+
+def markdown_image(title: str, svg: str) -> str:
+    """The chart as a markdown image with the SVG inline as a base64 data URI."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    alt = title.replace("[", "(").replace("]", ")")
+    return f"![{alt}](data:image/svg+xml;base64,{data})"

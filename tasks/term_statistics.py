@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from formats.svg_charts import grouped_bars, stacked_bars
+from formats.svg_charts import grouped_bars, markdown_image, stacked_bars
 from models.settings import get_settings
 from rules import term_statistics as stats
 from rules.digital_share import term_days
@@ -98,7 +98,7 @@ def statistics_markdown(figures: TermFigures, folder: Path) -> str:
         "## Digital share",
         "Sittings and registrations on the platform against all.",
         _rows(tables["digital-share"]),
-        charts["digital-share"],
+        markdown_image("Digital share by term", charts["digital-share"]),
         "## Results against the deadline",
         "Norway: 3 weeks after the exam (the law); Sweden: 15 working days (the universities' rules).",
         _rows(tables["results-on-time"]),
@@ -119,7 +119,7 @@ def _distributions(distributions: pd.DataFrame, charts: dict[str, str]) -> list[
     parts = []
     for course, of_course in distributions.groupby("Course", sort=True):
         parts += [f"### {course}", _rows(stats.distribution_table(of_course, share=False))]
-        parts.append(charts[artifact_key("grades", str(course))])
+        parts.append(markdown_image(f"{course}: grades by term", charts[artifact_key("grades", str(course))]))
     return parts or ["_(no grades given)_"]
 
 

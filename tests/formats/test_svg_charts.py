@@ -1,11 +1,12 @@
-"""The hand-written SVG charts: well-formed, sized by their figures, text escaped, and fit to sit
-inline in a Prefect markdown artifact (no blank line, no style attribute)."""
+"""The hand-written SVG charts: well-formed, sized by their figures, text escaped, and carried whole
+as a markdown image's data URI."""
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
-from formats.svg_charts import grouped_bars, stacked_bars
+from formats.svg_charts import grouped_bars, markdown_image, stacked_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -41,7 +42,10 @@ def test_stacked_bars_fill_the_row_in_the_order_of_their_parts() -> None:
     assert xs == sorted(xs)
 
 
-def test_a_chart_sits_inline_in_markdown() -> None:
-    for svg in (grouped_bars("t", ["a"], {"s": [1.0]}), stacked_bars("t", ["a"], {"s": [100.0]})):
-        assert "\n\n" not in svg.strip() and "style=" not in svg
-        assert svg.startswith("<svg xmlns=") and svg.rstrip().endswith("</svg>")
+def test_a_chart_is_a_markdown_image_carrying_the_whole_svg() -> None:
+    svg = stacked_bars("Grades [MA101]", ["VT2026"], {"F": [40.0], "A": [60.0]})
+    image = markdown_image("Grades [MA101]", svg)
+    prefix = "![Grades (MA101)](data:image/svg+xml;base64,"
+    assert image.startswith(prefix) and image.endswith(")")
+    assert base64.b64decode(image[len(prefix) : -1]).decode("utf-8") == svg
+    assert "style=" not in svg and "<script" not in svg
