@@ -258,11 +258,14 @@ def late_results(times: pd.DataFrame) -> pd.DataFrame:
 def headline(
     term: str, overview_row: dict[str, object], share_row: dict[str, object], times: pd.DataFrame
 ) -> str:
-    on_time = int((times["Days late"] == 0).sum())
+    """The figures a summary quotes; a sitting whose results are not yet due is neither on time nor late."""
+    published = times["Results published"] != NOT_PUBLISHED
+    on_time = int((published & (times["Days late"] == 0)).sum())
+    late = int((times["Days late"] > 0).sum())
     return (
         f"{term}: {overview_row['Sittings']} sittings, {overview_row['Registrations']} registrations, "
         f"{share_row['Share of sittings (%)']} % of sittings on the platform; results on time for "
-        f"{on_time} of {len(times)} sittings held"
+        f"{on_time} of {len(times)} sittings held, late for {late}"
     )
 
 

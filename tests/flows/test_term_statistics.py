@@ -45,7 +45,7 @@ def test_the_term_in_numbers_is_published_with_its_charts_and_files(
 
     assert headline == (
         "VT2026: 3 sittings, 6 registrations, 33.3 % of sittings on the platform; "
-        "results on time for 2 of 3 sittings held"
+        "results on time for 2 of 3 sittings held, late for 1"
     )
     artifact = Artifact.get("term-statistics-vt2026")
     assert artifact is not None and isinstance(artifact.data, str)

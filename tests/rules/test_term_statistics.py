@@ -216,6 +216,11 @@ def test_results_against_the_deadline_name_the_late_ones() -> None:
         None,
         None,
     ]
+    overview = {"Sittings": 6, "Registrations": 50}
+    assert stats.headline("VT2026", overview, {"Share of sittings (%)": 0.0}, times) == (
+        "VT2026: 6 sittings, 50 registrations, 0.0 % of sittings on the platform; "
+        "results on time for 1 of 4 sittings held, late for 2"
+    )
     late = stats.late_results(times)
     assert late[["Course", "Sitting", "Days late"]].values.tolist() == [
         ["MA101 Algebra", "Exam unpublished (unpublished)", 6],
