@@ -50,6 +50,11 @@ SOURCE_SE_NO_APPEAL = "Högskoleförordningen 12 kap. 2 § (grades are not among
 SOURCE_SE_CORRECTION = "Förvaltningslagen (2017:900) 36 §, Högskoleförordningen 6 kap. 24 §"
 SOURCE_SE_RECONSIDERATION = "Högskoleförordningen 6 kap. 23 §, Förvaltningslagen (2017:900) 37-39 §§"
 SOURCE_SE_ADJUSTMENT = "Högskoleförordningen 6 kap.; see docs/law.md, Adjustment"
+SOURCE_SE_RESULT = (
+    "no provision: the universities' local rules, commonly 15 working days counted from the first "
+    "working day after the exam (Förvaltningslagen (2017:900) 9 §, prompt handling); see docs/law.md, "
+    "Result deadline"
+)
 SOURCE_NO_ADJUSTMENT = (
     "no provision named: grading stays open until the result is published; "
     "see docs/law.md, Before publication"
@@ -59,6 +64,7 @@ JUSTIFICATION_REQUEST_DAYS = 7
 JUSTIFICATION_DUE_DAYS = 14
 APPEAL_DAYS = 21
 GRADING_DAYS = 21
+SE_RESULT_WORKING_DAYS = 15
 MIN_APPEAL_GRADERS = 2
 FURTHER_ASSESSMENT_STEPS = 2
 
@@ -150,6 +156,22 @@ def justification_deadline(requested_on: date) -> Deadline:
 def grading_deadline(exam_on: date) -> Deadline:
     """Norway: grades are due within 3 weeks of the exam (uhl § 3-9 (4))."""
     return _deadline("grading", exam_on, GRADING_DAYS, SOURCE_GRADING)
+
+
+def se_result_deadline(exam_on: date) -> Deadline:
+    """Sweden: results are due 15 working days after the exam, Saturdays, Sundays and Sweden's
+    public holidays not counted (a local rule, not the law: `SOURCE_SE_RESULT`)."""
+    day, left = exam_on, SE_RESULT_WORKING_DAYS
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not holidays.is_holiday(day, Country.SE):
+            left -= 1
+    return Deadline(name="result", due_on=day, source=SOURCE_SE_RESULT)
+
+
+def result_deadline(country: Country, exam_on: date) -> Deadline:
+    """The last day for an exam's results: Norway's grading deadline, Sweden's local rule."""
+    return se_result_deadline(exam_on) if country is Country.SE else grading_deadline(exam_on)
 
 
 def appeal_deadline(published_on: date, justification: Justification | None = None) -> Deadline | None:
