@@ -14,10 +14,13 @@ class ExamSecurity(Frozen):
     quit_password: SecretStr | None = None
 
     def differences(self, other: ExamSecurity) -> list[str]:
-        """The settings (by name, never by value) in which `other` differs from these."""
+        """The settings (by name, never by value) in which `other` differs from these; with the
+        lockdown browser off here, its passwords do not count (the platform may keep old ones)."""
         names = []
         if self.lockdown_browser != other.lockdown_browser:
             names.append("lockdown browser")
+        if not self.lockdown_browser:
+            return names
         for name in ("start_password", "quit_password"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if (mine and mine.get_secret_value()) != (theirs and theirs.get_secret_value()):

@@ -83,6 +83,9 @@ def test_a_password_never_shows_in_a_repr_or_a_difference() -> None:
     other = SECURITY.model_copy(update={"start_password": None})
     assert "K7P3X9Q2" not in repr(SECURITY) and "K7P3X9Q2" not in str(SECURITY.model_dump())
     assert SECURITY.differences(other) == ["start password"]
+    off = ExamSecurity(lockdown_browser=False)
+    assert off.differences(SECURITY) == ["lockdown browser"]
+    assert off.differences(SECURITY.model_copy(update={"lockdown_browser": False})) == []  # old pins left
 
 
 def test_the_contract_payloads_parse() -> None:
