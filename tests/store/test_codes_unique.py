@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, select
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from models.codes import code_parts
 from store import registrations
 from store.codes import CodeTaken
 from store.db import transaction
+from store.migrate import alembic_config, upgrade
 from store.schema import AnonymisationCode, Registration
 from tasks.registration import REGISTER_COLUMNS, apply_sync
 from tests.conftest import examflow_environment
@@ -161,3 +164,39 @@ def test_the_unique_constraint_refuses_what_slips_past_the_check(store: Engine) 
             session.add(
                 AnonymisationCode(**{**row, "code": "LA-0001-XYZ", "student_uid": "s2"}, occasion_id="b")
             )
+
+
+def test_the_migration_records_the_codes_held_and_leaves_out_a_clash(store: Engine) -> None:
+    config = alembic_config(store.url.render_as_string(hide_password=False))
+    before = ScriptDirectory.from_config(config).get_revision("0013_exam_secrets").down_revision
+    with store.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, str(before))
+    with store.begin() as connection:  # codes numbered per exam, as before the check
+        for uid in ("a", "b"):
+            connection.execute(
+                text(
+                    "INSERT INTO occasions (id, name, country, exam_type, starts_at, ends_at, duration_minutes,"
+                    " scale, register_scale_id, credits, code_prefix, status, updated_at) VALUES (:id, 'x',"
+                    " 'SE', 'digital_school', :at, :at, 60, 'A-F', 2, 7.5, 'LA', 'planned', :at)"
+                ),
+                {"id": uid, "at": AUTUMN.replace(tzinfo=None)},
+            )
+        connection.execute(text("INSERT INTO students (uid, first_name, last_name) VALUES ('s1', 'A', 'B')"))
+        for uid, code in (("a", "LA-0001-ABC"), ("b", "LA-0001-XYZ")):
+            connection.execute(
+                text(
+                    "INSERT INTO registrations (occasion_id, student_uid, study_result_uid, course_round_uid,"
+                    " module_uid, anonymisation_code, status, extra_time_minutes, separate_room, equipment,"
+                    " updated_at) VALUES (:o, 's1', 'sr', 'cr', 'm', :c, 'registered', 0, false, '', :at)"
+                ),
+                {"o": uid, "c": code, "at": AUTUMN.replace(tzinfo=None)},
+            )
+    upgrade(store)
+    with transaction() as session:
+        held = {(r.occasion_id, r.code) for r in session.scalars(select(AnonymisationCode))}
+    assert held == {("a", "LA-0001-ABC")}  # b's clashing code stays on its registration only
+    _sync({"b": {"s1": None, "s3": None}}, {"b": "LA"})
+    codes = _codes("b")
+    assert codes[("b", "s1")] == "LA-0001-XYZ"  # a code once given is kept
+    assert code_parts(codes[("b", "s3")]) == ("LA", 2)
