@@ -116,10 +116,12 @@ def _with_codes(
     in the exam's term."""
     codes = pd.Series(_codes_held(changed, held, "occasion_id"), index=changed.index)
     proposed = codes.isna() & changed["anonymisation_code"].notna()
-    codes = codes.fillna(changed["anonymisation_code"])
-    for i in codes.index[proposed]:
-        if not numbering.take(changed.at[i, "occasion_id"], changed.at[i, "student_uid"], codes[i]):
-            codes[i] = np.nan
+    values = codes.fillna(changed["anonymisation_code"]).to_numpy(dtype=object, copy=True)
+    occasion_ids, student_uids = changed["occasion_id"].to_numpy(), changed["student_uid"].to_numpy()
+    for i in np.flatnonzero(proposed.to_numpy()):
+        if not numbering.take(occasion_ids[i], student_uids[i], values[i]):
+            values[i] = np.nan
+    codes = pd.Series(values, index=changed.index)
     missing = changed[codes.isna()]
     key = get_settings().signing_key
     for occasion_id, group in missing.groupby("occasion_id"):
