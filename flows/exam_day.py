@@ -7,12 +7,15 @@ from prefect import flow, get_run_logger
 from models.params import OccasionStep
 from tasks.chaining import start_phase
 from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance, wait_for_deadline
+from tasks.exam_security import check_exam_security, send_exam_passwords
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 
 
 @flow(name="exam-day")
 def exam_day(params: OccasionStep) -> str:
     occasion = params.occasion_uid
+    check_exam_security(occasion)
+    send_exam_passwords(occasion)
     activate_test(occasion)
     waited = wait_for_deadline(occasion, params.chain)
     if waited != "reached":

@@ -27,8 +27,10 @@ from integrations.inspera_answers import (
     parse_search,
     parse_test,
 )
+from integrations.inspera_security import options_body, parse_security
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
 from models.results import ResultsExport
+from models.security import ExamSecurity
 
 MAX_CANDIDATES_PER_REQUEST = 1500
 TOKEN_MARGIN_SECONDS = 60
@@ -186,12 +188,11 @@ class InsperaClient(ApiClient):
     def get_test(self, test_id: str) -> PlatformTest:
         return parse_test(self.request("GET", f"v1/test/{test_id}").json(), f"test {test_id}")
 
-    def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None:
-        options = [
-            {"option": "LOCKDOWN_BROWSER", "value": lockdown_browser},
-            {"option": "SEB_SETTINGS_PINCODE", "value": pincode},
-        ]
-        self.request("POST", f"v1/test/{test_id}/options", json={"testOptions": {"securityOptions": options}})
+    def set_security_options(self, test_id: str, security: ExamSecurity) -> None:
+        self.request("POST", f"v1/test/{test_id}/options", json=options_body(security))
+
+    def security_options(self, test_id: str) -> ExamSecurity:
+        return parse_security(self.request("GET", f"v1/test/{test_id}/options").json(), test_id)
 
     def set_status(self, test_id: str, status: str) -> PlatformTest:
         answer = self.request("POST", f"v1/test/{test_id}/status", json={"status": status}).json()

@@ -22,6 +22,7 @@ from models.domain import (
     StudyResult,
 )
 from models.results import ResultsExport
+from models.security import ExamSecurity
 
 
 class Connection(Protocol):
@@ -106,7 +107,11 @@ class ExamPlatform(Connection, Protocol):
 
     def get_test(self, test_id: str) -> PlatformTest: ...
 
-    def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None: ...
+    def set_security_options(self, test_id: str, security: ExamSecurity) -> None: ...
+
+    def security_options(self, test_id: str) -> ExamSecurity:
+        """The test's security options as the platform holds them (read back after a write)."""
+        ...
 
     def list_candidates(self, test_id: str) -> list[PlatformCandidate]: ...
 

@@ -46,8 +46,10 @@ class PlanExam(Frozen):
         description="How the exam is sat, as the exam policy names the forms; checked against the "
         "scenario in force on the exam's day",
     )
-    code_prefix: str = Field(
-        default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Prefix of the anonymisation codes"
+    code_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2,8}$",
+        description="Prefix of the anonymisation codes; empty: made from the course code and the sitting",
     )
     lockdown_browser: bool = Field(default=True, description="Require Safe Exam Browser")
     distance: DistanceExam | None = Field(
@@ -115,7 +117,11 @@ class Lifecycle(Frozen):
         description="When the exam is written (Stockholm local time), or the timetable to read it from",
     )
     country: Country = Field(default=Country.SE, description="Whose law and register apply")
-    code_prefix: str = Field(default="EXAM", pattern=r"^[A-Z]{2,8}$", description="Anonymisation code prefix")
+    code_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2,8}$",
+        description="Anonymisation code prefix; empty: made from the course code and the sitting",
+    )
 
 
 class JustificationRequest(Frozen):

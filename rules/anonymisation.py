@@ -16,7 +16,9 @@ import hmac
 import re
 import string
 
-CODE_PATTERN = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,9})-(?P<number>\d{4,})-(?P<letters>[A-Z]{3})$")
+from models.codes import CODE_PATTERN
+
+SITTINGS = "123456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 
 
@@ -40,12 +42,31 @@ def _letters(digest: bytes) -> str:
     return "".join(string.ascii_uppercase[b % 26] for b in digest[:3])
 
 
+def prefix_base(course_code: str) -> str:
+    """A course code's letters and digits, C put first where it starts with a digit, cut to 9."""
+    base = re.sub(r"[^A-Z0-9]", "", course_code.upper())
+    if not base:
+        raise ValueError(f"course code {course_code!r} has no letters or digits to make a prefix from")
+    return (base if base[0].isalpha() else "C" + base)[:9]
+
+
+def course_prefix(course_code: str, taken: set[str]) -> str:
+    """The prefix of an exam of this course: `prefix_base` and the first sitting mark (1-9, then
+    letters) not in `taken`, the prefixes the course's other exams of the term hold."""
+    base = prefix_base(course_code)
+    for sitting in SITTINGS:
+        if base + sitting not in taken:
+            return base + sitting
+    raise ValueError(f"course {course_code} has {len(SITTINGS)} exams in the term already")
+
+
 def assign_codes(
-    prefix: str, existing: dict[str, str], new_ids: list[str], seed: str | bytes
+    prefix: str, existing: dict[str, str], new_ids: list[str], seed: str | bytes, *, after: int = 0
 ) -> dict[str, str]:
     """Every student's code: `existing` unchanged, plus codes for the ids in `new_ids` not yet in it.
 
-    `existing` maps student id -> code and must hold every code ever issued on the exam.
+    `existing` maps student id -> code and must hold every code ever issued on the exam; `after` is
+    the highest number given under the prefix in the term on other exams, so new numbers follow it.
     """
     if not PREFIX_PATTERN.fullmatch(prefix):
         raise ValueError(f"prefix {prefix!r} must be 1-10 capital letters or digits, starting with a letter")
@@ -53,7 +74,7 @@ def assign_codes(
         raise ValueError("seed must not be empty")
     _check_existing(existing)
     fresh = sorted({i for i in new_ids if i not in existing}, key=lambda i: _digest(i, seed))
-    start = max((code_number(c) for c in existing.values()), default=0) + 1
+    start = max([after, *(code_number(c) for c in existing.values())]) + 1
     codes = dict(existing)
     for number, student_id in enumerate(fresh, start=start):
         codes[student_id] = f"{prefix}-{number:04d}-{_letters(_digest(student_id, seed))}"

@@ -43,7 +43,10 @@ from simulators.statefile import StateFile
 
 TOKEN_SECONDS = 3600
 MAX_CANDIDATES_PER_REQUEST = 1500
-PINCODE = re.compile(r"[A-Za-z0-9]{6,}")
+# Inspera's help pages: the SEB password ("SEB pin") is 6-8 ASCII letters and digits with at least
+# one of each; the invigilator password (LOCKDOWN_QUIT_CODE here, its option name modelled) at most 8.
+PINCODE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{6,8}")
+QUIT_CODE = re.compile(r"[A-Za-z0-9]{1,8}")
 TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
 COMMITTEE_TYPES = ("GRADING", "REASSESSMENT")
@@ -241,13 +244,27 @@ def _validate_security(options: list[OptionIn]) -> dict[str, Any]:
         if name == "LOCKDOWN_BROWSER" and not isinstance(value, bool):
             raise Refused(400, "LOCKDOWN_BROWSER must be true or false")
         if name == "SEB_SETTINGS_PINCODE" and not (isinstance(value, str) and PINCODE.fullmatch(value)):
-            raise Refused(400, "SEB_SETTINGS_PINCODE must be at least 6 ASCII letters or digits")
-        if name == "LOCKDOWN_QUIT_CODE" and not (isinstance(value, str) and value):
-            raise Refused(400, "LOCKDOWN_QUIT_CODE must be a non-empty string")
+            raise Refused(
+                400, "SEB_SETTINGS_PINCODE must be 6-8 ASCII letters and digits, at least one of each"
+            )
+        if name == "LOCKDOWN_QUIT_CODE" and not (isinstance(value, str) and QUIT_CODE.fullmatch(value)):
+            raise Refused(400, "LOCKDOWN_QUIT_CODE must be 1-8 ASCII letters or digits")
         if name not in ("LOCKDOWN_BROWSER", "SEB_SETTINGS_PINCODE", "LOCKDOWN_QUIT_CODE"):
             raise Refused(400, f"unknown security option {name!r}")
         values[name] = value
     return values
+
+
+def _options_json(test: sqlite3.Row) -> dict[str, Any]:
+    security = json.loads(test["security"])
+    other = json.loads(test["other_options"])
+    return {
+        "testOptions": {
+            "securityOptions": [{"option": k, "value": v} for k, v in security.items()],
+            "examDayOptions": other.get("examDayOptions", []),
+            "generalOption": other.get("generalOption", []),
+        }
+    }
 
 
 def _get_test(conn: sqlite3.Connection, test_id: int) -> sqlite3.Row:
@@ -761,6 +778,12 @@ def _api_routes(sim: Inspera) -> APIRouter:
     @api.post("/test/{test_id}/options")
     def set_options(test_id: int, body: OptionsIn, request: Request) -> Any:
         return sim.once(request, lambda conn: sim.set_options(conn, test_id, body))
+
+    @api.get("/test/{test_id}/options")
+    def get_options(test_id: int) -> Any:
+        """Read-back of the options in the shape they are written (modelled: no public client reads them)."""
+        with sim.state.transaction() as conn:
+            return _options_json(_get_test(conn, test_id))
 
     @api.post("/test/{test_id}/status")
     def set_status(test_id: int, body: StatusIn, request: Request) -> Any:

@@ -379,8 +379,10 @@ def _registrations(
     study_results: dict[tuple[int, str], str] = {}
     registrations = []
     sizes = _sizes(rng, len(occasions), spec.total_registrations, len(students))
+    given = 0  # code numbers run on across the term's occasions: a code is never reused in a term
     for (occasion, rounds), size in zip(occasions, sizes, strict=True):
-        numbers = list(range(1, size + 1))
+        numbers = list(range(given + 1, given + size + 1))
+        given += size
         rng.shuffle(numbers)
         for who, number in zip(rng.sample(range(len(students)), size), numbers, strict=True):
             course_round = rng.choice(rounds)

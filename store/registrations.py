@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from store import codes as term_codes
 from store.occasions import UnknownOccasion
 from store.schema import Approval, Occasion, Registration, Student
 from store.upsert import frame_rows, upsert
@@ -96,9 +97,11 @@ def save_students(session: Session, students: pd.DataFrame) -> int:
 
 
 def save(session: Session, registrations: pd.DataFrame) -> int:
-    """Upserts registrations from a frame in REGISTRATION_COLUMNS, keyed on (occasion, student)."""
+    """Upserts registrations from a frame in REGISTRATION_COLUMNS, keyed on (occasion, student);
+    the codes of new ones are claimed in their term first (store.codes)."""
     now = datetime.now(UTC)
     records = [{**r, "updated_at": now} for r in frame_rows(registrations, REGISTRATION_COLUMNS)]
+    term_codes.claim(session, term_codes.new_pairs(session, records))
     return upsert(session, Registration, records, keys=["occasion_id", "student_uid"], update=SYNCED_COLUMNS)
 
 

@@ -740,3 +740,36 @@ class GraderClaimLine(Base):
     worked_on: Mapped[date]
     hundredths: Mapped[int]
     amount_cents: Mapped[int]
+
+
+class ExamSecret(Base):
+    """An exam's security settings for the platform; its passwords are Fernet tokens under a key
+    made from examflow's secret (store.exam_secrets), never plain text."""
+
+    __tablename__ = "exam_secrets"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    lockdown_browser: Mapped[bool]
+    start_password: Mapped[str | None] = mapped_column(Text, comment="encrypted")
+    quit_password: Mapped[str | None] = mapped_column(Text, comment="encrypted")
+    sent_at: Mapped[datetime | None] = mapped_column(comment="when the passwords were mailed to invigilators")
+    updated_at: Mapped[datetime]
+
+
+class AnonymisationCode(Base):
+    """Every anonymisation code ever given, by term: a number under a prefix is given once a term,
+    whichever exam it was given on."""
+
+    __tablename__ = "anonymisation_codes"
+    __table_args__ = (
+        UniqueConstraint("term", "prefix", "number"),
+        UniqueConstraint("occasion_id", "student_uid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(8), comment="e.g. VT2027 or HT2027, from the exam's date")
+    prefix: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(32))
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    student_uid: Mapped[str]

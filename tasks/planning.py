@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import secrets
-
 from prefect import task
+from sqlalchemy.orm import Session
 
 from formats.timetable import read_timetable
 from formats.upload import LIMITS
+from models.codes import term_of
 from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterModule, RegisterOccasion
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
+from rules.anonymisation import course_prefix, prefix_base
+from rules.exam_security import lockdown_refusal
 from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
 from rules.planning import CheckResult, check_occasion
 from rules.sheet_errors import SheetRefused
 from rules.timetable import Slot, slot_for
 from store import audit, exam_settings, occasions
+from store import codes as term_codes
 from store.db import transaction
+from store.occasions import UnknownOccasion
+from tasks import exam_security
 from tasks.reports import markdown_table
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
@@ -122,6 +127,8 @@ def save_plan(
     failed = [c for c in checks if not c.ok]
     if failed:
         raise PlanRefused("; ".join(f"{c.name}: {c.detail}" for c in failed))
+    if refusal := lockdown_refusal(params.exam_type, params.lockdown_browser):
+        raise PlanRefused(f"occasion {occasion.uid}: lockdown_browser: {refusal}")
     modules = [m for r in rounds for m in r.modules if m.uid in occasion.module_uids]
     scale_id = modules[0].scale_id
     if scale_id not in LADOK_SCALES:
@@ -158,9 +165,10 @@ def _store_plan(
             scale=LADOK_SCALES[scale_id],
             register_scale_id=scale_id,
             credits=modules[0].credits,
-            code_prefix=params.code_prefix,
+            code_prefix=_code_prefix(session, params, occasion, rounds, window),
         )
         exam_settings.put(session, occasion_id=occasion.uid, settings=params.grading)
+        exam_security.hold(session, occasion_id=occasion.uid, lockdown_browser=params.lockdown_browser)
         audit.record(
             session,
             actor="examflow",
@@ -181,9 +189,7 @@ def create_platform_test(params: PlanExam, occasion: RegisterOccasion, window: E
             ends_at=window.ends_at,
             duration_minutes=window.duration_minutes,
         )
-        platform.set_security_options(
-            test.test_id, lockdown_browser=params.lockdown_browser, pincode=_pincode()
-        )
+        security = exam_security.ensure_on_platform(platform, test_id=test.test_id, occasion_id=occasion.uid)
     with transaction() as session:
         occasions.set_status(
             session, occasion_id=occasion.uid, status="planned", platform_test_id=test.test_id
@@ -197,14 +203,35 @@ def create_platform_test(params: PlanExam, occasion: RegisterOccasion, window: E
         )
     run_logger().info(
         f"Platform test {test.test_id} set for occasion {occasion.uid} at the plan's times "
-        f"(lockdown browser {'on' if params.lockdown_browser else 'off'}); the exam is planned"
+        f"(lockdown browser {'on' if params.lockdown_browser else 'off'}, security settings {security}); "
+        "the exam is planned"
     )
     return test
 
 
-def _pincode() -> str:
-    """A fresh Safe Exam Browser pin (8 letters and digits); the platform holds it, not us."""
-    return secrets.token_hex(4).upper()
+def _code_prefix(
+    session: Session,
+    params: PlanExam,
+    occasion: RegisterOccasion,
+    rounds: list[RegisterCourseRound],
+    window: ExamWindow,
+) -> str:
+    """The plan's prefix, else the one the exam holds, else one made from its course and sitting."""
+    if params.code_prefix:
+        return params.code_prefix
+    try:
+        return occasions.get(session, occasion.uid).code_prefix
+    except UnknownOccasion:
+        pass
+    course = min((r.code for r in rounds), default=occasion.name)
+    try:
+        base = prefix_base(course)
+        taken = term_codes.prefixes_in_term(
+            session, term=term_of(window.starts_at), like=base, excluding=occasion.uid
+        )
+        return course_prefix(course, taken)
+    except ValueError as exc:
+        raise PlanRefused(f"occasion {occasion.uid}: code_prefix: {exc}") from exc
 
 
 def check_thresholds(settings: GradingSettings, scale: Scale) -> Thresholds:

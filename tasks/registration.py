@@ -8,14 +8,17 @@ import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.runtime import flow_run
+from sqlalchemy.orm import Session
 
+from models.codes import code_parts
 from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
-from rules.anonymisation import assign_codes
-from rules.registrations import diff_registrations, field_changes, positions
+from rules.anonymisation import assign_codes, is_valid_code
+from rules.registrations import RegistrationDiff, diff_registrations, field_changes, positions
 from rules.shrink import Shrink, holds
 from store import accommodations as support
 from store import audit, occasions, registrations
+from store import codes as term_codes
 from store.db import transaction
 from tasks import collector
 from tasks.chaining import start_run
@@ -104,10 +107,21 @@ def register_frame(
     )
 
 
-def _with_codes(changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str]) -> pd.DataFrame:
-    """Fills missing anonymisation codes; a code once given is kept, whatever the register says."""
+def _with_codes(
+    changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str], numbering: Numbering
+) -> pd.DataFrame:
+    """Fills missing anonymisation codes; a code once given is kept, whatever the register says.
+    A new registration takes the register's code unless that code is given in the term already
+    (to another registration, on any exam); new numbers follow the highest given under the prefix
+    in the exam's term."""
     codes = pd.Series(_codes_held(changed, held, "occasion_id"), index=changed.index)
-    codes = codes.fillna(changed["anonymisation_code"])
+    proposed = codes.isna() & changed["anonymisation_code"].notna()
+    values = codes.fillna(changed["anonymisation_code"]).to_numpy(dtype=object, copy=True)
+    occasion_ids, student_uids = changed["occasion_id"].to_numpy(), changed["student_uid"].to_numpy()
+    for i in np.flatnonzero(proposed.to_numpy()):
+        if not numbering.take(occasion_ids[i], student_uids[i], values[i]):
+            values[i] = np.nan
+    codes = pd.Series(values, index=changed.index)
     missing = changed[codes.isna()]
     key = get_settings().signing_key
     for occasion_id, group in missing.groupby("occasion_id"):
@@ -117,9 +131,58 @@ def _with_codes(changed: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
             **given.set_index("student_uid")["code"].to_dict(),
         }
         seed = key + b":" + occasion_id.encode()  # secret: the letters must not be computable from ids
-        assigned = assign_codes(prefixes[occasion_id], existing, list(group.student_uid), seed)
+        prefix = prefixes[occasion_id]
+        assigned = assign_codes(
+            prefix, existing, list(group.student_uid), seed, after=numbering.after(occasion_id, prefix)
+        )
+        for student_uid in group.student_uid:
+            numbering.take(occasion_id, student_uid, assigned[student_uid])
         codes[group.index] = group.student_uid.map(assigned)
     return changed.assign(anonymisation_code=codes)
+
+
+class Numbering:
+    """The codes given in each term: who holds each (term, prefix, number), and the highest number
+    under each prefix, kept up as codes are taken."""
+
+    def __init__(
+        self,
+        terms: dict[str, str],
+        highest: dict[tuple[str, str], int],
+        holders: dict[tuple[str, str, int], tuple[str, str]],
+    ) -> None:
+        self.terms, self.highest, self.holders = terms, dict(highest), dict(holders)
+
+    def after(self, occasion_id: str, prefix: str) -> int:
+        return self.highest.get((self.terms[occasion_id], prefix), 0)
+
+    def take(self, occasion_id: str, student_uid: str, code: str) -> bool:
+        """Takes the code for this registration; False when it is no code or held by another."""
+        try:
+            prefix, number = code_parts(code)
+        except ValueError:
+            return False
+        term = self.terms[occasion_id]
+        if self.holders.setdefault((term, prefix, number), (occasion_id, student_uid)) != (
+            occasion_id,
+            student_uid,
+        ):
+            return False
+        self.highest[(term, prefix)] = max(self.highest.get((term, prefix), 0), number)
+        return True
+
+    @staticmethod
+    def read(
+        session: Session, prefixes: dict[str, str], proposed: pd.Series, occasion_ids: pd.Series
+    ) -> Numbering:
+        """What the store holds for these occasions' prefixes and the register's proposed codes."""
+        terms = term_codes.terms(session, occasion_ids=list(prefixes))
+        highest = term_codes.highest(session, keys={(terms[o], p) for o, p in prefixes.items()})
+        keys = set()
+        for occasion_id, code in zip(occasion_ids, proposed, strict=True):
+            if isinstance(code, str) and is_valid_code(code):
+                keys.add((terms[occasion_id], *code_parts(code)))
+        return Numbering(terms, highest, term_codes.holders(session, keys=keys))
 
 
 def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, str]) -> SyncSummary:
@@ -132,25 +195,17 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
     at = positions(pd.concat([diff.adds, diff.extra_time_changes, moved]), theirs)  # register rows all
     touched = np.zeros(len(register), dtype=bool)
     touched[at[at >= 0]] = True
-    changed = _with_codes(register[touched], held, prefixes).assign(status="registered")
     with transaction() as session:
+        touched_rows = register[touched]
+        numbering = Numbering.read(
+            session, prefixes, touched_rows["anonymisation_code"], touched_rows["occasion_id"]
+        )
+        changed = _with_codes(touched_rows, held, prefixes, numbering).assign(status="registered")
         registrations.save_students(session, changed.rename(columns={"student_uid": "uid"}))
         registrations.save(session, changed)
         for occasion_id, group in diff.removals.groupby("occasion_uid"):
             registrations.mark_removed(session, occasion_id=occasion_id, student_uids=list(group.student_uid))
-        audit.record(
-            session,
-            actor="registration-sync",
-            action="registrations.synced",
-            occasion_id=None,
-            detail={
-                "occasions": len(prefixes),
-                "adds": len(diff.adds),
-                "removals": len(diff.removals),
-                "extra_time_changes": len(diff.extra_time_changes),
-                "other_changes": len(moved),
-            },
-        )
+        _audit_sync(session, len(prefixes), diff, moved)
     return SyncSummary(
         occasions=len(prefixes),
         registered=len(register),
@@ -160,6 +215,22 @@ def apply_sync(register: pd.DataFrame, held: pd.DataFrame, prefixes: dict[str, s
         other_changes=len(moved),
         unchanged=diff.unchanged - _outside(moved, diff.extra_time_changes),
         changes=_change_rows(diff, changed, held),
+    )
+
+
+def _audit_sync(session: Session, occasions: int, diff: RegistrationDiff, moved: pd.DataFrame) -> None:
+    audit.record(
+        session,
+        actor="registration-sync",
+        action="registrations.synced",
+        occasion_id=None,
+        detail={
+            "occasions": occasions,
+            "adds": len(diff.adds),
+            "removals": len(diff.removals),
+            "extra_time_changes": len(diff.extra_time_changes),
+            "other_changes": len(moved),
+        },
     )
 
 

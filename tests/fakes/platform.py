@@ -18,15 +18,19 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from pydantic import SecretStr
+
 from integrations.inspera_answers import parse_export
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformTest
 from models.results import ResultsExport
+from models.security import ExamSecurity
 from models.systems import INSPERA
 from simulators.exam_play import Grader, Sitter, absent_line, graded_line, max_total, play_exam
 from tests.fakes.base import FakeConnection, Outages
 
 MAX_CANDIDATES_PER_REQUEST = 1500
-PINCODE = re.compile(r"[A-Za-z0-9]{6,}")
+PINCODE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{6,8}")  # the SEB password
+QUIT_CODE = re.compile(r"[A-Za-z0-9]{1,8}")  # the invigilator password
 TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
 AUTH_TYPE = "FEIDE"  # the authType examflow's candidates are sent with
@@ -107,16 +111,38 @@ class FakeInspera(FakeConnection):
         self.called()
         return self._test(test_id).test
 
-    def set_security_options(self, test_id: str, *, lockdown_browser: bool, pincode: str) -> None:
+    def set_security_options(self, test_id: str, security: ExamSecurity) -> None:
         self.called()
         test = self._test(test_id)
-        if not PINCODE.fullmatch(pincode):
-            raise self.refused(400, "SEB_SETTINGS_PINCODE must be at least 6 ASCII letters or digits")
+        options: dict[str, Any] = {"LOCKDOWN_BROWSER": security.lockdown_browser}
+        for name, value, rule, problem in (
+            (
+                "SEB_SETTINGS_PINCODE",
+                security.start_password,
+                PINCODE,
+                "6-8 ASCII letters and digits, at least one of each",
+            ),
+            ("LOCKDOWN_QUIT_CODE", security.quit_password, QUIT_CODE, "1-8 ASCII letters or digits"),
+        ):
+            if value is not None:
+                if not rule.fullmatch(value.get_secret_value()):
+                    raise self.refused(400, f"{name} must be {problem}")
+                options[name] = value.get_secret_value()
         if test.test.status != "SCHEDULED":
             raise self.refused(
                 409, f"security settings are frozen once the test is activated (test is {test.test.status})"
             )
-        test.security |= {"LOCKDOWN_BROWSER": lockdown_browser, "SEB_SETTINGS_PINCODE": pincode}
+        test.security |= options
+
+    def security_options(self, test_id: str) -> ExamSecurity:
+        self.called()
+        held = self._test(test_id).security
+        start, quit_code = held.get("SEB_SETTINGS_PINCODE"), held.get("LOCKDOWN_QUIT_CODE")
+        return ExamSecurity(
+            lockdown_browser=bool(held.get("LOCKDOWN_BROWSER", False)),
+            start_password=SecretStr(start) if start else None,
+            quit_password=SecretStr(quit_code) if quit_code else None,
+        )
 
     def list_candidates(self, test_id: str) -> list[PlatformCandidate]:
         self.called()

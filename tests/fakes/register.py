@@ -213,7 +213,7 @@ class FakeLadok(FakeConnection):
         course_round_uid: str | None = None,
     ) -> Registration:
         """Registers a student on the occasion (made when unknown, given names), as the stand-in
-        does: their study result on the round is kept, the next code number given."""
+        does: their study result on the round is kept, the term's next code number given."""
         occasion = self._occasion(occasion_uid)
         if (occasion_uid, student_uid) in self.registrations:
             return self.registrations[(occasion_uid, student_uid)]
@@ -227,8 +227,8 @@ class FakeLadok(FakeConnection):
             for r in self.registrations.values()
             if (r.student_uid, r.course_round_uid) == (student.uid, chosen)
         ]
-        number = 1 + max(
-            (_number(r) for r in self.registrations.values() if r.occasion_uid == occasion_uid), default=0
+        number = 1 + max(  # numbers run on across the term's occasions, as the stand-in gives them
+            (_number(r) for r in self.registrations.values()), default=0
         )
         code = anonymisation_code(self.prefix, number, "".join(self._random.choices(LETTERS, k=3)))
         registration = Registration(

@@ -20,6 +20,7 @@ from integrations.http import ApiError
 from integrations.systems import HttpSystems, Systems
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
 from models.ladok_codes import GRADES, SCALE_A_F, SCALE_PASS_FAIL
+from models.security import ExamSecurity
 from models.settings import Settings
 from simulators import archive, canvas, fs, inspera, ladok, similarity
 from simulators.server import serve_in_thread
@@ -175,6 +176,12 @@ def shown(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [shown(v) for v in value]
     return value
+
+
+def secured(start: str, quit_code: str) -> ExamSecurity:
+    return ExamSecurity(
+        lockdown_browser=True, start_password=SecretStr(start), quit_password=SecretStr(quit_code)
+    )
 
 
 def refusal(call: Callable[[], Any]) -> tuple[str, int | None]:
@@ -361,11 +368,13 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
             refusal(lambda: platform.get_test("999")),
             refusal(lambda: platform.list_candidates("no-such-test")),
             refusal(lambda: platform.set_status(test.test_id, "OPEN")),
-            refusal(lambda: platform.set_security_options(test.test_id, lockdown_browser=True, pincode="12")),
+            refusal(lambda: platform.set_security_options(test.test_id, secured("12", "Q7"))),
+            refusal(lambda: platform.set_security_options(test.test_id, secured("A1B2C3", "Q7-too-long"))),
             refusal(lambda: platform.set_status(other.test_id, "FINISHED")),
             refusal(lambda: platform.add_candidates(test.test_id, candidates[:2] + candidates[:1])),
         ]
-        platform.set_security_options(test.test_id, lockdown_browser=True, pincode="A1B2C3")
+        platform.set_security_options(test.test_id, secured("A1B2C3", "Q7X9K2M"))
+        answers.append(platform.security_options(test.test_id).differences(secured("A1B2C3", "Q7X9K2M")))
         platform.add_candidates(test.test_id, candidates)
         platform.remove_candidates(
             test.test_id, [candidates[0].external_user_id, candidates[1].external_user_id]
@@ -379,7 +388,7 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
         ]
         answers += [
             refusal(
-                lambda: platform.set_security_options(test.test_id, lockdown_browser=False, pincode="A1B2C3")
+                lambda: platform.set_security_options(test.test_id, ExamSecurity(lockdown_browser=False))
             ),
             refusal(lambda: platform.upsert_test(external_test_id="exam-1", title="Changed", **window)),
             refusal(lambda: platform.set_status(test.test_id, "FINISHED")),  # before the deadline

@@ -12,6 +12,7 @@ import pytest
 from integrations.http import ApiError, RetryPolicy, Unavailable
 from integrations.inspera import InsperaClient
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
+from models.security import ExamSecurity
 from rules.reconciliation import match_candidates
 from simulators.inspera import create_app
 from simulators.server import serve_in_thread
@@ -94,17 +95,27 @@ def test_upsert_find_and_get(client: InsperaClient) -> None:
     assert client.get_test(created.test_id).external_id == "EXAM-1"
 
 
+def _security(start: str | None, quit_: str | None = "Q7K2M9P", lockdown: bool = True) -> ExamSecurity:
+    return ExamSecurity.model_validate(
+        {"lockdown_browser": lockdown, "start_password": start, "quit_password": quit_}
+    )
+
+
 def test_security_options_errors_name_the_option(client: InsperaClient, base: str) -> None:
     test_id = _upsert(client)
     with pytest.raises(ApiError) as refused:
-        client.set_security_options(test_id, lockdown_browser=True, pincode="12345")
+        client.set_security_options(test_id, _security("12345"))
     assert refused.value.status == 400 and "SEB_SETTINGS_PINCODE" in str(refused.value)
-    client.set_security_options(test_id, lockdown_browser=True, pincode="exam2030")
+    client.set_security_options(test_id, _security("exam2030"))
     stored = httpx.get(f"{base}/_sim/test/{test_id}").json()["securityOptions"]
-    assert stored == {"LOCKDOWN_BROWSER": True, "SEB_SETTINGS_PINCODE": "exam2030"}
+    assert stored == {
+        "LOCKDOWN_BROWSER": True,
+        "SEB_SETTINGS_PINCODE": "exam2030",
+        "LOCKDOWN_QUIT_CODE": "Q7K2M9P",
+    }
     client.set_status(test_id, "ACTIVE")
     with pytest.raises(ApiError) as frozen:
-        client.set_security_options(test_id, lockdown_browser=False, pincode="other123")
+        client.set_security_options(test_id, _security("other123", lockdown=False))
     assert frozen.value.status == 409 and "frozen" in str(frozen.value)
 
 
