@@ -35,9 +35,10 @@ from tests.conftest import examflow_environment
 FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
 
 
-# The register's term: its first four occasions are shared by the modules that name them, the others
-# of 5 to 16 candidates are handed out one per exam by `fresh_occasion`.
-TERM = {"seed": 7, "course_rounds": 6, "occasions": 64, "students": 160, "registrations": 1100}
+# The register's term: its first four occasions are shared by the modules that name them; of the
+# others, those of 5 to 16 candidates sharing no study result with the shared ones or each other (a
+# result written for one would show on the other) are handed out one per exam by `fresh_occasion`.
+TERM = {"seed": 7, "course_rounds": 6, "occasions": 96, "students": 1000, "registrations": 1300}
 SHARED = 4
 SPARE_SIZES = range(5, 17)
 
@@ -135,14 +136,23 @@ def world(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> It
         term = httpx.post(f"{urls[LADOK.name]}/_sim/term", timeout=30, json=TERM)
         term.raise_for_status()
         uids = term.json()["occasions"]
-        yield World(home, urls, uids[:SHARED], [u for u in uids[SHARED:] if _size(urls, u) in SPARE_SIZES])
+        yield World(home, urls, uids[:SHARED], _spares(urls[LADOK.name], uids))
 
 
-def _size(urls: dict[str, str], occasion_uid: str) -> int:
-    """How many students the register has on the occasion."""
-    response = httpx.get(f"{urls[LADOK.name]}/_sim/registrations", params={"occasion": occasion_uid})
-    response.raise_for_status()
-    return len(response.json())
+def _spares(ladok_url: str, uids: list[str]) -> list[str]:
+    """The occasions after the shared ones that a test may take for an exam of its own."""
+    results = {}
+    for uid in uids:
+        response = httpx.get(f"{ladok_url}/_sim/registrations", params={"occasion": uid})
+        response.raise_for_status()
+        results[uid] = {(r["study_result_uid"], r["module_uid"]) for r in response.json()}
+    taken = set().union(*(results[u] for u in uids[:SHARED]))
+    spares = []
+    for uid in uids[SHARED:]:
+        if len(results[uid]) in SPARE_SIZES and not results[uid] & taken:
+            spares.append(uid)
+            taken |= results[uid]
+    return spares
 
 
 def stand_in(system: SystemDeclaration, home: Path) -> FastAPI:
