@@ -1,5 +1,8 @@
 """Flow tests: the real flows under prefect_test_harness, the stand-ins over real HTTP on loopback,
-a migrated SQLite store, and approvals answered from another thread as a person would."""
+a migrated SQLite store, and approvals answered from another thread as a person would.
+
+They run on SQLite only: the store functions they reach are tested on SQLite and PostgreSQL in
+tests/store, and the fault tests (tests/sync, tests/transfer) run the flows' writes on both."""
 
 from __future__ import annotations
 
@@ -26,10 +29,18 @@ from models.systems import ARCHIVE, FS, INSPERA, LADOK, SYSTEMS, SystemDeclarati
 from rules.exam_times import STOCKHOLM
 from simulators.server import serve_in_thread
 from store.db import make_engine, transaction
-from store.migrate import empty_all_tables, upgrade
+from store.migrate import upgrade
 from tests.conftest import examflow_environment
 
 FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
+
+
+# The register's term: its first four occasions are shared by the modules that name them; of the
+# others, those of 5 to 16 candidates sharing no study result with the shared ones or each other (a
+# result written for one would show on the other) are handed out one per exam by `fresh_occasion`.
+TERM = {"seed": 7, "course_rounds": 6, "occasions": 96, "students": 1000, "registrations": 1300}
+SHARED = 4
+SPARE_SIZES = range(5, 17)
 
 
 @dataclass
@@ -37,6 +48,13 @@ class World:
     home: Path
     urls: dict[str, str]  # each declared system's stand-in, by name
     occasions: list[str] = field(default_factory=list)
+    spare: list[str] = field(default_factory=list)
+
+    def fresh_occasion(self) -> str:
+        """An occasion of the register that no test has taken yet."""
+        if not self.spare:
+            raise LookupError(f"every spare occasion of the term is taken: enlarge TERM ({TERM})")
+        return self.spare.pop(0)
 
     @property
     def ladok_url(self) -> str:
@@ -86,26 +104,20 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-def _store(request: pytest.FixtureRequest, home: Path) -> Engine:
-    """The flows' database, migrated and empty but for the staff: a SQLite file, or PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{home / 'examflow.db'}")
-        upgrade(engine)
-    else:
-        engine = request.getfixturevalue("migrated_postgres_engine")
-        empty_all_tables(engine)
+def _store(home: Path) -> Engine:
+    """The flows' database, a migrated SQLite file, empty but for the staff."""
+    engine = make_engine(f"sqlite:///{home / 'examflow.db'}")
+    upgrade(engine)
     with transaction(engine) as session:
         seed_staff(session)
     return engine
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
-) -> Iterator[World]:
-    """Every flow test runs once on SQLite and once on PostgreSQL, each with fresh stand-ins."""
-    home = tmp_path_factory.mktemp(f"examflow-{request.param}")
-    engine = _store(request, home)
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Iterator[World]:
+    """The stand-ins and a SQLite store for every flow test of the session."""
+    home = tmp_path_factory.mktemp("examflow")
+    engine = _store(home)
     with ExitStack() as stack:
         urls = {
             system.name: stack.enter_context(serve_in_thread(stand_in(system, home))) for system in SYSTEMS
@@ -121,13 +133,26 @@ def world(
                 }
             )
         )
-        term = httpx.post(
-            f"{urls[LADOK.name]}/_sim/term",
-            timeout=30,
-            json={"seed": 7, "course_rounds": 6, "occasions": 4, "students": 120},
-        )
+        term = httpx.post(f"{urls[LADOK.name]}/_sim/term", timeout=30, json=TERM)
         term.raise_for_status()
-        yield World(home, urls, term.json()["occasions"])
+        uids = term.json()["occasions"]
+        yield World(home, urls, uids[:SHARED], _spares(urls[LADOK.name], uids))
+
+
+def _spares(ladok_url: str, uids: list[str]) -> list[str]:
+    """The occasions after the shared ones that a test may take for an exam of its own."""
+    results = {}
+    for uid in uids:
+        response = httpx.get(f"{ladok_url}/_sim/registrations", params={"occasion": uid})
+        response.raise_for_status()
+        results[uid] = {(r["study_result_uid"], r["module_uid"]) for r in response.json()}
+    taken = set().union(*(results[u] for u in uids[:SHARED]))
+    spares = []
+    for uid in uids[SHARED:]:
+        if len(results[uid]) in SPARE_SIZES and not results[uid] & taken:
+            spares.append(uid)
+            taken |= results[uid]
+    return spares
 
 
 def stand_in(system: SystemDeclaration, home: Path) -> FastAPI:

@@ -113,7 +113,7 @@ def _status(uid: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def occasion(world: World) -> str:
-    """The world's largest occasion but the first (the phase tests take that one), examined: the
+    """The largest of the world's shared occasions but the first, examined: the
     phases not yet run on it by another test module are run here."""
     sizes = {
         uid: len(httpx.get(f"{world.ladok_url}/_sim/registrations", params={"occasion": uid}).json())

@@ -2,7 +2,7 @@
 plan without a time, or outside the register's dates, is refused with nothing written; a timetable
 gives the platform's test its times; the support office's file, imported by the coordinator, reaches
 the platform's extra time through the registration sync, which asks the register for no
-accommodations (it has none: the stand-in answers 404, as Ladok does). SQLite and PostgreSQL.
+accommodations (it has none: the stand-in answers 404, as Ladok does).
 
 Its own register and platform stand-ins (the store and Prefect are the world's), so that its
 occasions are planned here alone."""

@@ -1,5 +1,5 @@
 """The results import on the platform's own payloads (tests/contracts/inspera/) and on the stand-in's
-export, on SQLite and PostgreSQL: the client reads each over HTTP from the stand-in, which serves a
+export: the client reads each over HTTP from the stand-in, which serves a
 contract payload loaded through `/_sim/test/{id}/export` (its candidate ids replaced by those of the
 candidates examflow added to the test). A total or maximum that differs from our sums, or a grader
 name the exam does not know, refuses the import with a report; absent candidates, unanswered

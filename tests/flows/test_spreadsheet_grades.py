@@ -35,8 +35,8 @@ GRADER = "staff-grader-1"
 
 @pytest.fixture(scope="module")
 def occasion(world: World) -> str:
-    """The term's last occasion (test_phases takes the first), with three more students registered
-    (it has two), planned as an oral exam and synced."""
+    """The last of the world's shared occasions, with three more students registered
+    (it has three), planned as an oral exam and synced."""
     uid = world.occasions[-1]
     for n in range(1, 4):
         student = {

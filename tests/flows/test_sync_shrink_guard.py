@@ -1,4 +1,4 @@
-"""The sync's shrink guard on SQLite and PostgreSQL: a register answer that empties an occasion,
+"""The sync's shrink guard: a register answer that empties an occasion,
 halves it, or takes anyone off an active test is held (nothing of that occasion written to the store
 or the platform) while the other occasions sync; the nightly run starts one review run per held
 occasion and never waits; the review asks a coordinator, applies on approval (asking again should

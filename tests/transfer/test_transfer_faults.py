@@ -174,18 +174,21 @@ def _kill_at(process: subprocess.Popen[str], total: int, target: int, jitter: fl
 
 
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
-def test_sigkill_at_twenty_random_points_then_resume_writes_each_result_once(
+def test_sigkill_at_eight_random_points_then_resume_writes_each_result_once(
     world: TransferWorld, ready_exam: ReadyExam
 ) -> None:
     n = 2000
     occasion = ready_exam(world, n)
     world.faults(latency_ms=8)
     # Points in the first 90 %: 16 writers finish 8 ms calls faster than a kill after up to 50 ms
-    # of jitter lands, so a point near the end would be killed after the last write.
+    # of jitter lands, so a point near the end would be killed after the last write. Eight points
+    # show what twenty did: with 16 writes in flight, every kill leaves results confirmed, results
+    # sent and not confirmed and results not yet sent, all in the ledger; more points only start
+    # more workers, each paying Prefect's import.
     rng = random.Random(20)
     deadline = time.monotonic() + 240
     held_after_kill, pending_after_kill = [], []
-    for target in sorted(rng.sample(range(n - n // 10), 20)):
+    for target in sorted(rng.sample(range(n - n // 10), 8)):
         _kill_at(_worker(world, occasion), n, target, rng.uniform(0, 0.05))
         held_after_kill.append(len(world.results(occasion)))
         with transaction() as session:
