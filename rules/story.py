@@ -29,6 +29,8 @@ ACTIONS = {
     "regrade.refused": "grade change refused",
 }
 
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+
 # The kinds of a candidate's data a retention period is set for (settings: EXAMFLOW_RETENTION).
 RETENTION_KINDS = tuple(RETENTION)
 
@@ -108,9 +110,9 @@ def _grading(rows: CandidateRows) -> Ranked:
         detail = f"{points}{g.status}, from the {g.source}"
         ranked.append((4, StoryEvent(at=g.updated_at, system=STORE, what=f"Grade {g.grade}", detail=detail)))
     for a in rows.approvals:
-        detail = f"{a.decision} by {a.decided_by}"
+        detail = f"{DECISIONS.get(a.decision, a.decision)} by {a.decided_by}"
         ranked.append(
-            (5, StoryEvent(at=a.decided_at, system=STORE, what=f"Approved: {a.title}", detail=detail))
+            (5, StoryEvent(at=a.decided_at, system=STORE, what=f"Approval: {a.title}", detail=detail))
         )
     return ranked
 

@@ -124,7 +124,7 @@ AUDITED = StoryAuditEntry(
             [
                 "Registered for Linear algebra under the code LA-0007",
                 "Grade C",  # the grade before its approval at the same instant
-                "Approved: Approve the grades",
+                "Approval: Approve the grades",
                 "Grade C sent to Ladok",
                 "Ladok confirmed grade C",
             ],
@@ -165,7 +165,7 @@ def test_the_rows_are_merged_in_the_order_things_happened(parts: dict[str, Any],
             "question 1: 4 of 5 (Gustav Berg 4, Greta Dahl 3.5); question 2: 2.5 of 5",
         ),
         ({"grade": GRADE}, "Grade C", "6.5 points, approved, from the platform"),
-        ({"approvals": (APPROVED,)}, "Approved: Approve the grades", "approve by Eva Holm"),
+        ({"approvals": (APPROVED,)}, "Approval: Approve the grades", "approved by Eva Holm"),
         ({"transfers": (CONFIRMED,)}, "Ladok confirmed grade C", "its result res-9"),
         (
             {"appeal": APPEAL},
