@@ -31,6 +31,7 @@ from store.schema import (
     Attendance,
     AuditEvent,
     Committee,
+    CommitteeCandidate,
     CommitteeMember,
     Grade,
     GraderMark,
@@ -49,6 +50,7 @@ from store.schema import (
 # Approvals that decide a candidate's grade: the examiner's and graders', a rescore, a spreadsheet's
 # grades, the transfer; those of one request carry its id (see `_approvals`).
 GRADE_APPROVALS = ("grading", "rescore", "upload", "transfer")
+OWN_GRADING = "grading-own-"
 
 
 def registrations_by_code(session: Session, *, occasion_id: str, code: str) -> list[int]:
@@ -64,41 +66,34 @@ def registrations_of_student(session: Session, *, student_uid: str) -> list[int]
 
 
 def gather(session: Session, *, registration_ids: Sequence[int]) -> list[CandidateRows]:
-    """Every row held of these registrations, in their order (the platform's left empty)."""
+    """Every row held of these registrations, in the order of their exams (the platform's left
+    for the caller to add)."""
     heads = _registrations(session, registration_ids)
     if not heads:
         return []
-    occasions = sorted({h.occasion_id for h in heads.values()})
+    ids = list(heads)
     names = dict(session.execute(select(Staff.id, Staff.name)).tuples().all())
-    appeals = _appeals(session, registration_ids, names)
-    per: dict[str, dict[int, Any]] = {
-        "student": _students(session, [h.student_uid for h in heads.values()]),
-        "attendance": _attendance(session, registration_ids),
-        "marks": _marks(session, registration_ids, names),
-        "grade": _grades(session, registration_ids),
-        "transfers": _transfers(session, registration_ids),
-        "justification": _justifications(session, registration_ids),
-        "appeal": {r: a for r, (a, _) in appeals.items()},
-        "notes": _counts(session, GraderNote.registration_id, registration_ids),
-    }
+    students, attendance = _students(session, ids), _attendance(session, ids)
+    marks, grades, transfers = _marks(session, ids, names), _grades(session, ids), _transfers(session, ids)
+    justifications, appeals = _justifications(session, ids), _appeals(session, ids, names)
     approvals = _approvals(session, heads, appeals, names)
-    archive = _archive(session, occasions)
-    audit = _audit(session, heads, appeals)
-    mails = _mails(session, registration_ids)
+    archive = _archive(session, sorted({h.occasion_id for h in heads.values()}))
+    audit, notes = _audit(session, heads, appeals), _counts(session, GraderNote.registration_id, ids)
+    mails = _mails(session, ids)
     return [
         CandidateRows(
             registration=head,
-            student=per["student"][head.registration_id],
-            attendance=per["attendance"].get(rid),
-            marks=tuple(per["marks"].get(rid, ())),
-            grade=per["grade"].get(rid),
+            student=students[rid],
+            attendance=attendance.get(rid),
+            marks=tuple(marks.get(rid, ())),
+            grade=grades.get(rid),
             approvals=tuple(approvals.get(rid, ())),
-            transfers=tuple(per["transfers"].get(rid, ())),
-            justification=per["justification"].get(rid),
-            appeal=per["appeal"].get(rid),
+            transfers=tuple(transfers.get(rid, ())),
+            justification=justifications.get(rid),
+            appeal=appeals[rid][0] if rid in appeals else None,
             archive=tuple(e for e in archive.get(head.occasion_id, ()) if _concerns(e.filename, head)),
             audit=tuple(audit.get(rid, ())),
-            notes=per["notes"].get(rid, 0),
+            notes=notes.get(rid, 0),
             mails=mails.get(rid, 0),
         )
         for rid, head in heads.items()
@@ -131,12 +126,11 @@ def _registrations(session: Session, ids: Sequence[int]) -> dict[int, StoryRegis
     }
 
 
-def _students(session: Session, uids: Sequence[str]) -> dict[int, StoryStudent]:
-    """Keyed by registration id, so every registration of one student finds its student."""
+def _students(session: Session, ids: Sequence[int]) -> dict[int, StoryStudent]:
     query = (
         select(Registration.id, Student)
         .join(Student, Student.uid == Registration.student_uid)
-        .where(Registration.student_uid.in_(set(uids)))
+        .where(Registration.id.in_(ids))
     )
     return {
         rid: StoryStudent(
@@ -282,19 +276,41 @@ def _approvals(
         .order_by(Approval.decided_at, Approval.id)
     )
     decided = list(session.scalars(query))
-    justified = _justification_ids(session, list(heads))
+    justified, graders = _justification_ids(session, list(heads)), _graders(session, list(heads))
     rows: dict[int, list[StoryApproval]] = defaultdict(list)
     for rid, head in heads.items():
         appeal = appeals.get(rid)
         own = _request_kinds(appeal[1] if appeal else None, justified.get(rid))
         for a in decided:
-            if a.occasion_id == head.occasion_id and (
+            if a.occasion_id != head.occasion_id or _other_graders(a.kind, graders.get(rid)):
+                continue
+            if (
                 a.kind.split("-")[0] in GRADE_APPROVALS
                 or a.kind in own
                 or a.kind.startswith(f"regrade-{rid}-")
             ):
                 rows[rid].append(_approval(a, names))
     return rows
+
+
+def _other_graders(kind: str, graders: set[str] | None) -> bool:
+    """A grader's approval of their own grading (`grading-own-<staff id>`) concerns only the
+    candidates of their committee."""
+    return graders is not None and kind.startswith(OWN_GRADING) and kind[len(OWN_GRADING) :] not in graders
+
+
+def _graders(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
+    """The members of each candidate's grading committees (none where they have no committee)."""
+    query = (
+        select(CommitteeCandidate.registration_id, CommitteeMember.staff_id)
+        .join(Committee, Committee.id == CommitteeCandidate.committee_id)
+        .join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
+        .where(CommitteeCandidate.registration_id.in_(ids), Committee.kind == "grading")
+    )
+    members: dict[int, set[str]] = defaultdict(set)
+    for rid, staff_id in session.execute(query).tuples():
+        members[rid].add(staff_id)
+    return members
 
 
 def _approval(a: Approval, names: dict[str, str]) -> StoryApproval:

@@ -2,7 +2,8 @@
 in-process fakes of the outside systems, a SQLite store): the exam office gets the whole story in
 order as an artifact by code, without the student's name, national id or any code of an action, and
 the student's access file under $EXAMFLOW_HOME/requests/ says what is held, where, why and until
-when; a grader is refused, the refusal audited, and nothing is read or written."""
+when; a planner asks for a student by their uid; a grader is refused, the refusal audited, and
+nothing is read or written."""
 
 from __future__ import annotations
 
@@ -110,6 +111,16 @@ def test_the_exam_office_gets_the_story_and_the_students_access_file(exam: tuple
     assert "GDPR Art. 15" in text and "Kept until" in text and "public task, GDPR Art. 6(1)(e)" in text
     assert f"Archived: paper-{code}.json" in text
     assert [e.detail for e in audited("story.shown")] == [{"candidate": code, "file": str(file)}]
+
+
+def test_a_planner_gets_a_students_story_by_their_uid(exam: tuple[str, Path]) -> None:
+    occasion, home = exam
+    registration, student = a_candidate(occasion)
+    file = Path(candidate_story(CandidateStory(asker_id="staff-planner-1", student_uid=student.uid)))
+    artifact = Artifact.get("candidate-story-student")
+    assert artifact is not None and isinstance(artifact.data, str)
+    assert f"## Candidate {registration.anonymisation_code}: " in artifact.data
+    assert file.parent == home / "requests" and f"student id {student.uid}" in file.read_text()
 
 
 def test_a_grader_is_refused_and_the_refusal_audited(exam: tuple[str, Path]) -> None:

@@ -1,7 +1,7 @@
 """A candidate's rows gathered from the store, on SQLite and PostgreSQL: every table's rows of the
-candidate and none of another's, approvals of the grade and of their own requests only, the exam's
-protocol and their own papers among the archive's entries, audit events naming them, and a student
-found with every exam of theirs."""
+candidate and none of another's, the approvals of the grade (a grader's own only where they grade
+the candidate) and of their own requests only, the exam's protocol and their own papers among the
+archive's entries, audit events naming them, and a student found with every exam of theirs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from store.schema import (
     ArchiveRecord,
     Attendance,
     Committee,
+    CommitteeCandidate,
     CommitteeMember,
     Grade,
     GraderMark,
@@ -147,13 +148,24 @@ def _requests(session: Session, mine: int, other: int) -> int:
     committee = Committee(occasion_id="occ-1", name=f"appeal-{appeals[0].id}", kind="appeal")
     session.add(committee)
     session.flush()
-    session.add(CommitteeMember(committee_id=committee.id, staff_id="a1"))
+    grading = Committee(occasion_id="occ-1", name="committee-1", kind="grading")
+    session.add(grading)
+    session.flush()
+    session.add_all(
+        [
+            CommitteeMember(committee_id=committee.id, staff_id="a1"),
+            CommitteeMember(committee_id=grading.id, staff_id="g1"),
+        ]
+    )
+    session.add(CommitteeCandidate(committee_id=grading.id, registration_id=mine))
     approvals = [
         ("grading-joint", "approve"),
         ("transfer", "approve"),
         (f"appeal-{appeals[0].id}", "approve"),
         (f"appeal-{appeals[1].id}", "approve"),
         ("plan", "approve"),
+        ("grading-own-g1", "approve"),
+        ("grading-own-g2", "reject"),
     ]
     for n, (kind, decision) in enumerate(approvals):
         session.add(
@@ -266,6 +278,7 @@ def test_the_candidates_rows_are_gathered_and_no_others(
             "Approve grading-joint",
             "Approve transfer",
             f"Approve appeal-{appeal_id}",
+            "Approve grading-own-g1",  # not g2's: the candidate is not in their committee
         ]
     )
     assert {a.decided_by for a in rows.approvals} == {"Eva Holm"}
