@@ -105,7 +105,7 @@ class StoryArchiveEntry(Frozen):
 
 class StoryAuditEntry(Frozen):
     at: datetime
-    actor: str
+    actor: str  # the staff member's name, else the actor as logged (examflow, a staff id)
     action: str
     seq: int
     detail: dict[str, Any]

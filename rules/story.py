@@ -81,7 +81,7 @@ def _registration(rows: CandidateRows) -> Ranked:
         at=min(head.updated_at, head.starts_at),
         system=STORE,
         what=f"Registered for {head.occasion_name} under the code {head.code}",
-        detail=f"registration {head.status}{extra}",
+        detail=f"status {head.status}{extra}",
     )
     return [(0, event)]
 

@@ -78,7 +78,7 @@ def gather(session: Session, *, registration_ids: Sequence[int]) -> list[Candida
     justifications, appeals = _justifications(session, ids), _appeals(session, ids, names)
     approvals = _approvals(session, heads, appeals, names)
     archive = _archive(session, sorted({h.occasion_id for h in heads.values()}))
-    audit, notes = _audit(session, heads, appeals), _counts(session, GraderNote.registration_id, ids)
+    audit, notes = _audit(session, heads, appeals, names), _counts(session, GraderNote.registration_id, ids)
     mails = _mails(session, ids)
     return [
         CandidateRows(
@@ -358,7 +358,10 @@ def _concerns(filename: str, head: StoryRegistration) -> bool:
 
 
 def _audit(
-    session: Session, heads: dict[int, StoryRegistration], appeals: dict[int, tuple[StoryAppeal, int]]
+    session: Session,
+    heads: dict[int, StoryRegistration],
+    appeals: dict[int, tuple[StoryAppeal, int]],
+    names: dict[str, str],
 ) -> dict[int, list[StoryAuditEntry]]:
     """The events of the candidate's exams whose detail names them: by code, by student, by their
     registration or by their appeal."""
@@ -372,7 +375,13 @@ def _audit(
         for e in events:
             if e.occasion_id == head.occasion_id and _names(e.detail, marks, appeal[1] if appeal else None):
                 rows[rid].append(
-                    StoryAuditEntry(at=e.at, actor=e.actor, action=e.action, seq=e.seq, detail=e.detail)
+                    StoryAuditEntry(
+                        at=e.at,
+                        actor=names.get(e.actor, e.actor),
+                        action=e.action,
+                        seq=e.seq,
+                        detail=e.detail,
+                    )
                 )
     return rows
 

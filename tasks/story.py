@@ -18,7 +18,6 @@ from tasks.systems import systems
 READERS = (Role.COORDINATOR, Role.PLANNER)
 
 
-
 class StoryRefused(PermissionError):
     """The asker may not read a candidate's story."""
 

@@ -121,7 +121,7 @@ def staff_markdown(rows: Sequence[CandidateRows], retention: Mapping[str, timede
             _events(timeline(r)),
             f"Held besides: {r.notes} graders' notes, {r.mails} mails to the student. Kept until: "
             + ", ".join(f"{kind} {day:%Y-%m-%d}" for kind, day in kept.items())
-            + ". Incidents during the exam are not held by examflow.",
+            + ". Incidents during the exam are held by the platform only; examflow keeps none.",
         ]
     return "\n\n".join(["# A candidate's story", *parts])
 
@@ -162,7 +162,7 @@ def _exam_section(r: CandidateRows, retention: Mapping[str, timedelta]) -> list[
         f"## {head.occasion_name} ({head.occasion_id}), under the code {head.code}",
         "### What we hold, where, why and until when",
         markdown_table(table, limit=len(table)),
-        f"Besides: {r.notes} graders' notes and {r.mails} mails. Incidents during the exam are not held by examflow.",
+        f"Besides: {r.notes} graders' notes and {r.mails} mails. Incidents during the exam are held by the platform only; examflow keeps none.",
         "### What happened, in order",
         _events(timeline(r)),
     ]

@@ -232,7 +232,7 @@ def _archived_and_audited(session: Session, appeal_id: int, mine: int) -> None:
     audit.record(session, actor="c1", action="grades.approved", occasion_id="occ-1", detail={"approved": 2})
     audit.record(
         session,
-        actor="c1",
+        actor="e1",
         action="regrade.refused",
         occasion_id="occ-1",
         detail={"registration_id": mine, "reason": ["a", "b"]},
@@ -288,6 +288,7 @@ def test_the_candidates_rows_are_gathered_and_no_others(
         ("appeal.decided", None),
         ("regrade.refused", None),
     ]
+    assert [e.actor for e in rows.audit] == ["c1", "c1", "Eva Holm"]  # staff by name
     assert (rows.notes, rows.mails) == (1, 1)
 
 
