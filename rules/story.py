@@ -33,6 +33,13 @@ DECISIONS = {"approve": "approved", "reject": "rejected"}
 
 # The kinds of a candidate's data a retention period is set for (settings: EXAMFLOW_RETENTION).
 RETENTION_KINDS = tuple(RETENTION)
+KINDS = {
+    "answers": "answers and papers on the platform",
+    "personal": "names, national ids and the exam's records in examflow",
+    "notes": "graders' notes",
+    "mails": "mails in the outbox",
+    "audit": "audit log details",
+}
 
 
 class StoryEvent(Frozen):
@@ -45,8 +52,9 @@ class StoryEvent(Frozen):
 Ranked = list[tuple[int, StoryEvent]]
 
 
-def timeline(rows: CandidateRows) -> list[StoryEvent]:
-    """Every event of the candidate on one exam, in order."""
+def timeline(rows: CandidateRows, retention: Mapping[str, timedelta] | None = None) -> list[StoryEvent]:
+    """Every event of the candidate on one exam, in order; with `retention`, ending with the days
+    their data is due for deletion."""
     ranked = (
         _registration(rows)
         + _exam(rows)
@@ -56,6 +64,7 @@ def timeline(rows: CandidateRows) -> list[StoryEvent]:
         + ([(8, e) for e in _appealed(rows.appeal)] if rows.appeal else [])
         + _archived(rows)
         + _audited(rows)
+        + (_retained(rows, retention) if retention is not None else [])
     )
     return [event for _, event in sorted(ranked, key=lambda r: (r[1].at, r[0]))]
 
@@ -68,6 +77,17 @@ def kept_until(rows: CandidateRows, retention: Mapping[str, timedelta]) -> dict[
         raise ValueError(f"retention: no period set for {', '.join(missing)}")
     since = rows.grade.updated_at if rows.grade else rows.registration.ends_at
     return {kind: (since + retention[kind]).date() for kind in RETENTION_KINDS}
+
+
+def _retained(rows: CandidateRows, retention: Mapping[str, timedelta]) -> Ranked:
+    """One event per day some kinds of the candidate's data fall due, the kinds named together."""
+    due: dict[date, list[str]] = {}
+    for kind, day in kept_until(rows, retention).items():
+        due.setdefault(day, []).append(KINDS.get(kind, kind))
+    return [
+        (11, StoryEvent(at=_day(day), system=STORE, what="Due for deletion", detail=", ".join(kinds)))
+        for day, kinds in sorted(due.items())
+    ]
 
 
 def action_words(action: str) -> str:

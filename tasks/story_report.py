@@ -115,13 +115,11 @@ def staff_markdown(rows: Sequence[CandidateRows], retention: Mapping[str, timede
     parts = []
     for r in rows:
         head = r.registration
-        kept = kept_until(r, retention)
         parts += [
             f"## Candidate {head.code}: {head.occasion_name} ({head.occasion_id})",
-            _events(timeline(r)),
-            f"Held besides: {r.notes} graders' notes, {r.mails} mails to the student. Kept until: "
-            + ", ".join(f"{kind} {day:%Y-%m-%d}" for kind, day in kept.items())
-            + ". Incidents during the exam are held by the platform only; examflow keeps none.",
+            _events(timeline(r, retention)),
+            f"Held besides: {r.notes} graders' notes, {r.mails} mails to the student. "
+            "Incidents during the exam are held by the platform only; examflow keeps none.",
         ]
     return "\n\n".join(["# A candidate's story", *parts])
 
@@ -164,7 +162,7 @@ def _exam_section(r: CandidateRows, retention: Mapping[str, timedelta]) -> list[
         markdown_table(table, limit=len(table)),
         f"Besides: {r.notes} graders' notes and {r.mails} mails. Incidents during the exam are held by the platform only; examflow keeps none.",
         "### What happened, in order",
-        _events(timeline(r)),
+        _events(timeline(r, retention)),
     ]
 
 

@@ -210,6 +210,21 @@ def test_each_kind_is_kept_its_period_from_the_grade(parts: dict[str, Any], sinc
     assert kept == {kind: (since + period).date() for kind, period in RETENTION.items()}
 
 
+def test_the_timeline_ends_with_the_days_the_data_falls_due() -> None:
+    retention = RETENTION | {"mails": timedelta(days=90), "answers": timedelta(days=90)}
+    events = timeline(rows(grade=GRADE, audit=(AUDITED,)), retention)
+    due = [(e.at.date(), e.detail) for e in events if e.what == "Due for deletion"]
+    assert due == [
+        ((GRADED + timedelta(days=90)).date(), "answers and papers on the platform, mails in the outbox"),
+        (
+            (GRADED + timedelta(days=730)).date(),
+            "names, national ids and the exam's records in examflow, graders' notes",
+        ),
+        ((GRADED + timedelta(days=3650)).date(), "audit log details"),
+    ]
+    assert events[-3:] == [e for e in events if e.what == "Due for deletion"]
+
+
 def test_a_retention_without_every_kind_is_refused_naming_them() -> None:
     with pytest.raises(ValueError, match="retention: no period set for mails, audit"):
         kept_until(rows(), {k: v for k, v in RETENTION.items() if k not in ("mails", "audit")})
