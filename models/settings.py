@@ -20,6 +20,14 @@ from models.systems import SYSTEMS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAND_IN_KEY = "local-stand-in-key"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# answers and papers, names and national ids, graders' notes, mails, audit details (docs/data-access.md)
+RETENTION = {
+    "answers": timedelta(days=730),
+    "personal": timedelta(days=730),
+    "notes": timedelta(days=730),
+    "mails": timedelta(days=365),
+    "audit": timedelta(days=3650),
+}
 
 
 def masked_url(url: str) -> str:
@@ -69,6 +77,8 @@ class Settings(BaseModel):
     # a timesheet is paid for (a minimum fee); sample figures, to be set from the institution's rates
     grader_rates: dict[str, Decimal] = {"NO": Decimal("450.00"), "SE": Decimal("400.00")}
     grader_minimum_hours: Decimal = Decimal("0")
+    # how long each kind of a candidate's data is kept after their grade is set (docs/data-access.md)
+    retention: dict[str, timedelta] = Field(default_factory=lambda: dict(RETENTION))
 
     @model_validator(mode="after")
     def _no_placeholder_secret_outside(self) -> Settings:
@@ -163,7 +173,19 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         exam_policy=_path(env.get("EXAMFLOW_EXAM_POLICY")) or REPO_ROOT / "policy" / "exam_policy.yaml",
         grader_rates=rates(env, "EXAMFLOW_GRADER_RATES", "NO=450.00,SE=400.00"),
         grader_minimum_hours=amount(env, "EXAMFLOW_GRADER_MINIMUM_HOURS", "0"),
+        retention=retention(env, "EXAMFLOW_RETENTION"),
     )
+
+
+def retention(env: dict[str, str], name: str) -> dict[str, timedelta]:
+    """The variable `name` as 'answers=730d,mails=90d': periods replacing the defaults, per kind."""
+    periods = durations(env, name)
+    unknown = sorted(set(periods) - set(RETENTION))
+    if unknown:
+        raise ValueError(
+            f"{name}: no kind of data {', '.join(unknown)}; the kinds are {', '.join(RETENTION)}"
+        )
+    return RETENTION | periods
 
 
 def share(env: dict[str, str], name: str, default: str) -> float:
