@@ -42,5 +42,11 @@ def holders(session: Session, *, role: str, occasion_id: str) -> list[Staff]:
     return list(session.scalars(query))
 
 
+def holders_for(session: Session, *, role: str, occasion_id: str) -> list[str]:
+    """The staff ids holding `role` for this very occasion (not for all occasions)."""
+    query = select(StaffRole.staff_id).where(StaffRole.role == role, StaffRole.occasion_id == occasion_id)
+    return list(session.scalars(query.order_by(StaffRole.staff_id)))
+
+
 def holds_role(session: Session, *, staff_id: str, role: str, occasion_id: str) -> bool:
     return any(s.id == staff_id for s in holders(session, role=role, occasion_id=occasion_id))

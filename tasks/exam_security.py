@@ -15,8 +15,9 @@ from models.security import ExamSecurity
 from models.settings import get_settings
 from rules.exam_security import new_quit_password, new_start_password
 from rules.exam_times import STOCKHOLM
-from store import audit, exam_secrets, occasions, outbox, staff
+from store import audit, exam_secrets, occasions, outbox, seating, staff
 from store.db import transaction
+from store.schema import Staff
 from tasks import platform_results
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
@@ -102,7 +103,7 @@ def send_exam_passwords(occasion_id: str) -> int:
         if exam_secrets.sent_at(session, occasion_id=occasion_id) is not None:
             log.info(f"The passwords of {occasion_id} were mailed to its invigilators already")
             return 0
-        invigilators = staff.holders(session, role=Role.INVIGILATOR, occasion_id=occasion_id)
+        invigilators = _invigilators(session, occasion_id)
         if not invigilators:
             log.warning(
                 f"Exam {occasion_id} has no invigilator: its passwords were not sent. Give someone the "
@@ -126,6 +127,19 @@ def send_exam_passwords(occasion_id: str) -> int:
         outbox.deliver_pending(session, folder=get_settings().outbox_dir)
     log.info(f"Mailed the passwords of {occasion_id} to its {len(invigilators)} invigilator(s)")
     return len(invigilators)
+
+
+def _invigilators(session: Session, occasion_id: str) -> list[Staff]:
+    """The exam's invigilators: those on duty in its seating plan, else those given the role for
+    this exam, else everyone holding the role."""
+    holders = staff.holders(session, role=Role.INVIGILATOR, occasion_id=occasion_id)
+    on_duty = {
+        d.staff_id for d in seating.duties(session, occasion_id=occasion_id) if d.duty == Role.INVIGILATOR
+    }
+    if on_duty:
+        return [p for p in holders if p.id in on_duty]
+    for_this_exam = set(staff.holders_for(session, role=Role.INVIGILATOR, occasion_id=occasion_id))
+    return [p for p in holders if p.id in for_this_exam] or holders
 
 
 def _mail(session: Session, occasion_id: str, held: ExamSecurity) -> str:
