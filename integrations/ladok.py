@@ -29,6 +29,7 @@ import orjson
 
 from integrations.http import ApiClient, ApiError, RateLimit, RetryPolicy, StaleVersion
 from models.domain import (
+    Accommodation,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
@@ -192,6 +193,10 @@ class LadokClient(ApiClient):
             if not found or len(rows) >= _total(data):
                 return rows
             page += 1
+
+    def accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        """None: Ladok holds no accommodations (Sweden's come from the coordinator)."""
+        return []
 
     def create_draft(
         self,

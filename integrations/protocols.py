@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol, Self
 
 from models.domain import (
+    Accommodation,
     ArchivedDocument,
     PlatformCandidate,
     PlatformCommittee,
@@ -33,8 +34,8 @@ class Connection(Protocol):
 
 
 class StudentRegister(Connection, Protocol):
-    """Ladok-style register: occasions (dates only), course rounds, students, study results and
-    result drafts."""
+    """The register of a country's exams (Sweden: Ladok; Norway: FS): occasions (dates only),
+    course rounds, students, study results, the accommodations it holds and result drafts."""
 
     def get_occasion(self, occasion_uid: str) -> RegisterOccasion: ...
 
@@ -53,6 +54,11 @@ class StudentRegister(Connection, Protocol):
         """The register's student uid for each personnummer or student uid it knows, keyed by
         what was asked. (The register holds no accommodations: Swedish decisions on support come
         from the coordinator, see `flows/accommodations.py`.)"""
+        ...
+
+    def accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        """The accommodations the register has granted for the occasion, one per student: FS's
+        granted applications (Eksamenstilpasningssoknad); none in Ladok, which holds none."""
         ...
 
     def create_draft(

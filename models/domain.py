@@ -93,6 +93,9 @@ class RegisterOccasion(Frozen):
     end_date: date
     module_uids: tuple[str, ...]
     course_round_uids: tuple[str, ...]
+    submission_deadline: datetime | None = Field(
+        default=None, description="FS's innleveringsfrist, local wall-clock time; Ladok has none"
+    )
 
 
 class ExamWindow(Frozen):

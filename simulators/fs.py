@@ -37,13 +37,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, build_schema, graphql_sync
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
 from models.systems import FS
+from simulators import fs_register
 from simulators.faults import install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -88,7 +89,9 @@ type Klage {
 }
 
 type PageInfo {
+  hasPreviousPage: Boolean!
   hasNextPage: Boolean!
+  startCursor: String
   endCursor: String
 }
 
@@ -131,7 +134,7 @@ CREATE INDEX IF NOT EXISTS foresporsel_page ON foresporsel (vurderingsenhet_id, 
 EMPTY_PAGE: dict[str, Any] = {
     "edges": [],
     "nodes": [],
-    "pageInfo": {"hasNextPage": False, "endCursor": None},
+    "pageInfo": {"hasPreviousPage": False, "hasNextPage": False, "startCursor": None, "endCursor": None},
     "totalCount": 0,
 }
 
@@ -233,7 +236,9 @@ class Fs:
             "edges": edges,
             "nodes": [e["node"] for e in edges],
             "pageInfo": {
+                "hasPreviousPage": False,
                 "hasNextPage": len(rows) > first,
+                "startCursor": edges[0]["cursor"] if edges else None,
                 "endCursor": edges[-1]["cursor"] if edges else None,
             },
             "totalCount": total[0]["n"],
@@ -290,9 +295,9 @@ def _node(row: Any) -> dict[str, Any]:
     return node
 
 
-def executable_schema(fs: Fs) -> Any:
+def executable_schema(fs: Fs, register: fs_register.Register | None = None) -> Any:
     """The SDL with the register's resolvers attached; every other field reads its dict key."""
-    schema = build_schema(SDL)
+    schema = build_schema(SDL + fs_register.SDL)
     # the SDL declares both as object types; graphql-core types the lookups as any named type
     cast(GraphQLObjectType, schema.query_type).fields["vurderingsenhet"].resolve = fs.unit
     unit = cast(GraphQLObjectType, schema.type_map["Vurderingsenhet"]).fields
@@ -301,6 +306,8 @@ def executable_schema(fs: Fs) -> Any:
         u, info, "begrunnelse", first, after
     )
     unit["klager"].resolve = lambda u, info, first=None, after=None: fs.page(u, info, "klage", first, after)
+    if register is not None:
+        fs_register.attach(schema, register)
     return schema
 
 
@@ -327,8 +334,10 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     if users is None:
         settings = settings_from_env()
         users = {settings.fs_user: settings.fs_password.get_secret_value()}
-    fs = Fs(StateFile(state_path, SCHEMA))
-    schema = executable_schema(fs)
+    state = StateFile(state_path, SCHEMA + fs_register.SCHEMA)
+    fs = Fs(state)
+    register = fs_register.Register(state, lambda info: info.context.experimental)
+    schema = executable_schema(fs, register)
     app = FastAPI(title="FS stand-in (GraphQL)")
     install_faults(app)
 
@@ -355,6 +364,22 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     @app.post("/_sim/vurderingsenheter/{unit_id}/requests")
     def seed(unit_id: str, body: Seed) -> dict[str, list[str]]:
         return fs.seed(unit_id, body)
+
+    @app.put("/_sim/vurderingsenheter/{unit_id}")
+    def put_unit(unit_id: str, body: fs_register.Enhet) -> dict[str, Any]:
+        return register.put_unit(unit_id, body)
+
+    @app.post("/_sim/vurderingsenheter/{unit_id}/vurderingsmeldinger")
+    def add_registration(unit_id: str, body: fs_register.NyMelding) -> dict[str, str]:
+        melding_id = register.add_registration(unit_id, body)
+        if melding_id is None:
+            raise HTTPException(404, f"no vurderingsenhet {unit_id}")
+        return {"id": melding_id}
+
+    @app.delete("/_sim/vurderingsmeldinger/{melding_id}", status_code=204)
+    def withdraw(melding_id: str) -> None:
+        if not register.withdraw(melding_id):
+            raise HTTPException(404, f"no vurderingsmelding {melding_id}")
 
     return app
 
