@@ -22,7 +22,7 @@ from tasks.reports import artifact_key, publish_markdown
 
 @flow(name="plan-exam", log_prints=False)
 def plan_exam(params: PlanExam) -> str:
-    occasion, rounds = fetch_occasion(params.occasion_uid)
+    occasion, rounds = fetch_occasion(params.occasion_uid, params.country)
     window = plan_times(params.times, occasion, rounds)
     checks = check_plan(occasion, rounds, window)
     report = plan_report(occasion, rounds, window, checks)

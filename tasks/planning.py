@@ -6,7 +6,7 @@ import secrets
 
 from prefect import task
 
-from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterOccasion
+from models.domain import Country, ExamWindow, PlatformTest, RegisterCourseRound, RegisterOccasion
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
@@ -28,12 +28,15 @@ class PlanRefused(Exception):
 
 
 @task(name="fetch-occasion", **REPLAY_SAFE, **OUTSIDE_RETRIES)
-def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
-    with systems().register() as register:
+def fetch_occasion(
+    occasion_uid: str, country: Country = Country.SE
+) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
+    """The occasion and its course rounds from the register of the exam's country."""
+    with systems().register(country=country) as register:
         occasion = register.get_occasion(occasion_uid)
         rounds = [register.get_course_round(uid) for uid in occasion.course_round_uids]
     run_logger().info(
-        f"Read occasion {occasion.uid} ({occasion.name}) from the register: {len(rounds)} course rounds "
+        f"Read occasion {occasion.uid} ({occasion.name}) from the register of {country}: {len(rounds)} course rounds "
         f"({_codes(rounds)}), {len(occasion.module_uids)} modules examined"
     )
     return occasion, rounds
@@ -101,9 +104,14 @@ def plan_report(
     start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
     return (
         f"### {occasion.name}\n\nFrom {start:%Y-%m-%d %H:%M} to {end:%H:%M} Stockholm time, "
-        f"{window.duration_minutes} minutes' working time\n\n"
+        f"{window.duration_minutes} minutes' working time{_deadline(occasion)}\n\n"
         f"{markdown_table(modules)}\n\n#### Checks\n\n{markdown_table(check_rows)}"
     )
+
+
+def _deadline(occasion: RegisterOccasion) -> str:
+    deadline = occasion.submission_deadline
+    return f"; submission deadline in the register {deadline:%Y-%m-%d %H:%M}" if deadline else ""
 
 
 @task(name="save-plan", **REPLAY_SAFE)
