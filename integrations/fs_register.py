@@ -27,6 +27,8 @@ from models.domain import (
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvent,
+    RegisterEvents,
     RegisterModule,
     RegisterOccasion,
     StudyResult,
@@ -99,6 +101,26 @@ query Studenter($eier: String!, $numre: [String!]!, $fnr: [String!]!) {
   }
 }
 """
+EVENTS_QUERY = """
+query Studenthendelser($eier: String!, $first: Int!, $after: String) {
+  studenthendelser(
+    filter: {eierOrganisasjonskode: $eier, hendelsestype: [VURDERINGSMELDT, VURDERINGSMELDING_SLETTET]}
+    first: $first
+    after: $after
+  ) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        __typename id hendelsestype tidspunkt
+        ... on StudentVurderingsmeldt { vurderingsmelding { id vurderingsenhet { id } } }
+        ... on StudentVurderingsmeldingSlettet { vurderingsmeldingId }
+      }
+    }
+  }
+}
+"""
+EVENT_KINDS = {"VURDERINGSMELDT": "registered", "VURDERINGSMELDING_SLETTET": "withdrawn"}
 DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
 
@@ -147,6 +169,20 @@ class FsRegister(FsClient):
             if national_id:
                 found[national_id] = student["studentnummer"]
         return found
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        events: list[RegisterEvent] = []
+        while True:
+            variables = {"eier": self.owner, "first": self.page_size, "after": after}
+            page = required(
+                SYSTEM, "studenthendelser", self.query(EVENTS_QUERY, variables), "studenthendelser"
+            )
+            nodes = [required(SYSTEM, "studenthendelser edge", e, "node") for e in page["edges"] or []]
+            events += [event for node in nodes if (event := registration_event(node)) is not None]
+            info = required(SYSTEM, "studenthendelser", page, "pageInfo")
+            after = info.get("endCursor") or after
+            if info.get("hasNextPage") is not True:
+                return RegisterEvents(events=events, cursor=after)
 
     def create_draft(self, **_: Any) -> RegisterDraft:
         raise _no_grades()
@@ -292,6 +328,34 @@ def granted_accommodations(unit_id: str, meldinger: list[dict[str, Any]]) -> lis
 def _equipment(soknad: dict[str, Any]) -> list[str]:
     names = [((u.get("typeUtstyr") or {}).get("navn") or {}).get("nob") for u in soknad.get("utstyr") or []]
     return [n for n in names if n]
+
+
+def registration_event(node: dict[str, Any]) -> RegisterEvent | None:
+    """A `StudentVurderingsmeldt` or `StudentVurderingsmeldingSlettet` event; None for a registration
+    FS no longer holds (its `vurderingsmelding` is null: the withdrawal has its own event)."""
+    record = f"studenthendelse {node.get('id')}"
+    kind = EVENT_KINDS.get(required(SYSTEM, record, node, "hendelsestype"))
+    if kind is None:
+        raise MissingField(SYSTEM, record, "hendelsestype", f"is not one asked for: {node['hendelsestype']}")
+    at = required(SYSTEM, record, node, "tidspunkt")
+    try:
+        when = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        raise MissingField(SYSTEM, record, "tidspunkt", f"is not a time: {at}") from None
+    if kind == "withdrawn":
+        return RegisterEvent(
+            kind=kind, registration_id=str(required(SYSTEM, record, node, "vurderingsmeldingId")), at=when
+        )
+    melding = node.get("vurderingsmelding")
+    if melding is None:
+        return None
+    unit = required(SYSTEM, record, melding, "vurderingsenhet")
+    return RegisterEvent(
+        kind=kind,
+        registration_id=str(required(SYSTEM, record, melding, "id")),
+        occasion_uid=str(required(SYSTEM, record, unit, "id")),
+        at=when,
+    )
 
 
 def duration_minutes(record: str, value: Any) -> int:

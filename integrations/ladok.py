@@ -33,6 +33,7 @@ from models.domain import (
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvents,
     RegisterModule,
     RegisterOccasion,
     StudyResult,
@@ -197,6 +198,10 @@ class LadokClient(ApiClient):
     def accommodations(self, occasion_uid: str) -> list[Accommodation]:
         """None: Ladok holds no accommodations (Sweden's come from the coordinator)."""
         return []
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        """None read: Ladok's event feed is not used, the nightly sync covers Sweden."""
+        return RegisterEvents(events=[], cursor=after)
 
     def create_draft(
         self,

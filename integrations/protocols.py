@@ -16,6 +16,7 @@ from models.domain import (
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvents,
     RegisterOccasion,
     RegisterRequest,
     SimilarityReport,
@@ -59,6 +60,12 @@ class StudentRegister(Connection, Protocol):
     def accommodations(self, occasion_uid: str) -> list[Accommodation]:
         """The accommodations the register has granted for the occasion, one per student: FS's
         granted applications (Eksamenstilpasningssoknad); none in Ladok, which holds none."""
+        ...
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        """The registrations made and withdrawn since the cursor `after` (None: since the register's
+        first), all pages, oldest first, and the cursor to go on from: FS's `studenthendelser`.
+        Ladok's answer is empty (the nightly sync covers Sweden) and keeps the cursor."""
         ...
 
     def create_draft(

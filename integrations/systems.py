@@ -61,7 +61,9 @@ class HttpSystems:
     def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
         s = self.settings
         if country == Country.NO and s.norway_register == "fs":
-            return FsRegister(s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value(), owner=s.fs_owner)
+            return FsRegister(
+                s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value(), owner=s.fs_owner
+            )
         rate = self.settings.ladok_requests_per_second
         return LadokClient(
             self.settings.ladok_url,

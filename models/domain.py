@@ -149,6 +149,22 @@ class RegisteredStudent(NamedTuple):
     anonymisation_code: str | None
 
 
+class RegisterEvent(Frozen):
+    """A registration made or withdrawn in the register since it was last asked (Norway: FS's
+    `studenthendelser`): which registration (study result), and the occasion when the register
+    names it (a withdrawal names only the registration)."""
+
+    kind: str = Field(description="registered or withdrawn")
+    registration_id: str = Field(description="the register's id of the registration (study result)")
+    occasion_uid: str | None = None
+    at: datetime
+
+
+class RegisterEvents(Frozen):
+    events: list[RegisterEvent]
+    cursor: str | None = Field(description="where to read on from next time; None: from the start")
+
+
 class Accommodation(Frozen):
     student_uid: str
     extra_time_minutes: int = 0

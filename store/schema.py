@@ -539,3 +539,14 @@ class AccommodationDecision(Base):
     source: Mapped[str] = mapped_column(comment="the imported file's name, or 'form'")
     entered_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
+
+
+class RegisterCursor(Base):
+    """How far examflow has read a register's events (Norway: FS's `studenthendelser`), so that
+    the next poll reads on from there."""
+
+    __tablename__ = "register_cursors"
+
+    register: Mapped[str] = mapped_column(String(32), primary_key=True, comment="whose events: a country")
+    cursor: Mapped[str] = mapped_column(String(512), comment="the register's own, opaque")
+    updated_at: Mapped[datetime]

@@ -131,9 +131,10 @@ def _lease(occasion_id: str) -> Iterator[Callable[[], None]]:
 def transfer_results(occasion_id: str, only: list[int] | None = None) -> TransferOutcome:
     """Writes every new or changed approved grade as a draft, showing progress as it goes."""
     scale_id = _scale(occasion_id)
-    with _lease(occasion_id) as renew, systems().register(
-        country=_country(occasion_id), writers=WRITERS
-    ) as register:
+    with (
+        _lease(occasion_id) as renew,
+        systems().register(country=_country(occasion_id), writers=WRITERS) as register,
+    ):
         held = _read(register, occasion_id)
         items = [
             i

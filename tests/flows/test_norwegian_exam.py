@@ -1,7 +1,7 @@
 """One Norwegian exam on FS, through the real flows: planned from FS's assessment unit, its
 registrations synced with FS's candidate numbers as the anonymisation codes and FS's granted
-accommodations as the platform's extra time, a withdrawal in FS followed by the next sync, the exam
-day and the grading; all the while the Swedish register (the Ladok stand-in, whose request counter
+accommodations as the platform's extra time, a late registration and a withdrawal in FS brought in
+between nightly syncs by polling FS's student events, the exam day and the grading; all the while the Swedish register (the Ladok stand-in, whose request counter
 is read) answers not one request. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from sqlalchemy import select
 from flows.exam_day import exam_day
 from flows.grading import grading
 from flows.plan_exam import plan_exam
+from flows.register_events import register_events
 from flows.registration_sync import registration_sync
+from models.domain import Country
 from models.grading import CommitteeRule, GradingSettings
 from models.params import ExamTimes, GradeExam, OccasionStep, PlanExam, SyncRegistrations
 from rules.exam_times import STOCKHOLM
@@ -28,6 +30,7 @@ from tests.flows.conftest import World, approving, past_window
 
 UNIT = "VmVudGhldDoxODYsTk9SMTAxLDEsVkFSLDIwMjY="  # FS's id of the assessment unit: the occasion
 STUDENTS = 12
+LATE = 13  # registers after the first sync
 RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 
 
@@ -84,14 +87,19 @@ def synced(planned: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def withdrawn(world: World, on_fs: dict[str, Any], synced: dict[str, int]) -> dict[str, int]:
-    """The last candidate withdraws in FS; the next sync takes them off."""
+def polled(world: World, on_fs: dict[str, Any], synced: dict[str, int]) -> list[dict[str, int]]:
+    """One late registration and the last candidate's withdrawal in FS, then two polls of its
+    student events: the first syncs the unit, the second finds nothing new."""
+    late = httpx.post(
+        f"{world.fs_url}/_sim/vurderingsenheter/{UNIT}/vurderingsmeldinger", json=candidate(LATE)
+    )
+    late.raise_for_status()
     httpx.delete(f"{world.fs_url}/_sim/vurderingsmeldinger/{on_fs['meldinger'][-1]}").raise_for_status()
-    return registration_sync(SyncRegistrations(occasion_uids=[UNIT]))
+    return [register_events(Country.NO), register_events(Country.NO)]
 
 
 @pytest.fixture(scope="module")
-def examined(withdrawn: dict[str, int]) -> str:
+def examined(polled: list[dict[str, int]]) -> str:
     return exam_day(OccasionStep(occasion_uid=UNIT))
 
 
@@ -131,14 +139,23 @@ def test_the_sync_takes_fss_candidate_numbers_and_granted_accommodations(synced:
     assert held["770002"][2] == 0  # refused in FS
 
 
-def test_a_withdrawal_in_fs_is_taken_off_by_the_next_sync_and_the_platform(withdrawn: dict[str, int]) -> None:
-    assert (withdrawn["removals"], withdrawn["platform_removed"]) == (1, 1)
-    assert registrations()[f"77{STUDENTS:04d}"][0] == "removed"
+def test_registrations_and_withdrawals_in_fs_are_polled_and_synced_between_nightly_runs(
+    polled: list[dict[str, int]],
+) -> None:
+    first, second = polled
+    assert (first["occasions"], first["adds"], first["removals"], first["platform_removed"]) == (1, 1, 1, 1)
+    # every registration still held, the late one and the withdrawal (the withdrawn candidate's
+    # registration event names no registration any more: FS no longer holds it)
+    assert first["events"] == STUDENTS + 1
+    assert second == {"events": 0, "occasions": 0}
+    held = registrations()
+    assert held[f"77{STUDENTS:04d}"][0] == "removed"
+    assert held[f"77{LATE:04d}"][:2] == ("registered", f"{30100 + LATE}")
     with transaction() as session:
         test_id = session.get(Occasion, UNIT).platform_test_id
     with systems().platform() as platform:
         on_test = {c.candidate_code: c.extra_time_minutes for c in platform.list_candidates(test_id)}
-    assert len(on_test) == STUDENTS - 1 and on_test["30101"] == 45
+    assert len(on_test) == STUDENTS and on_test["30101"] == 45 and f"{30100 + LATE}" in on_test
 
 
 def test_exam_day_and_grading_run_on_fss_candidate_numbers(graded: str) -> None:
@@ -150,7 +167,7 @@ def test_exam_day_and_grading_run_on_fss_candidate_numbers(graded: str) -> None:
                 .where(Registration.occasion_id == UNIT)
             )
         )
-    assert codes and codes <= {f"{30100 + n}" for n in range(1, STUDENTS)}
+    assert codes and codes <= {f"{30100 + n}" for n in [*range(1, STUDENTS), LATE]}
 
 
 def test_nothing_was_read_from_or_written_to_the_swedish_register(world: World, graded: str) -> None:

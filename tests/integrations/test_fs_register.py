@@ -168,3 +168,27 @@ def test_without_the_experimental_flag_fs_answers_no_unit(served: str, fs: FsReg
     fs.headers["Feature-Flags"] = "beta"
     with pytest.raises(ApiError, match="UgyldigId"):
         fs.get_occasion(UNIT)
+
+
+def test_registration_events_are_followed_page_by_page_and_read_on_from_the_cursor(served: str) -> None:
+    retry = RetryPolicy(attempts=3, sleep=lambda _: None)
+    seeded = put_unit(served, [student(1), student(2), student(3)])
+    with FsRegister(f"{served}/", user=USER, password=PASSWORD, owner=OWNER, retry=retry, page_size=2) as fs:
+        first = fs.registration_events(None)
+        assert [(e.kind, e.registration_id, e.occasion_uid) for e in first.events] == [
+            ("registered", m, UNIT) for m in seeded["vurderingsmeldinger"]
+        ]
+        httpx.delete(
+            f"{served}/_sim/vurderingsmeldinger/{seeded['vurderingsmeldinger'][0]}"
+        ).raise_for_status()
+        then = fs.registration_events(first.cursor)
+        assert [(e.kind, e.registration_id, e.occasion_uid) for e in then.events] == [
+            ("withdrawn", seeded["vurderingsmeldinger"][0], None)
+        ]
+        assert fs.registration_events(then.cursor).events == []
+        assert fs.registration_events(then.cursor).cursor == then.cursor
+
+
+def test_events_of_another_owner_are_not_read(served: str, fs: FsRegister) -> None:
+    put_unit(served, [student(1)], eier="186")
+    assert fs.registration_events(None).events == []

@@ -19,6 +19,7 @@ from integrations.fs_register import (
     UNIT_QUERY,
     granted_accommodations,
     registration,
+    registration_event,
     unit_occasion,
 )
 from integrations.payload import MissingField
@@ -181,3 +182,27 @@ def test_student_events_meet_the_schema(url: str) -> None:
     check("fs", "studenthendelser", found)
     events = found["data"]["studenthendelser"]
     assert (events["totalCount"], events["pageInfo"]["hasNextPage"]) == (2, True)
+
+
+def test_the_client_reads_registration_events() -> None:
+    edges = payload("fs", "studenthendelser.vurderingsmeldt")["data"]["studenthendelser"]["edges"]
+    made, withdrawn = (registration_event(e["node"]) for e in edges)
+    assert made is not None and withdrawn is not None
+    assert (made.kind, made.registration_id, made.occasion_uid) == (
+        "registered",
+        "VnVyZGVyaW5nc21lbGRpbmc6MQ==",
+        UNIT,
+    )
+    assert (withdrawn.kind, withdrawn.registration_id, withdrawn.occasion_uid) == (
+        "withdrawn",
+        "VnVyZGVyaW5nc21lbGRpbmc6Mg==",
+        None,
+    )
+
+
+def test_an_event_of_a_registration_fs_no_longer_holds_is_passed_over() -> None:
+    node = copy.deepcopy(
+        payload("fs", "studenthendelser.vurderingsmeldt")["data"]["studenthendelser"]["edges"][0]["node"]
+    )
+    node["vurderingsmelding"] = None
+    assert registration_event(node) is None
