@@ -24,6 +24,9 @@ from integrations.payload import MissingField, required
 from models import ladok_codes
 from models.domain import (
     Accommodation,
+    Commission,
+    CommissionGrader,
+    GradingInformation,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
@@ -101,6 +104,26 @@ query Studenter($eier: String!, $numre: [String!]!, $fnr: [String!]!) {
   }
 }
 """
+SENSUR_QUERY = """
+query Sensurinformasjon($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on Vurderingsenhet {
+      id
+      sensurinformasjon {
+        sensurfrist
+        kunngjoringsdato
+        kommisjoner {
+          kommisjonsnummer
+          kommisjonsnavn
+          sensoroppdrag { fagperson { feideBruker navn { fornavn etternavn } } sensorrolle { rollekode } }
+        }
+      }
+    }
+  }
+}
+"""
+EXTERNAL_ROLES = {"EKSTERN"}  # modelled: FS's role codes are not published
 EVENTS_QUERY = """
 query Studenthendelser($eier: String!, $first: Int!, $after: String) {
   studenthendelser(
@@ -169,6 +192,11 @@ class FsRegister(FsClient):
             if national_id:
                 found[national_id] = student["studentnummer"]
         return found
+
+    def grading_information(self, occasion_uid: str) -> GradingInformation | None:
+        unit = _require_unit(self.query(SENSUR_QUERY, {"id": occasion_uid}).get("node"), occasion_uid)
+        sensur = unit.get("sensurinformasjon")
+        return None if sensur is None else grading_information(occasion_uid, sensur)
 
     def registration_events(self, after: str | None) -> RegisterEvents:
         events: list[RegisterEvent] = []
@@ -328,6 +356,44 @@ def granted_accommodations(unit_id: str, meldinger: list[dict[str, Any]]) -> lis
 def _equipment(soknad: dict[str, Any]) -> list[str]:
     names = [((u.get("typeUtstyr") or {}).get("navn") or {}).get("nob") for u in soknad.get("utstyr") or []]
     return [n for n in names if n]
+
+
+def grading_information(unit_id: str, sensur: dict[str, Any]) -> GradingInformation:
+    record = f"sensurinformasjon of vurderingsenhet {unit_id}"
+    commissions = required(SYSTEM, record, sensur, "kommisjoner")
+    return GradingInformation(
+        grading_deadline=_datetime(record, sensur, "sensurfrist"),
+        announced_at=_datetime(record, sensur, "kunngjoringsdato"),
+        commissions=tuple(_commission(record, k) for k in commissions),
+    )
+
+
+def _commission(record: str, kommisjon: dict[str, Any]) -> Commission:
+    number = str(required(SYSTEM, record + " kommisjon", kommisjon, "kommisjonsnummer"))
+    where = f"{record} kommisjon {number}"
+    graders = []
+    for oppdrag in required(SYSTEM, where, kommisjon, "sensoroppdrag"):
+        person = oppdrag.get("fagperson") or {}
+        navn = person.get("navn") or {}
+        role = required(SYSTEM, where, required(SYSTEM, where, oppdrag, "sensorrolle"), "rollekode")
+        graders.append(
+            CommissionGrader(
+                user=person.get("feideBruker"),
+                name=" ".join(p for p in (navn.get("fornavn"), navn.get("etternavn")) if p),
+                external=role in EXTERNAL_ROLES,
+            )
+        )
+    return Commission(number=number, name=str(kommisjon.get("kommisjonsnavn") or ""), graders=tuple(graders))
+
+
+def _datetime(record: str, data: dict[str, Any], field: str) -> datetime | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise MissingField(SYSTEM, record, field, f"is not a time: {value}") from None
 
 
 def registration_event(node: dict[str, Any]) -> RegisterEvent | None:

@@ -10,6 +10,7 @@ from typing import Protocol, Self
 from models.domain import (
     Accommodation,
     ArchivedDocument,
+    GradingInformation,
     PlatformCandidate,
     PlatformCommittee,
     PlatformTest,
@@ -60,6 +61,11 @@ class StudentRegister(Connection, Protocol):
     def accommodations(self, occasion_uid: str) -> list[Accommodation]:
         """The accommodations the register has granted for the occasion, one per student: FS's
         granted applications (Eksamenstilpasningssoknad); none in Ladok, which holds none."""
+        ...
+
+    def grading_information(self, occasion_uid: str) -> GradingInformation | None:
+        """The register's grading deadline, publication date and commissions (FS's
+        `sensurinformasjon`); None where the register keeps none (Ladok)."""
         ...
 
     def registration_events(self, after: str | None) -> RegisterEvents:

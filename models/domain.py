@@ -165,6 +165,28 @@ class RegisterEvents(Frozen):
     cursor: str | None = Field(description="where to read on from next time; None: from the start")
 
 
+class CommissionGrader(Frozen):
+    user: str | None = Field(description="the grader's Feide user, where the register has one")
+    name: str
+    external: bool
+
+
+class Commission(Frozen):
+    """A grading commission as the register names it (FS: `Kommisjon`)."""
+
+    number: str
+    name: str
+    graders: tuple[CommissionGrader, ...] = ()
+
+
+class GradingInformation(Frozen):
+    """What the register says of an exam's grading (FS: `sensurinformasjon`)."""
+
+    grading_deadline: datetime | None = Field(description="sensurfrist")
+    announced_at: datetime | None = Field(description="kunngjoringsdato: when the results are published")
+    commissions: tuple[Commission, ...] = ()
+
+
 class Accommodation(Frozen):
     student_uid: str
     extra_time_minutes: int = 0

@@ -12,7 +12,9 @@ appeals (klage). These are modelled on FS's naming, and all of them are experime
 
 - `vurderingsenhet(id)` reads one assessment unit (the public query is `vurderingsenheter` by
   organisation, term and course); its id is the occasion uid examflow plans the exam under;
-- `sensurinformasjon` carries the dates and the two systems' names only (no commissions);
+- `sensurinformasjon` in FS's published shape (systems as `Vurderingssystem`, the deadline and the
+  announcement as `DateTime`, `kommisjoner` with each grader's `sensoroppdrag`); the role codes
+  `INTERN` and `EKSTERN` are modelled;
 - `begrunnelsesforesporsler(first, after)` and `klager(first, after)`: nodes with `id`,
   `kandidatnummer` (the anonymous candidate number, examflow's anonymisation code) and
   `mottattDato`; a klage also says whether a begrunnelse was asked first
@@ -30,10 +32,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -68,11 +71,19 @@ type Vurderingsenhet {
   klager(first: Int, after: String): KlageConnection!
 }
 
+type Vurderingssystemnavn { eng: String nob: String! nno: String }
+type Vurderingssystem { id: ID! kode: String! navn: Vurderingssystemnavn! }
+type Sensorrolle { id: ID! rollekode: String! }
+type FagpersonVedLarested { id: ID! feideBruker: String navn: Personnavn }
+type Sensoroppdrag { id: ID! fagperson: FagpersonVedLarested sensorrolle: Sensorrolle! }
+type Kommisjon { id: ID! kommisjonsnummer: String! kommisjonsnavn: String! sensoroppdrag: [Sensoroppdrag!]! }
 type Sensurinformasjon {
-  sensurfrist: Date
-  kunngjoringsdato: Date
-  klagesystem: String
-  begrunnelsesystem: String
+  sensursystem: Vurderingssystem
+  klagesystem: Vurderingssystem
+  begrunnelsesystem: Vurderingssystem
+  sensurfrist: DateTime
+  kunngjoringsdato: DateTime
+  kommisjoner: [Kommisjon!]!
 }
 
 type Begrunnelsesforesporsel {
@@ -129,6 +140,8 @@ CREATE TABLE IF NOT EXISTS foresporsel (
     vurderingsenhet_id TEXT NOT NULL REFERENCES vurderingsenhet(id), art TEXT NOT NULL,
     kandidatnummer TEXT NOT NULL, mottatt_dato TEXT NOT NULL,
     begrunnelse_forespurt INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS fs_kommisjoner (
+    vurderingsenhet_id TEXT PRIMARY KEY, kommisjoner TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS foresporsel_page ON foresporsel (vurderingsenhet_id, art, seq);
 """
 EMPTY_PAGE: dict[str, Any] = {
@@ -139,13 +152,31 @@ EMPTY_PAGE: dict[str, Any] = {
 }
 
 
+class Sensor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feideBruker: str | None = None
+    fornavn: str = ""
+    etternavn: str = ""
+    rollekode: str = Field("INTERN", description="INTERN or EKSTERN (modelled)")
+
+
+class Kommisjon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kommisjonsnummer: str
+    kommisjonsnavn: str = ""
+    sensorer: list[Sensor] = []
+
+
 class Sensurinformasjon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sensurfrist: date | None = None
-    kunngjoringsdato: date | None = None
+    sensurfrist: datetime | None = None
+    kunngjoringsdato: datetime | None = None
     klagesystem: str = "FS"
     begrunnelsesystem: str = "FS"
+    kommisjoner: list[Kommisjon] = []
 
 
 class NewRequest(BaseModel):
@@ -211,8 +242,20 @@ class Fs:
     def grading_information(self, unit: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
         if not info.context.experimental:
             return None
-        keys = ("sensurfrist", "kunngjoringsdato", "klagesystem", "begrunnelsesystem")
-        return {k: unit[k] for k in keys}
+        rows = self.state.query(
+            "SELECT kommisjoner FROM fs_kommisjoner WHERE vurderingsenhet_id = ?", (unit["id"],)
+        )
+        commissions = (
+            [Kommisjon.model_validate(k) for k in json.loads(rows[0]["kommisjoner"])] if rows else []
+        )
+        return {
+            "sensursystem": _system("FS"),
+            "klagesystem": _system(unit["klagesystem"]),
+            "begrunnelsesystem": _system(unit["begrunnelsesystem"]),
+            "sensurfrist": unit["sensurfrist"],
+            "kunngjoringsdato": unit["kunngjoringsdato"],
+            "kommisjoner": [_commission(unit["id"], k) for k in commissions],
+        }
 
     def page(
         self, unit: dict[str, Any], info: GraphQLResolveInfo, kind: Kind, first: int | None, after: str | None
@@ -265,6 +308,10 @@ class Fs:
                         unit_id,
                     ),
                 )
+                conn.execute(
+                    "INSERT OR REPLACE INTO fs_kommisjoner VALUES (?, ?)",
+                    (unit_id, json.dumps([k.model_dump() for k in info.kommisjoner])),
+                )
             for kind, key in (("begrunnelse", "begrunnelser"), ("klage", "klager")):
                 for new in getattr(seed, key):
                     request_id = new.id or str(uuid.uuid4())
@@ -284,8 +331,40 @@ class Fs:
         return added
 
 
-def _iso(day: date | None) -> str | None:
+def _iso(day: date | datetime | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def _system(code: str) -> dict[str, Any]:
+    return {
+        "id": base64.b64encode(f"Vurderingssystem:{code}".encode()).decode(),
+        "kode": code,
+        "navn": {"nob": code},
+    }
+
+
+def _commission(unit_id: str, k: Kommisjon) -> dict[str, Any]:
+    key = f"{unit_id}:{k.kommisjonsnummer}"
+    return {
+        "id": base64.b64encode(f"Kommisjon:{key}".encode()).decode(),
+        "kommisjonsnummer": k.kommisjonsnummer,
+        "kommisjonsnavn": k.kommisjonsnavn or f"Kommisjon {k.kommisjonsnummer}",
+        "sensoroppdrag": [
+            {
+                "id": base64.b64encode(f"Sensoroppdrag:{key}:{i}".encode()).decode(),
+                "fagperson": {
+                    "id": base64.b64encode(f"Fagperson:{s.feideBruker or i}".encode()).decode(),
+                    "feideBruker": s.feideBruker,
+                    "navn": {"fornavn": s.fornavn, "etternavn": s.etternavn},
+                },
+                "sensorrolle": {
+                    "id": base64.b64encode(s.rollekode.encode()).decode(),
+                    "rollekode": s.rollekode,
+                },
+            }
+            for i, s in enumerate(k.sensorer)
+        ],
+    }
 
 
 def _node(row: Any) -> dict[str, Any]:

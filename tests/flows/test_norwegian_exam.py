@@ -1,12 +1,14 @@
 """One Norwegian exam on FS, through the real flows: planned from FS's assessment unit, its
 registrations synced with FS's candidate numbers as the anonymisation codes and FS's granted
 accommodations as the platform's extra time, a late registration and a withdrawal in FS brought in
-between nightly syncs by polling FS's student events, the exam day and the grading; all the while the Swedish register (the Ladok stand-in, whose request counter
+between nightly syncs by polling FS's student events, the exam day and the grading, whose
+deadlines show FS's own grading deadline beside the law's; all the while the Swedish register (the Ladok stand-in, whose request counter
 is read) answers not one request. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from models.params import ExamTimes, GradeExam, OccasionStep, PlanExam, SyncRegi
 from rules.exam_times import STOCKHOLM
 from store.db import transaction
 from store.schema import Grade, Occasion, Registration
+from tasks.deadlines import register_deadlines
 from tasks.systems import systems
 from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving, past_window
@@ -67,6 +70,10 @@ def on_fs(world: World) -> Iterator[dict[str, Any]]:
     }
     seeded = httpx.put(f"{world.fs_url}/_sim/vurderingsenheter/{UNIT}", json=body)
     seeded.raise_for_status()
+    sensur = {"sensurfrist": f"{start.date() + timedelta(days=60)}T23:59:00+01:00", "kommisjoner": []}
+    httpx.post(
+        f"{world.fs_url}/_sim/vurderingsenheter/{UNIT}/requests", json={"sensurinformasjon": sensur}
+    ).raise_for_status()
     httpx.put(f"{world.ladok_url}/_sim/faults", json={}).raise_for_status()
     times = ExamTimes(exam_date=start.date(), start_time=start.time(), end_time=end.time())
     with examflow_environment({"EXAMFLOW_NORWAY_REGISTER": "fs"}):
@@ -168,6 +175,11 @@ def test_exam_day_and_grading_run_on_fss_candidate_numbers(graded: str) -> None:
             )
         )
     assert codes and codes <= {f"{30100 + n}" for n in [*range(1, STUDENTS), LATE]}
+
+
+def test_fss_grading_deadline_is_shown_beside_the_laws_and_marked_when_later(graded: str) -> None:
+    [row] = register_deadlines.fn(UNIT)
+    assert row["deadline"] == "grading (the register's)" and "LATER than the law allows" in row["status"]
 
 
 def test_nothing_was_read_from_or_written_to_the_swedish_register(world: World, graded: str) -> None:

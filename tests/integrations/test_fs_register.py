@@ -192,3 +192,35 @@ def test_registration_events_are_followed_page_by_page_and_read_on_from_the_curs
 def test_events_of_another_owner_are_not_read(served: str, fs: FsRegister) -> None:
     put_unit(served, [student(1)], eier="186")
     assert fs.registration_events(None).events == []
+
+
+def test_grading_information_gives_the_deadline_publication_and_commissions(
+    served: str, fs: FsRegister
+) -> None:
+    put_unit(served, [student(1)])
+    sensur = {
+        "sensurfrist": "2027-06-10T23:59:00+02:00",
+        "kunngjoringsdato": "2027-06-11T12:00:00+02:00",
+        "kommisjoner": [
+            {
+                "kommisjonsnummer": "1",
+                "sensorer": [
+                    {"feideBruker": "larsk@ntnu.no", "fornavn": "Lars", "etternavn": "Kvam"},
+                    {"fornavn": "Eva", "etternavn": "Berg", "rollekode": "EKSTERN"},
+                ],
+            }
+        ],
+    }
+    httpx.post(
+        f"{served}/_sim/vurderingsenheter/{UNIT}/requests", json={"sensurinformasjon": sensur}
+    ).raise_for_status()
+    info = fs.grading_information(UNIT)
+    assert info is not None
+    assert info.grading_deadline == datetime.fromisoformat("2027-06-10T23:59:00+02:00")
+    assert info.announced_at == datetime.fromisoformat("2027-06-11T12:00:00+02:00")
+    [commission] = info.commissions
+    assert commission.number == "1"
+    assert [(g.user, g.name, g.external) for g in commission.graders] == [
+        ("larsk@ntnu.no", "Lars Kvam", False),
+        (None, "Eva Berg", True),
+    ]

@@ -17,6 +17,7 @@ from integrations.fs_register import (
     MELDINGER_QUERY,
     TILPASNING_QUERY,
     UNIT_QUERY,
+    grading_information,
     granted_accommodations,
     registration,
     registration_event,
@@ -206,3 +207,22 @@ def test_an_event_of_a_registration_fs_no_longer_holds_is_passed_over() -> None:
     )
     node["vurderingsmelding"] = None
     assert registration_event(node) is None
+
+
+def test_the_client_reads_grading_information_with_commissions() -> None:
+    unit = payload("fs", "vurderingsenheter")["data"]["vurderingsenheter"]["nodes"][0]
+    info = grading_information(UNIT, unit["sensurinformasjon"])
+    assert info.grading_deadline == datetime.fromisoformat("2027-06-10T23:59:00+02:00")
+    assert [(g.name, g.external) for g in info.commissions[0].graders] == [
+        ("Lars Kvam", False),
+        ("Eva Berg", True),
+    ]
+
+
+def test_grading_information_without_its_commissions_is_refused_naming_the_field() -> None:
+    sensur = copy.deepcopy(
+        payload("fs", "vurderingsenheter")["data"]["vurderingsenheter"]["nodes"][0]["sensurinformasjon"]
+    )
+    del sensur["kommisjoner"]
+    with pytest.raises(MissingField, match="sensurinformasjon of vurderingsenhet .* kommisjoner"):
+        grading_information(UNIT, sensur)
