@@ -12,7 +12,7 @@ from models.grading import GradingSettings, JointApproval
 from models.params import GradeExam
 from tasks.chaining import start_phase
 from tasks.committees import form_grading_committees
-from tasks.deadlines import compute_deadlines, publish_deadlines
+from tasks.deadlines import compute_deadlines, publish_deadlines, register_deadlines
 from tasks.grading import GradingSummary, approve_grades, import_results, summarize_uploaded, use_settings
 from tasks.grading_report import grading_report, own_evidence, progress_report
 from tasks.notes import check_notes, save_notes
@@ -90,7 +90,7 @@ def grading(params: GradeExam) -> dict[str, int]:
     summary = import_results(occasion) if on_platform else summarize_uploaded(occasion)
     log_proposed(occasion, summary)
     flags = check_similarity(occasion, settings.similarity_threshold) if on_platform else []
-    publish_deadlines(occasion, compute_deadlines(occasion))
+    publish_deadlines(occasion, compute_deadlines(occasion) + register_deadlines(occasion))
     publish_progress(occasion, "before the graders' own approvals")
     for committee, graders in panel.items():
         for grader in graders:

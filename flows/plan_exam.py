@@ -37,7 +37,7 @@ from tasks.run_logs import run_logger
 
 @flow(name="plan-exam", log_prints=False)
 def plan_exam(params: PlanExam) -> str:
-    occasion, rounds = fetch_occasion(params.occasion_uid)
+    occasion, rounds = fetch_occasion(params.occasion_uid, params.country)
     window = plan_times(params.times, occasion, rounds)
     checks = check_plan(occasion, rounds, window)
     policy = check_exam_policy(occasion.uid, window, params.exam_form)

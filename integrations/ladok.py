@@ -29,9 +29,12 @@ import orjson
 
 from integrations.http import ApiClient, ApiError, RateLimit, RetryPolicy, StaleVersion
 from models.domain import (
+    Accommodation,
+    GradingInformation,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvents,
     RegisterModule,
     RegisterOccasion,
     StudyResult,
@@ -192,6 +195,18 @@ class LadokClient(ApiClient):
             if not found or len(rows) >= _total(data):
                 return rows
             page += 1
+
+    def accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        """None: Ladok holds no accommodations (Sweden's come from the coordinator)."""
+        return []
+
+    def grading_information(self, occasion_uid: str) -> GradingInformation | None:
+        """None: Ladok keeps no grading deadline or commissions of its own."""
+        return None
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        """None read: Ladok's event feed is not used, the nightly sync covers Sweden."""
+        return RegisterEvents(events=[], cursor=after)
 
     def create_draft(
         self,

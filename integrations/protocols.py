@@ -9,13 +9,16 @@ from typing import Protocol, Self
 
 from models.distance import Announcement
 from models.domain import (
+    Accommodation,
     ArchivedDocument,
+    GradingInformation,
     PlatformCandidate,
     PlatformCommittee,
     PlatformTest,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvents,
     RegisterOccasion,
     RegisterRequest,
     SimilarityReport,
@@ -35,8 +38,8 @@ class Connection(Protocol):
 
 
 class StudentRegister(Connection, Protocol):
-    """Ladok-style register: occasions (dates only), course rounds, students, study results and
-    result drafts."""
+    """The register of a country's exams (Sweden: Ladok; Norway: FS): occasions (dates only),
+    course rounds, students, study results, the accommodations it holds and result drafts."""
 
     def get_occasion(self, occasion_uid: str) -> RegisterOccasion: ...
 
@@ -55,6 +58,22 @@ class StudentRegister(Connection, Protocol):
         """The register's student uid for each personnummer or student uid it knows, keyed by
         what was asked. (The register holds no accommodations: Swedish decisions on support come
         from the coordinator, see `flows/accommodations.py`.)"""
+        ...
+
+    def accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        """The accommodations the register has granted for the occasion, one per student: FS's
+        granted applications (Eksamenstilpasningssoknad); none in Ladok, which holds none."""
+        ...
+
+    def grading_information(self, occasion_uid: str) -> GradingInformation | None:
+        """The register's grading deadline, publication date and commissions (FS's
+        `sensurinformasjon`); None where the register keeps none (Ladok)."""
+        ...
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        """The registrations made and withdrawn since the cursor `after` (None: since the register's
+        first), all pages, oldest first, and the cursor to go on from: FS's `studenthendelser`.
+        Ladok's answer is empty (the nightly sync covers Sweden) and keeps the cursor."""
         ...
 
     def create_draft(

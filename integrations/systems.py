@@ -17,6 +17,7 @@ from prefect.blocks.system import Secret
 from integrations.archive import ArchiveClient
 from integrations.canvas import CanvasClient
 from integrations.fs import FsClient
+from integrations.fs_register import FsRegister
 from integrations.http import RateLimit
 from integrations.inspera import InsperaClient
 from integrations.ladok import LadokClient
@@ -30,14 +31,16 @@ from integrations.protocols import (
 )
 from integrations.similarity import SimilarityClient
 from integrations.tls import client_context
+from models.domain import Country
 from models.settings import Settings
 
 
 class Systems(Protocol):
     """The outside systems as flows and tasks use them; each call opens a connection."""
 
-    def register(self, *, writers: int | None = None) -> StudentRegister:
-        """The student register; a client that writes (`writers` at once) keeps inside its rate limit."""
+    def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
+        """The register of `country`'s exams (Sweden: Ladok; Norway: FS); a client that writes
+        (`writers` at once) keeps inside its rate limit."""
         ...
 
     def platform(self) -> ExamPlatform: ...
@@ -61,7 +64,12 @@ class HttpSystems:
 
     settings: Settings
 
-    def register(self, *, writers: int | None = None) -> StudentRegister:
+    def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
+        s = self.settings
+        if country == Country.NO and s.norway_register == "fs":
+            return FsRegister(
+                s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value(), owner=s.fs_owner
+            )
         rate = self.settings.ladok_requests_per_second
         return LadokClient(
             self.settings.ladok_url,

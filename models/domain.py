@@ -98,6 +98,9 @@ class RegisterOccasion(Frozen):
     end_date: date
     module_uids: tuple[str, ...]
     course_round_uids: tuple[str, ...]
+    submission_deadline: datetime | None = Field(
+        default=None, description="FS's innleveringsfrist, local wall-clock time; Ladok has none"
+    )
 
 
 class ExamWindow(Frozen):
@@ -149,6 +152,44 @@ class RegisteredStudent(NamedTuple):
     course_round_uid: str
     module_uid: str
     anonymisation_code: str | None
+
+
+class RegisterEvent(Frozen):
+    """A registration made or withdrawn in the register since it was last asked (Norway: FS's
+    `studenthendelser`): which registration (study result), and the occasion when the register
+    names it (a withdrawal names only the registration)."""
+
+    kind: str = Field(description="registered or withdrawn")
+    registration_id: str = Field(description="the register's id of the registration (study result)")
+    occasion_uid: str | None = None
+    at: datetime
+
+
+class RegisterEvents(Frozen):
+    events: list[RegisterEvent]
+    cursor: str | None = Field(description="where to read on from next time; None: from the start")
+
+
+class CommissionGrader(Frozen):
+    user: str | None = Field(description="the grader's Feide user, where the register has one")
+    name: str
+    external: bool
+
+
+class Commission(Frozen):
+    """A grading commission as the register names it (FS: `Kommisjon`)."""
+
+    number: str
+    name: str
+    graders: tuple[CommissionGrader, ...] = ()
+
+
+class GradingInformation(Frozen):
+    """What the register says of an exam's grading (FS: `sensurinformasjon`)."""
+
+    grading_deadline: datetime | None = Field(description="sensurfrist")
+    announced_at: datetime | None = Field(description="kunngjoringsdato: when the results are published")
+    commissions: tuple[Commission, ...] = ()
 
 
 class Accommodation(Frozen):

@@ -12,7 +12,9 @@ appeals (klage). These are modelled on FS's naming, and all of them are experime
 
 - `vurderingsenhet(id)` reads one assessment unit (the public query is `vurderingsenheter` by
   organisation, term and course); its id is the occasion uid examflow plans the exam under;
-- `sensurinformasjon` carries the dates and the two systems' names only (no commissions);
+- `sensurinformasjon` in FS's published shape (systems as `Vurderingssystem`, the deadline and the
+  announcement as `DateTime`, `kommisjoner` with each grader's `sensoroppdrag`); the role codes
+  `INTERN` and `EKSTERN` are modelled;
 - `begrunnelsesforesporsler(first, after)` and `klager(first, after)`: nodes with `id`,
   `kandidatnummer` (the anonymous candidate number, examflow's anonymisation code) and
   `mottattDato`; a klage also says whether a begrunnelse was asked first
@@ -30,20 +32,22 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, build_schema, graphql_sync
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
 from models.systems import FS
+from simulators import fs_register
 from simulators.faults import install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -67,11 +71,19 @@ type Vurderingsenhet {
   klager(first: Int, after: String): KlageConnection!
 }
 
+type Vurderingssystemnavn { eng: String nob: String! nno: String }
+type Vurderingssystem { id: ID! kode: String! navn: Vurderingssystemnavn! }
+type Sensorrolle { id: ID! rollekode: String! }
+type FagpersonVedLarested { id: ID! feideBruker: String navn: Personnavn }
+type Sensoroppdrag { id: ID! fagperson: FagpersonVedLarested sensorrolle: Sensorrolle! }
+type Kommisjon { id: ID! kommisjonsnummer: String! kommisjonsnavn: String! sensoroppdrag: [Sensoroppdrag!]! }
 type Sensurinformasjon {
-  sensurfrist: Date
-  kunngjoringsdato: Date
-  klagesystem: String
-  begrunnelsesystem: String
+  sensursystem: Vurderingssystem
+  klagesystem: Vurderingssystem
+  begrunnelsesystem: Vurderingssystem
+  sensurfrist: DateTime
+  kunngjoringsdato: DateTime
+  kommisjoner: [Kommisjon!]!
 }
 
 type Begrunnelsesforesporsel {
@@ -88,7 +100,9 @@ type Klage {
 }
 
 type PageInfo {
+  hasPreviousPage: Boolean!
   hasNextPage: Boolean!
+  startCursor: String
   endCursor: String
 }
 
@@ -126,23 +140,43 @@ CREATE TABLE IF NOT EXISTS foresporsel (
     vurderingsenhet_id TEXT NOT NULL REFERENCES vurderingsenhet(id), art TEXT NOT NULL,
     kandidatnummer TEXT NOT NULL, mottatt_dato TEXT NOT NULL,
     begrunnelse_forespurt INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS fs_kommisjoner (
+    vurderingsenhet_id TEXT PRIMARY KEY, kommisjoner TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS foresporsel_page ON foresporsel (vurderingsenhet_id, art, seq);
 """
 EMPTY_PAGE: dict[str, Any] = {
     "edges": [],
     "nodes": [],
-    "pageInfo": {"hasNextPage": False, "endCursor": None},
+    "pageInfo": {"hasPreviousPage": False, "hasNextPage": False, "startCursor": None, "endCursor": None},
     "totalCount": 0,
 }
+
+
+class Sensor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feideBruker: str | None = None
+    fornavn: str = ""
+    etternavn: str = ""
+    rollekode: str = Field("INTERN", description="INTERN or EKSTERN (modelled)")
+
+
+class Kommisjon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kommisjonsnummer: str
+    kommisjonsnavn: str = ""
+    sensorer: list[Sensor] = []
 
 
 class Sensurinformasjon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sensurfrist: date | None = None
-    kunngjoringsdato: date | None = None
+    sensurfrist: datetime | None = None
+    kunngjoringsdato: datetime | None = None
     klagesystem: str = "FS"
     begrunnelsesystem: str = "FS"
+    kommisjoner: list[Kommisjon] = []
 
 
 class NewRequest(BaseModel):
@@ -208,8 +242,20 @@ class Fs:
     def grading_information(self, unit: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
         if not info.context.experimental:
             return None
-        keys = ("sensurfrist", "kunngjoringsdato", "klagesystem", "begrunnelsesystem")
-        return {k: unit[k] for k in keys}
+        rows = self.state.query(
+            "SELECT kommisjoner FROM fs_kommisjoner WHERE vurderingsenhet_id = ?", (unit["id"],)
+        )
+        commissions = (
+            [Kommisjon.model_validate(k) for k in json.loads(rows[0]["kommisjoner"])] if rows else []
+        )
+        return {
+            "sensursystem": _system("FS"),
+            "klagesystem": _system(unit["klagesystem"]),
+            "begrunnelsesystem": _system(unit["begrunnelsesystem"]),
+            "sensurfrist": unit["sensurfrist"],
+            "kunngjoringsdato": unit["kunngjoringsdato"],
+            "kommisjoner": [_commission(unit["id"], k) for k in commissions],
+        }
 
     def page(
         self, unit: dict[str, Any], info: GraphQLResolveInfo, kind: Kind, first: int | None, after: str | None
@@ -233,7 +279,9 @@ class Fs:
             "edges": edges,
             "nodes": [e["node"] for e in edges],
             "pageInfo": {
+                "hasPreviousPage": False,
                 "hasNextPage": len(rows) > first,
+                "startCursor": edges[0]["cursor"] if edges else None,
                 "endCursor": edges[-1]["cursor"] if edges else None,
             },
             "totalCount": total[0]["n"],
@@ -260,6 +308,10 @@ class Fs:
                         unit_id,
                     ),
                 )
+                conn.execute(
+                    "INSERT OR REPLACE INTO fs_kommisjoner VALUES (?, ?)",
+                    (unit_id, json.dumps([k.model_dump() for k in info.kommisjoner])),
+                )
             for kind, key in (("begrunnelse", "begrunnelser"), ("klage", "klager")):
                 for new in getattr(seed, key):
                     request_id = new.id or str(uuid.uuid4())
@@ -279,8 +331,40 @@ class Fs:
         return added
 
 
-def _iso(day: date | None) -> str | None:
+def _iso(day: date | datetime | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def _system(code: str) -> dict[str, Any]:
+    return {
+        "id": base64.b64encode(f"Vurderingssystem:{code}".encode()).decode(),
+        "kode": code,
+        "navn": {"nob": code},
+    }
+
+
+def _commission(unit_id: str, k: Kommisjon) -> dict[str, Any]:
+    key = f"{unit_id}:{k.kommisjonsnummer}"
+    return {
+        "id": base64.b64encode(f"Kommisjon:{key}".encode()).decode(),
+        "kommisjonsnummer": k.kommisjonsnummer,
+        "kommisjonsnavn": k.kommisjonsnavn or f"Kommisjon {k.kommisjonsnummer}",
+        "sensoroppdrag": [
+            {
+                "id": base64.b64encode(f"Sensoroppdrag:{key}:{i}".encode()).decode(),
+                "fagperson": {
+                    "id": base64.b64encode(f"Fagperson:{s.feideBruker or i}".encode()).decode(),
+                    "feideBruker": s.feideBruker,
+                    "navn": {"fornavn": s.fornavn, "etternavn": s.etternavn},
+                },
+                "sensorrolle": {
+                    "id": base64.b64encode(s.rollekode.encode()).decode(),
+                    "rollekode": s.rollekode,
+                },
+            }
+            for i, s in enumerate(k.sensorer)
+        ],
+    }
 
 
 def _node(row: Any) -> dict[str, Any]:
@@ -290,9 +374,9 @@ def _node(row: Any) -> dict[str, Any]:
     return node
 
 
-def executable_schema(fs: Fs) -> Any:
+def executable_schema(fs: Fs, register: fs_register.Register | None = None) -> Any:
     """The SDL with the register's resolvers attached; every other field reads its dict key."""
-    schema = build_schema(SDL)
+    schema = build_schema(SDL + fs_register.SDL)
     # the SDL declares both as object types; graphql-core types the lookups as any named type
     cast(GraphQLObjectType, schema.query_type).fields["vurderingsenhet"].resolve = fs.unit
     unit = cast(GraphQLObjectType, schema.type_map["Vurderingsenhet"]).fields
@@ -301,6 +385,8 @@ def executable_schema(fs: Fs) -> Any:
         u, info, "begrunnelse", first, after
     )
     unit["klager"].resolve = lambda u, info, first=None, after=None: fs.page(u, info, "klage", first, after)
+    if register is not None:
+        fs_register.attach(schema, register)
     return schema
 
 
@@ -327,8 +413,10 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     if users is None:
         settings = settings_from_env()
         users = {settings.fs_user: settings.fs_password.get_secret_value()}
-    fs = Fs(StateFile(state_path, SCHEMA))
-    schema = executable_schema(fs)
+    state = StateFile(state_path, SCHEMA + fs_register.SCHEMA)
+    fs = Fs(state)
+    register = fs_register.Register(state, lambda info: info.context.experimental)
+    schema = executable_schema(fs, register)
     app = FastAPI(title="FS stand-in (GraphQL)")
     install_faults(app)
 
@@ -355,6 +443,22 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     @app.post("/_sim/vurderingsenheter/{unit_id}/requests")
     def seed(unit_id: str, body: Seed) -> dict[str, list[str]]:
         return fs.seed(unit_id, body)
+
+    @app.put("/_sim/vurderingsenheter/{unit_id}")
+    def put_unit(unit_id: str, body: fs_register.Enhet) -> dict[str, Any]:
+        return register.put_unit(unit_id, body)
+
+    @app.post("/_sim/vurderingsenheter/{unit_id}/vurderingsmeldinger")
+    def add_registration(unit_id: str, body: fs_register.NyMelding) -> dict[str, str]:
+        melding_id = register.add_registration(unit_id, body)
+        if melding_id is None:
+            raise HTTPException(404, f"no vurderingsenhet {unit_id}")
+        return {"id": melding_id}
+
+    @app.delete("/_sim/vurderingsmeldinger/{melding_id}", status_code=204)
+    def withdraw(melding_id: str) -> None:
+        if not register.withdraw(melding_id):
+            raise HTTPException(404, f"no vurderingsmelding {melding_id}")
 
     return app
 

@@ -114,6 +114,12 @@ def syncable_ids(session: Session) -> list[str]:
     return list(session.scalars(query.order_by(Occasion.id)))
 
 
+def countries(session: Session, occasion_ids: list[str]) -> dict[str, str]:
+    """Each planned occasion's country (whose law and register apply), by id; unknown ids left out."""
+    query = select(Occasion.id, Occasion.country).where(Occasion.id.in_(occasion_ids))
+    return dict(session.execute(query).tuples().all())
+
+
 def module_credits(session: Session, *, occasion_id: str) -> dict[str, float]:
     """Module code → credits, for the modules the occasion examines."""
     query = (

@@ -147,3 +147,13 @@ def by_code(session: Session, *, occasion_id: str, code: str) -> Registration:
     if row is None:
         raise LookupError(f"no candidate with anonymisation code {code!r} on occasion {occasion_id}")
     return row
+
+
+def occasions_of_study_results(session: Session, study_result_uids: list[str]) -> dict[str, str]:
+    """The occasion of each registration held under one of these register ids (study results)."""
+    if not study_result_uids:
+        return {}
+    query = select(Registration.study_result_uid, Registration.occasion_id).where(
+        Registration.study_result_uid.in_(study_result_uids)
+    )
+    return dict(session.execute(query).tuples().all())

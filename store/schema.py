@@ -773,3 +773,14 @@ class AnonymisationCode(Base):
     code: Mapped[str] = mapped_column(String(32))
     occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
     student_uid: Mapped[str]
+
+
+class RegisterCursor(Base):
+    """How far examflow has read a register's events (Norway: FS's `studenthendelser`), so that
+    the next poll reads on from there."""
+
+    __tablename__ = "register_cursors"
+
+    register: Mapped[str] = mapped_column(String(32), primary_key=True, comment="whose events: a country")
+    cursor: Mapped[str] = mapped_column(String(512), comment="the register's own, opaque")
+    updated_at: Mapped[datetime]

@@ -7,14 +7,15 @@ from datetime import date
 from prefect import task
 from sqlalchemy.orm import Session
 
-from models.domain import Country
+from models.domain import Country, GradingInformation
 from rules import law
 from store import justifications, occasions
 from store.db import transaction
 from tasks.clock import now
 from tasks.reports import artifact_key, markdown_table, publish_markdown
-from tasks.retries import REPLAY_SAFE
+from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.systems import systems
 
 WARN_DAYS = 3
 
@@ -57,6 +58,57 @@ def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
         artifact_key("deadlines", occasion),
         f"### Deadlines of {occasion}\n\n{text}",
         f"Deadlines of {occasion}, near or past marked",
+    )
+
+
+@task(name="register-deadlines", **REPLAY_SAFE, **OUTSIDE_RETRIES)
+def register_deadlines(occasion_id: str) -> list[dict[str, str]]:
+    """The grading deadline and publication date the exam's register holds (FS's
+    `sensurinformasjon`), in the rows of `compute_deadlines`; a grading deadline later than the
+    law's is marked so. None where the register keeps none (Ladok)."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        country, exam_on = Country(occasion.country), occasion.ends_at.date()
+    with systems().register(country=country) as register:
+        info = register.grading_information(occasion_id)
+    if info is None:
+        return []
+    _log_commissions(occasion_id, info)
+    allowed = {d.name: d for d in law.deadlines(country, exam_on)}.get("grading")
+    found = [
+        law.Deadline(name=name, due_on=when.date(), source=f"the register ({field})")
+        for name, field, when in (
+            ("grading (the register's)", "sensurfrist", info.grading_deadline),
+            ("publication (the register's)", "kunngjoringsdato", info.announced_at),
+        )
+        if when is not None
+    ]
+    flagged = {s.deadline.name: s for s in law.near_or_past(found, now().date(), WARN_DAYS)}
+    return [
+        {
+            "deadline": d.name,
+            "due": d.due_on.isoformat(),
+            "status": _status(flagged.get(d.name)) + _beyond(d, allowed),
+            "source": d.source,
+        }
+        for d in found
+    ]
+
+
+def _beyond(deadline: law.Deadline, allowed: law.Deadline | None) -> str:
+    if allowed is None or not deadline.name.startswith("grading") or deadline.due_on <= allowed.due_on:
+        return ""
+    return f"; LATER than the law allows ({allowed.due_on})"
+
+
+def _log_commissions(occasion_id: str, info: GradingInformation) -> None:
+    shown = ", ".join(
+        f"{c.number} ({len(c.graders)} graders, {sum(g.external for g in c.graders)} external)"
+        for c in info.commissions
+    )
+    run_logger().info(
+        f"The register names {len(info.commissions)} grading commission(s) for {occasion_id}"
+        + (f": {shown}" if shown else "")
     )
 
 

@@ -8,7 +8,14 @@ from sqlalchemy.orm import Session
 from formats.timetable import read_timetable
 from formats.upload import LIMITS
 from models.codes import term_of
-from models.domain import ExamWindow, PlatformTest, RegisterCourseRound, RegisterModule, RegisterOccasion
+from models.domain import (
+    Country,
+    ExamWindow,
+    PlatformTest,
+    RegisterCourseRound,
+    RegisterModule,
+    RegisterOccasion,
+)
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from rules.anonymisation import course_prefix, prefix_base
@@ -35,12 +42,15 @@ class PlanRefused(Exception):
 
 
 @task(name="fetch-occasion", **REPLAY_SAFE, **OUTSIDE_RETRIES)
-def fetch_occasion(occasion_uid: str) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
-    with systems().register() as register:
+def fetch_occasion(
+    occasion_uid: str, country: Country = Country.SE
+) -> tuple[RegisterOccasion, list[RegisterCourseRound]]:
+    """The occasion and its course rounds from the register of the exam's country."""
+    with systems().register(country=country) as register:
         occasion = register.get_occasion(occasion_uid)
         rounds = [register.get_course_round(uid) for uid in occasion.course_round_uids]
     run_logger().info(
-        f"Read occasion {occasion.uid} ({occasion.name}) from the register: {len(rounds)} course rounds "
+        f"Read occasion {occasion.uid} ({occasion.name}) from the register of {country}: {len(rounds)} course rounds "
         f"({_codes(rounds)}), {len(occasion.module_uids)} modules examined"
     )
     return occasion, rounds
@@ -109,10 +119,15 @@ def plan_report(
     start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
     return (
         f"### {occasion.name}\n\nFrom {start:%Y-%m-%d %H:%M} to {end:%H:%M} Stockholm time, "
-        f"{window.duration_minutes} minutes' working time\n\n"
+        f"{window.duration_minutes} minutes' working time{_deadline(occasion)}\n\n"
         f"{markdown_table(modules)}\n\n#### Checks\n\n{markdown_table(check_rows)}"
         + (f"\n\n#### Exam policy\n\n{policy[0].upper()}{policy[1:]}." if policy else "")
     )
+
+
+def _deadline(occasion: RegisterOccasion) -> str:
+    deadline = occasion.submission_deadline
+    return f"; submission deadline in the register {deadline:%Y-%m-%d %H:%M}" if deadline else ""
 
 
 @task(name="save-plan", **REPLAY_SAFE)

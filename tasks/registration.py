@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
 from models.codes import code_parts
-from models.domain import Accommodation, Frozen, PlatformCandidate, RegisteredStudent
+from models.domain import Accommodation, Country, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
 from rules.anonymisation import assign_codes, is_valid_code
 from rules.registrations import RegistrationDiff, diff_registrations, field_changes, positions
@@ -318,18 +318,20 @@ def list_syncable_occasions() -> list[str]:
 def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] | None = None) -> SyncSummary:
     """Fetches every registration of these occasions (pooled, concurrent) and stores the changes,
     with the cyclic garbage collector paused (see tasks.collector). Extra time, room and
-    equipment are the decisions held in our store valid on each exam's day: the register has none.
+    equipment are the decisions held in our store valid on each exam's day, or the register's
+    own (Norway: FS's granted applications; Ladok holds none).
     An occasion the shrink guard holds is left as it is, unless a coordinator `approved` the
     removal of every code its answer removes."""
     with collector.paused():
-        with systems().register() as register:
-            registered = register.registered_many(occasion_ids)
+        with transaction() as session:
+            countries = occasions.countries(session, occasion_ids)
+        registered, granted = _read_registers(occasion_ids, countries)
         with transaction() as session:
             held = registrations.frame(session, occasion_ids=occasion_ids)
             prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
             statuses = registrations.occasion_statuses(session, occasion_ids=occasion_ids)
             wanted = {occ: [r.student_uid for r in found] for occ, found in registered.items()}
-            accommodations = support.granted_on(session, wanted)
+            accommodations = _with_register_decisions(support.granted_on(session, wanted), granted)
         answer = register_frame(registered, accommodations)
         found = shrink_guard(answer, held, statuses, approved)
         if found:
@@ -340,6 +342,36 @@ def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] |
         ).model_copy(update={"held": found})
     _log_sync(len(registered), summary)
     return summary
+
+
+def _read_registers(
+    occasion_ids: list[str], countries: dict[str, str]
+) -> tuple[dict[str, list[RegisteredStudent]], dict[str, list[Accommodation]]]:
+    """Each occasion's registrations and the accommodations its register granted, read from the
+    register of the occasion's country (Sweden's, for one not yet planned)."""
+    by_country: dict[Country, list[str]] = {}
+    for occasion_id in occasion_ids:
+        by_country.setdefault(Country(countries.get(occasion_id, Country.SE)), []).append(occasion_id)
+    registered: dict[str, list[RegisteredStudent]] = {}
+    granted: dict[str, list[Accommodation]] = {}
+    for country, ids in by_country.items():
+        with systems().register(country=country) as register:
+            registered |= register.registered_many(ids)
+            granted |= {occasion_id: register.accommodations(occasion_id) for occasion_id in ids}
+    return registered, granted
+
+
+def _with_register_decisions(
+    ours: dict[str, list[Accommodation]], theirs: dict[str, list[Accommodation]]
+) -> dict[str, list[Accommodation]]:
+    """The coordinator's decisions held in our store, a student's decision in the register (FS's
+    granted application) taking their place."""
+    merged: dict[str, list[Accommodation]] = {}
+    for occasion_id in ours.keys() | theirs.keys():
+        by_student = {a.student_uid: a for a in ours.get(occasion_id, [])}
+        by_student |= {a.student_uid: a for a in theirs.get(occasion_id, [])}
+        merged[occasion_id] = list(by_student.values())
+    return merged
 
 
 def _log_sync(asked: int, s: SyncSummary) -> None:

@@ -23,7 +23,7 @@ from prefect.context import TaskRunContext
 
 from integrations.http import ApiError, StaleVersion, Unavailable
 from integrations.protocols import StudentRegister
-from models.domain import StudyResult
+from models.domain import Country, StudyResult
 from models.ladok_codes import grade_id
 from models.transfer import Action, TransferItem, TransferOutcome
 from rules.attendance import check_attendance
@@ -85,6 +85,12 @@ def _read(register: StudentRegister, occasion_id: str) -> dict[str, StudyResult]
     return {r.study_result_uid: r for r in register.search_study_results(occasion_id)}
 
 
+def _country(occasion_id: str) -> Country:
+    """Whose register holds the exam's results."""
+    with transaction() as session:
+        return Country(occasions.get(session, occasion_id).country)
+
+
 def _scale(occasion_id: str) -> int:
     with transaction() as session:
         return occasions.get(session, occasion_id).register_scale_id
@@ -93,7 +99,7 @@ def _scale(occasion_id: str) -> int:
 @task(name="preview-transfer", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def preview_transfer(occasion_id: str) -> list[TransferItem]:
     """Reads what the register holds now and compares; writes nothing."""
-    with systems().register() as register:
+    with systems().register(country=_country(occasion_id)) as register:
         items = plan_items(_grades(occasion_id), _read(register, occasion_id), _scale(occasion_id), grade_id)
     counts = {a.value: n for a in Action if (n := sum(i.action == a for i in items))}
     run_logger().info(f"Compared {occasion_id} with the register: {counted(counts)} (results by action)")
@@ -125,7 +131,10 @@ def _lease(occasion_id: str) -> Iterator[Callable[[], None]]:
 def transfer_results(occasion_id: str, only: list[int] | None = None) -> TransferOutcome:
     """Writes every new or changed approved grade as a draft, showing progress as it goes."""
     scale_id = _scale(occasion_id)
-    with _lease(occasion_id) as renew, systems().register(writers=WRITERS) as register:
+    with (
+        _lease(occasion_id) as renew,
+        systems().register(country=_country(occasion_id), writers=WRITERS) as register,
+    ):
         held = _read(register, occasion_id)
         items = [
             i

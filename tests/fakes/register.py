@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 
 from integrations.http import ApiError, StaleVersion
 from models.domain import (
+    Accommodation,
+    GradingInformation,
     RegisterCourseRound,
     RegisterDraft,
     RegisteredStudent,
+    RegisterEvents,
     RegisterModule,
     RegisterOccasion,
     StudyResult,
@@ -86,6 +89,18 @@ class FakeLadok(FakeConnection):
             if match:
                 found[asked] = match[0]
         return found
+
+    # Ladok answers these three without a request, as its client does.
+
+    def accommodations(self, occasion_uid: str) -> list[Accommodation]:
+        """None: Ladok holds no accommodations (Sweden's come from the coordinator)."""
+        return []
+
+    def grading_information(self, occasion_uid: str) -> GradingInformation | None:
+        return None
+
+    def registration_events(self, after: str | None) -> RegisterEvents:
+        return RegisterEvents(events=[], cursor=after)
 
     def create_draft(
         self,

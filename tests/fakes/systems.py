@@ -17,6 +17,7 @@ from integrations.protocols import (
     StudentRegister,
 )
 from integrations.systems import Systems
+from models.domain import Country
 from models.systems import SYSTEMS
 from simulators.term import Term, TermSpec, generate_term
 from tests.fakes.archive import FakeNoark
@@ -53,7 +54,10 @@ class FakeSystems:
 
     # -- Systems ---------------------------------------------------------------------------------
 
-    def register(self, *, writers: int | None = None) -> StudentRegister:
+    def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
+        """The fake Ladok for every country: the fakes seed Norwegian exams in it, as the flow tests
+        do in the Ladok stand-in (EXAMFLOW_NORWAY_REGISTER=ladok). FS as a register is tested over
+        HTTP against its stand-in."""
         return self.ladok
 
     def platform(self) -> ExamPlatform:

@@ -130,6 +130,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> It
                     **{system.url_env: f"{urls[system.name]}{system.url_path}" for system in SYSTEMS},
                     "EXAMFLOW_FS_USER": FS_USER,
                     "EXAMFLOW_FS_PASSWORD": FS_PASSWORD,
+                    # the Norwegian exams of these tests are in the Ladok stand-in's seeded term;
+                    # test_norwegian_exam.py runs one on FS
+                    "EXAMFLOW_NORWAY_REGISTER": "ladok",
                 }
             )
         )

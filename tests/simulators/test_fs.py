@@ -33,7 +33,10 @@ query($id: ID!, $first: Int, $after: String) {
 EVERYTHING = """
 query($id: ID!) {
   vurderingsenhet(id: $id) {
-    sensurinformasjon { sensurfrist kunngjoringsdato klagesystem begrunnelsesystem }
+    sensurinformasjon {
+      sensurfrist kunngjoringsdato klagesystem { kode } begrunnelsesystem { kode }
+      kommisjoner { kommisjonsnummer sensoroppdrag { fagperson { feideBruker } sensorrolle { rollekode } } }
+    }
     begrunnelsesforesporsler { totalCount nodes { id kandidatnummer mottattDato } }
     klager { totalCount nodes { id } }
   }
@@ -94,7 +97,11 @@ def test_without_the_feature_flags_the_exam_fields_come_back_empty(url: str) -> 
     seed(
         url,
         {
-            "sensurinformasjon": {"sensurfrist": "2026-03-20", "kunngjoringsdato": "2026-03-02"},
+            "sensurinformasjon": {
+                "sensurfrist": "2026-03-20T23:59:00+01:00",
+                "kunngjoringsdato": "2026-03-02T12:00:00+01:00",
+                "kommisjoner": [{"kommisjonsnummer": "1", "sensorer": [{"feideBruker": "ab@uit.no"}]}],
+            },
             "begrunnelser": [{"kandidatnummer": "FS-0001-ABC", "mottattDato": "2026-03-04"}],
             "klager": klager(2),
         },
@@ -108,10 +115,18 @@ def test_without_the_feature_flags_the_exam_fields_come_back_empty(url: str) -> 
     }
     flagged = ask(url, EVERYTHING, {"id": UNIT}).json()["data"]["vurderingsenhet"]
     assert flagged["sensurinformasjon"] == {
-        "sensurfrist": "2026-03-20",
-        "kunngjoringsdato": "2026-03-02",
-        "klagesystem": "FS",
-        "begrunnelsesystem": "FS",
+        "sensurfrist": "2026-03-20T23:59:00+01:00",
+        "kunngjoringsdato": "2026-03-02T12:00:00+01:00",
+        "klagesystem": {"kode": "FS"},
+        "begrunnelsesystem": {"kode": "FS"},
+        "kommisjoner": [
+            {
+                "kommisjonsnummer": "1",
+                "sensoroppdrag": [
+                    {"fagperson": {"feideBruker": "ab@uit.no"}, "sensorrolle": {"rollekode": "INTERN"}}
+                ],
+            }
+        ],
     }
     assert [n["kandidatnummer"] for n in flagged["begrunnelsesforesporsler"]["nodes"]] == ["FS-0001-ABC"]
     assert flagged["klager"]["totalCount"] == 2

@@ -24,6 +24,7 @@ from integrations.http import RetryPolicy, Unavailable
 from integrations.ladok import LadokClient
 from integrations.protocols import StudentRegister
 from integrations.systems import HttpSystems
+from models.domain import Country
 from models.settings import get_settings
 from models.transfer import TransferOutcome
 from store import grading
@@ -45,7 +46,7 @@ class NoSleepSystems(HttpSystems):
 
     attempts: int = 4
 
-    def register(self, *, writers: int | None = None) -> StudentRegister:
+    def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
         return LadokClient(
             self.settings.ladok_url,
             retry=RetryPolicy(attempts=self.attempts, sleep=lambda _: None),
