@@ -18,6 +18,13 @@ def term_of(day: date | datetime) -> str:
     return f"{'VT' if day.month <= 6 else 'HT'}{day.year}"
 
 
+def is_register_number(code: str) -> bool:
+    """A register's own anonymous number (FS's kandidatnummer, digits only): taken as the code as it
+    is and never replaced; the register numbers it, so it is not counted among the codes examflow
+    gives in a term."""
+    return code.isdigit()
+
+
 def code_parts(code: str) -> tuple[str, int]:
     """A code's prefix and number; ValueError naming the code when it is not PREFIX-0001-ABC."""
     match = CODE_PATTERN.fullmatch(code)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from models.codes import code_parts, term_of
+from models.codes import code_parts, is_register_number, term_of
 from store.occasions import UnknownOccasion
 from store.schema import AnonymisationCode, Occasion, Registration
 from store.upsert import upsert
@@ -82,8 +82,9 @@ def new_pairs(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[str
 
 
 def claim(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Records the codes of new registrations (occasion_id, student_uid, anonymisation_code) under
-    their terms; CodeTaken, naming the code, the term and the exam holding it, when one is taken."""
+    """Records the codes examflow gave new registrations (occasion_id, student_uid,
+    anonymisation_code) under their terms (a register's own numbers are the register's); CodeTaken, naming the code, the term and the exam holding it, when one is taken."""
+    rows = [r for r in rows if not is_register_number(r["anonymisation_code"])]
     if not rows:
         return 0
     term = terms(session, occasion_ids=sorted({r["occasion_id"] for r in rows}))

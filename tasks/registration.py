@@ -10,7 +10,7 @@ from prefect import task
 from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
-from models.codes import code_parts
+from models.codes import code_parts, is_register_number
 from models.domain import Accommodation, Country, Frozen, PlatformCandidate, RegisteredStudent
 from models.settings import get_settings
 from rules.anonymisation import assign_codes, is_valid_code
@@ -157,7 +157,10 @@ class Numbering:
         return self.highest.get((self.terms[occasion_id], prefix), 0)
 
     def take(self, occasion_id: str, student_uid: str, code: str) -> bool:
-        """Takes the code for this registration; False when it is no code or held by another."""
+        """Takes the code for this registration; False when it is no code or held by another. A
+        register's own number (FS's candidate number) is always taken as it is."""
+        if is_register_number(code):
+            return True
         try:
             prefix, number = code_parts(code)
         except ValueError:

@@ -135,6 +135,16 @@ def test_the_registers_code_is_kept_unless_another_exam_holds_it(store: Engine) 
     assert len(set(codes.values())) == 4
 
 
+def test_fss_candidate_numbers_are_kept_as_given_on_every_exam(store: Engine) -> None:
+    _plan("a", "NOR")
+    _plan("b", "NOR")
+    _sync({"a": {"s1": "30101", "s2": "30102"}}, {"a": "NOR"})
+    _sync({"b": {"s3": "30101"}}, {"b": "NOR"})  # FS numbers per assessment unit: its number, kept
+    assert _codes("a", "b") == {("a", "s1"): "30101", ("a", "s2"): "30102", ("b", "s3"): "30101"}
+    with transaction() as session:
+        assert session.scalar(select(func.count()).select_from(AnonymisationCode)) == 0
+
+
 def test_the_store_refuses_a_taken_number_and_writes_nothing(store: Engine) -> None:
     _plan("a", "LA")
     _plan("b", "LA")
