@@ -30,13 +30,15 @@ def graded_exam(session: Session, occasion_id: str = "occ-1", country: str = "NO
     two candidates), the first candidate's appeal graded by an appeal grader, a justification given
     by the examiner on the second and one asked for on the third, and four questions. Returns the
     candidates' codes."""
-    for staff_id, name in [
-        (GRADER, "Greta Dahl"),
-        (APPEAL_GRADER, "Astrid Moe"),
-        (EXAMINER, "Eva Holm"),
-        (OUTSIDER, "Otto Utenfor"),
+    for staff_id, name, external in [  # as the sample staff hold them: the flow tests share them
+        (GRADER, "Greta Dahl", True),
+        (APPEAL_GRADER, "Astrid Moe", True),
+        (EXAMINER, "Eva Holm", False),
+        (OUTSIDER, "Otto Utenfor", False),
     ]:
-        staff.add_staff(session, staff_id=staff_id, name=name, email=f"{staff_id}@examflow.local")
+        staff.add_staff(
+            session, staff_id=staff_id, name=name, email=f"{staff_id}@examflow.local", external=external
+        )
     session.add(an_occasion(occasion_id, country=country))
     codes = list(CODES)
     session.add_all(a_student(f"{occasion_id}-s{n}") for n in range(1, len(codes) + 1))
