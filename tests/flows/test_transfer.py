@@ -58,13 +58,14 @@ def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(world: World):
 def test_an_attested_result_is_listed_and_never_touched(world: World):
     occasion = exam_at(world, Phase.TRANSFERRED).occasion
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
-    with transaction() as session:  # the last candidate by code
-        student = session.scalar(
-            select(Registration.student_uid)
-            .where(Registration.occasion_id == occasion)
-            .order_by(Registration.anonymisation_code.desc())
-        )
-    last = next(d for d in drafts if d["student_uid"] == student)
+    with transaction() as session:  # the last candidate by code whose grade was written
+        rows = session.execute(
+            select(Registration.student_uid, Registration.anonymisation_code).where(
+                Registration.occasion_id == occasion
+            )
+        ).all()
+    codes = {student: code for student, code in rows}
+    last = max((d for d in drafts if d["student_uid"] in codes), key=lambda d: codes[d["student_uid"]])
     httpx.post(f"{world.ladok_url}/_sim/attest/{last['result_uid']}").raise_for_status()
     preview = preview_transfer.fn(occasion)
     assert [i.action for i in preview if i.study_result_uid == last["study_result_uid"]] == [Action.LOCKED]
