@@ -19,6 +19,7 @@ from tasks.digital_exams import (
 )
 from tasks.planning import fetch_occasion
 from tasks.reports import artifact_key, publish_table
+from tasks.run_logs import run_logger
 
 
 @flow(name="digital-exam-application", log_prints=False)
@@ -40,4 +41,6 @@ def digital_exam_application(params: DigitalExamApplication) -> str:
         share_rows(found),
         f"Digital share of {term}: sittings and registrations on the platform against all",
     )
-    return f"application {application_id} for {occasion.uid} {status}; digital share of {term}: {found.sittings_percent} % of sittings"
+    outcome = f"application {application_id} for {occasion.uid} {status}; digital share of {term}: {found.sittings_percent} % of sittings"
+    run_logger().info(outcome)
+    return outcome

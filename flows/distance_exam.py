@@ -12,6 +12,7 @@ from models.distance import Announcement
 from models.params import DistanceChecklist
 from tasks.distance import announce, checklist_rows, read_planned_exam, report_checklist
 from tasks.reports import artifact_key, publish_table
+from tasks.run_logs import run_logger
 
 
 class AnnouncementFailed(RuntimeError):
@@ -44,4 +45,5 @@ def distance_exam(params: DistanceChecklist) -> dict[str, int]:
             f"occasion {exam.occasion_id}: the announcement in course {params.distance.course_id} "
             f"was not posted: {failure}"
         )
+    run_logger().info(f"Distance exam checklist of {exam.name}: {done} of {len(items)} done")
     return {"done": done, "not_done": len(items) - done, "announced": int(announcement is not None)}

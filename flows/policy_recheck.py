@@ -9,6 +9,7 @@ from prefect import flow
 from models.params import PolicyRecheck
 from tasks.exam_policy import latest_start, recheck_planned_exams
 from tasks.reports import artifact_key, publish_table
+from tasks.run_logs import run_logger
 
 
 @flow(name="policy-recheck", log_prints=False)
@@ -24,4 +25,6 @@ def policy_recheck(params: PolicyRecheck) -> str:
         f"{planned} extra distance sittings planned now (recorded in examflow as required, each with "
         "the scenario that requires it; the exam office sets their days and register occasions)",
     )
-    return f"{len(rows)} exams planned from {since} checked: {breaking} break the rules, {planned} extra sittings planned"
+    outcome = f"{len(rows)} exams planned from {since} checked: {breaking} break the rules, {planned} extra sittings planned"
+    run_logger().info(outcome)
+    return outcome

@@ -9,6 +9,7 @@ from flows.registration_sync import registration_sync
 from models.domain import Country
 from models.params import SyncRegistrations
 from tasks.register_events import read_register_events, save_register_cursor
+from tasks.run_logs import run_logger
 
 
 @flow(name="register-events")
@@ -18,4 +19,8 @@ def register_events(country: Country = Country.NO) -> dict[str, int]:
         registration_sync(SyncRegistrations(occasion_uids=read.occasion_ids)) if read.occasion_ids else {}
     )
     save_register_cursor(country, read.cursor)  # only once synced: a failed run reads them again
+    run_logger().info(
+        f"{read.events} register events read; {len(read.occasion_ids)} occasions synced again"
+        + ("" if read.occasion_ids else " (none touched)")
+    )
     return {"events": read.events, "occasions": len(read.occasion_ids), **synced}

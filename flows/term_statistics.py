@@ -11,6 +11,7 @@ from rules.digital_share import term_of
 from rules.exam_times import STOCKHOLM
 from tasks.clock import now
 from tasks.reports import artifact_key, publish_markdown
+from tasks.run_logs import run_logger
 from tasks.term_statistics import statistics_markdown, term_figures, write_files
 
 
@@ -26,4 +27,5 @@ def term_statistics(term: str = "") -> str:
         statistics_markdown(figures, folder),
         f"{chosen} in numbers: exams, digital share, grades, appeals and results against the deadline",
     )
+    run_logger().info(figures.headline)
     return figures.headline

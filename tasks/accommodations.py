@@ -21,6 +21,7 @@ from store import audit, staff
 from store.db import transaction
 from tasks.clock import now
 from tasks.retries import OUTSIDE_RETRIES
+from tasks.run_logs import run_logger
 from tasks.spreadsheet_grades import upload_path
 from tasks.systems import systems
 
@@ -72,6 +73,10 @@ def import_accommodations(params: Accommodations) -> ImportSummary:
             occasion_id=None,
             detail={"source": source, "sha256": digest, "decisions": len(decisions), "replaced": replaced},
         )
+    run_logger().info(
+        f"Imported {len(decisions)} support decisions from {source} "
+        f"({sum(d.granted for d in decisions)} granted, {replaced} replaced)"
+    )
     return ImportSummary(
         source=source,
         granted=sum(d.granted for d in decisions),
