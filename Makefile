@@ -20,8 +20,9 @@ run: $(VENV)/.installed
 # machine with PostgreSQL installed, it runs a throwaway server in $(TEST_PG_DATA) for the duration.
 TEST_PG_DATA := $(CURDIR)/.examflow/pg
 TEST_PG_PORT ?= 55432
-# The suite is spread over worker processes, a test module per worker at a time (most of a flow
-# test's time is spent waiting on Prefect and the stand-ins, so more workers than cores pays).
+# The suite is spread over worker processes, a test module per worker at a time, longest first (see
+# tests/conftest.py); most of a flow test's time is spent waiting on Prefect and the stand-ins, so
+# more workers than cores pays.
 TEST_WORKERS ?= 3
 
 test: $(VENV)/.installed
@@ -36,7 +37,7 @@ test: $(VENV)/.installed
 	    export EXAMFLOW_TEST_POSTGRES_URL="$$(printf '%s\n' "$$out" | tail -n 1)"; \
 	  else started=; echo "make test: no throwaway PostgreSQL, its tests will be skipped" >&2; fi; \
 	fi; \
-	status=0; $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10 || status=$$?; \
+	status=0; $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10 || status=$$?; \
 	if [ -n "$$started" ]; then bash scripts/postgres-down "$(TEST_PG_DATA)" || true; fi; \
 	exit $$status
 

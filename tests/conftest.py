@@ -19,6 +19,30 @@ from store.db import engine_for, make_engine
 from store.migrate import empty_all_tables, upgrade
 
 # ---------------------------------------------------------------------------------------------------
+# Order: the longest modules first. `make test` hands modules to its workers in collection order
+# (pytest-xdist's --dist loadfile --no-loadscope-reorder), so the served demo and the fault tests
+# that kill processes start at once instead of being the suite's tail.
+# ---------------------------------------------------------------------------------------------------
+
+LONGEST_FIRST = (
+    "tests/e2e/",
+    "tests/transfer/test_transfer_faults.py",
+    "tests/sync/test_sync_faults.py",
+    "tests/flows/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: a module's tests stay together and in their order
+
+
+# ---------------------------------------------------------------------------------------------------
 # Database: one migrated database per backend per session, emptied before each test.
 #
 # `engine` runs a test on SQLite and on PostgreSQL; `sqlite_engine` on SQLite only. PostgreSQL is the
