@@ -1,7 +1,8 @@
 """pre-exam-check through the real flow, over the stand-ins: a candidate missing from the platform's
 test and another's extra time changed there are listed in the run's table, a coordinator approves,
 the fixes reach the platform and the check again finds none. And the two runs plan-exam schedules
-on a served deployment: at T-24 h and T-1 h before the start, once however often it is planned."""
+on a served deployment: at T-24 h and T-1 h before the start, once however often it is planned
+(none, and the plan going on, where nothing serves the deployment)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def test_the_checks_are_scheduled_at_t_minus_24_and_1_hours_once(world: World) -
     with transaction() as session:
         occasion = occasions.get(session, exam.occasion)
         occasion.starts_at, occasion.ends_at = starts, starts + timedelta(hours=4)
+    assert schedule_checks.fn(exam.occasion) == []  # no deployment: the plan goes on, saying so
     deployment_id = pre_exam_check.to_deployment(name="local").apply()
     try:
         assert schedule_checks.fn(exam.occasion) == ["T-24h", "T-1h"]
