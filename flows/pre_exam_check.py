@@ -41,7 +41,8 @@ def pre_exam_check(params: PreExamCheck) -> str:
         occasion_id=occasion,
         role=Role.COORDINATOR,
         title=f"Push {len(check.differences)} fix(es) to the platform's test of {occasion}",
-        evidence="Approving puts each difference right as its fix says, then checks again.\n\n"
+        evidence="Approving puts each difference right as its fix says, then checks again. Every "
+        "difference is also in the run's table artifact.\n\n"
         + markdown_table([d.row() for d in check.differences], limit=500),
     )
     if verdict.decision != Decision.APPROVE:

@@ -476,6 +476,6 @@ def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
             pushed += 1
     run_logger().info(
         f"Brought {pushed} platform test(s) in line with the store: {added} candidate(s) added, "
-        f"{removed} removed, {updated} with extra time updated."
+        f"{removed} removed, {updated} with extra time or room updated."
     )
     return PushSummary(occasions=pushed, added=added, removed=removed, extra_time_updated=updated)
