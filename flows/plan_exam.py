@@ -1,6 +1,6 @@
 """plan-exam: occasion from the register → the plan's times (or the timetable's) → checks → the
-exam policy (a dispensation where it needs one) → coordinator approval → the platform's test →
-for a distance exam, its checklist."""
+exam policy (a dispensation where it needs one) → coordinator approval → the platform's test and
+the pre-exam checks at T-24 h and T-1 h scheduled → for a distance exam, its checklist."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from tasks.planning import (
     plan_times,
     save_plan,
 )
+from tasks.precheck import schedule_checks
 from tasks.reports import artifact_key, publish_markdown
 from tasks.run_logs import run_logger
 
@@ -63,6 +64,7 @@ def plan_exam(params: PlanExam) -> str:
         )
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
     test = create_platform_test(params, occasion, window)
+    schedule_checks(occasion.uid)
     if params.distance is not None:
         checked = distance_exam(
             DistanceChecklist(occasion_uid=occasion.uid, distance=params.distance), return_state=True

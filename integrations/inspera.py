@@ -216,6 +216,8 @@ class InsperaClient(ApiClient):
         }
         if candidate.candidate_code:
             body["candidateCode"] = candidate.candidate_code
+        if candidate.room:
+            body["building"], body["room"] = candidate.building or None, candidate.room
         return body
 
     def remove_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> None:

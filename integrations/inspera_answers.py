@@ -216,4 +216,6 @@ def _listed(data: Any, context: str, position: int, auth_type: str) -> PlatformC
         external_user_id=external,
         candidate_code=str(row.get("candidateCode", "an id", required=False) or ""),
         extra_time_minutes=row.get("extraTimeMins", "an integer", required=False) or 0,
+        building=row.get("building", "a string", required=False) or "",
+        room=row.get("room", "a string", required=False) or "",
     )

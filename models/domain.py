@@ -210,12 +210,15 @@ class PlatformTest(Frozen):
 
 class PlatformCandidate(Frozen):
     """A candidate on a platform test, keyed by the register's student uid; `candidate_id` is the
-    platform's own per-test id, known once the platform lists the candidate."""
+    platform's own per-test id, known once the platform lists the candidate. `building` and `room`
+    are where the seating plan puts them (empty: not seated)."""
 
     external_user_id: str
     candidate_code: str
     extra_time_minutes: int = 0
     candidate_id: str = ""
+    building: str = ""
+    room: str = ""
 
 
 class PlatformGrader(Frozen):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
@@ -266,3 +266,17 @@ class DigitalExamApplication(Frozen):
             forms = ", ".join(sorted(f.value for f in DIGITAL_FORMS))
             raise ValueError(f"form: {self.form.value} is not a digital form ({forms})")
         return self
+
+
+class PreExamCheck(Frozen):
+    """pre-exam-check's parameters: plan-exam schedules one run at T-24 h and one at T-1 h; a
+    coordinator may start one at any time."""
+
+    occasion_uid: str = Field(description="The exam occasion uid")
+    window: Literal["T-24h", "T-1h", "on demand"] = Field(
+        default="on demand", description="T-24h or T-1h when plan-exam scheduled the run; else on demand"
+    )
+    starts_at: datetime | None = Field(
+        default=None,
+        description="The exam's start the run was scheduled for; a run whose exam has moved since checks nothing",
+    )

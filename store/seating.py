@@ -226,3 +226,14 @@ def seats(session: Session, *, occasion_id: str) -> list[tuple[str, str, str, in
 def duties(session: Session, *, occasion_id: str) -> list[ExamDuty]:
     query = select(ExamDuty).where(ExamDuty.occasion_id == occasion_id)
     return list(session.scalars(query.order_by(ExamDuty.duty, ExamDuty.place, ExamDuty.staff_id)))
+
+
+def places(session: Session, *, occasion_id: str) -> dict[str, tuple[str, str]]:
+    """Where the exam's seating plan puts each registered candidate: (building, room) by student uid."""
+    query = (
+        select(Registration.student_uid, Room.building, Room.code)
+        .join(SeatAssignment, SeatAssignment.registration_id == Registration.id)
+        .join(Room, Room.code == SeatAssignment.room_code)
+        .where(SeatAssignment.occasion_id == occasion_id, Registration.status == "registered")
+    )
+    return {uid: (building, room) for uid, building, room in session.execute(query)}

@@ -17,7 +17,7 @@ from rules.anonymisation import assign_codes, is_valid_code
 from rules.registrations import RegistrationDiff, diff_registrations, field_changes, positions
 from rules.shrink import Shrink, holds
 from store import accommodations as support
-from store import audit, occasions, registrations
+from store import audit, occasions, registrations, seating
 from store import codes as term_codes
 from store.db import transaction
 from tasks import collector
@@ -437,25 +437,34 @@ def _as_pushed(candidate: PlatformCandidate) -> PlatformCandidate:
     return candidate.model_copy(update={"candidate_id": ""})
 
 
+def candidates_wanted(session: Session, occasion_id: str) -> dict[str, PlatformCandidate]:
+    """The candidates the occasion's platform test should hold, by student uid: each registration
+    with its code, its extra time and the room of its seat in the seating plan."""
+    places = seating.places(session, occasion_id=occasion_id)
+    return {
+        r.student_uid: PlatformCandidate(
+            external_user_id=r.student_uid,
+            candidate_code=r.anonymisation_code,
+            extra_time_minutes=r.extra_time_minutes,
+            building=places.get(r.student_uid, ("", ""))[0],
+            room=places.get(r.student_uid, ("", ""))[1],
+        )
+        for r in registrations.registered(session, occasion_id=occasion_id)
+    }
+
+
 @task(name="push-to-platform", **REPLAY_SAFE, **OUTSIDE_RETRIES)
 def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
-    """Makes each occasion's platform test hold exactly its registered candidates and extra time."""
+    """Makes each occasion's platform test hold exactly its registered candidates, their extra time
+    and their rooms."""
     added = removed = updated = pushed = 0
     with systems().platform() as platform:
         for occasion_id in occasion_ids:
             with transaction() as session:
                 test_id = occasions.get(session, occasion_id).platform_test_id
-                rows = registrations.registered(session, occasion_id=occasion_id)
+                wanted = candidates_wanted(session, occasion_id)
             if test_id is None:
                 continue
-            wanted = {
-                r.student_uid: PlatformCandidate(
-                    external_user_id=r.student_uid,
-                    candidate_code=r.anonymisation_code,
-                    extra_time_minutes=r.extra_time_minutes,
-                )
-                for r in rows
-            }
             held = {c.external_user_id: _as_pushed(c) for c in platform.list_candidates(test_id)}
             changes = [c for uid, c in wanted.items() if held.get(uid) != c]
             gone = [uid for uid in held if uid not in wanted]
@@ -467,6 +476,6 @@ def push_to_platform(occasion_ids: Sequence[str]) -> PushSummary:
             pushed += 1
     run_logger().info(
         f"Brought {pushed} platform test(s) in line with the store: {added} candidate(s) added, "
-        f"{removed} removed, {updated} with extra time updated."
+        f"{removed} removed, {updated} with extra time or room updated."
     )
     return PushSummary(occasions=pushed, added=added, removed=removed, extra_time_updated=updated)
