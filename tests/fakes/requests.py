@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from integrations.http import ApiError
 from models.domain import RegisterRequest, RequestKind
 from models.fs_transfer import FsResult
 from models.systems import FS
@@ -20,7 +21,9 @@ class FakeFs(FakeConnection):
     def __init__(self, outages: Outages) -> None:
         super().__init__(outages)
         self.units: dict[str, list[RegisterRequest]] = {}  # by assessment unit id
-        self.recorded: dict[str, list[FsResult]] = {}  # results by assessment unit id, oldest first
+        self.recorded: dict[
+            str, list[FsResult]
+        ] = {}  # results by unit FS holds as a register's, oldest first
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         self.called()
@@ -34,16 +37,21 @@ class FakeFs(FakeConnection):
 
     def results(self, assessment_unit_id: str) -> list[FsResult]:
         self.called()
-        if assessment_unit_id not in self.units:
-            raise self.refused(200, f"UgyldigId: FS knows no vurderingsenhet {assessment_unit_id}")
-        return list(self.recorded.get(assessment_unit_id, []))
+        if assessment_unit_id not in self.recorded:
+            # as the client raises it: `node` answers null, which the client refuses itself
+            raise ApiError(self.system, None, f"UgyldigId: FS knows no vurderingsenhet {assessment_unit_id}")
+        return list(self.recorded[assessment_unit_id])
+
+    def hold_unit(self, unit_id: str) -> None:
+        """The unit held as the register of its exam holds it (the stand-in's PUT of a unit)."""
+        self.recorded.setdefault(unit_id, [])
 
     def record_results(self, unit_id: str, grades: Mapping[str, str]) -> None:
         """As FS's imports (from the platform, or a protocol file): each grade the candidate's valid
         result, the one it replaces kept as no longer valid."""
-        if unit_id not in self.units:
+        if unit_id not in self.recorded:
             raise LookupError(f"no vurderingsenhet {unit_id}")
-        held = self.recorded.setdefault(unit_id, [])
+        held = self.recorded[unit_id]
         for candidate, grade in grades.items():
             held[:] = [r.model_copy(update={"valid": False}) if r.candidate == candidate else r for r in held]
             held.append(FsResult(result_id=str(uuid.uuid4()), candidate=candidate, grade=grade))

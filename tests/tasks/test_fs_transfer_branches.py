@@ -42,7 +42,7 @@ RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 def occasion(fakes: FakeSystems) -> str:
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
     graded_exam(fakes, uid, RULE)
-    fakes.fs.seed(uid)  # the unit in FS, as the register of a Norwegian exam holds it
+    fakes.fs.hold_unit(uid)  # the unit in FS, as the register of a Norwegian exam holds it
     return uid
 
 
