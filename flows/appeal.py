@@ -79,7 +79,7 @@ def new_grade_by_protocol(occasion: str, case: AppealCase, decided_by: str) -> T
     check = confirm_protocol(occasion, case.registration_id)
     if check.discrepancy is None:
         return TransferOutcome(written=1, unchanged=0, locked=0, failed=[], ledger={})
-    reason = f"{check.discrepancy}: FS holds {check.found or 'no result'} where {check.sent} was registered"
+    reason = f"{check.discrepancy}: FS holds {check.found or 'no result'} where {check.sent} is approved"
     return TransferOutcome(
         written=0, unchanged=0, locked=0, failed=[{"candidate": check.candidate, "reason": reason}], ledger={}
     )

@@ -456,11 +456,11 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
         return {"id": melding_id}
 
     @app.post("/_sim/vurderingsenheter/{unit_id}/resultater")
-    def record_results(unit_id: str, body: fs_register.Resultater) -> dict[str, list[str]]:
-        ids = register.record_results(unit_id, body)
-        if ids is None:
+    def record_results(unit_id: str, body: fs_register.Resultater) -> dict[str, list[Any]]:
+        recorded = register.record_results(unit_id, body)
+        if recorded is None:
             raise HTTPException(404, f"no vurderingsenhet {unit_id}")
-        return {"ids": ids}
+        return recorded
 
     @app.delete("/_sim/vurderingsmeldinger/{melding_id}", status_code=204)
     def withdraw(melding_id: str) -> None:

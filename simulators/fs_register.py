@@ -22,7 +22,8 @@ null or an empty page. Ids are opaque base64 strings, as FS's are (their text is
 (POST) registers one more and `/_sim/vurderingsmeldinger/{id}` (DELETE) withdraws one; both are
 recorded as student events. `/_sim/vurderingsenheter/{id}/resultater` (POST) records results as FS's
 own imports do (from the exam platform, or a protocol file the exam office imports: FS's import is
-not public API); a result replaced for a candidate number stays, no longer valid.
+not public API); a result replaced for a candidate number stays, no longer valid, and a candidate
+number not registered on the unit is refused (answered in `refused`).
 """
 
 from __future__ import annotations
@@ -326,15 +327,21 @@ class Register:
         _event(conn, owner, "VURDERINGSMELDT", melding.studentnummer, melding_id)
         return melding_id
 
-    def record_results(self, unit_id: str, body: Resultater) -> list[str] | None:
+    def record_results(self, unit_id: str, body: Resultater) -> dict[str, list[Any]] | None:
         """Records each result as the unit's valid one for its candidate number, the one it
-        replaces kept as no longer valid; None for a unit FS does not hold."""
+        replaces kept as no longer valid; a number not registered on the unit is refused. None for
+        a unit FS does not hold."""
         if not self.state.query("SELECT 1 FROM fs_enhet WHERE id = ?", (unit_id,)):
             return None
+        rows = self.state.query("SELECT kandidatnummer FROM fs_melding WHERE enhet_id = ?", (unit_id,))
+        registered = {int(r["kandidatnummer"]) for r in rows if (r["kandidatnummer"] or "").isdigit()}
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        ids = []
+        ids, refused = [], []
         with self.state.transaction() as conn:
             for r in body.resultater:
+                if r.kandidatnummer not in registered:
+                    refused.append(r.kandidatnummer)
+                    continue
                 conn.execute(
                     "UPDATE fs_resultat SET gyldig = 0 WHERE enhet_id = ? AND kandidatnummer = ?",
                     (unit_id, r.kandidatnummer),
@@ -346,7 +353,7 @@ class Register:
                     (result_id, unit_id, r.kandidatnummer, r.karakter, at, body.kilde),
                 )
                 ids.append(result_id)
-        return ids
+        return {"ids": ids, "refused": refused}
 
     # --- reading -----------------------------------------------------------------------------
     def node(self, _root: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:

@@ -775,8 +775,8 @@ def _install_errors(app: FastAPI) -> None:
 
 def _fs_delivery(test: sqlite3.Row, grades: dict[str, str]) -> list[str]:
     """Posts the results to the FS stand-in (its URL from the settings, read now: FS's import from
-    the platform is not public, so this stands in for it); the candidates FS could not take
-    (FS's candidate number is an Int)."""
+    the platform is not public, so this stands in for it); the candidates FS could not take (FS's
+    candidate number is an Int, and registered on the unit)."""
     numbered = {c: g for c, g in grades.items() if c.isdigit()}
     body = {
         "kilde": "sensursystem",
@@ -791,7 +791,8 @@ def _fs_delivery(test: sqlite3.Row, grades: dict[str, str]) -> list[str]:
             409, f"FS holds no vurderingsenhet {test['external_id']} for this test", "fs_unknown_unit"
         )
     answer.raise_for_status()
-    return sorted(set(grades) - set(numbered))
+    refused = {str(n) for n in answer.json()["refused"]}
+    return sorted((set(grades) - set(numbered)) | refused)
 
 
 def transfer_to_fs(

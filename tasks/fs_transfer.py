@@ -195,7 +195,7 @@ def _counts(wrong: list[FsCheck]) -> dict[str, int]:
 def _outcome(key: str, check: FsCheck) -> transfer.Outcome:
     if check.discrepancy is None:
         return transfer.Outcome(key, "confirmed", result_uid=check.result_id)
-    held = "no result" if check.found is None else f"{check.found}"
+    held = "no result" if check.found is None else check.found
     return transfer.Outcome(
-        key, "failed", error=f"{check.discrepancy}: FS holds {held} where {check.sent} was sent"
+        key, "failed", error=f"{check.discrepancy}: FS holds {held} where {check.sent} is approved"
     )

@@ -132,6 +132,9 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
                 "arstall": 2026,
                 "termintype": "HOST",
                 "startDato": "2026-12-01",
+                "vurderingsmeldinger": [
+                    {"studentnummer": f"5{c}", "kandidatnummer": c} for c in ("30101", "30102")
+                ],
             }
             httpx.put(f"{fs_url}/_sim/vurderingsenheter/{unit}", json=body).raise_for_status()
 

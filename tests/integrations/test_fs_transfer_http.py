@@ -153,6 +153,18 @@ def test_injected_faults_drop_and_change_results_while_the_platform_reports_none
     assert valid(register.results(UNIT)) == {"30101": "B", "30103": "E"}
 
 
+def test_a_candidate_fs_has_not_registered_on_the_unit_is_reported_failed(
+    platform: InsperaClient, register: FsClient, test_id: str
+) -> None:
+    body = [
+        {"externalUserIds": [{"authType": "FEIDE", "externalUserId": "s30104"}], "candidateCode": "30104"}
+    ]
+    platform.request("POST", f"v1/test/{test_id}/candidates", json={"candidates": body})
+    answer = platform.transfer_to_fs(test_id, {"30101": "B", "30104": "C"})
+    assert (answer.transferred, answer.failed) == (1, ("30104",))
+    assert valid(register.results(UNIT)) == {"30101": "B"}
+
+
 def test_a_test_not_yet_graded_is_refused_and_nothing_reaches_fs(
     platform: InsperaClient, register: FsClient, clock: Clock
 ) -> None:

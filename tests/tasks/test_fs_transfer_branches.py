@@ -119,8 +119,8 @@ def test_results_the_transfer_dropped_or_changed_are_listed_audited_and_failed(
             session.scalars(select(TransferLedgerEntry.error).where(TransferLedgerEntry.status == "failed"))
         )
     assert errors == {
-        f"dropped: FS holds no result where {grades[dropped]} was sent",
-        f"changed: FS holds {other} where {grades[changed]} was sent",
+        f"dropped: FS holds no result where {grades[dropped]} is approved",
+        f"changed: FS holds {other} where {grades[changed]} is approved",
     }
     assert status(occasion) == "transfer-incomplete"
 
