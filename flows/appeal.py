@@ -67,7 +67,12 @@ def new_grade_by_protocol(occasion: str, case: AppealCase, decided_by: str) -> T
     """FS's "register new grade": the platform's transfer ran once already, so the new grade goes
     as a protocol file the exam office imports into FS; once they say it is imported, FS is read
     back and the grade confirmed or its discrepancy listed."""
-    path = write_protocol(occasion, case.registration_id, decided_by)
+    path = write_protocol(
+        occasion,
+        [case.registration_id],
+        f"appeal-{case.appeal_id}",
+        f"new grade after appeal, decided by {decided_by}",
+    )
     ask_for_approval(
         kind=f"fs-protocol-{case.appeal_id}",
         occasion_id=occasion,

@@ -13,6 +13,7 @@ from models.fs_transfer import FsAction, FsCheck, FsPreviewItem
 from models.params import OccasionStep
 from models.transfer import Action, TransferItem
 from tasks.chaining import start_phase
+from tasks.fs_protocol import write_protocol
 from tasks.fs_transfer import (
     check_before_fs_transfer,
     preview_fs_transfer,
@@ -117,7 +118,9 @@ def fs_preview_report(occasion: str, checked: dict[str, int], items: list[FsPrev
     )
 
 
-def reconciliation_report(occasion: str, checks: list[FsCheck], failed_on_platform: tuple[str, ...]) -> str:
+def reconciliation_report(
+    occasion: str, checks: list[FsCheck], failed_on_platform: tuple[str, ...], protocol: str | None
+) -> str:
     wrong = [
         {
             "candidate number": c.candidate,
@@ -134,6 +137,13 @@ def reconciliation_report(occasion: str, checks: list[FsCheck], failed_on_platfo
         f"confirmed in FS by candidate number. Candidates the platform reported failed: {reported}.\n\n"
         f"#### Dropped or changed by the transfer, for a person to register by protocol file\n\n"
         f"{markdown_table(wrong)}"
+        + (
+            f"\n\nTheir approved grades are in the protocol file `fs/protocols/{protocol}`: once the exam "
+            "office has imported it into FS, run `result-transfer` again to read FS back (the platform "
+            "refuses a second transfer; the read-back confirms)."
+            if protocol
+            else ""
+        )
     )
 
 
@@ -158,9 +168,13 @@ def transfer_through_fs(params: OccasionStep) -> dict[str, int]:
     answer = transfer_through_platform(occasion)
     checks = read_back(occasion)
     wrong = [c for c in checks if c.discrepancy is not None]
+    protocol = None
+    if wrong:
+        note = "not in FS as approved after the platform's transfer"
+        protocol = write_protocol(occasion, [c.registration_id for c in wrong], "transfer", note).name
     publish_markdown(
         artifact_key("transfer", occasion),
-        reconciliation_report(occasion, checks, () if answer is None else answer.failed),
+        reconciliation_report(occasion, checks, () if answer is None else answer.failed, protocol),
         f"Transfer of {occasion} to FS, read back",
     )
     if params.chain and not wrong:

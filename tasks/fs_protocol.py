@@ -1,6 +1,6 @@
-"""A new grade after an appeal, into FS ("register new grade"): the platform's transfer to FS ran
-once already, so the grade goes as a protocol file that the exam office imports into FS, and is
-confirmed as the transfer is, by reading FS back (`tasks.fs_transfer.read_back`)."""
+"""Grades into FS by protocol file ("register new grade"): a new grade after an appeal, and the
+grades the platform's once-only transfer dropped or changed. The exam office imports the file into
+FS; the grades are confirmed as the transfer's are, by reading FS back (`tasks.fs_transfer.read_back`)."""
 
 from __future__ import annotations
 
@@ -23,21 +23,17 @@ ROUTE = "protocol"  # the ledger's route of a grade registered by protocol file
 
 
 @task(name="write-fs-protocol", **REPLAY_SAFE)
-def write_protocol(occasion_id: str, registration_id: int, decided_by: str) -> Path:
-    """The candidate's approved grade as a protocol file under `$EXAMFLOW_HOME/fs/protocols/`,
-    whole or not at all; audited. The same grade twice writes the same file."""
-    (grade,) = graded(occasion_id, {registration_id})
-    row = NewGrade(
-        unit_id=occasion_id,
-        candidate=grade.candidate,
-        grade=grade.grade,
-        decided_on=now().date(),
-        note=f"new grade after appeal, decided by {decided_by}",
-    )
-    path = get_settings().home / "fs" / "protocols" / f"{occasion_id}-{grade.candidate}-{grade.grade}.csv"
+def write_protocol(occasion_id: str, registration_ids: list[int], label: str, note: str) -> Path:
+    """The candidates' approved grades as the protocol file `<occasion>-<label>.csv` under
+    `$EXAMFLOW_HOME/fs/protocols/`, whole or not at all (a later one of the same label replaces
+    it); audited."""
+    grades = graded(occasion_id, set(registration_ids))
+    today = now().date()
+    rows = [NewGrade(occasion_id, g.candidate, g.grade, today, note) for g in grades]
+    path = get_settings().home / "fs" / "protocols" / f"{occasion_id}-{label}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_bytes(protocol_file([row]))
+    partial.write_bytes(protocol_file(rows))
     os.replace(partial, path)
     with transaction() as session:
         audit.record(
@@ -45,11 +41,11 @@ def write_protocol(occasion_id: str, registration_id: int, decided_by: str) -> P
             actor="examflow",
             action="results.fs-protocol-written",
             occasion_id=occasion_id,
-            detail={"candidate": grade.candidate, "grade": grade.grade, "file": path.name},
+            detail={"file": path.name, "grades": {g.candidate: g.grade for g in grades}},
         )
     run_logger().info(
-        f"The new grade of {grade.candidate} on {occasion_id} written as FS's protocol file {path.name}, "
-        "for the exam office to import into FS"
+        f"{len(rows)} grades of {occasion_id} written as FS's protocol file {path.name}, for the exam "
+        "office to import into FS"
     )
     return path
 

@@ -200,7 +200,7 @@ def test_fss_grading_deadline_is_shown_beside_the_laws_and_marked_when_later(gra
 
 
 def test_the_results_reach_fs_through_the_platform_and_what_it_dropped_is_listed(
-    transferred: dict[str, int],
+    world: World, transferred: dict[str, int]
 ) -> None:
     with transaction() as session:
         graded_codes = set(
@@ -225,6 +225,8 @@ def test_the_results_reach_fs_through_the_platform_and_what_it_dropped_is_listed
         (DROPPED, "dropped", None)
     ]
     assert status == "transfer-incomplete"
+    protocol = (world.home / "fs" / "protocols" / f"{UNIT}-transfer.csv").read_text("utf-8").splitlines()
+    assert [line.split(";")[1] for line in protocol[1:]] == [DROPPED]
 
 
 def test_nothing_was_read_from_or_written_to_the_swedish_register(

@@ -46,6 +46,10 @@ def occasion(fakes: FakeSystems) -> str:
     return uid
 
 
+def protocol_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text("utf-8")), delimiter=";"))
+
+
 def in_fs(fakes: FakeSystems, occasion: str) -> dict[str, str | None]:
     return {r.candidate: r.grade for r in fakes.fs.results(occasion) if r.valid}
 
@@ -149,11 +153,11 @@ def test_a_new_grade_after_an_appeal_goes_as_a_protocol_file_confirmed_by_read_b
     with transaction() as session:
         registration_id = next(g.registration_id for g in graded(occasion) if g.candidate == candidate)
         session.execute(update(Grade).where(Grade.registration_id == registration_id).values(grade=new))
-    path = write_protocol.fn(occasion, registration_id, "staff-examiner-1")
-    assert path.parent == Path(get_settings().home) / "fs" / "protocols"
-    rows = list(csv.reader(io.StringIO(path.read_text("utf-8")), delimiter=";"))
+    path = write_protocol.fn(occasion, [registration_id], "appeal-1", "new grade after appeal")
+    assert path == Path(get_settings().home) / "fs" / "protocols" / f"{occasion}-appeal-1.csv"
+    rows = protocol_rows(path)
     assert rows[0] == ["vurderingsenhet", "kandidatnummer", "karakter", "dato", "merknad"]
-    assert rows[1][:3] == [occasion, candidate, new]
+    assert rows[1][:3] == [occasion, candidate, new] and rows[1][4] == "new grade after appeal"
     not_yet = confirm_protocol.fn(occasion, registration_id)
     assert (not_yet.discrepancy, not_yet.found) == (Discrepancy.CHANGED, grades[candidate])
     fakes.fs.record_results(occasion, {rows[1][1]: rows[1][2]})  # the exam office imports the file
@@ -164,7 +168,26 @@ def test_a_new_grade_after_an_appeal_goes_as_a_protocol_file_confirmed_by_read_b
         grades[candidate],
         new,
     ]
-    assert actions(occasion, "results.fs-protocol-written")[0]["grade"] == new
+    assert actions(occasion, "results.fs-protocol-written")[0]["grades"] == {candidate: new}
+
+
+def test_what_the_transfer_dropped_goes_by_protocol_file_and_a_rerun_confirms_it(
+    fakes: FakeSystems, occasion: str
+) -> None:
+    dropped = sorted(approved(occasion))[:2]
+    fakes.inspera.fs_transfer_faults(platform_test_id(occasion), drop=dropped)
+    transfer_through_platform.fn(occasion)
+    wrong = [c for c in read_back.fn(occasion) if c.discrepancy is not None]
+    assert sorted(c.candidate for c in wrong) == dropped and status(occasion) == "transfer-incomplete"
+    path = write_protocol.fn(occasion, [c.registration_id for c in wrong], "transfer", "dropped")
+    rows = protocol_rows(path)[1:]
+    assert sorted(r[1] for r in rows) == dropped
+    fakes.fs.record_results(occasion, {r[1]: r[2] for r in rows})  # the exam office imports the file
+    assert transfer_through_platform.fn(occasion) is None  # the rerun: the platform refuses
+    assert all(c.discrepancy is None for c in read_back.fn(occasion))
+    assert status(occasion) == "transferred"
+    assert ledger(occasion) == {"confirmed": len(approved(occasion))}
+    assert sorted(e["candidate"] for e in actions(occasion, "results.fs-discrepancy")) == dropped  # kept
 
 
 def test_a_grade_fs_has_no_such_grade_for_is_refused_before_anything_is_sent(
