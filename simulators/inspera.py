@@ -10,6 +10,11 @@ scored by the graders of the candidate's GRADING committee when the export is as
 committees may be set before or after the play; a candidate in no committee has no manual scores.
 The export names candidates by candidate id only (the candidate list maps them to external ids) and
 graders by name. `PUT /_sim/test/{id}/export` makes it serve a given file as the test's export.
+
+The transfer to FS (`POST /api/v1/test/{id}/fs-transfer`, modelled: Inspera documents it as a
+planner's once-only action, not in its Open API) sets the final grades and delivers them to the FS
+stand-in's unit of the test's external id, once: a second is refused 409 `already_transferred`.
+`PUT /_sim/test/{id}/fs-transfer-faults` makes it drop some candidates silently or change their grade.
 """
 
 from __future__ import annotations
