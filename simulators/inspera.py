@@ -521,7 +521,6 @@ class Inspera:
         self.api_key = api_key
         self.autoplay = autoplay
         self.clock = clock
-        self.deliver: Callable[[sqlite3.Row, dict[str, str]], list[str]] = _fs_delivery
 
     def once(self, request: Request, write: Callable[[sqlite3.Connection], Any]) -> Any:
         """Runs a write in one transaction, replaying the first answer for a repeated Idempotency-Key."""
@@ -800,9 +799,7 @@ def _fs_delivery(test: sqlite3.Row, grades: dict[str, str]) -> list[str]:
     return sorted((set(grades) - set(numbered)) | refused)
 
 
-def transfer_to_fs(
-    conn: sqlite3.Connection, test_id: int, body: FsTransferIn, deliver: Callable[..., list[str]]
-) -> dict[str, Any]:
+def transfer_to_fs(conn: sqlite3.Connection, test_id: int, body: FsTransferIn) -> dict[str, Any]:
     """The test's final grades sent to FS, once: a second transfer is refused. Candidates not on
     the test are reported failed by code; the faults set for the test drop or change some."""
     test = _get_test(conn, test_id)
@@ -818,7 +815,7 @@ def transfer_to_fs(
     row = conn.execute("SELECT faults FROM fs_transfer_faults WHERE test_id = ?", (test_id,)).fetchone()
     faults = FsTransferFaults.model_validate_json(row["faults"]) if row else FsTransferFaults()
     sent = {c: faults.change.get(c, g) for c, g in grades.items() if c not in faults.drop}
-    refused = deliver(test, sent)  # a dropped one the platform counts as sent: the fault is silent
+    refused = _fs_delivery(test, sent)  # a dropped one the platform counts as sent: the fault is silent
     answer = {"transferred": len(grades) - len(refused), "failedCandidates": sorted(failed + refused)}
     conn.execute(
         "INSERT INTO fs_transfers VALUES (?, ?, ?)",
@@ -894,7 +891,7 @@ def _api_routes(sim: Inspera) -> APIRouter:
 
     @api.post("/test/{test_id}/fs-transfer")
     def fs_transfer(test_id: int, body: FsTransferIn, request: Request) -> Any:
-        return sim.once(request, lambda conn: transfer_to_fs(conn, test_id, body, sim.deliver))
+        return sim.once(request, lambda conn: transfer_to_fs(conn, test_id, body))
 
     @api.post("/fileExport/order")
     def order_export(body: ExportOrderIn, request: Request) -> Any:

@@ -243,8 +243,6 @@ class FakeInspera(FakeConnection):
         """Serves this AllResults file as the test's export from now on."""
         self._test(test_id).loaded_export = export
 
-    # -- inside ----------------------------------------------------------------------------------
-
     def transfer_to_fs(self, test_id: str, grades: Mapping[str, str]) -> PlatformTransfer:
         """As the stand-in: once only, a graded test only, the faults set on the test applied, the
         results recorded in FS's unit of the test's external id (`deliver`, set by FakeSystems)."""
@@ -267,6 +265,8 @@ class FakeInspera(FakeConnection):
         failed = tuple(sorted(set(grades) - codes))
         test.transferred = {"transferred": len(known), "failedCandidates": list(failed)}
         return PlatformTransfer(transferred=len(known), failed=failed)
+
+    # -- inside ----------------------------------------------------------------------------------
 
     def fs_transfer_faults(
         self, test_id: str, *, drop: Iterable[str] = (), change: Mapping[str, str] | None = None

@@ -48,7 +48,8 @@ class FakeFs(FakeConnection):
 
     def record_results(self, unit_id: str, grades: Mapping[str, str]) -> None:
         """As FS's imports (from the platform, or a protocol file): each grade the candidate's valid
-        result, the one it replaces kept as no longer valid."""
+        result, the one it replaces kept as no longer valid. Unlike the stand-in it takes any
+        candidate number: the fakes keep registrations in the fake Ladok, not here."""
         if unit_id not in self.recorded:
             raise LookupError(f"no vurderingsenhet {unit_id}")
         held = self.recorded[unit_id]
