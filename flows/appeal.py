@@ -19,6 +19,8 @@ from tasks.appeal import (
 )
 from tasks.archive import archive_appeal_decision
 from tasks.deadlines import compute_deadlines, publish_deadlines
+from tasks.fs_protocol import confirm_protocol, write_protocol
+from tasks.fs_transfer import through_platform
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 
@@ -52,10 +54,40 @@ def appeal(params: AppealRequest) -> str:
         log.info(f"{new_grade} differs from the original grade by two or more: a further assessment is asked")
         verdict, new_grade = further_assessment(params.occasion_uid, case, paper)
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, verdict.approver_id)
-    outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
+    if through_platform(params.occasion_uid):
+        outcome = new_grade_by_protocol(params.occasion_uid, case, verdict.approver_id)
+    else:
+        outcome = transfer_results(params.occasion_uid, only=[case.registration_id])
     filed = archive_appeal_decision(params.occasion_uid, case.appeal_id)
     report_decision(params, case, verdict.approver_id, (original, new_grade), outcome, filed)
     return f"{case.candidate}: {original} → {new_grade}"
+
+
+def new_grade_by_protocol(occasion: str, case: AppealCase, decided_by: str) -> TransferOutcome:
+    """FS's "register new grade": the platform's transfer ran once already, so the new grade goes
+    as a protocol file the exam office imports into FS; once they say it is imported, FS is read
+    back and the grade confirmed or its discrepancy listed."""
+    path = write_protocol(
+        occasion,
+        [case.registration_id],
+        f"appeal-{case.appeal_id}",
+        f"new grade after appeal, decided by {decided_by}",
+    )
+    ask_for_approval(
+        kind=f"fs-protocol-{case.appeal_id}",
+        occasion_id=occasion,
+        role=Role.PLANNER,
+        title=f"Import the new grade of {case.candidate} into FS",
+        evidence=f"The protocol file `fs/protocols/{path.name}` holds the new grade of candidate "
+        f"**{case.candidate}**. Import it into FS, then approve: FS is read back to confirm it.",
+    )
+    check = confirm_protocol(occasion, case.registration_id)
+    if check.discrepancy is None:
+        return TransferOutcome(written=1, unchanged=0, locked=0, failed=[], ledger={})
+    reason = f"{check.discrepancy}: FS holds {check.found or 'no result'} where {check.sent} is approved"
+    return TransferOutcome(
+        written=0, unchanged=0, locked=0, failed=[{"candidate": check.candidate, "reason": reason}], ledger={}
+    )
 
 
 def further_assessment(occasion: str, case: AppealCase, paper: str) -> tuple[Verdict, str]:

@@ -21,6 +21,7 @@ import httpx
 from integrations.http import ApiClient, ApiError, RetryPolicy
 from integrations.payload import MissingField, required
 from models.domain import RegisterRequest, RequestKind
+from models.fs_transfer import FsResult
 
 GRAPHQL = "graphql/"
 FEATURE_FLAGS = "beta, experimental"
@@ -39,6 +40,17 @@ query Foresporsler($id: ID!, $first: Int!, $after: String) {
       pageInfo { hasNextPage endCursor }
       nodes { %s }
     }
+  }
+}
+"""
+
+# FS's published schema: `Vurderingsenhet.resultater: [Resultat]`, a `Resultat`'s `kandidatnummer: Int`,
+# `gyldig: Boolean!` and `karakter: KarakterResultat { navn: Karakternavn { nob } }`
+RESULTS_QUERY = """
+query Resultater($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on Vurderingsenhet { id resultater { id kandidatnummer gyldig karakter { navn { nob } } } }
   }
 }
 """
@@ -76,6 +88,13 @@ class FsClient(ApiClient):
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         """Every begrunnelse and klage request of the assessment unit, all pages, in FS's order."""
         return [request for field in CONNECTIONS for request in self._follow(assessment_unit_id, field)]
+
+    def results(self, assessment_unit_id: str) -> list[FsResult]:
+        node = self.query(RESULTS_QUERY, {"id": assessment_unit_id}).get("node")
+        if not isinstance(node, dict) or node.get("__typename") != "Vurderingsenhet":
+            raise ApiError(self.system, None, f"UgyldigId: FS knows no vurderingsenhet {assessment_unit_id}")
+        record = f"vurderingsenhet {assessment_unit_id}"
+        return [fs_result(record, r) for r in required(self.system, record, node, "resultater") or [] if r]
 
     def _follow(self, unit_id: str, field: str) -> list[RegisterRequest]:
         found: list[RegisterRequest] = []
@@ -126,6 +145,18 @@ def _request(kind: RequestKind, record: str, node: Any) -> RegisterRequest:
         candidate=str(required(SYSTEM, record, node, "kandidatnummer")),
         received_on=received_on,
         justification_asked=node.get("begrunnelseForespurt") is True,
+    )
+
+
+def fs_result(unit: str, node: Any) -> FsResult:
+    """One `Resultat`: its candidate number (an Int in FS) as the text examflow keys codes by."""
+    record = f"resultat {node.get('id') or '?'} on {unit}"
+    karakter = node.get("karakter") or {}
+    return FsResult(
+        result_id=str(required(SYSTEM, record, node, "id")),
+        candidate=str(required(SYSTEM, record, node, "kandidatnummer")),
+        grade=(karakter.get("navn") or {}).get("nob"),
+        valid=required(SYSTEM, record, node, "gyldig") is True,
     )
 
 

@@ -8,7 +8,7 @@ assessment unit (`Vurderingsenhet`) is the exam occasion; its id is the occasion
 candidate number FS gave (`kandidatinformasjon.kandidatnummer`) is the anonymisation code, which
 examflow never replaces, so a registration without one is refused. Accommodations are the granted
 applications (`Eksamenstilpasningssoknad`) on the unit's registrations. FS takes no grades over its
-API: the platform's own transfer to FS does, so the draft writes refuse.
+API: the platform's own transfer to FS does (`tasks/fs_transfer.py`), so the draft writes refuse.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def _no_grades() -> GradesNotWritable:
         SYSTEM,
         None,
         "FS takes no grades over its API: a Norwegian exam's results reach FS through the exam "
-        "platform's transfer, which examflow does not drive yet",
+        "platform's transfer, or a new grade through a protocol file the exam office imports",
     )
 
 

@@ -57,6 +57,10 @@ class StaleVersion(ApiError):
     """The record changed since it was read (optimistic lock refused)."""
 
 
+class AlreadyDone(ApiError):
+    """A once-only operation was asked for again (the platform's transfer to FS)."""
+
+
 class Unavailable(ApiError):
     """Transient errors outlasted the retry budget: the system is down or overloaded."""
 

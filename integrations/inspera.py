@@ -11,14 +11,14 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import httpx
 
-from integrations.http import WRITE_METHODS, ApiClient, ApiError, RetryPolicy, Unavailable
+from integrations.http import WRITE_METHODS, AlreadyDone, ApiClient, ApiError, RetryPolicy, Unavailable
 from integrations.inspera_answers import (
     answer_id,
     export_url,
@@ -26,14 +26,17 @@ from integrations.inspera_answers import (
     parse_export,
     parse_search,
     parse_test,
+    parse_transfer,
 )
 from integrations.inspera_security import options_body, parse_security
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
+from models.fs_transfer import PlatformTransfer
 from models.results import ResultsExport
 from models.security import ExamSecurity
 
 MAX_CANDIDATES_PER_REQUEST = 1500
 TOKEN_MARGIN_SECONDS = 60
+ALREADY_TRANSFERRED = "already_transferred"  # the error of a second transfer to FS (modelled)
 
 
 def _iso(moment: datetime) -> str:
@@ -154,6 +157,12 @@ class InsperaClient(ApiClient):
             message = f"{body['error']}: {body.get('error_description', '')}".rstrip(": ")
         else:
             message = response.text[:500]
+        if (
+            response.status_code == 409
+            and isinstance(body, dict)
+            and body.get("error") == ALREADY_TRANSFERRED
+        ):
+            raise AlreadyDone(self.system, response.status_code, message)
         raise ApiError(self.system, response.status_code, message)
 
     # tests
@@ -250,6 +259,13 @@ class InsperaClient(ApiClient):
                 )
 
     # results
+
+    def transfer_to_fs(self, test_id: str, grades: Mapping[str, str]) -> PlatformTransfer:
+        """The platform's "transfer to FS" of the test (modelled: Inspera documents it as a
+        planner's button, once only, not in its Open API)."""
+        body = {"grades": [{"candidateCode": c, "grade": g} for c, g in grades.items()]}
+        answer = self.request("POST", f"v1/test/{test_id}/fs-transfer", json=body).json()
+        return parse_transfer(answer, test_id)
 
     def export_results(self, test_id: str) -> ResultsExport:
         order = {"resourceType": "AllResults", "parameters": {"assessmentRunId": test_id}}

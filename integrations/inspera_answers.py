@@ -14,6 +14,7 @@ from typing import Any
 
 from integrations.http import ApiError
 from models.domain import PlatformCandidate, PlatformTest
+from models.fs_transfer import PlatformTransfer
 from models.results import CandidateResult, ManualScore, QuestionResult, ResultsExport
 
 SYSTEM = "inspera"
@@ -94,6 +95,15 @@ def parse_test(data: Any, where: str) -> PlatformTest:
         status=test.get("status", "a string"),
         starts_at=test.when("startTime", required=True),
         ends_at=test.when("endTime", required=True),
+    )
+
+
+def parse_transfer(data: Any, test_id: str) -> PlatformTransfer:
+    """The answer to a transfer to FS: how many were sent, and the candidates it failed."""
+    answer = Fields(data, f"transfer to FS of test {test_id}")
+    failed = answer.get("failedCandidates", "a list", required=False) or []
+    return PlatformTransfer(
+        transferred=answer.get("transferred", "an integer"), failed=tuple(str(c) for c in failed)
     )
 
 

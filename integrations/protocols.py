@@ -3,7 +3,7 @@ run them against the stand-ins in `simulators/` over real HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol, Self
 
@@ -24,6 +24,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
+from models.fs_transfer import FsResult, PlatformTransfer
 from models.results import ResultsExport
 from models.security import ExamSecurity
 
@@ -108,6 +109,11 @@ class RequestRegister(Connection, Protocol):
         """Every request of the assessment unit (the occasion), of both kinds, all pages."""
         ...
 
+    def results(self, assessment_unit_id: str) -> list[FsResult]:
+        """FS's recorded results on the unit (`Vurderingsenhet.resultater`), valid or not: what
+        the platform's transfer and the exam office's imports left there."""
+        ...
+
 
 class ExamPlatform(Connection, Protocol):
     """Inspera-style exam platform."""
@@ -151,6 +157,11 @@ class ExamPlatform(Connection, Protocol):
     def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:
         """Creates the grading committees with their graders (contributors) and moves each
         committee's candidates into it; the same call twice changes nothing."""
+        ...
+
+    def transfer_to_fs(self, test_id: str, grades: Mapping[str, str]) -> PlatformTransfer:
+        """Sets the final grades (FS's name of each, by candidate number) on the test and runs the
+        platform's own transfer of them to FS. Once only: a second raises `AlreadyDone`."""
         ...
 
 

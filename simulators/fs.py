@@ -455,6 +455,13 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
             raise HTTPException(404, f"no vurderingsenhet {unit_id}")
         return {"id": melding_id}
 
+    @app.post("/_sim/vurderingsenheter/{unit_id}/resultater")
+    def record_results(unit_id: str, body: fs_register.Resultater) -> dict[str, list[Any]]:
+        recorded = register.record_results(unit_id, body)
+        if recorded is None:
+            raise HTTPException(404, f"no vurderingsenhet {unit_id}")
+        return recorded
+
     @app.delete("/_sim/vurderingsmeldinger/{melding_id}", status_code=204)
     def withdraw(melding_id: str) -> None:
         if not register.withdraw(melding_id):

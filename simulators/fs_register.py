@@ -15,9 +15,15 @@ each spelled as FS spells it; tests/contracts/fs/README.md names the sources).
 
 Every field here is experimental in FS: without `Feature-Flags: experimental` the queries answer
 null or an empty page. Ids are opaque base64 strings, as FS's are (their text is modelled).
+- `Vurderingsenhet.resultater`: the recorded results (`Resultat`: `kandidatnummer` an Int,
+  `karakter.navn.nob`, `gyldig`), as the platform's transfer or an imported protocol left them.
+
 `/_sim/vurderingsenheter/{id}` (PUT) seeds a unit with its registrations, `/_sim/.../vurderingsmeldinger`
 (POST) registers one more and `/_sim/vurderingsmeldinger/{id}` (DELETE) withdraws one; both are
-recorded as student events.
+recorded as student events. `/_sim/vurderingsenheter/{id}/resultater` (POST) records results as FS's
+own imports do (from the exam platform, or a protocol file the exam office imports: FS's import is
+not public API); a result replaced for a candidate number stays, no longer valid, and a candidate
+number not registered on the unit is refused (answered in `refused`).
 """
 
 from __future__ import annotations
@@ -136,11 +142,26 @@ extend type Query {
   studenthendelser(filter: StudenthendelseFilter!, first: Int = 100, after: String): QueryStudenthendelserConnection
 }
 
+type Karakternavn { eng: String nob: String! nno: String }
+type KarakterResultat { bokstavEllerUgradert: Boolean navn: Karakternavn tall: BigDecimal }
+type Resultat implements Node {
+  id: ID!
+  emne: Emne!
+  kandidatnummer: Int
+  vurderingsenhet: Vurderingsenhet
+  karakter: KarakterResultat
+  gyldig: Boolean!
+  erKunngjort: Boolean
+  tidspunktOpprettet: DateTime
+  vurderingsoppbygningsdelskode: String!
+}
+
 extend type Vurderingsenhet implements Node {
   emne: Emne!
   vurderingsvarighet: Vurderingsvarighet
   vurderingsmeldinger: [Vurderingsmelding!]!
   antallKandidater: Int
+  resultater: [Resultat]
 }
 """
 
@@ -157,6 +178,10 @@ CREATE TABLE IF NOT EXISTS fs_melding (
 CREATE TABLE IF NOT EXISTS fs_tilpasning (
     id TEXT PRIMARY KEY, melding_id TEXT NOT NULL, innvilget INTEGER, ekstratid TEXT, rom TEXT,
     utstyr TEXT NOT NULL DEFAULT '[]', soknadsdato TEXT);
+CREATE TABLE IF NOT EXISTS fs_resultat (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, enhet_id TEXT NOT NULL,
+    kandidatnummer INTEGER NOT NULL, karakter TEXT NOT NULL, gyldig INTEGER NOT NULL,
+    tidspunkt TEXT NOT NULL, kilde TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fs_hendelse (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, eier TEXT NOT NULL, hendelsestype TEXT NOT NULL,
     tidspunkt TEXT NOT NULL, studentnummer TEXT NOT NULL, melding_id TEXT NOT NULL);
@@ -213,6 +238,23 @@ class Enhet(BaseModel):
     innleveringsfristDato: date | None = None
     innleveringsfristKlokkeslett: time | None = None
     vurderingsmeldinger: list[NyMelding] = []
+
+
+class NyttResultat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kandidatnummer: int = Field(ge=1, description="FS's candidate number: an Int on `Resultat`")
+    karakter: str = Field(min_length=1, max_length=32, description="the grade's name, e.g. B or Bestått")
+
+
+class Resultater(BaseModel):
+    """What `POST /_sim/vurderingsenheter/{id}/resultater` records: results delivered by the exam
+    platform's transfer (`kilde` sensursystem) or imported by the exam office (protokoll)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kilde: Literal["sensursystem", "protokoll"] = "sensursystem"
+    resultater: list[NyttResultat]
 
 
 class Register:
@@ -284,6 +326,34 @@ class Register:
             )  # fmt: skip
         _event(conn, owner, "VURDERINGSMELDT", melding.studentnummer, melding_id)
         return melding_id
+
+    def record_results(self, unit_id: str, body: Resultater) -> dict[str, list[Any]] | None:
+        """Records each result as the unit's valid one for its candidate number, the one it
+        replaces kept as no longer valid; a number not registered on the unit is refused. None for
+        a unit FS does not hold."""
+        if not self.state.query("SELECT 1 FROM fs_enhet WHERE id = ?", (unit_id,)):
+            return None
+        rows = self.state.query("SELECT kandidatnummer FROM fs_melding WHERE enhet_id = ?", (unit_id,))
+        registered = {int(r["kandidatnummer"]) for r in rows if (r["kandidatnummer"] or "").isdigit()}
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        ids, refused = [], []
+        with self.state.transaction() as conn:
+            for r in body.resultater:
+                if r.kandidatnummer not in registered:
+                    refused.append(r.kandidatnummer)
+                    continue
+                conn.execute(
+                    "UPDATE fs_resultat SET gyldig = 0 WHERE enhet_id = ? AND kandidatnummer = ?",
+                    (unit_id, r.kandidatnummer),
+                )
+                result_id = opaque("Resultat", str(uuid.uuid4()))
+                conn.execute(
+                    "INSERT INTO fs_resultat (id, enhet_id, kandidatnummer, karakter, gyldig, tidspunkt, kilde) "
+                    "VALUES (?, ?, ?, ?, 1, ?, ?)",
+                    (result_id, unit_id, r.kandidatnummer, r.karakter, at, body.kilde),
+                )
+                ids.append(result_id)
+        return {"ids": ids, "refused": refused}
 
     # --- reading -----------------------------------------------------------------------------
     def node(self, _root: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
@@ -361,6 +431,29 @@ class Register:
     def registrations(self, unit: dict[str, Any], _info: GraphQLResolveInfo) -> list[dict[str, Any]]:
         rows = self.state.query("SELECT id FROM fs_melding WHERE enhet_id = ? ORDER BY seq", (unit["id"],))
         return [m for r in rows if (m := self._melding(r["id"])) is not None]
+
+    def results(self, unit: dict[str, Any], _info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+        rows = self.state.query("SELECT * FROM fs_resultat WHERE enhet_id = ? ORDER BY seq", (unit["id"],))
+        return [self._result(unit, r) for r in rows]
+
+    def _result(self, unit: dict[str, Any], r: Any) -> dict[str, Any]:
+        grade = r["karakter"]
+        return {
+            "__typename": "Resultat",
+            "id": r["id"],
+            "emne": unit["emne"],
+            "kandidatnummer": r["kandidatnummer"],
+            "vurderingsenhet": unit,
+            "karakter": {
+                "bokstavEllerUgradert": True,
+                "navn": {"nob": grade, "eng": None, "nno": None},
+                "tall": None,
+            },
+            "gyldig": bool(r["gyldig"]),
+            "erKunngjort": False,
+            "tidspunktOpprettet": r["tidspunkt"],
+            "vurderingsoppbygningsdelskode": "EKS",
+        }
 
     def applications(self, student: dict[str, Any], _info: GraphQLResolveInfo) -> list[dict[str, Any]]:
         rows = self.state.query(
@@ -482,6 +575,7 @@ def attach(schema: GraphQLSchema, register: Register) -> None:
     query.fields["studenterGittFodselsnumre"].resolve = register.students
     query.fields["studenthendelser"].resolve = register.events
     _type(schema, "Vurderingsenhet").fields["vurderingsmeldinger"].resolve = register.registrations
+    _type(schema, "Vurderingsenhet").fields["resultater"].resolve = register.results
     _type(schema, "StudentVedLarested").fields["eksamenstilpasningssoknader"].resolve = register.applications
     _type(schema, "StudentVedLarested").fields["vurderingsmeldinger"].resolve = lambda s, i: []
     _type(schema, "Vurderingsmelding").fields["vurderingsenhet"].resolve = register.unit_of

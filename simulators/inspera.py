@@ -10,6 +10,11 @@ scored by the graders of the candidate's GRADING committee when the export is as
 committees may be set before or after the play; a candidate in no committee has no manual scores.
 The export names candidates by candidate id only (the candidate list maps them to external ids) and
 graders by name. `PUT /_sim/test/{id}/export` makes it serve a given file as the test's export.
+
+The transfer to FS (`POST /api/v1/test/{id}/fs-transfer`, modelled: Inspera documents it as a
+planner's once-only action, not in its Open API) sets the final grades and delivers them to the FS
+stand-in's unit of the test's external id, once: a second is refused 409 `already_transferred`.
+`PUT /_sim/test/{id}/fs-transfer-faults` makes it drop some candidates silently or change their grade.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,7 +96,10 @@ CREATE TABLE IF NOT EXISTS export_jobs (
     job_id TEXT PRIMARY KEY, test_id INTEGER NOT NULL, polls INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS loaded_exports (test_id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fs_transfers (test_id INTEGER PRIMARY KEY, at TEXT NOT NULL, answer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fs_transfer_faults (test_id INTEGER PRIMARY KEY, faults TEXT NOT NULL);
 """
+GRADED_STATUSES = ("GRADING_IN_PROGRESS", "GRADED")
 
 
 class Refused(Exception):
@@ -105,6 +114,23 @@ class Refused(Exception):
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class TransferGradeIn(Strict):
+    candidateCode: str = Field(min_length=1, max_length=32)
+    grade: str = Field(min_length=1, max_length=32)
+
+
+class FsTransferIn(Strict):
+    grades: list[TransferGradeIn]
+
+
+class FsTransferFaults(Strict):
+    """The transfer's injectable partial failures: candidates whose result it silently drops, and
+    candidates whose grade reaches FS changed (candidate code → the grade FS gets)."""
+
+    drop: list[str] = []
+    change: dict[str, str] = {}
 
 
 class TestIn(Strict):
@@ -751,6 +777,53 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse({"success": False, "errors": errors}, 400)
 
 
+def _fs_delivery(test: sqlite3.Row, grades: dict[str, str]) -> list[str]:
+    """Posts the results to the FS stand-in (its URL from the settings, read now: FS's import from
+    the platform is not public, so this stands in for it); the candidates FS could not take (FS's
+    candidate number is an Int, and registered on the unit)."""
+    numbered = {c: g for c, g in grades.items() if c.isdigit()}
+    body = {
+        "kilde": "sensursystem",
+        "resultater": [{"kandidatnummer": int(c), "karakter": g} for c, g in numbered.items()],
+    }
+    url = settings_from_env().fs_url.rstrip("/")
+    answer = httpx.post(
+        f"{url}/_sim/vurderingsenheter/{test['external_id']}/resultater", json=body, timeout=30
+    )
+    if answer.status_code == 404:
+        raise Refused(
+            409, f"FS holds no vurderingsenhet {test['external_id']} for this test", "fs_unknown_unit"
+        )
+    answer.raise_for_status()
+    refused = {str(n) for n in answer.json()["refused"]}
+    return sorted((set(grades) - set(numbered)) | refused)
+
+
+def transfer_to_fs(conn: sqlite3.Connection, test_id: int, body: FsTransferIn) -> dict[str, Any]:
+    """The test's final grades sent to FS, once: a second transfer is refused. Candidates not on
+    the test are reported failed by code; the faults set for the test drop or change some."""
+    test = _get_test(conn, test_id)
+    if conn.execute("SELECT 1 FROM fs_transfers WHERE test_id = ?", (test_id,)).fetchone():
+        raise Refused(
+            409, f"the results of test {test_id} were transferred to FS already", "already_transferred"
+        )
+    if test["status"] not in GRADED_STATUSES:
+        raise Refused(409, f"test {test_id} is {test['status']}: only a graded test is transferred to FS")
+    codes = {r["candidate_code"] for r in _candidate_rows(conn, test_id)}
+    grades = {g.candidateCode: g.grade for g in body.grades if g.candidateCode in codes}
+    failed = sorted({g.candidateCode for g in body.grades} - codes)
+    row = conn.execute("SELECT faults FROM fs_transfer_faults WHERE test_id = ?", (test_id,)).fetchone()
+    faults = FsTransferFaults.model_validate_json(row["faults"]) if row else FsTransferFaults()
+    sent = {c: faults.change.get(c, g) for c, g in grades.items() if c not in faults.drop}
+    refused = _fs_delivery(test, sent)  # a dropped one the platform counts as sent: the fault is silent
+    answer = {"transferred": len(grades) - len(refused), "failedCandidates": sorted(failed + refused)}
+    conn.execute(
+        "INSERT INTO fs_transfers VALUES (?, ?, ?)",
+        (test_id, datetime.now(UTC).isoformat(), json.dumps(answer)),
+    )
+    return answer
+
+
 def _api_routes(sim: Inspera) -> APIRouter:
     def authorized(authorization: str | None = Header(None)) -> None:
         sim.check_token(authorization)
@@ -816,6 +889,10 @@ def _api_routes(sim: Inspera) -> APIRouter:
     def move_candidates(test_id: int, body: MoveCandidatesIn, request: Request) -> Any:
         return sim.once(request, lambda conn: sim.move_candidates(conn, test_id, body))
 
+    @api.post("/test/{test_id}/fs-transfer")
+    def fs_transfer(test_id: int, body: FsTransferIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: transfer_to_fs(conn, test_id, body))
+
     @api.post("/fileExport/order")
     def order_export(body: ExportOrderIn, request: Request) -> Any:
         return sim.once(request, lambda conn: sim.order_export(conn, body))
@@ -872,6 +949,15 @@ def create_app(
         with sim.state.transaction() as conn:
             _get_test(conn, test_id)
             conn.execute("INSERT OR REPLACE INTO loaded_exports VALUES (?, ?)", (test_id, body))
+        return {"success": True}
+
+    @app.put("/_sim/test/{test_id}/fs-transfer-faults")
+    def fs_transfer_faults(test_id: int, body: FsTransferFaults) -> dict[str, Any]:
+        with sim.state.transaction() as conn:
+            _get_test(conn, test_id)
+            conn.execute(
+                "INSERT OR REPLACE INTO fs_transfer_faults VALUES (?, ?)", (test_id, body.model_dump_json())
+            )
         return {"success": True}
 
     @app.get("/_sim/test/{test_id}")

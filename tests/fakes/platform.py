@@ -12,7 +12,7 @@ import json
 import re
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -20,8 +20,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from integrations.http import AlreadyDone
 from integrations.inspera_answers import parse_export
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformTest
+from models.fs_transfer import PlatformTransfer
 from models.results import ResultsExport
 from models.security import ExamSecurity
 from models.systems import INSPERA
@@ -49,6 +51,9 @@ class HeldTest:
     committees: dict[str, str] = field(default_factory=dict)  # candidate's external id → committee
     graders: dict[str, tuple[Grader, frozenset[str]]] = field(default_factory=dict)  # by staff id
     loaded_export: dict[str, Any] | None = None
+    transferred: dict[str, Any] | None = None  # the answer of its one transfer to FS
+    fs_drop: set[str] = field(default_factory=set)  # the transfer's faults: codes it drops silently
+    fs_change: dict[str, str] = field(default_factory=dict)  # and codes whose grade it changes
 
     def present(self) -> list[PlatformCandidate]:
         listed = [c for ext, c in self.candidates.items() if ext not in self.removed]
@@ -65,6 +70,7 @@ class FakeInspera(FakeConnection):
         self.autoplay = autoplay
         self.clock = clock
         self.tests: dict[str, HeldTest] = {}  # by test id
+        self.deliver: Callable[[str, dict[str, str]], None] = _nowhere  # into FS: unit id, grades
 
     # -- the Protocol ----------------------------------------------------------------------------
 
@@ -237,7 +243,37 @@ class FakeInspera(FakeConnection):
         """Serves this AllResults file as the test's export from now on."""
         self._test(test_id).loaded_export = export
 
+    def transfer_to_fs(self, test_id: str, grades: Mapping[str, str]) -> PlatformTransfer:
+        """As the stand-in: once only, a graded test only, the faults set on the test applied, the
+        results recorded in FS's unit of the test's external id (`deliver`, set by FakeSystems)."""
+        self.called()
+        test = self._test(test_id)
+        if test.transferred is not None:
+            raise AlreadyDone(
+                self.system,
+                409,
+                f"already_transferred: the results of test {test_id} were transferred to FS already",
+            )
+        if test.test.status not in ("GRADING_IN_PROGRESS", "GRADED"):
+            raise self.refused(
+                409, f"test {test_id} is {test.test.status}: only a graded test is transferred to FS"
+            )
+        codes = {c.candidate_code for c in test.present()}
+        known = {c: g for c, g in grades.items() if c in codes}
+        sent = {c: test.fs_change.get(c, g) for c, g in known.items() if c not in test.fs_drop}
+        self.deliver(test.test.external_id, sent)
+        failed = tuple(sorted(set(grades) - codes))
+        test.transferred = {"transferred": len(known), "failedCandidates": list(failed)}
+        return PlatformTransfer(transferred=len(known), failed=failed)
+
     # -- inside ----------------------------------------------------------------------------------
+
+    def fs_transfer_faults(
+        self, test_id: str, *, drop: Iterable[str] = (), change: Mapping[str, str] | None = None
+    ) -> None:
+        """The test's transfer to FS will drop these candidates silently and change these grades."""
+        test = self._test(test_id)
+        test.fs_drop, test.fs_change = set(drop), dict(change or {})
 
     def _test(self, test_id: str) -> HeldTest:
         if not test_id.isdigit():
@@ -248,6 +284,10 @@ class FakeInspera(FakeConnection):
 
     def _by_external(self, external_test_id: str) -> HeldTest | None:
         return next((t for t in self.tests.values() if t.test.external_id == external_test_id), None)
+
+
+def _nowhere(unit_id: str, grades: dict[str, str]) -> None:
+    raise LookupError(f"no FS to deliver the results of {unit_id} to")
 
 
 def _utc(moment: datetime) -> datetime:

@@ -5,10 +5,12 @@ in the order FS received them; an unknown unit is FS's `UgyldigId` error."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
+from integrations.http import ApiError
 from models.domain import RegisterRequest, RequestKind
+from models.fs_transfer import FsResult
 from models.systems import FS
 from tests.fakes.base import FakeConnection, Outages
 
@@ -19,6 +21,9 @@ class FakeFs(FakeConnection):
     def __init__(self, outages: Outages) -> None:
         super().__init__(outages)
         self.units: dict[str, list[RegisterRequest]] = {}  # by assessment unit id
+        self.recorded: dict[
+            str, list[FsResult]
+        ] = {}  # results by unit FS holds as a register's, oldest first
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         self.called()
@@ -29,6 +34,28 @@ class FakeFs(FakeConnection):
             )
         held = self.units[assessment_unit_id]
         return [r for kind in RequestKind for r in held if r.kind == kind]
+
+    def results(self, assessment_unit_id: str) -> list[FsResult]:
+        self.called()
+        if assessment_unit_id not in self.recorded:
+            # as the client raises it: `node` answers null, which the client refuses itself
+            raise ApiError(self.system, None, f"UgyldigId: FS knows no vurderingsenhet {assessment_unit_id}")
+        return list(self.recorded[assessment_unit_id])
+
+    def hold_unit(self, unit_id: str) -> None:
+        """The unit held as the register of its exam holds it (the stand-in's PUT of a unit)."""
+        self.recorded.setdefault(unit_id, [])
+
+    def record_results(self, unit_id: str, grades: Mapping[str, str]) -> None:
+        """As FS's imports (from the platform, or a protocol file): each grade the candidate's valid
+        result, the one it replaces kept as no longer valid. Unlike the stand-in it takes any
+        candidate number: the fakes keep registrations in the fake Ladok, not here."""
+        if unit_id not in self.recorded:
+            raise LookupError(f"no vurderingsenhet {unit_id}")
+        held = self.recorded[unit_id]
+        for candidate, grade in grades.items():
+            held[:] = [r.model_copy(update={"valid": False}) if r.candidate == candidate else r for r in held]
+            held.append(FsResult(result_id=str(uuid.uuid4()), candidate=candidate, grade=grade))
 
     def seed(
         self,

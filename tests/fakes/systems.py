@@ -40,6 +40,7 @@ class FakeSystems:
         self.noark = FakeNoark(self.outages)
         self.urkund = FakeUrkund(self.outages, clock=clock)
         self.fs = FakeFs(self.outages)
+        self.inspera.deliver = self.fs.record_results
         self.canvas = FakeCanvas(self.outages)
         self.term: Term | None = None
 

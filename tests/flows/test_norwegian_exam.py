@@ -2,7 +2,9 @@
 registrations synced with FS's candidate numbers as the anonymisation codes and FS's granted
 accommodations as the platform's extra time, a late registration and a withdrawal in FS brought in
 between nightly syncs by polling FS's student events, the exam day and the grading, whose
-deadlines show FS's own grading deadline beside the law's; all the while the Swedish register (the Ladok stand-in, whose request counter
+deadlines show FS's own grading deadline beside the law's, and the transfer of the results through
+the platform's once-only transfer to FS, which drops one (a fault injected on the platform), read back
+from FS and the dropped one listed; all the while the Swedish register (the Ladok stand-in, whose request counter
 is read) answers not one request. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from flows.grading import grading
 from flows.plan_exam import plan_exam
 from flows.register_events import register_events
 from flows.registration_sync import registration_sync
+from flows.result_transfer import result_transfer
 from models.domain import Country
 from models.grading import CommitteeRule, GradingSettings
 from models.params import ExamTimes, GradeExam, OccasionStep, PlanExam, SyncRegistrations
 from rules.exam_times import STOCKHOLM
 from store.db import transaction
-from store.schema import Grade, Occasion, Registration
+from store.schema import AuditEvent, Grade, Occasion, Registration
 from tasks.deadlines import register_deadlines
 from tasks.systems import systems
 from tests.conftest import examflow_environment
@@ -120,6 +123,20 @@ def graded(world: World, examined: str) -> str:
         return grading(GradeExam(occasion_uid=UNIT))
 
 
+DROPPED = "30103"  # the candidate whose result the platform's transfer drops
+
+
+@pytest.fixture(scope="module")
+def transferred(world: World, graded: str) -> dict[str, int]:
+    """The planner approves the transfer; the platform's transfer to FS drops one result."""
+    with transaction() as session:
+        test_id = session.get(Occasion, UNIT).platform_test_id  # type: ignore[union-attr]
+    faults = {"drop": [DROPPED]}
+    httpx.put(f"{world.inspera_url}/_sim/test/{test_id}/fs-transfer-faults", json=faults).raise_for_status()
+    with approving(world.outbox, "staff-planner-1"):
+        return result_transfer(OccasionStep(occasion_uid=UNIT))
+
+
 def registrations() -> dict[str, tuple[str, str, int]]:
     """Student number → (status, anonymisation code, extra minutes) as examflow holds them."""
     with transaction() as session:
@@ -182,5 +199,37 @@ def test_fss_grading_deadline_is_shown_beside_the_laws_and_marked_when_later(gra
     assert row["deadline"] == "grading (the register's)" and "LATER than the law allows" in row["status"]
 
 
-def test_nothing_was_read_from_or_written_to_the_swedish_register(world: World, graded: str) -> None:
+def test_the_results_reach_fs_through_the_platform_and_what_it_dropped_is_listed(
+    world: World, transferred: dict[str, int]
+) -> None:
+    with transaction() as session:
+        graded_codes = set(
+            session.scalars(
+                select(Registration.anonymisation_code)
+                .join(Grade, Grade.registration_id == Registration.id)
+                .where(Registration.occasion_id == UNIT, Grade.status == "approved")
+            )
+        )
+        status = session.get(Occasion, UNIT).status  # type: ignore[union-attr]
+        discrepancies = [
+            e.detail
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "results.fs-discrepancy"))
+            if e.occasion_id == UNIT
+        ]
+    assert DROPPED in graded_codes
+    assert transferred == {"written": len(graded_codes) - 1, "failed": 1}
+    with systems().requests() as fs:
+        in_fs = {r.candidate for r in fs.results(UNIT) if r.valid}
+    assert in_fs == graded_codes - {DROPPED}
+    assert [(d["candidate"], d["discrepancy"], d["found"]) for d in discrepancies] == [
+        (DROPPED, "dropped", None)
+    ]
+    assert status == "transfer-incomplete"
+    protocol = (world.home / "fs" / "protocols" / f"{UNIT}-transfer.csv").read_text("utf-8").splitlines()
+    assert [line.split(";")[1] for line in protocol[1:]] == [DROPPED]
+
+
+def test_nothing_was_read_from_or_written_to_the_swedish_register(
+    world: World, graded: str, transferred: dict[str, int]
+) -> None:
     assert ladok_requests(world) == {}

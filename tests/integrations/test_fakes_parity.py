@@ -61,6 +61,8 @@ class Side:
     move: Callable[[str, date], None]
     seed_requests: Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
     add_course: Callable[[str], None]
+    hold_unit: Callable[[str], None]  # an FS unit held as a register's
+    record_results: Callable[[str, dict[str, str]], None]  # FS's import of results, by candidate number
 
 
 @pytest.fixture
@@ -124,7 +126,25 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         def add_course(course_id: str) -> None:
             httpx.put(f"{canvas_url}/_sim/courses/{course_id}").raise_for_status()
 
-        yield Side(HttpSystems(settings), attest, change, move, seed_requests, add_course)
+        def hold_unit(unit: str) -> None:
+            body = {
+                "emne": {"kode": "TDT4145"},
+                "arstall": 2026,
+                "termintype": "HOST",
+                "startDato": "2026-12-01",
+                "vurderingsmeldinger": [
+                    {"studentnummer": f"5{c}", "kandidatnummer": c} for c in ("30101", "30102")
+                ],
+            }
+            httpx.put(f"{fs_url}/_sim/vurderingsenheter/{unit}", json=body).raise_for_status()
+
+        def record_results(unit: str, grades: dict[str, str]) -> None:
+            body = {"resultater": [{"kandidatnummer": int(c), "karakter": g} for c, g in grades.items()]}
+            httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/resultater", json=body).raise_for_status()
+
+        yield Side(
+            HttpSystems(settings), attest, change, move, seed_requests, add_course, hold_unit, record_results
+        )
 
 
 @pytest.fixture
@@ -152,7 +172,14 @@ def fake_side(clock: Clock) -> Side:
             fakes.deregister_student(occasion, student)
 
     return Side(
-        fakes, fakes.ladok.attest, change, fakes.move_occasion, seed_requests, fakes.canvas.add_course
+        fakes,
+        fakes.ladok.attest,
+        change,
+        fakes.move_occasion,
+        seed_requests,
+        fakes.canvas.add_course,
+        fakes.fs.hold_unit,
+        fakes.fs.record_results,
     )
 
 
@@ -562,6 +589,23 @@ def fs_requests(side: Side, clock: Clock) -> list[Any]:
 
 def test_fs_answers_and_refuses_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
     same_on_both(http_side, fake_side, fs_requests, clock)
+
+
+def fs_results(side: Side, clock: Clock) -> list[Any]:
+    side.hold_unit("unit-3")
+    with side.systems.requests() as register:
+        before = register.results("unit-3")
+        side.record_results("unit-3", {"30101": "B", "30102": "Bestått"})
+        side.record_results("unit-3", {"30102": "Ikke bestått"})
+        return [
+            before,
+            [(r.candidate, r.grade, r.valid) for r in register.results("unit-3")],
+            refusal(lambda: register.results("no-such-unit")),
+        ]
+
+
+def test_fs_results_read_back_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
+    same_on_both(http_side, fake_side, fs_results, clock)
 
 
 # -- the learning platform (Canvas) -----------------------------------------------------------------
