@@ -24,6 +24,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
+from models.register_marks import AppealMark, JustificationMark
 from models.results import ResultsExport
 from models.security import ExamSecurity
 
@@ -106,6 +107,20 @@ class RequestRegister(Connection, Protocol):
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         """Every request of the assessment unit (the occasion), of both kinds, all pages."""
+        ...
+
+    def mark_appeal(self, assessment_unit_id: str, candidate: str, received_on: date) -> AppealMark:
+        """Registers the candidate's appeal (the one held is kept); the old result is marked under appeal."""
+        ...
+
+    def close_appeal(self, appeal_id: str) -> AppealMark:
+        """The new grading is registered: the appeal decided, its old result's mark lifted."""
+        ...
+
+    def register_justification(
+        self, assessment_unit_id: str, candidate: str, requested_on: date, given_on: date
+    ) -> JustificationMark:
+        """Registers the candidate's justification as given."""
         ...
 
 
