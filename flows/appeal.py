@@ -64,7 +64,8 @@ def appeal(params: AppealRequest) -> str:
     new_grade, committee = graded
     original = decide_appeal(params.occasion_uid, case.appeal_id, new_grade, ", ".join(committee))
     outcome = register_new_grade(params.occasion_uid, case, (original, new_grade))
-    if fs_appeal is not None and outcome is not None and outcome.written and not outcome.failed:
+    registered = outcome is not None and not outcome.failed and outcome.written + outcome.unchanged > 0
+    if fs_appeal is not None and registered:
         close_appeal(params.occasion_uid, case.appeal_id, fs_appeal)
     elif fs_appeal is not None:
         log.info(f"The new grade of {case.candidate} is not registered: FS keeps the old result under appeal")

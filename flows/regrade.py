@@ -42,7 +42,7 @@ def regrade(params: Regrade) -> str:
     register = (
         "not written (the planner rejected it)"
         if outcome is None
-        else (f"{outcome.written} written, {len(outcome.failed)} failed")
+        else f"{outcome.written} written, {len(outcome.failed)} failed"
     )
     get_run_logger().info(
         f"{params.kind.value.capitalize()} of {case.candidate} decided by {verdict.approver_id}: "
