@@ -1,5 +1,6 @@
 """justification: a student's request checked against the law, written by the examiner (a form),
-sent to the student through the outbox, its deadline tracked."""
+sent to the student through the outbox, its deadline tracked; registered in FS and filed in the
+archive, as the faculty does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from models.approvals import JustificationForm
 from models.domain import Decision, Role
 from models.params import JustificationRequest
 from tasks.justification import receive_request, send_justification
+from tasks.register_marks import register_justification
 from tasks.reports import artifact_key, publish_markdown
 
 
@@ -40,6 +42,7 @@ def justification(params: JustificationRequest) -> str:
         )
         return f"justification of {case.candidate} not sent: {verdict.comment}"
     timing = send_justification(params.occasion_uid, case, answer.justification, verdict.approver_id)  # type: ignore[attr-defined]
+    register_justification(params.occasion_uid, case.justification_id, case.candidate)
     get_run_logger().info(
         f"Justification of {case.candidate}'s grade written by {verdict.approver_id} and sent to the "
         f"student through the outbox, {timing} (due {case.due_on})"

@@ -1,5 +1,6 @@
 """rescore: one question corrected for every candidate at once (a key, a weight, a void), previewed,
-decided by the examiner, then applied exactly as previewed."""
+decided by the examiner, then applied exactly as previewed. Published grades it changes go to the
+register once the planner approves them, like any transfer, and their students are told."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Rescore
+from tasks.register_changes import published_changes, register_evidence, tell_changed_grades
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.rescoring import RescorePreview, apply_rescore, preview_rescore
+from tasks.transfer import preview_transfer, transfer_results
 
 
 def rescore_report(params: Rescore, preview: RescorePreview) -> str:
@@ -66,9 +69,43 @@ def rescore(params: Rescore) -> dict[str, int | str]:
     get_run_logger().info(
         f"Rescore applied as approved by {verdict.approver_id}: {applied} candidates changed"
     )
+    registered = register_published(params, preview) if preview.published else 0
     return {
         "applied": applied,
+        "registered": registered,
         "raised": preview.raised,
         "lowered": preview.lowered,
         "unchanged": preview.unchanged,
     }
+
+
+def register_published(params: Rescore, preview: RescorePreview) -> int:
+    """The published grades the rescore changed, to the register once the planner approves them; their
+    students are then told. Returns how many were written."""
+    changes = published_changes(
+        params.occasion_uid, [(r.candidate, r.grade_before, r.grade_after) for r in preview.rows]
+    )
+    if not changes:
+        return 0
+    why = f"question {preview.question_number} was rescored for every candidate ({params.reason})"
+    verdict, _ = ask_for_approval(
+        kind="transfer-rescore",
+        occasion_id=params.occasion_uid,
+        role=Role.PLANNER,
+        title=f"Approve the published grades changed by the rescore of {params.occasion_uid} for the register",
+        evidence=register_evidence(
+            f"Published grades changed on {params.occasion_uid}",
+            f"After publication {why}.",
+            changes,
+            preview_transfer(params.occasion_uid),
+        ),
+    )
+    if verdict.decision == Decision.REJECT:
+        get_run_logger().info(
+            f"{verdict.approver_id} rejected the changed grades for the register: nothing written, no student told"
+        )
+        return 0
+    outcome = transfer_results(params.occasion_uid, only=[c.registration_id for c in changes])
+    failed = {f.get("candidate") for f in outcome.failed}
+    tell_changed_grades(params.occasion_uid, [c for c in changes if c.candidate not in failed], why)
+    return outcome.written

@@ -41,6 +41,7 @@ ENTRY_TYPES = {
     "protocol": "X",  # the grade protocol: internal, no follow-up
     "justification": "U",  # the grounds for a grade: sent to the student
     "appeal": "U",  # the appeal committee's decision: sent to the student
+    "appeal-received": "I",  # the student's appeal as the faculty registered it: received
     "record": "X",  # examflow's own records (an audit log's anchor): internal, no follow-up
 }
 REGISTERED, ARCHIVED = "J", "A"

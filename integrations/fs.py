@@ -18,10 +18,12 @@ from typing import Any
 
 import httpx
 
+from integrations import fs_marks
 from integrations.http import ApiClient, ApiError, RetryPolicy
 from integrations.payload import MissingField, required
 from models.domain import RegisterRequest, RequestKind
 from models.fs_transfer import FsResult
+from models.register_marks import AppealMark, JustificationMark
 
 GRAPHQL = "graphql/"
 FEATURE_FLAGS = "beta, experimental"
@@ -106,6 +108,34 @@ class FsClient(ApiClient):
             found += requests
             if after is None:
                 return found
+
+    def mark_appeal(self, assessment_unit_id: str, candidate: str, received_on: date) -> AppealMark:
+        """Registers the candidate's appeal on the unit (FS keeps the one it holds) and marks the
+        old result under appeal."""
+        item = {
+            "vurderingsenhetId": assessment_unit_id,
+            "kandidatnummer": candidate,
+            "mottattDato": received_on.isoformat(),
+        }
+        data = self.query(fs_marks.REGISTER_APPEAL, {"input": [item]})
+        return fs_marks.read_appeal(data, "registrerKlager")
+
+    def close_appeal(self, appeal_id: str) -> AppealMark:
+        """The new grading is registered: the appeal decided, the old result's mark lifted."""
+        data = self.query(fs_marks.CLOSE_APPEAL, {"input": [{"id": appeal_id}]})
+        return fs_marks.read_appeal(data, "avsluttKlager")
+
+    def register_justification(
+        self, assessment_unit_id: str, candidate: str, requested_on: date, given_on: date
+    ) -> JustificationMark:
+        """Registers the candidate's justification on the unit as given."""
+        item = {
+            "vurderingsenhetId": assessment_unit_id,
+            "kandidatnummer": candidate,
+            "mottattDato": requested_on.isoformat(),
+            "gittDato": given_on.isoformat(),
+        }
+        return fs_marks.read_justification(self.query(fs_marks.REGISTER_JUSTIFICATION, {"input": [item]}))
 
     def raise_for(self, response: httpx.Response) -> None:
         try:

@@ -25,6 +25,7 @@ from models.domain import (
     StudyResult,
 )
 from models.fs_transfer import FsResult, PlatformTransfer
+from models.register_marks import AppealMark, JustificationMark
 from models.results import ResultsExport
 from models.security import ExamSecurity
 
@@ -112,6 +113,20 @@ class RequestRegister(Connection, Protocol):
     def results(self, assessment_unit_id: str) -> list[FsResult]:
         """FS's recorded results on the unit (`Vurderingsenhet.resultater`), valid or not: what
         the platform's transfer and the exam office's imports left there."""
+        ...
+
+    def mark_appeal(self, assessment_unit_id: str, candidate: str, received_on: date) -> AppealMark:
+        """Registers the candidate's appeal (the one held is kept); the old result is marked under appeal."""
+        ...
+
+    def close_appeal(self, appeal_id: str) -> AppealMark:
+        """The new grading is registered: the appeal decided, its old result's mark lifted."""
+        ...
+
+    def register_justification(
+        self, assessment_unit_id: str, candidate: str, requested_on: date, given_on: date
+    ) -> JustificationMark:
+        """Registers the candidate's justification as given."""
         ...
 
 

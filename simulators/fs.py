@@ -19,7 +19,9 @@ appeals (klage). These are modelled on FS's naming, and all of them are experime
   `kandidatnummer` (the anonymous candidate number, examflow's anonymisation code) and
   `mottattDato`; a klage also says whether a begrunnelse was asked first
   (`begrunnelseForespurt`);
-- a cursor is opaque (base64 of a sequence number); `first` is 1..100, 100 when left out.
+- a cursor is opaque (base64 of a sequence number); `first` is 1..100, 100 when left out;
+- the appeal and the justification the faculty registers, and the old result marked under appeal
+  until the new grading is registered: `simulators/fs_appeals.py`.
 
 `/_sim/...` seeds an assessment unit's grading information and requests (and the shared faults).
 State lives in a SQLite StateFile and survives a restart.
@@ -47,7 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.settings import settings_from_env
 from models.systems import FS
-from simulators import fs_register
+from simulators import fs_appeals, fs_register
 from simulators.faults import install_faults
 from simulators.server import main
 from simulators.statefile import StateFile
@@ -374,9 +376,11 @@ def _node(row: Any) -> dict[str, Any]:
     return node
 
 
-def executable_schema(fs: Fs, register: fs_register.Register | None = None) -> Any:
+def executable_schema(
+    fs: Fs, register: fs_register.Register | None = None, appeals: fs_appeals.Appeals | None = None
+) -> Any:
     """The SDL with the register's resolvers attached; every other field reads its dict key."""
-    schema = build_schema(SDL + fs_register.SDL)
+    schema = build_schema(SDL + fs_register.SDL + fs_appeals.SDL)
     # the SDL declares both as object types; graphql-core types the lookups as any named type
     cast(GraphQLObjectType, schema.query_type).fields["vurderingsenhet"].resolve = fs.unit
     unit = cast(GraphQLObjectType, schema.type_map["Vurderingsenhet"]).fields
@@ -387,6 +391,8 @@ def executable_schema(fs: Fs, register: fs_register.Register | None = None) -> A
     unit["klager"].resolve = lambda u, info, first=None, after=None: fs.page(u, info, "klage", first, after)
     if register is not None:
         fs_register.attach(schema, register)
+    if appeals is not None:
+        fs_appeals.attach(schema, appeals)
     return schema
 
 
@@ -413,10 +419,10 @@ def create_app(state_path: Path, *, users: Mapping[str, str] | None = None) -> F
     if users is None:
         settings = settings_from_env()
         users = {settings.fs_user: settings.fs_password.get_secret_value()}
-    state = StateFile(state_path, SCHEMA + fs_register.SCHEMA)
+    state = StateFile(state_path, SCHEMA + fs_register.SCHEMA + fs_appeals.SCHEMA)
     fs = Fs(state)
     register = fs_register.Register(state, lambda info: info.context.experimental)
-    schema = executable_schema(fs, register)
+    schema = executable_schema(fs, register, fs_appeals.Appeals(state, _node))
     app = FastAPI(title="FS stand-in (GraphQL)")
     install_faults(app)
 

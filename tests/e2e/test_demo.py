@@ -56,8 +56,9 @@ def test_demo_takes_one_exam_from_plan_to_archive(summary: dict[str, Any]) -> No
     assert sum(summary["grades"].values()) == summary["graded"]
     answers = summary["approvals"]
     # plan (a mistyped code, then the sent one), each grader's own grading (two), the joint grading,
-    # transfer, appeal: each run waiting suspended
-    assert [a["code"] for a in answers] == ["mistyped"] + ["sent"] * 6
+    # transfer, each member of the appeal committee (two, agreeing blind), the planner's approval of
+    # the appeal's new grade for the register: each run waiting suspended
+    assert [a["code"] for a in answers] == ["mistyped"] + ["sent"] * 8
     assert answers[0]["title"] == answers[1]["title"]
     assert {a["waiting_as"] for a in answers} == {"Suspended"}
     assert summary["refused_answers"] == 1

@@ -1,6 +1,8 @@
 """Norway's register (FS) in memory, for the requests it holds, as `simulators/fs.py` behaves at
 the Protocol's level: an assessment unit's requests for justification, then its appeals, each kind
-in the order FS received them; an unknown unit is FS's `UgyldigId` error."""
+in the order FS received them; an unknown unit is FS's `UgyldigId` error. An appeal registered by
+the faculty keeps the one FS holds for the candidate and marks the old result under appeal until it
+is closed; a justification registered as given likewise (`simulators/fs_appeals.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import date
 from integrations.http import ApiError
 from models.domain import RegisterRequest, RequestKind
 from models.fs_transfer import FsResult
+from models.register_marks import AppealMark, AppealStatus, JustificationMark
 from models.systems import FS
 from tests.fakes.base import FakeConnection, Outages
 
@@ -24,6 +27,8 @@ class FakeFs(FakeConnection):
         self.recorded: dict[
             str, list[FsResult]
         ] = {}  # results by unit FS holds as a register's, oldest first
+        self.closed: set[str] = set()  # appeals decided, their old result's mark lifted
+        self.given: dict[str, date] = {}  # justifications registered as given, by request id
 
     def requests(self, assessment_unit_id: str) -> list[RegisterRequest]:
         self.called()
@@ -56,6 +61,52 @@ class FakeFs(FakeConnection):
         for candidate, grade in grades.items():
             held[:] = [r.model_copy(update={"valid": False}) if r.candidate == candidate else r for r in held]
             held.append(FsResult(result_id=str(uuid.uuid4()), candidate=candidate, grade=grade))
+
+    def mark_appeal(self, assessment_unit_id: str, candidate: str, received_on: date) -> AppealMark:
+        self.called()
+        return self._mark(self._held_or_new(assessment_unit_id, RequestKind.APPEAL, candidate, received_on))
+
+    def close_appeal(self, appeal_id: str) -> AppealMark:
+        self.called()
+        held = [r for rs in self.units.values() for r in rs if r.request_id == appeal_id]
+        if not held or held[0].kind != RequestKind.APPEAL:
+            raise self.refused(200, f"UgyldigId: fant ingen klage med id {appeal_id!r} (at avsluttKlager)")
+        self.closed.add(appeal_id)
+        return self._mark(held[0])
+
+    def register_justification(
+        self, assessment_unit_id: str, candidate: str, requested_on: date, given_on: date
+    ) -> JustificationMark:
+        self.called()
+        held = self._held_or_new(assessment_unit_id, RequestKind.JUSTIFICATION, candidate, requested_on)
+        self.given[held.request_id] = given_on
+        return JustificationMark(
+            request_id=held.request_id, candidate=candidate, requested_on=held.received_on, given_on=given_on
+        )
+
+    def _held_or_new(
+        self, unit_id: str, kind: RequestKind, candidate: str, received_on: date
+    ) -> RegisterRequest:
+        if unit_id not in self.units:
+            raise self.refused(200, f"UgyldigId: fant ingen vurderingsenhet med id {unit_id!r}")
+        held = [r for r in self.units[unit_id] if r.kind == kind and r.candidate == candidate]
+        if held:
+            return held[0]
+        new = RegisterRequest(
+            request_id=str(uuid.uuid4()), kind=kind, candidate=candidate, received_on=received_on
+        )
+        self.units[unit_id].append(new)
+        return new
+
+    def _mark(self, appeal: RegisterRequest) -> AppealMark:
+        closed = appeal.request_id in self.closed
+        return AppealMark(
+            appeal_id=appeal.request_id,
+            candidate=appeal.candidate,
+            received_on=appeal.received_on,
+            status=AppealStatus.DECIDED if closed else AppealStatus.UNDER_APPEAL,
+            result_blocked=not closed,
+        )
 
     def seed(
         self,

@@ -1,6 +1,7 @@
-"""appeal: the flow under Prefect with its committees' forms answered from outside (a grade off the
-scale refused by the server), graded blind and transferred; and the law's refusals and deadlines
-on transferred exams."""
+"""appeal: the flow under Prefect with its committees' forms answered from outside (a member who
+never answers, a grade off the scale refused by the server, a difference settled on the joint form,
+a further assessment), the new grade registered once the planner approves it; and the law's refusals
+and deadlines on transferred exams."""
 
 from __future__ import annotations
 
@@ -11,12 +12,9 @@ import pytest
 from prefect.input.actions import read_flow_run_input
 from sqlalchemy import select
 
-from deployments.approver import code_mails
 from flows.appeal import appeal
 from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest
-from rules import law
-from rules.grades import Scale
 from store import audit, justifications, registrations
 from store.appeals import AppealRefused
 from store.db import transaction
@@ -24,52 +22,69 @@ from store.schema import Appeal, ArchiveRecord, Grade, JustificationRecord, Regi
 from tasks.appeal import receive_appeal
 from tasks.deadlines import compute_deadlines
 from tasks.justification import receive_request
+from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving
 from tests.flows.exams import Phase, count, exam_at, first_graded, second_graded, swedish
 
 
-def test_appeal_is_graded_blind_and_the_new_grade_transferred(world: World):
+def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planner_registers_it(world: World):
+    """A member who never answers: the approval expires and the run fails saying how to start again.
+    Started again: the committee's members differ blind (a grade off the scale refused by the server
+    first), agree on the joint form two grades from the original, a further committee agrees blind,
+    and the planner approves the new grade for the register."""
     occasion = exam_at(world, Phase.TRANSFERRED).occasion
     code, student, old = first_graded(occasion)
-    new = "E" if old in ("A", "B") else "A"  # two grades or more away: a further assessment follows
+    new = "E" if old in ("A", "B", "C") else "A"  # two grades or more away: a further assessment follows
     request = AppealRequest(occasion_uid=occasion, anonymisation_code=code, received_on=date.today())
-    with (
-        approving(
-            world.outbox, "staff-appeal-ext-1", first_answers=[{"new_grade": "Q"}], extra={"new_grade": new}
-        ) as person,
-        approving(world.outbox, "staff-appeal-ext-2", extra={"new_grade": new}) as further,
-    ):
-        result = appeal(request)
+    with examflow_environment({"EXAMFLOW_APPROVAL_VALID_FOR_BY_KIND": "appeal=3s"}):
+        failed = appeal(request, return_state=True)  # nobody answers
     assert (
-        person.refused and "Q" in person.refused[0]
-    )  # the server refused a grade off the scale; asked again
-    assert result == f"{code}: {old} → {new}"
-    # two grades or more apart: a further assessment was asked for too, and its grade stands
-    assert law.needs_further_assessment(Scale.AF, old, new)
-    run_id = person.answers[0]["flow_run_id"]
-    asked = {
-        (m.staff_id, "once more" in m.title)
-        for m in code_mails(world.outbox)
-        if "appealed paper" in m.title and m.flow_run_id == run_id
-    }
-    # the appeal committee (two new graders, one external) and a new one for the further assessment
-    assert asked == {
-        ("staff-appeal-ext-1", False),
-        ("staff-appeal-1", False),
-        ("staff-appeal-ext-2", True),
-        ("staff-appeal-2", True),
-    }
-    assert len(person.answers) == 1 and len(further.answers) == 1
-    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
-    assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == student] == [new]
-    assert count(Appeal, occasion, Appeal.status == "decided") == 1
-    assert count(ArchiveRecord, occasion, ArchiveRecord.kind == "appeal") == 1  # the decision is filed
+        failed.is_failed() and "Grade the appealed paper" in failed.message and "expired at" in failed.message
+    )
+    assert "To start again, run the flow 'appeal'" in failed.message
     with transaction() as session:
         appeal_id = session.scalar(select(Appeal.id).where(Appeal.occasion_id == occasion))
-    form = read_flow_run_input(f"paused-appeal-{appeal_id}-1-description", flow_run_id=run_id)
-    assert "The paper" in form and "Question 1" in form and "the original grade is not shown" in form
+        told = audit.events(session, occasion_id=occasion, action="approval.expired")[-1].detail["told"]
+    assert "staff-appeal-ext-1" in told and "staff-coordinator-1" in told
+    blind = {"new_grade": "D"}
+    with (
+        approving(
+            world.outbox,
+            "staff-appeal-ext-1",
+            first_answers=[{"new_grade": "Q"}, blind],
+            extra={"new_grade": new},
+        ) as ext,
+        approving(world.outbox, "staff-appeal-1", extra={"new_grade": new}) as internal,
+        approving(world.outbox, "staff-appeal-ext-2", extra={"new_grade": "C"}),
+        approving(world.outbox, "staff-appeal-2", extra={"new_grade": "C"}),
+        approving(world.outbox, "staff-planner-1") as planner,
+    ):
+        result = appeal(request)
+    assert ext.refused and "Q" in ext.refused[0]  # the server refused a grade off the scale; asked again
+    assert result == f"{code}: {old} → C"
+    assert [a["new_grade"] for a in ext.answers] == ["D", new] and [
+        a["new_grade"] for a in internal.answers
+    ] == [new, new]
+    with transaction() as session:
+        rounds = [
+            (e.detail["stage"], e.detail["round"], e.detail["outcome"])
+            for e in audit.events(session, occasion_id=occasion, action="appeal.committee_graded")
+        ]
+    assert rounds == [("appeal", 1, "differ"), ("appeal", 2, "agreed"), ("further", 1, "agreed")]
+    run_id = internal.answers[0]["flow_run_id"]
+    own = read_flow_run_input(f"paused-appeal-{appeal_id}-staff-appeal-1-1-description", flow_run_id=run_id)
+    assert "the original grade is not shown" in own and "Question 1" in own and "differs" not in own
+    joint = read_flow_run_input(
+        f"paused-appeal-{appeal_id}-staff-appeal-1-joint-1-description", flow_run_id=run_id
+    )
+    assert f"**The committee differs:** staff-appeal-1: {new}, staff-appeal-ext-1: D" in joint
+    assert len(planner.answers) == 1 and planner.answers[0]["flow_run_id"] == run_id
+    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
+    assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == student] == ["C"]
+    assert count(Appeal, occasion, Appeal.status == "decided") == 1
+    assert count(ArchiveRecord, occasion, ArchiveRecord.kind == "appeal") == 1  # the decision is filed
     mails = [p.read_text() for p in world.outbox.glob("*.eml")]
-    assert any(f"New grade: {new}" in m for m in mails)
+    assert any("New grade: C" in m for m in mails)
     with pytest.raises(AppealRefused, match="cannot be appealed again"):
         receive_appeal.fn(occasion, code, date.today())
 

@@ -1,5 +1,5 @@
 """regrade under Swedish law: the law's refusals, then the flow under Prefect with its examiner's
-form answered from outside, the new grade transferred."""
+form answered from outside, the new grade transferred once the planner approves it."""
 
 from __future__ import annotations
 
@@ -55,8 +55,12 @@ def test_swedish_regrades_follow_the_law(world: World):
         with pytest.raises(RegradeRefused, match="the student must be heard"):
             check_regrade.fn(asked("correction", down))
         assert check_regrade.fn(asked("correction", down, heard=True)).original == grade
-        with approving(world.outbox, "staff-examiner-1"):
+        with (
+            approving(world.outbox, "staff-examiner-1"),
+            approving(world.outbox, "staff-planner-1") as planner,
+        ):
             result = regrade(asked("reconsideration", up))
+    assert len(planner.answers) == 1  # the register got the new grade only once the planner approved it
     assert result == f"{code}: {grade} → {up}"
     with transaction() as session:
         student = session.scalar(

@@ -38,7 +38,7 @@ def test_an_approved_rescore_is_applied_as_previewed(world: World) -> None:
     with approving(world.outbox, "staff-examiner-1") as person:
         result = rescore(key("rescore-approved"))
     assert person.answers, person.errors
-    assert result == {"applied": 2, "raised": 2, "lowered": 0, "unchanged": 3}
+    assert result == {"applied": 2, "registered": 0, "raised": 2, "lowered": 0, "unchanged": 3}
     held = grades("rescore-approved")
     assert held[ids["X-0001"]] == (9.0, "A") and held[ids["X-0004"]] == (5.0, "E")
     artifact = Artifact.get("rescore-rescore-approved-q1")
