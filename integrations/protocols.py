@@ -24,6 +24,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
+from models.exam_day import PlatformAttachment
 from models.results import ResultsExport
 from models.security import ExamSecurity
 
@@ -151,6 +152,21 @@ class ExamPlatform(Connection, Protocol):
     def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:
         """Creates the grading committees with their graders (contributors) and moves each
         committee's candidates into it; the same call twice changes nothing."""
+        ...
+
+    def set_incident_time(self, test_id: str, external_user_id: str, minutes: int) -> int:
+        """Sets the candidate's incident extra time to `minutes` in all (the same call twice
+        changes nothing); only while the test is active and before the candidate's end. Returns
+        the minutes the platform holds."""
+        ...
+
+    def attach_file(self, test_id: str, external_user_id: str, *, name: str, content: bytes) -> str:
+        """Attaches a PDF to the candidate's submission, for the graders; the same name again
+        replaces it. Returns the attachment's id."""
+        ...
+
+    def attachments(self, test_id: str) -> list[PlatformAttachment]:
+        """Every file attached to the test's submissions, with its bytes."""
         ...
 
 

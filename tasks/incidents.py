@@ -1,0 +1,156 @@
+"""Exam day as it happens, for one candidate: an incident's minutes given back on the platform
+(and in the store and audit), and a support decision registered on the day pushed at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from prefect import task
+
+from models.domain import Frozen, Role
+from models.exam_day import DayAccommodation, ExamIncident
+from store import audit, exam_day, occasions, registrations, staff
+from store.db import transaction
+from store.schema import Registration
+from tasks import platform_results
+from tasks.clock import now
+from tasks.retries import OUTSIDE_RETRIES
+from tasks.run_logs import run_logger
+from tasks.systems import systems
+
+
+class ExamDayRefused(Exception):
+    """What staff entered on exam day may not be done; the message names the exam and candidate."""
+
+
+class IncidentGranted(Frozen):
+    candidate_code: str
+    minutes: int
+    incident_minutes: int  # every incident of the candidate's, as the platform now holds it
+    ends_at: datetime  # the candidate's new end
+
+
+def check_staff(staff_id: str, occasion_id: str, roles: tuple[Role, ...]) -> None:
+    with transaction() as session:
+        if not any(
+            staff.holds_role(session, staff_id=staff_id, role=r, occasion_id=occasion_id) for r in roles
+        ):
+            names = " or ".join(r.value for r in roles)
+            raise ExamDayRefused(f"{staff_id!r} is not a {names} of {occasion_id}")
+
+
+def candidate(occasion_id: str, code: str) -> tuple[Registration, datetime, str, int]:
+    """The registration under `code`, the exam's end, its status and the incident minutes held."""
+    with transaction() as session:
+        occasion = occasions.get(session, occasion_id)
+        try:
+            registration = registrations.by_code(session, occasion_id=occasion_id, code=code)
+        except LookupError as exc:
+            raise ExamDayRefused(str(exc)) from None
+        given = exam_day.compensation(session, occasion_id=occasion_id).get(registration.id, 0)
+        session.expunge(registration)
+        return registration, occasion.ends_at, occasion.status, given
+
+
+@task(name="grant-incident-time", **OUTSIDE_RETRIES)
+def grant_incident_time(params: ExamIncident, key: str) -> IncidentGranted:
+    """Sets the candidate's incident time on the platform to every incident's minutes (this one's
+    included), reads it back, then records the incident under `key` with its audit: a retry or
+    replay sets the same total again and records nothing twice."""
+    occasion_id, code = params.occasion_uid, params.candidate_code
+    check_staff(params.entered_by, occasion_id, (Role.INVIGILATOR, Role.COORDINATOR))
+    registration, exam_ends, status, given = candidate(occasion_id, code)
+    recorded = _recorded(occasion_id, key)
+    ends = exam_ends + timedelta(minutes=registration.extra_time_minutes + given)
+    if status != "active":
+        raise ExamDayRefused(
+            f"exam {occasion_id} is {status}, not active: incident time is given during the exam"
+        )
+    if not recorded and now() >= ends:
+        raise ExamDayRefused(
+            f"candidate {code}'s time on {occasion_id} ended at {ends:%Y-%m-%d %H:%M} UTC: incident time is "
+            "given before the candidate's deadline"
+        )
+    total = given + (0 if recorded else params.minutes_lost)
+    with systems().platform() as platform:
+        held = platform.set_incident_time(
+            platform_results.platform_test_id(occasion_id), registration.student_uid, total
+        )
+    if held != total:
+        raise RuntimeError(
+            f"the platform holds {held} incident minutes for {code} on {occasion_id}, not {total}"
+        )
+    if not recorded:
+        _record(params, registration, key, total)
+    new_end = exam_ends + timedelta(minutes=registration.extra_time_minutes + total)
+    run_logger().info(
+        f"Incident on {occasion_id}: candidate {code} given {params.minutes_lost} minutes back "
+        f"({total} incident minutes in all); their time now ends {new_end:%H:%M} UTC"
+    )
+    return IncidentGranted(
+        candidate_code=code, minutes=params.minutes_lost, incident_minutes=total, ends_at=new_end
+    )
+
+
+def _recorded(occasion_id: str, key: str) -> bool:
+    with transaction() as session:
+        return any(
+            e.key == key for e in exam_day.events(session, occasion_id=occasion_id, kinds=[exam_day.INCIDENT])
+        )
+
+
+def _record(params: ExamIncident, registration: Registration, key: str, total: int) -> None:
+    with transaction() as session:
+        exam_day.record(
+            session,
+            registration=registration,
+            kind=exam_day.INCIDENT,
+            key=key,
+            minutes=params.minutes_lost,
+            reason=params.reason,
+            entered_by=params.entered_by,
+            at=now(),
+        )
+        audit.record(
+            session,
+            actor=params.entered_by,
+            action="exam.incident",
+            occasion_id=params.occasion_uid,
+            detail={
+                "candidate_code": params.candidate_code,
+                "minutes": params.minutes_lost,
+                "incident_minutes": total,
+                "reason": params.reason,
+            },
+        )
+
+
+@task(name="check-day-accommodation")
+def check_day_accommodation(params: DayAccommodation) -> None:
+    """A decision on the day reaches a planned or active exam the student is registered on."""
+    occasion_id, uid = params.occasion_uid, params.decision.student_uid
+    with transaction() as session:
+        status = occasions.get(session, occasion_id).status
+        held = {r.student_uid for r in registrations.registered(session, occasion_id=occasion_id)}
+    if uid not in held:
+        raise ExamDayRefused(f"student {uid} is not registered on {occasion_id}")
+    if status not in ("planned", "active"):
+        raise ExamDayRefused(
+            f"exam {occasion_id} is {status}: a decision on the day reaches a planned or active exam"
+        )
+
+
+@task(name="read-back-extra-time", **OUTSIDE_RETRIES)
+def read_back_extra_time(occasion_id: str, student_uid: str) -> int:
+    """The candidate's planned extra time as the platform now holds it."""
+    with systems().platform() as platform:
+        listed = platform.list_candidates(platform_results.platform_test_id(occasion_id))
+    minutes = next((c.extra_time_minutes for c in listed if c.external_user_id == student_uid), None)
+    if minutes is None:
+        raise RuntimeError(
+            f"student {student_uid} is not a candidate on the platform's test of {occasion_id}"
+        )
+    run_logger().info(
+        f"Student {student_uid} has {minutes} minutes of extra time on the platform for {occasion_id}"
+    )
+    return minutes
