@@ -14,6 +14,15 @@ INCIDENT = "incident"
 SKETCH = "sketch"
 
 
+def held(session: Session, *, occasion_id: str, kind: str, key: str) -> bool:
+    found = session.scalar(
+        select(ExamDayEvent.id).where(
+            ExamDayEvent.occasion_id == occasion_id, ExamDayEvent.kind == kind, ExamDayEvent.key == key
+        )
+    )
+    return found is not None
+
+
 def record(
     session: Session,
     *,
@@ -28,14 +37,7 @@ def record(
     attachment_id: str | None = None,
 ) -> bool:
     """Records the event unless one of its kind and key is held; whether it was new."""
-    held = session.scalar(
-        select(ExamDayEvent.id).where(
-            ExamDayEvent.occasion_id == registration.occasion_id,
-            ExamDayEvent.kind == kind,
-            ExamDayEvent.key == key,
-        )
-    )
-    if held is not None:
+    if held(session, occasion_id=registration.occasion_id, kind=kind, key=key):
         return False
     session.add(
         ExamDayEvent(

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from prefect import task
 
 from models.domain import Frozen, Role
 from models.exam_day import DayAccommodation, ExamIncident
-from store import audit, exam_day, occasions, registrations, staff
+from store import audit, exam_day, locks, occasions, registrations, staff
 from store.db import transaction
 from store.schema import Registration
 from tasks import platform_results
@@ -17,6 +20,9 @@ from tasks.clock import now
 from tasks.retries import OUTSIDE_RETRIES
 from tasks.run_logs import run_logger
 from tasks.systems import systems
+
+LEASE = timedelta(minutes=2)  # one incident of a candidate at a time; a crashed holder's expires
+LEASE_WAIT_SECONDS = 30
 
 
 class ExamDayRefused(Exception):
@@ -36,7 +42,7 @@ def check_staff(staff_id: str, occasion_id: str, roles: tuple[Role, ...]) -> Non
             staff.holds_role(session, staff_id=staff_id, role=r, occasion_id=occasion_id) for r in roles
         ):
             names = " or ".join(r.value for r in roles)
-            raise ExamDayRefused(f"{staff_id!r} is not a {names} of {occasion_id}")
+            raise ExamDayRefused(f"{staff_id!r} holds no role of {names} for {occasion_id}")
 
 
 def candidate(occasion_id: str, code: str) -> tuple[Registration, datetime, str, int]:
@@ -54,24 +60,68 @@ def candidate(occasion_id: str, code: str) -> tuple[Registration, datetime, str,
 
 @task(name="grant-incident-time", **OUTSIDE_RETRIES)
 def grant_incident_time(params: ExamIncident, key: str) -> IncidentGranted:
-    """Sets the candidate's incident time on the platform to every incident's minutes (this one's
-    included), reads it back, then records the incident under `key` with its audit: a retry or
-    replay sets the same total again and records nothing twice."""
+    """Gives the minutes back on the platform, then records the incident under `key` with its
+    audit. The platform holds the candidate's total, set from our record of their incidents; one
+    incident of a candidate is given at a time, so two reported at once add up. A retry sets the
+    same total again; a replay of a recorded incident changes nothing."""
     occasion_id, code = params.occasion_uid, params.candidate_code
     check_staff(params.entered_by, occasion_id, (Role.INVIGILATOR, Role.COORDINATOR))
-    registration, exam_ends, status, given = candidate(occasion_id, code)
-    recorded = _recorded(occasion_id, key)
-    ends = exam_ends + timedelta(minutes=registration.extra_time_minutes + given)
+    with _one_incident_at_a_time(occasion_id, code, key):
+        registration, exam_ends, status, given = candidate(occasion_id, code)
+        if not _recorded(occasion_id, key):
+            _check_open(
+                params, status, exam_ends + timedelta(minutes=registration.extra_time_minutes + given)
+            )
+            given += params.minutes_lost
+            _set_on_platform(occasion_id, registration, code, given)
+            _record(params, registration, key, given)
+    new_end = exam_ends + timedelta(minutes=registration.extra_time_minutes + given)
+    run_logger().info(
+        f"Incident on {occasion_id}: candidate {code} given {params.minutes_lost} minutes back "
+        f"({given} incident minutes in all); their time now ends {new_end:%H:%M} UTC"
+    )
+    return IncidentGranted(
+        candidate_code=code, minutes=params.minutes_lost, incident_minutes=given, ends_at=new_end
+    )
+
+
+@contextmanager
+def _one_incident_at_a_time(occasion_id: str, code: str, holder: str) -> Iterator[None]:
+    """Holds the candidate's incident lease, waiting up to LEASE_WAIT_SECONDS for another holder."""
+    name = f"incident:{occasion_id}:{code}"
+    for waited in range(LEASE_WAIT_SECONDS + 1):
+        try:
+            with transaction() as session:
+                locks.acquire(session, name=name, holder=holder, now=now(), ttl=LEASE)
+            break
+        except locks.Busy as exc:
+            if waited == LEASE_WAIT_SECONDS:
+                raise ExamDayRefused(
+                    f"another incident of candidate {code} on {occasion_id} is being given ({exc}); "
+                    "report this one again"
+                ) from None
+            time.sleep(1)
+    try:
+        yield
+    finally:
+        with transaction() as session:
+            locks.release(session, name=name, holder=holder)
+
+
+def _check_open(params: ExamIncident, status: str, ends: datetime) -> None:
+    """Incident time is given while the exam is active, before the candidate's end."""
     if status != "active":
         raise ExamDayRefused(
-            f"exam {occasion_id} is {status}, not active: incident time is given during the exam"
+            f"exam {params.occasion_uid} is {status}, not active: incident time is given during the exam"
         )
-    if not recorded and now() >= ends:
+    if now() >= ends:
         raise ExamDayRefused(
-            f"candidate {code}'s time on {occasion_id} ended at {ends:%Y-%m-%d %H:%M} UTC: incident time is "
-            "given before the candidate's deadline"
+            f"candidate {params.candidate_code}'s time on {params.occasion_uid} ended at "
+            f"{ends:%Y-%m-%d %H:%M} UTC: incident time is given before the candidate's deadline"
         )
-    total = given + (0 if recorded else params.minutes_lost)
+
+
+def _set_on_platform(occasion_id: str, registration: Registration, code: str, total: int) -> None:
     with systems().platform() as platform:
         held = platform.set_incident_time(
             platform_results.platform_test_id(occasion_id), registration.student_uid, total
@@ -80,23 +130,11 @@ def grant_incident_time(params: ExamIncident, key: str) -> IncidentGranted:
         raise RuntimeError(
             f"the platform holds {held} incident minutes for {code} on {occasion_id}, not {total}"
         )
-    if not recorded:
-        _record(params, registration, key, total)
-    new_end = exam_ends + timedelta(minutes=registration.extra_time_minutes + total)
-    run_logger().info(
-        f"Incident on {occasion_id}: candidate {code} given {params.minutes_lost} minutes back "
-        f"({total} incident minutes in all); their time now ends {new_end:%H:%M} UTC"
-    )
-    return IncidentGranted(
-        candidate_code=code, minutes=params.minutes_lost, incident_minutes=total, ends_at=new_end
-    )
 
 
 def _recorded(occasion_id: str, key: str) -> bool:
     with transaction() as session:
-        return any(
-            e.key == key for e in exam_day.events(session, occasion_id=occasion_id, kinds=[exam_day.INCIDENT])
-        )
+        return exam_day.held(session, occasion_id=occasion_id, kind=exam_day.INCIDENT, key=key)
 
 
 def _record(params: ExamIncident, registration: Registration, key: str, total: int) -> None:

@@ -18,7 +18,7 @@ from models.exam_day import AttendanceRoll, DayAccommodation, ExamIncident, Exam
 from models.grading import GradingSettings
 from models.params import AccommodationEntry, Accommodations
 from rules.exam_day import NO_SHOW_WITH_EXTRA_TIME, PRESENT_WITHOUT_SUBMISSION, SUBMISSION_MARKED_ABSENT
-from store import exam_day, registrations
+from store import exam_day, locks, registrations
 from store.db import transaction
 from store.schema import AuditEvent, ExamDayEvent, Registration
 from tasks import exam_day as exam_day_tasks
@@ -131,7 +131,7 @@ def test_the_close_waits_for_the_latest_end_incidents_included(
     ("change", "refused"),
     [
         (dict(candidate_code="NOSUCH"), "no candidate with anonymisation code 'NOSUCH'"),
-        (dict(entered_by="staff-grader-1"), "'staff-grader-1' is not a invigilator or coordinator"),
+        (dict(entered_by="staff-grader-1"), "'staff-grader-1' holds no role of invigilator or coordinator"),
     ],
 )
 def test_a_wrong_incident_is_refused_naming_it_and_nothing_is_written(
@@ -158,6 +158,35 @@ def test_an_incident_after_the_candidates_end_or_before_the_exam_is_refused(
     with pytest.raises(ExamDayRefused, match=f"candidate {code}'s time on {occasion} ended at"):
         grant_incident_time.fn(incident(occasion, code), "run-1")
     assert (events(), fakes.inspera.tests[test.test_id].incident) == (0, {})
+
+
+def test_an_incident_waits_for_another_of_the_same_candidate_and_says_so_when_it_does_not_end(
+    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    occasion, test, held = an_active_exam(fakes, monkeypatch)
+    code = held[0].anonymisation_code
+    with transaction() as session:
+        locks.acquire(
+            session,
+            name=f"incident:{occasion}:{code}",
+            holder="run-0",
+            now=incidents.now(),
+            ttl=incidents.LEASE,
+        )
+    slept: list[float] = []
+    monkeypatch.setattr(incidents.time, "sleep", slept.append)
+    with pytest.raises(
+        ExamDayRefused, match=f"another incident of candidate {code} on {occasion} is being given"
+    ):
+        grant_incident_time.fn(incident(occasion, code), "run-1")
+    assert (len(slept), events(), fakes.inspera.tests[test.test_id].incident) == (
+        incidents.LEASE_WAIT_SECONDS,
+        0,
+        {},
+    )
+    with transaction() as session:
+        locks.release(session, name=f"incident:{occasion}:{code}", holder="run-0")
+    assert grant_incident_time.fn(incident(occasion, code), "run-1").incident_minutes == 10
 
 
 def test_a_platform_that_is_down_records_no_incident(
