@@ -3,7 +3,7 @@ what the platform holds of it (incident time, files attached to a submission).""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from models.domain import Frozen
 from models.params import AccommodationEntry
@@ -21,7 +21,13 @@ class PlatformAttachment(Frozen):
     content: bytes
 
 
-class ExamIncident(Frozen):
+class DayForm(Frozen):
+    """What staff type in on the day: codes and ids with stray spaces are taken without them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class ExamIncident(DayForm):
     """An incident on exam day: the minutes the candidate lost are given back on the platform."""
 
     occasion_uid: str = Field(min_length=1, description="The exam occasion uid")
@@ -33,7 +39,7 @@ class ExamIncident(Frozen):
     entered_by: str = STAFF
 
 
-class DayAccommodation(Frozen):
+class DayAccommodation(DayForm):
     """A support decision registered on the exam day (e.g. a dyslexia certificate shown at the
     door), taken into the exam at once."""
 
@@ -42,7 +48,7 @@ class DayAccommodation(Frozen):
     entered_by: str = Field(min_length=1, max_length=64, description="Your staff id (a coordinator)")
 
 
-class ExamSketches(Frozen):
+class ExamSketches(DayForm):
     """Scanned sketches: a folder in examflow's uploads holding one PDF per candidate, named by the
     candidate's code (`LA0007.pdf`)."""
 
@@ -51,7 +57,7 @@ class ExamSketches(Frozen):
     entered_by: str = STAFF
 
 
-class AttendanceRoll(Frozen):
+class AttendanceRoll(DayForm):
     """The invigilators' roll: the codes of the candidates they saw absent (all others were present)."""
 
     occasion_uid: str = Field(min_length=1, description="The exam occasion uid")

@@ -306,7 +306,9 @@ def test_the_roll_lists_every_mismatch_with_the_platform(
     submitted = sorted(code[r.external_user_id] for r in results if r.attended)
     absent = sorted(code[r.external_user_id] for r in results if not r.attended)
     grant_incident_time.fn(incident(occasion, absent[1]), "run-1")  # time given to a no-show
-    roll = [submitted[0]] + absent[1:]  # a submitter marked absent; absent[0] marked present
+    roll = [f" {submitted[0]} "] + absent[
+        1:
+    ]  # a submitter marked absent (typed with spaces); absent[0] present
     report = reconcile_attendance.fn(
         AttendanceRoll(occasion_uid=occasion, absent_codes=roll, entered_by=INVIGILATOR)
     )
