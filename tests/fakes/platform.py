@@ -218,8 +218,8 @@ class FakeInspera(FakeConnection):
         self.called()
         test = self._test(test_id)
         candidate = self._candidate(test, external_user_id)
-        if minutes < 0:
-            raise self.refused(400, "incidentTimeMins must be 0 or more")
+        if not 0 <= minutes <= 2880:
+            raise self.refused(400, "incidentTimeMins must be 0 to 2880")
         if test.test.status != "ACTIVE":
             raise self.refused(
                 409, f"incident time only while the test is ACTIVE (test is {test.test.status})"

@@ -464,6 +464,7 @@ def platform_on_exam_day(side: Side, clock: Clock) -> list[Any]:
             platform.set_incident_time(test.test_id, who, 10),
             platform.set_incident_time(test.test_id, who, 10),
             refusal(lambda: platform.set_incident_time(test.test_id, "no-such-student", 5)),
+            refusal(lambda: platform.set_incident_time(test.test_id, who, 2881)),
             refusal(lambda: platform.attach_file(test.test_id, who, name="x.pdf", content=b"not a pdf")),
             platform.attach_file(test.test_id, who, name="sketch.pdf", content=PDF),
             platform.attach_file(test.test_id, who, name="sketch.pdf", content=PDF + b"%"),
