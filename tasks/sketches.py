@@ -50,60 +50,63 @@ def sketch_folder(name: str) -> Path:
     return folder
 
 
-def read_sketches(params: ExamSketches) -> dict[str, bytes]:
-    """Candidate code → the PDF's bytes; every file that is not a PDF named by a code of the exam
-    is refused together, before anything is attached."""
+def checked_sketches(params: ExamSketches) -> dict[str, Path]:
+    """Candidate code → their sketch's file; every file that is not a PDF named by a code of the
+    exam, or is larger than 20 MB, is refused together, before anything is attached."""
     folder = sketch_folder(params.folder)
     files = {p.name: p for p in folder.iterdir() if p.is_file()}
+    where = f"sketches for {params.occasion_uid} in {params.folder}"
     if not files:
-        raise ExamDayRefused(f"sketches for {params.occasion_uid}: the folder {params.folder} holds no files")
+        raise ExamDayRefused(f"{where}: the folder holds no files")
     with transaction() as session:
         codes = {
             r.anonymisation_code for r in registrations.registered(session, occasion_id=params.occasion_uid)
         }
     try:
-        by_code = sketch_codes(files, codes)
+        by_code = {code: files[name] for code, name in sketch_codes(files, codes).items()}
     except ValueError as exc:
-        raise ExamDayRefused(f"sketches for {params.occasion_uid} in {params.folder}: {exc}") from None
-    read = {code: files[name].read_bytes() for code, name in by_code.items()}
-    bad = [
-        f"{by_code[code]}: {'larger than 20 MB' if len(content) > MAX_SKETCH_BYTES else 'not a PDF file'}"
-        for code, content in sorted(read.items())
-        if len(content) > MAX_SKETCH_BYTES or not content.startswith(b"%PDF-")
-    ]
+        raise ExamDayRefused(f"{where}: {exc}") from None
+    bad = [f"{path.name}: {problem}" for path in by_code.values() if (problem := _not_a_sketch(path))]
     if bad:
-        raise ExamDayRefused(f"sketches for {params.occasion_uid} in {params.folder}: {'; '.join(bad)}")
-    return read
+        raise ExamDayRefused(f"{where}: {'; '.join(sorted(bad))}")
+    return by_code
+
+
+def _not_a_sketch(path: Path) -> str:
+    if path.stat().st_size > MAX_SKETCH_BYTES:
+        return "larger than 20 MB"
+    with path.open("rb") as file:
+        return "" if file.read(5) == b"%PDF-" else "not a PDF file"
 
 
 @task(name="attach-sketches", **OUTSIDE_RETRIES)
 def attach_sketches(params: ExamSketches) -> SketchesAttached:
-    """Attaches each sketch (a rerun attaches the same names again, which replaces them) and
-    records each file once with its checksum, and one audit event."""
+    """Attaches each sketch, one file read at a time (a rerun attaches the same names again, which
+    replaces them), then records each file once with its checksum, and one audit event."""
     occasion_id = params.occasion_uid
     check_staff(params.entered_by, occasion_id, (Role.INVIGILATOR, Role.COORDINATOR))
-    sketches = read_sketches(params)
+    sketches = checked_sketches(params)
     with transaction() as session:
         held = {r.anonymisation_code: r for r in registrations.registered(session, occasion_id=occasion_id)}
         session.expunge_all()
     test_id = platform_results.platform_test_id(occasion_id)
+    attached: list[tuple[str, str, str, str]] = []  # code, archive name, SHA-256, the platform's id
     with systems().platform() as platform:
-        attached = {
-            code: platform.attach_file(
+        for code, path in sorted(sketches.items()):
+            content = path.read_bytes()
+            found = platform.attach_file(
                 test_id, held[code].student_uid, name=platform_name(code), content=content
             )
-            for code, content in sorted(sketches.items())
-        }
+            attached.append((code, archive_name(code, content), hashlib.sha256(content).hexdigest(), found))
     with transaction() as session:
-        for code, content in sorted(sketches.items()):
-            digest = hashlib.sha256(content).hexdigest()
+        for code, name, digest, attachment_id in attached:
             exam_day.record(
                 session,
                 registration=held[code],
                 kind=exam_day.SKETCH,
-                key=archive_name(code, content),
+                key=name,
                 sha256=digest,
-                attachment_id=attached[code],
+                attachment_id=attachment_id,
                 reason=platform_name(code),
                 entered_by=params.entered_by,
                 at=now(),

@@ -293,6 +293,19 @@ def test_a_bad_folder_of_sketches_is_refused_whole_and_nothing_is_attached(
     assert (fakes.inspera.attachments(test.test_id), events()) == ([], 0)
 
 
+def test_a_sketch_larger_than_20_mb_is_refused_unread(
+    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    occasion, test, held = an_active_exam(fakes, monkeypatch)
+    name = f"{held[0].anonymisation_code}.pdf"
+    folder = a_folder(tmp_path, {name: PDF})
+    with (tmp_path / "uploads" / folder / name).open("r+b") as file:
+        file.truncate(sketches.MAX_SKETCH_BYTES + 1)  # sparse: nothing of it is written or read
+    with pytest.raises(ExamDayRefused, match=f"{name}: larger than 20 MB"):
+        attach_sketches.fn(ExamSketches(occasion_uid=occasion, folder=folder, entered_by=INVIGILATOR))
+    assert fakes.inspera.attachments(test.test_id) == []
+
+
 # -- the roll -------------------------------------------------------------------------------------
 
 
