@@ -10,7 +10,7 @@ from prefect import flow, get_run_logger
 from models.exam_day import DayAccommodation
 from models.params import Accommodations
 from tasks.accommodations import import_accommodations
-from tasks.incidents import check_day_accommodation, read_back_extra_time
+from tasks.day_accommodation import check_day_accommodation, read_back_extra_time
 from tasks.registration import push_to_platform, sync_from_register
 
 

@@ -10,7 +10,7 @@ from rules.exam_day import Mismatch, Sitting, reconcile_roll
 from store import audit, registrations
 from store.db import transaction
 from tasks import platform_results
-from tasks.incidents import ExamDayRefused, check_staff
+from tasks.on_the_day import ExamDayRefused, check_staff
 from tasks.retries import OUTSIDE_RETRIES
 from tasks.run_logs import run_logger
 

@@ -1,5 +1,5 @@
-"""Exam day as it happens, for one candidate: an incident's minutes given back on the platform
-(and in the store and audit), and a support decision registered on the day pushed at once."""
+"""An incident on exam day: the minutes a candidate lost given back on the platform, recorded in
+the store and audited."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from prefect import task
 
 from models.domain import Frozen, Role
-from models.exam_day import DayAccommodation, ExamIncident
-from store import audit, exam_day, locks, occasions, registrations, staff
+from models.exam_day import ExamIncident
+from store import audit, exam_day, locks, occasions, registrations
 from store.db import transaction
 from store.schema import Registration
 from tasks import platform_results
 from tasks.clock import now
+from tasks.on_the_day import ExamDayRefused, check_staff
 from tasks.retries import OUTSIDE_RETRIES
 from tasks.run_logs import run_logger
 from tasks.systems import systems
@@ -25,24 +26,11 @@ LEASE = timedelta(minutes=2)  # one incident of a candidate at a time; a crashed
 LEASE_WAIT_SECONDS = 30
 
 
-class ExamDayRefused(Exception):
-    """What staff entered on exam day may not be done; the message names the exam and candidate."""
-
-
 class IncidentGranted(Frozen):
     candidate_code: str
     minutes: int
     incident_minutes: int  # every incident of the candidate's, as the platform now holds it
     ends_at: datetime  # the candidate's new end
-
-
-def check_staff(staff_id: str, occasion_id: str, roles: tuple[Role, ...]) -> None:
-    with transaction() as session:
-        if not any(
-            staff.holds_role(session, staff_id=staff_id, role=r, occasion_id=occasion_id) for r in roles
-        ):
-            names = " or ".join(r.value for r in roles)
-            raise ExamDayRefused(f"{staff_id!r} holds no role of {names} for {occasion_id}")
 
 
 def candidate(occasion_id: str, code: str) -> tuple[Registration, datetime, str, int]:
@@ -161,34 +149,3 @@ def _record(params: ExamIncident, registration: Registration, key: str, total: i
                 "reason": params.reason,
             },
         )
-
-
-@task(name="check-day-accommodation")
-def check_day_accommodation(params: DayAccommodation) -> None:
-    """A decision on the day reaches a planned or active exam the student is registered on."""
-    occasion_id, uid = params.occasion_uid, params.decision.student_uid
-    with transaction() as session:
-        status = occasions.get(session, occasion_id).status
-        held = {r.student_uid for r in registrations.registered(session, occasion_id=occasion_id)}
-    if uid not in held:
-        raise ExamDayRefused(f"student {uid} is not registered on {occasion_id}")
-    if status not in ("planned", "active"):
-        raise ExamDayRefused(
-            f"exam {occasion_id} is {status}: a decision on the day reaches a planned or active exam"
-        )
-
-
-@task(name="read-back-extra-time", **OUTSIDE_RETRIES)
-def read_back_extra_time(occasion_id: str, student_uid: str) -> int:
-    """The candidate's planned extra time as the platform now holds it."""
-    with systems().platform() as platform:
-        listed = platform.list_candidates(platform_results.platform_test_id(occasion_id))
-    minutes = next((c.extra_time_minutes for c in listed if c.external_user_id == student_uid), None)
-    if minutes is None:
-        raise RuntimeError(
-            f"student {student_uid} is not a candidate on the platform's test of {occasion_id}"
-        )
-    run_logger().info(
-        f"Student {student_uid} has {minutes} minutes of extra time on the platform for {occasion_id}"
-    )
-    return minutes

@@ -16,7 +16,7 @@ from store import audit, exam_day, registrations
 from store.db import transaction
 from tasks import platform_results
 from tasks.clock import now
-from tasks.incidents import ExamDayRefused, check_staff
+from tasks.on_the_day import ExamDayRefused, check_staff
 from tasks.retries import OUTSIDE_RETRIES
 from tasks.run_logs import run_logger
 from tasks.systems import systems

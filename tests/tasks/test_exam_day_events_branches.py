@@ -26,8 +26,10 @@ from tasks import incidents, platform_results, sketches
 from tasks.accommodations import import_accommodations
 from tasks.archive import archive_exam
 from tasks.attendance_roll import reconcile_attendance
+from tasks.day_accommodation import check_day_accommodation, read_back_extra_time
 from tasks.exam_day import activate_test, wait_for_deadline
-from tasks.incidents import ExamDayRefused, check_day_accommodation, grant_incident_time, read_back_extra_time
+from tasks.incidents import grant_incident_time
+from tasks.on_the_day import ExamDayRefused
 from tasks.registration import push_to_platform, sync_from_register
 from tasks.sketches import attach_sketches
 from tests.fakes import FakeSystems
@@ -226,15 +228,22 @@ def test_a_decision_on_the_day_reaches_the_platform_at_once(
     assert read_back_extra_time.fn(occasion, who.student_uid) == 45
 
 
-def test_a_decision_for_a_student_not_on_the_exam_is_refused(
-    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("student", "by", "refused"),
+    [
+        ("nobody", "staff-coordinator-1", "student nobody is not registered on {occasion}"),
+        (None, INVIGILATOR, "'staff-invigilator-1' holds no role of coordinator for {occasion}"),
+    ],
+)
+def test_a_decision_on_the_day_is_refused_for_a_student_not_on_the_exam_or_by_a_non_coordinator(
+    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch, student: str | None, by: str, refused: str
 ) -> None:
-    occasion, _, _ = an_active_exam(fakes, monkeypatch)
-    entry = AccommodationEntry(student_uid="nobody", valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31))
-    with pytest.raises(ExamDayRefused, match=f"student nobody is not registered on {occasion}"):
-        check_day_accommodation.fn(
-            DayAccommodation(occasion_uid=occasion, decision=entry, entered_by="staff-coordinator-1")
-        )
+    occasion, _, held = an_active_exam(fakes, monkeypatch)
+    entry = AccommodationEntry(
+        student_uid=student or held[0].student_uid, valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31)
+    )
+    with pytest.raises(ExamDayRefused, match=refused.format(occasion=occasion)):
+        check_day_accommodation.fn(DayAccommodation(occasion_uid=occasion, decision=entry, entered_by=by))
 
 
 # -- scanned sketches ---------------------------------------------------------------------------
