@@ -28,6 +28,6 @@ def attendance_roll(params: AttendanceRoll) -> str:
         roll_report(params.occasion_uid, report),
         f"Attendance roll of {params.occasion_uid}",
     )
-    said = f"{len(report.mismatches)} mismatches between the roll and the platform on {params.occasion_uid}"
+    said = f"{len(report.mismatches)} mismatch(es) between the roll and the platform on {params.occasion_uid}"
     get_run_logger().info(said)
     return said

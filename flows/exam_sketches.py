@@ -13,6 +13,6 @@ from tasks.sketches import attach_sketches
 @flow(name="exam-sketches")
 def exam_sketches(params: ExamSketches) -> str:
     attached = attach_sketches(params)
-    said = f"Attached {attached.attached} scanned sketches to submissions on {params.occasion_uid}"
+    said = f"Attached {attached.attached} scanned sketch(es) to submissions on {params.occasion_uid}"
     get_run_logger().info(said)
     return said

@@ -118,5 +118,5 @@ def attach_sketches(params: ExamSketches) -> SketchesAttached:
             occasion_id=occasion_id,
             detail={"folder": params.folder, "codes": sorted(sketches)},
         )
-    run_logger().info(f"Attached {len(sketches)} scanned sketches to submissions of {occasion_id}")
+    run_logger().info(f"Attached {len(sketches)} scanned sketch(es) to submissions of {occasion_id}")
     return SketchesAttached(attached=len(sketches), codes=sorted(sketches))
