@@ -7,9 +7,14 @@ from prefect import task
 
 from models.domain import Role
 from models.exam_day import DayAccommodation
-from store import occasions, registrations
+from rules.accommodations import identities, read_decisions
+from rules.exam_times import local_day
+from store import accommodations as support
+from store import audit, occasions, registrations
 from store.db import transaction
 from tasks import platform_results
+from tasks.accommodations import form_table
+from tasks.clock import now
 from tasks.on_the_day import ExamDayRefused, check_staff
 from tasks.retries import OUTSIDE_RETRIES
 from tasks.run_logs import run_logger
@@ -30,6 +35,39 @@ def check_day_accommodation(params: DayAccommodation) -> None:
     if status not in ("planned", "active"):
         raise ExamDayRefused(
             f"exam {occasion_id} is {status}: a decision on the day reaches a planned or active exam"
+        )
+
+
+@task(name="record-day-decision", **OUTSIDE_RETRIES)
+def record_day_decision(params: DayAccommodation) -> None:
+    """Checks the decision as the `accommodations` import checks a form's row, and adds it to the
+    student's held decisions: an import replaces a student's decisions, a decision on the day
+    adds to them (an earlier separate room is kept; the longest extra time holds)."""
+    table = form_table([params.decision])
+    today = local_day(now())
+    national_ids, uids = identities(table, today)
+    with systems().register() as register:
+        students = register.find_students(national_ids=national_ids, uids=uids)
+    [decision] = read_decisions(table, students=students, today=today)
+    with transaction() as session:
+        support.add(
+            session,
+            [{name: getattr(decision, name) for name in support.FIELDS}],
+            source="exam day",
+            entered_by=params.entered_by,
+        )
+        audit.record(
+            session,
+            actor=params.entered_by,
+            action="accommodations.exam_day",
+            occasion_id=params.occasion_uid,
+            detail={
+                "student_uid": decision.student_uid,
+                "granted": decision.granted,
+                "extra_time_minutes": decision.extra_time_minutes,
+                "separate_room": decision.separate_room,
+                "equipment": decision.equipment,
+            },
         )
 
 

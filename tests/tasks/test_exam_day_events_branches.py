@@ -21,12 +21,12 @@ from rules.exam_day import NO_SHOW_WITH_EXTRA_TIME, PRESENT_WITHOUT_SUBMISSION, 
 from store import exam_day, locks, registrations
 from store.db import transaction
 from store.schema import AuditEvent, ExamDayEvent, Registration
+from tasks import day_accommodation, incidents, platform_results, sketches
 from tasks import exam_day as exam_day_tasks
-from tasks import incidents, platform_results, sketches
 from tasks.accommodations import import_accommodations
 from tasks.archive import archive_exam
 from tasks.attendance_roll import reconcile_attendance
-from tasks.day_accommodation import check_day_accommodation, read_back_extra_time
+from tasks.day_accommodation import check_day_accommodation, read_back_extra_time, record_day_decision
 from tasks.exam_day import activate_test, wait_for_deadline
 from tasks.incidents import grant_incident_time
 from tasks.on_the_day import ExamDayRefused
@@ -45,7 +45,7 @@ def an_occasion(fakes: FakeSystems) -> str:
 
 def during(fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     """examflow's clock and the platform's at `moment`."""
-    for module in (incidents, exam_day_tasks, sketches):
+    for module in (incidents, exam_day_tasks, sketches, day_accommodation):
         monkeypatch.setattr(module, "now", lambda: moment)
     fakes.inspera.clock = moment.timestamp
 
@@ -207,25 +207,34 @@ def test_a_platform_that_is_down_records_no_incident(
 # -- a support decision on the day --------------------------------------------------------------
 
 
-def test_a_decision_on_the_day_reaches_the_platform_at_once(
+def test_a_decision_on_the_day_reaches_the_platform_at_once_beside_the_decisions_held(
     fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     occasion, test, held = an_active_exam(fakes, monkeypatch)
     who = next(r for r in held if r.extra_time_minutes == 0)
     day = test.starts_at.date()
-    params = DayAccommodation(
-        occasion_uid=occasion,
-        decision=AccommodationEntry(
-            student_uid=who.student_uid, extra_time_minutes=45, valid_from=day, valid_to=day
-        ),
-        entered_by="staff-coordinator-1",
+    earlier = AccommodationEntry(
+        student_uid=who.student_uid,
+        extra_time_minutes=20,
+        separate_room=True,
+        valid_from=day - timedelta(days=30),
+        valid_to=day + timedelta(days=300),
     )
-    assert read_back_extra_time.fn(occasion, who.student_uid) == 0
+    import_accommodations.fn(Accommodations(decisions=[earlier], entered_by="staff-coordinator-1"))
+    today = earlier.model_copy(
+        update={"extra_time_minutes": 45, "separate_room": False, "valid_from": day, "valid_to": day}
+    )
+    params = DayAccommodation(occasion_uid=occasion, decision=today, entered_by="staff-coordinator-1")
+    assert read_back_extra_time.fn(occasion, who.student_uid) == 0  # not synced since
     check_day_accommodation.fn(params)  # the flow's steps, in its order
-    import_accommodations.fn(Accommodations(decisions=[params.decision], entered_by=params.entered_by))
+    record_day_decision.fn(params)
     sync_from_register.fn([occasion])
     push_to_platform.fn([occasion])
     assert read_back_extra_time.fn(occasion, who.student_uid) == 45
+    with transaction() as session:
+        now_held = session.get(Registration, who.id)
+        assert now_held is not None and (now_held.extra_time_minutes, now_held.separate_room) == (45, True)
+    assert audited("accommodations.exam_day") == 1
 
 
 @pytest.mark.parametrize(
