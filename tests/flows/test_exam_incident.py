@@ -4,25 +4,34 @@ the run, published for the exam office, and moves the deadline exam-day's close 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from prefect.artifacts import Artifact
 
 from flows.exam_incident import exam_incident
 from models.exam_day import ExamIncident
+from rules.exam_times import STOCKHOLM
 from store import exam_day, occasions, registrations
 from store.db import transaction
 from tasks import platform_results
 from tasks.exam_day import activate_test, wait_for_deadline
 from tasks.reports import artifact_key
-from tests.flows.conftest import World, past_window
+from tests.flows.conftest import World
 from tests.flows.exams import Exam
+
+
+def running_window() -> tuple[datetime, datetime]:
+    """A window that started a minute ago and runs for up to an hour, within its day in Stockholm
+    (a plan's times lie on one day)."""
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    day_ends = datetime.combine(starts.astimezone(STOCKHOLM).date(), time(23, 59), STOCKHOLM)
+    return starts, min(starts + timedelta(hours=1), day_ends.astimezone(UTC))
 
 
 def test_an_incident_during_the_exam_reaches_the_platform_and_moves_the_close(world: World) -> None:
     occasion = world.fresh_occasion()
-    starts, ends = past_window(hours_ago=0)  # running: started this minute, an hour to go
+    starts, ends = running_window()
     exam = Exam(world, occasion, world.reschedule(occasion, starts, ends))
     exam.plan()
     exam.sync()
