@@ -110,6 +110,9 @@ What to do next:
        occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
        planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
        coordinator approves it like the plan.
+  5. While the exam is active, an incident: start 'exam-incident/local' with occasion_uid: {occasion},
+       a candidate_code from the exam, minutes_lost: 10, a reason, entered_by: staff-invigilator-1;
+       the minutes are given back on the platform and exam-day's close waits for them.
 
 Press Ctrl-C to stop everything.
 """)

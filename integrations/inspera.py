@@ -7,6 +7,7 @@ through a second, unauthenticated client: a signed URL must not carry an Authori
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
 import time
@@ -28,8 +29,10 @@ from integrations.inspera_answers import (
     parse_test,
     parse_transfer,
 )
+from integrations.inspera_day import parse_attachments, parse_incident
 from integrations.inspera_security import options_body, parse_security
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
+from models.exam_day import PlatformAttachment
 from models.fs_transfer import PlatformTransfer
 from models.results import ResultsExport
 from models.security import ExamSecurity
@@ -232,6 +235,28 @@ class InsperaClient(ApiClient):
     def remove_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> None:
         for chunk in _chunks(external_user_ids, MAX_CANDIDATES_PER_REQUEST):
             self.request("POST", f"v1/test/{test_id}/candidates/remove", json={"externalUserIds": chunk})
+
+    # exam day
+
+    def set_incident_time(self, test_id: str, external_user_id: str, minutes: int) -> int:
+        body = {"externalUserId": external_user_id, "incidentTimeMins": minutes}
+        answer = self.request("POST", f"v1/test/{test_id}/candidates/incidentTime", json=body).json()
+        return parse_incident(answer, test_id, external_user_id)
+
+    def attach_file(self, test_id: str, external_user_id: str, *, name: str, content: bytes) -> str:
+        body = {
+            "externalUserId": external_user_id,
+            "fileName": name,
+            "contentType": "application/pdf",
+            "content": base64.b64encode(content).decode(),
+        }
+        answer = self.request("POST", f"v1/test/{test_id}/candidates/attachments", json=body).json()
+        return answer_id(answer, f"attachment {name} on test {test_id}", "attachmentId")
+
+    def attachments(self, test_id: str) -> list[PlatformAttachment]:
+        return parse_attachments(
+            self.request("GET", f"v1/test/{test_id}/candidates/attachments").json(), test_id
+        )
 
     # committees
 

@@ -24,6 +24,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
+from models.exam_day import PlatformAttachment
 from models.fs_transfer import FsResult, PlatformTransfer
 from models.register_marks import AppealMark, JustificationMark
 from models.results import ResultsExport
@@ -177,6 +178,21 @@ class ExamPlatform(Connection, Protocol):
     def transfer_to_fs(self, test_id: str, grades: Mapping[str, str]) -> PlatformTransfer:
         """Sets the final grades (FS's name of each, by candidate number) on the test and runs the
         platform's own transfer of them to FS. Once only: a second raises `AlreadyDone`."""
+        ...
+
+    def set_incident_time(self, test_id: str, external_user_id: str, minutes: int) -> int:
+        """Sets the candidate's incident extra time to `minutes` in all (the same call twice
+        changes nothing); only while the test is active and before the candidate's end. Returns
+        the minutes the platform holds."""
+        ...
+
+    def attach_file(self, test_id: str, external_user_id: str, *, name: str, content: bytes) -> str:
+        """Attaches a PDF to the candidate's submission, for the graders; the same name again
+        replaces it. Returns the attachment's id."""
+        ...
+
+    def attachments(self, test_id: str) -> list[PlatformAttachment]:
+        """Every file attached to the test's submissions, with its bytes."""
         ...
 
 

@@ -15,11 +15,17 @@ The transfer to FS (`POST /api/v1/test/{id}/fs-transfer`, modelled: Inspera docu
 planner's once-only action, not in its Open API) sets the final grades and delivers them to the FS
 stand-in's unit of the test's external id, once: a second is refused 409 `already_transferred`.
 `PUT /_sim/test/{id}/fs-transfer-faults` makes it drop some candidates silently or change their grade.
+
+Exam day: incident extra time per candidate (only while the test is ACTIVE and before the
+candidate's end, counted from the test's end time after their planned extra time), and PDFs
+attached to a candidate's submission (scanned sketches), both in the export's and list's terms.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -30,7 +36,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +104,15 @@ CREATE TABLE IF NOT EXISTS export_jobs (
 CREATE TABLE IF NOT EXISTS loaded_exports (test_id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fs_transfers (test_id INTEGER PRIMARY KEY, at TEXT NOT NULL, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fs_transfer_faults (test_id INTEGER PRIMARY KEY, faults TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incident_times (
+    test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL, minutes INTEGER NOT NULL,
+    PRIMARY KEY (test_id, candidate_id)
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    attachment_id INTEGER PRIMARY KEY AUTOINCREMENT, test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL,
+    file_name TEXT NOT NULL, content_type TEXT NOT NULL, content BLOB NOT NULL,
+    UNIQUE (test_id, candidate_id, file_name)
+);
 """
 GRADED_STATUSES = ("GRADING_IN_PROGRESS", "GRADED")
 
@@ -212,6 +227,22 @@ class MoveCandidatesIn(Strict):
 
     committeeName: str = Field(min_length=1)
     externalUserIds: list[str] = Field(min_length=1)
+
+
+class IncidentTimeIn(Strict):
+    """Modelled (unverified): the help centre's incident extra time, set as the candidate's total."""
+
+    externalUserId: str = Field(min_length=1)
+    incidentTimeMins: int = Field(ge=0, le=2880)
+
+
+class AttachmentIn(Strict):
+    """Modelled (unverified): the Monitor's "attach file to delivery", as JSON with base64 content."""
+
+    externalUserId: str = Field(min_length=1)
+    fileName: str = Field(min_length=1, max_length=200)
+    contentType: str
+    content: str = Field(description="base64")
 
 
 class ExportParameters(BaseModel):
@@ -413,9 +444,41 @@ def _graders_by_candidate(conn: sqlite3.Connection, test_id: int) -> dict[int, l
 
 
 def _export_line(row: sqlite3.Row, graders: dict[int, list[Grader]], questions: list[dict[str, Any]]) -> str:
+    """The candidate's line with their extra time as it is now (an accommodation given on the day,
+    incident time) rather than at the play."""
     if not row["line"]:
-        return json.dumps(absent_line(_sitter(row), questions))
-    return json.dumps(graded_line(json.loads(row["line"]), graders.get(row["candidate_id"], [])))
+        line = absent_line(_sitter(row), questions)
+    else:
+        line = graded_line(json.loads(row["line"]), graders.get(row["candidate_id"], []))
+    line["ext_inspera_extraTimeMins"] = row["extra_time"]
+    if row["incident"] is not None:
+        line["ext_inspera_incidentTimeMins"] = row["incident"]
+    return json.dumps(line)
+
+
+def _candidate_by_external(conn: sqlite3.Connection, test_id: int, external_user_id: str) -> sqlite3.Row:
+    for row in _candidate_rows(conn, test_id):
+        if json.loads(row["external_ids"])[0]["externalUserId"] == external_user_id:
+            return row
+    raise Refused(404, f"externalUserId {external_user_id} is not a candidate on test {test_id}")
+
+
+def _incident(conn: sqlite3.Connection, test_id: int, candidate_id: int) -> int:
+    row = conn.execute(
+        "SELECT minutes FROM incident_times WHERE test_id = ? AND candidate_id = ?", (test_id, candidate_id)
+    ).fetchone()
+    return int(row["minutes"]) if row else 0
+
+
+def _attachment_json(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "attachmentId": row["attachment_id"],
+        "externalUserId": json.loads(row["external_ids"])[0]["externalUserId"],
+        "candidateId": row["candidate_id"],
+        "fileName": row["file_name"],
+        "contentType": row["content_type"],
+        "content": base64.b64encode(row["content"]).decode(),
+    }
 
 
 def _questions(conn: sqlite3.Connection, test_id: int) -> list[dict[str, Any]]:
@@ -434,8 +497,9 @@ def _export_text(conn: sqlite3.Connection, test: sqlite3.Row) -> str:
     if loaded is not None:
         return str(loaded["body"])
     rows = conn.execute(
-        "SELECT c.*, r.line FROM candidates c LEFT JOIN results r"
+        "SELECT c.*, r.line, i.minutes AS incident FROM candidates c LEFT JOIN results r"
         " ON r.test_id = c.test_id AND r.candidate_id = c.candidate_id"
+        " LEFT JOIN incident_times i ON i.test_id = c.test_id AND i.candidate_id = c.candidate_id"
         " WHERE c.test_id = ? AND c.removed = 0 ORDER BY c.candidate_id",
         (test["id"],),
     ).fetchall()
@@ -704,6 +768,65 @@ class Inspera:
         )
         return {"success": True, "moved": len(wanted)}
 
+    def set_incident_time(
+        self, conn: sqlite3.Connection, test_id: int, body: IncidentTimeIn
+    ) -> dict[str, Any]:
+        """Incident extra time is added after the test is activated (the help centre); here also
+        only before the candidate's end (the test's end time, their planned and incident time)."""
+        test = _get_test(conn, test_id)
+        row = _candidate_by_external(conn, test_id, body.externalUserId)
+        if test["status"] != "ACTIVE":
+            raise Refused(409, f"incident time only while the test is ACTIVE (test is {test['status']})")
+        held = _incident(conn, test_id, row["candidate_id"])
+        ends = datetime.fromisoformat(test["end_time"]) + timedelta(minutes=row["extra_time"] + held)
+        if self.clock() >= ends.timestamp():
+            raise Refused(409, f"the candidate's time ended at {_iso(ends)}")
+        conn.execute(
+            "INSERT OR REPLACE INTO incident_times VALUES (?, ?, ?)",
+            (test_id, row["candidate_id"], body.incidentTimeMins),
+        )
+        return {
+            "success": True,
+            "externalUserId": body.externalUserId,
+            "incidentTimeMins": body.incidentTimeMins,
+        }
+
+    def attach(self, conn: sqlite3.Connection, test_id: int, body: AttachmentIn) -> dict[str, Any]:
+        test = _get_test(conn, test_id)
+        row = _candidate_by_external(conn, test_id, body.externalUserId)
+        if test["status"] == "SCHEDULED":
+            raise Refused(409, "files are attached to a submission once the test is activated")
+        try:
+            content = base64.b64decode(body.content, validate=True)
+        except binascii.Error:
+            raise Refused(400, f"{body.fileName}: content is not base64") from None
+        if body.contentType != "application/pdf" or not content.startswith(b"%PDF-"):
+            raise Refused(400, f"{body.fileName}: only PDF files are attached")
+        where = (test_id, row["candidate_id"], body.fileName)
+        found = conn.execute(
+            "SELECT attachment_id FROM attachments WHERE test_id = ? AND candidate_id = ? AND file_name = ?",
+            where,
+        ).fetchone()
+        if found is not None:  # the same name again replaces the file
+            conn.execute("UPDATE attachments SET content = ? WHERE attachment_id = ?", (content, found[0]))
+            return {"success": True, "attachmentId": found[0]}
+        cursor = conn.execute(
+            "INSERT INTO attachments (test_id, candidate_id, file_name, content_type, content) VALUES (?, ?, ?, ?, ?)",
+            (*where, body.contentType, content),
+        )
+        return {"success": True, "attachmentId": cursor.lastrowid}
+
+    def attachments(self, test_id: int) -> list[dict[str, Any]]:
+        with self.state.transaction() as conn:
+            _get_test(conn, test_id)
+            rows = conn.execute(
+                "SELECT a.*, c.external_ids FROM attachments a JOIN candidates c"
+                " ON c.test_id = a.test_id AND c.candidate_id = a.candidate_id"
+                " WHERE a.test_id = ? ORDER BY a.attachment_id",
+                (test_id,),
+            ).fetchall()
+        return [_attachment_json(r) for r in rows]
+
     def order_export(self, conn: sqlite3.Connection, body: ExportOrderIn) -> dict[str, Any]:
         if body.resourceType != "AllResults":
             raise Refused(400, f"unsupported resourceType {body.resourceType!r}; the stand-in has AllResults")
@@ -892,6 +1015,18 @@ def _api_routes(sim: Inspera) -> APIRouter:
     @api.post("/test/{test_id}/fs-transfer")
     def fs_transfer(test_id: int, body: FsTransferIn, request: Request) -> Any:
         return sim.once(request, lambda conn: transfer_to_fs(conn, test_id, body))
+
+    @api.post("/test/{test_id}/candidates/incidentTime")
+    def set_incident_time(test_id: int, body: IncidentTimeIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.set_incident_time(conn, test_id, body))
+
+    @api.post("/test/{test_id}/candidates/attachments")
+    def attach(test_id: int, body: AttachmentIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.attach(conn, test_id, body))
+
+    @api.get("/test/{test_id}/candidates/attachments")
+    def attachments(test_id: int) -> Any:
+        return sim.attachments(test_id)
 
     @api.post("/fileExport/order")
     def order_export(body: ExportOrderIn, request: Request) -> Any:

@@ -37,6 +37,12 @@ def replace(session: Session, decisions: Sequence[Mapping[str, Any]], *, source:
             delete(AccommodationDecision).where(AccommodationDecision.student_uid.in_(chunk))
         )
         replaced += cast(CursorResult[Any], result).rowcount or 0
+    add(session, decisions, source=source, entered_by=entered_by)
+    return replaced
+
+
+def add(session: Session, decisions: Sequence[Mapping[str, Any]], *, source: str, entered_by: str) -> None:
+    """Adds the decisions (each with `FIELDS`) beside those held (a decision taken on an exam day)."""
     now = datetime.now(UTC)
     session.add_all(
         AccommodationDecision(
@@ -48,7 +54,6 @@ def replace(session: Session, decisions: Sequence[Mapping[str, Any]], *, source:
         for d in decisions
     )
     session.flush()
-    return replaced
 
 
 def exam_days(session: Session, occasion_ids: Iterable[str]) -> dict[str, date]:

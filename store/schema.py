@@ -784,3 +784,24 @@ class RegisterCursor(Base):
     register: Mapped[str] = mapped_column(String(32), primary_key=True, comment="whose events: a country")
     cursor: Mapped[str] = mapped_column(String(512), comment="the register's own, opaque")
     updated_at: Mapped[datetime]
+
+
+class ExamDayEvent(Base):
+    """What happened to a candidate on exam day as entered by staff: an incident's minutes given
+    back, or a scanned sketch attached to the submission. `key` makes an entry once only (an
+    incident's run, a sketch's file name), so a replayed run records nothing twice."""
+
+    __tablename__ = "exam_day_events"
+    __table_args__ = (UniqueConstraint("occasion_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    kind: Mapped[str] = mapped_column(String(16), comment="incident or sketch")
+    key: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(default=0, comment="an incident's minutes given back")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str | None] = mapped_column(String(64), comment="a sketch's file")
+    attachment_id: Mapped[str | None] = mapped_column(String(64), comment="a sketch's id on the platform")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

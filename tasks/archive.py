@@ -1,6 +1,7 @@
-"""Archiving: one case file per exam in the records archive; each candidate's paper, the grade
-protocol, the justifications given and the appeal decisions each a registry entry of its kind's
-type, their checksums read back from the archive."""
+"""Archiving: one case file per exam in the records archive; each candidate's paper (with the
+scanned sketches attached to it on the platform), the grade protocol, the justifications given
+and the appeal decisions each a registry entry of its kind's type, their checksums read back
+from the archive."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from prefect import task
 
 from integrations.protocols import RecordsArchive
 from models.domain import ArchivedDocument, Frozen
+from models.exam_day import PlatformAttachment
 from models.results import CandidateResult
 from store import appeals, archive, audit, grading, justifications, occasions, registrations
 from store.db import transaction
@@ -20,6 +22,7 @@ from store.schema import Appeal, JustificationRecord
 from tasks import platform_results
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
+from tasks.sketches import archive_name
 from tasks.systems import systems
 
 
@@ -142,12 +145,13 @@ def archive_exam(occasion_id: str) -> ArchiveSummary:
     """Files every document of the exam in its case file (a rerun files only what is missing) and
     checks that the archive's checksums equal ours."""
     with systems().platform() as platform:
-        results = platform_results.matched_export(
-            platform, platform_results.platform_test_id(occasion_id)
-        ).candidates
+        test_id = platform_results.platform_test_id(occasion_id)
+        results = platform_results.matched_export(platform, test_id).candidates
+        attached = platform.attachments(test_id)
     name, codes, documents = _stored_documents(occasion_id)
     documents.append(audit_anchor())
     documents += _papers(results, codes)
+    documents += _sketches(attached, codes)
     with systems().archive() as store:
         case_id = store.case_file(title=case_title(name, occasion_id))
         filed = file_documents(store, case_id, documents)
@@ -201,6 +205,14 @@ def _papers(results: Sequence[CandidateResult], codes: Mapping[str, str]) -> lis
         )
         for r in results
         if r.attended
+    ]
+
+
+def _sketches(attached: Sequence[PlatformAttachment], codes: Mapping[str, str]) -> list[Document]:
+    """The scanned sketches attached to submissions, filed with the papers."""
+    return [
+        (archive_name(codes[a.external_user_id], a.content), "paper", "application/pdf", a.content)
+        for a in attached
     ]
 
 

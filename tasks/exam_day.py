@@ -10,7 +10,7 @@ from prefect import task
 from prefect.deployments import run_deployment
 
 from models.domain import AttendanceStatus, Frozen, PlatformTest
-from store import audit, grading, occasions, registrations
+from store import audit, exam_day, grading, occasions, registrations
 from store.db import transaction
 from tasks import platform_results
 from tasks.chaining import DEPLOYMENT
@@ -56,20 +56,25 @@ def activate_test(occasion_id: str) -> PlatformTest:
 
 @task(name="wait-for-deadline", **REPLAY_SAFE)
 def wait_for_deadline(occasion_id: str, chain: bool) -> str:
-    """'reached' once the deadline (end time plus the longest extra time) has passed; sleeps
-    through short waits, and for long ones schedules this flow again at the deadline (keyed on
-    the deadline: a deadline moved by new extra time schedules anew)."""
+    """'reached' once the deadline (end time plus the longest extra time, planned and given back
+    for incidents) has passed; sleeps through short waits, and for long ones schedules this flow
+    again at the deadline (keyed on the deadline: a deadline moved by new extra time or an
+    incident schedules anew)."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
+        given = exam_day.compensation(session, occasion_id=occasion_id)
         longest = max(
-            (r.extra_time_minutes for r in registrations.registered(session, occasion_id=occasion_id)),
+            (
+                r.extra_time_minutes + given.get(r.id, 0)
+                for r in registrations.registered(session, occasion_id=occasion_id)
+            ),
             default=0,
         )
     deadline = occasion.ends_at + timedelta(minutes=longest)
     remaining = deadline - now()
     run_logger().info(
         f"Deadline of {occasion_id}: {deadline:%Y-%m-%d %H:%M} UTC (the end time plus the longest extra "
-        f"time, {longest} minutes); "
+        f"time, incidents' minutes included, {longest} minutes); "
         + ("passed" if remaining <= timedelta(0) else f"{remaining.total_seconds():.0f} seconds to wait")
     )
     if remaining <= timedelta(0):

@@ -4,7 +4,8 @@ it is active, candidates added in requests of at most 1,500 (a removed one comes
 id), status moving SCHEDULED → ACTIVE → FINISHED → GRADING_IN_PROGRESS and no earlier than the
 deadline allows, committees set the same twice changing nothing, and the AllResults export of what
 was played (`simulators.exam_play`: a test is played as it is set ACTIVE, as with `--autoplay`),
-each essay scored by the graders of the candidate's committee, or of a file a test loaded."""
+each essay scored by the graders of the candidate's committee, or of a file a test loaded; incident
+time only while ACTIVE and before the candidate's end, PDFs attached to a submission once active."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -23,6 +24,7 @@ from pydantic import SecretStr
 from integrations.http import AlreadyDone
 from integrations.inspera_answers import parse_export
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformTest
+from models.exam_day import PlatformAttachment
 from models.fs_transfer import PlatformTransfer
 from models.results import ResultsExport
 from models.security import ExamSecurity
@@ -54,6 +56,9 @@ class HeldTest:
     transferred: dict[str, Any] | None = None  # the answer of its one transfer to FS
     fs_drop: set[str] = field(default_factory=set)  # the transfer's faults: codes it drops silently
     fs_change: dict[str, str] = field(default_factory=dict)  # and codes whose grade it changes
+    incident: dict[str, int] = field(default_factory=dict)  # minutes by external id
+    # files attached to submissions, by (external id, file name)
+    attached: dict[tuple[str, str], PlatformAttachment] = field(default_factory=dict)
 
     def present(self) -> list[PlatformCandidate]:
         listed = [c for ext, c in self.candidates.items() if ext not in self.removed]
@@ -215,6 +220,44 @@ class FakeInspera(FakeConnection):
         for committee in committees:
             test.committees |= dict.fromkeys(committee.external_user_ids, committee.name)
 
+    def set_incident_time(self, test_id: str, external_user_id: str, minutes: int) -> int:
+        self.called()
+        test = self._test(test_id)
+        candidate = self._candidate(test, external_user_id)
+        if not 0 <= minutes <= 2880:
+            raise self.refused(400, "incidentTimeMins must be 0 to 2880")
+        if test.test.status != "ACTIVE":
+            raise self.refused(
+                409, f"incident time only while the test is ACTIVE (test is {test.test.status})"
+            )
+        held = test.incident.get(external_user_id, 0)
+        ends = test.test.ends_at + timedelta(minutes=candidate.extra_time_minutes + held)
+        if self.clock() >= ends.timestamp():
+            raise self.refused(409, f"the candidate's time ended at {ends.isoformat()}")
+        test.incident[external_user_id] = minutes
+        return minutes
+
+    def attach_file(self, test_id: str, external_user_id: str, *, name: str, content: bytes) -> str:
+        self.called()
+        test = self._test(test_id)
+        self._candidate(test, external_user_id)
+        if test.test.status == "SCHEDULED":
+            raise self.refused(409, "files are attached to a submission once the test is activated")
+        if not content.startswith(b"%PDF-"):
+            raise self.refused(400, f"{name}: only PDF files are attached")
+        old = test.attached.get((external_user_id, name))
+        attachment_id = (
+            old.attachment_id if old else str(1 + sum(len(t.attached) for t in self.tests.values()))
+        )
+        test.attached[(external_user_id, name)] = PlatformAttachment(
+            attachment_id=attachment_id, external_user_id=external_user_id, name=name, content=content
+        )
+        return attachment_id
+
+    def attachments(self, test_id: str) -> list[PlatformAttachment]:
+        self.called()
+        return sorted(self._test(test_id).attached.values(), key=lambda a: int(a.attachment_id))
+
     # -- steering, as the stand-in's /_sim endpoints ----------------------------------------------
 
     def play(
@@ -282,6 +325,13 @@ class FakeInspera(FakeConnection):
             raise self.refused(404, f"test {test_id} not found")
         return self.tests[test_id]
 
+    def _candidate(self, test: HeldTest, external_user_id: str) -> PlatformCandidate:
+        if external_user_id not in test.candidates or external_user_id in test.removed:
+            raise self.refused(
+                404, f"externalUserId {external_user_id} is not a candidate on test {test.test.test_id}"
+            )
+        return test.candidates[external_user_id]
+
     def _by_external(self, external_test_id: str) -> HeldTest | None:
         return next((t for t in self.tests.values() if t.test.external_id == external_test_id), None)
 
@@ -334,6 +384,10 @@ def _export(test: HeldTest) -> dict[str, Any]:
             lines.append(absent_line(_sitter(candidate), questions))
         else:
             lines.append(graded_line(line, _graders_of(test, candidate.external_user_id)))
+        held = {"ext_inspera_extraTimeMins": candidate.extra_time_minutes}  # as it is now, not at the play
+        if candidate.external_user_id in test.incident:
+            held["ext_inspera_incidentTimeMins"] = test.incident[candidate.external_user_id]
+        lines[-1] = lines[-1] | held
     return {
         "lineItemSourcedId": test.test.test_id,
         "ext_inspera_assessmentRunTitle": test.test.title,

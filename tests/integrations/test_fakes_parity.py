@@ -469,6 +469,47 @@ def test_the_platform_plays_exports_and_refuses_the_same(
     same_on_both(http_side, fake_side, platform_reads_and_writes, clock)
 
 
+PDF = b"%PDF-1.4\n% a scanned sketch\n%%EOF\n"
+
+
+def platform_on_exam_day(side: Side, clock: Clock) -> list[Any]:
+    """Incident time only while active and before the candidate's end (15 planned minutes, then
+    the incident's), set as a total; PDFs attached once active, the same name replacing."""
+    candidates = candidates_of_an_occasion()[:3]
+    who = candidates[0].external_user_id  # 15 minutes of planned extra time
+    ends = datetime.fromtimestamp(clock(), UTC) + timedelta(hours=1)
+    window = dict(starts_at=ends - timedelta(hours=4), ends_at=ends, duration_minutes=240)
+    with side.systems.platform() as platform:
+        test = platform.upsert_test(external_test_id="exam-day-1", title="Mekanik", **window)
+        platform.add_candidates(test.test_id, candidates)
+        answers: list[Any] = [
+            refusal(lambda: platform.set_incident_time(test.test_id, who, 10)),
+            refusal(lambda: platform.attach_file(test.test_id, who, name="sketch.pdf", content=PDF)),
+        ]
+        platform.set_status(test.test_id, "ACTIVE")
+        answers += [
+            platform.set_incident_time(test.test_id, who, 10),
+            platform.set_incident_time(test.test_id, who, 10),
+            refusal(lambda: platform.set_incident_time(test.test_id, "no-such-student", 5)),
+            refusal(lambda: platform.set_incident_time(test.test_id, who, 2881)),
+            refusal(lambda: platform.attach_file(test.test_id, who, name="x.pdf", content=b"not a pdf")),
+            platform.attach_file(test.test_id, who, name="sketch.pdf", content=PDF),
+            platform.attach_file(test.test_id, who, name="sketch.pdf", content=PDF + b"%"),
+            platform.attach_file(
+                test.test_id, candidates[1].external_user_id, name="sketch.pdf", content=PDF
+            ),
+            platform.attachments(test.test_id),
+        ]
+        clock.now += 3600 + 25 * 60  # the candidate's end: the test's, 15 planned and 10 incident minutes
+        answers.append(refusal(lambda: platform.set_incident_time(test.test_id, who, 20)))
+        answers.append(platform.export_results(test.test_id))
+        return answers
+
+
+def test_the_platform_takes_exam_day_changes_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:
+    same_on_both(http_side, fake_side, platform_on_exam_day, clock)
+
+
 # -- the records archive (Noark 5) ------------------------------------------------------------------
 
 
