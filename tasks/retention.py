@@ -53,10 +53,13 @@ def retain_exam(occasion_id: str, now: datetime) -> ExamRetention:
 
 
 def archive_unconfirmed(occasion_id: str) -> str:
-    """Why the archive does not confirm the exam's documents ('' when it does): none recorded, or
-    one the archive does not hold with our checksum, read back now."""
+    """Why the archive does not confirm the exam's documents ('' when it does): the exam not
+    archived, none recorded, or one the archive does not hold with our checksum, read back now."""
     with transaction() as session:
+        status = session.get_one(Occasion, occasion_id).status
         records = store.archived(session, occasion_id=occasion_id)
+    if status != store.ARCHIVED:
+        return f"{occasion_id} is {status}, not archived"
     if not records:
         return f"no document of {occasion_id} is recorded as archived"
     with systems().archive() as archive:

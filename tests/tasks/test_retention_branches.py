@@ -15,7 +15,7 @@ from models.domain import ArchivedDocument, PlatformCandidate
 from models.retention import LegalHoldRequest, RetentionOutcome
 from store import archive, audit
 from store.db import transaction
-from store.schema import AuditEvent, Grade, LegalHold, RetentionPurge, StaffRole, Student
+from store.schema import AuditEvent, Grade, LegalHold, Occasion, RetentionPurge, StaffRole, Student
 from tasks.retention import retain_exam, set_legal_hold
 from tests.conftest import examflow_environment
 from tests.factories import T0, a_registration, an_occasion
@@ -120,6 +120,15 @@ def test_an_exam_the_archive_does_not_confirm_is_left_naming_the_document(fakes:
     assert done.outcome == RetentionOutcome.UNCONFIRMED
     assert done.reason == "the archive does not hold protocol.csv with our checksum"
     assert purged() == {} and fakes.inspera.tests
+
+
+def test_an_exam_not_archived_is_left_whatever_its_archive_holds(fakes: FakeSystems) -> None:
+    an_archived_exam(fakes)
+    with transaction() as session:
+        session.get_one(Occasion, OCCASION).status = "graded"
+    done = retain_exam.fn(OCCASION, YEARS_ON)
+    assert (done.outcome, done.reason) == (RetentionOutcome.UNCONFIRMED, "occ-1 is graded, not archived")
+    assert purged() == {}
 
 
 def test_each_kind_is_purged_when_its_own_period_has_run_and_a_later_run_goes_on(fakes: FakeSystems) -> None:
