@@ -1,5 +1,6 @@
 """Legal holds: what stops retention purging an exam. A hold a coordinator places (a complaint,
-or a case they mark) stays until lifted; an appeal not yet decided holds its exam by itself."""
+or a case they mark) stays until lifted; an appeal not yet decided holds its exam by itself, as
+does one the register (FS) holds that no appeal run has taken up yet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.schema import Appeal, LegalHold, Registration
+from store.schema import Appeal, LegalHold, RegisterRequestRecord, Registration
 
 KINDS = ("complaint", "case")
 
@@ -59,4 +60,19 @@ def reasons(session: Session, *, occasion_id: str) -> list[str]:
         .where(Appeal.occasion_id == occasion_id, Appeal.status != "decided")
         .order_by(Registration.anonymisation_code)
     ).all()
-    return held + [f"appeal of {code} open since {received.isoformat()}" for code, received in appeals]
+    requested = session.execute(
+        select(Registration.anonymisation_code, RegisterRequestRecord.received_on)
+        .join(Registration, Registration.id == RegisterRequestRecord.registration_id)
+        .outerjoin(Appeal, Appeal.registration_id == RegisterRequestRecord.registration_id)
+        .where(
+            RegisterRequestRecord.occasion_id == occasion_id,
+            RegisterRequestRecord.kind == "appeal",
+            Appeal.id.is_(None),
+        )
+        .order_by(Registration.anonymisation_code)
+    ).all()
+    return (
+        held
+        + [f"appeal of {code} open since {received.isoformat()}" for code, received in appeals]
+        + [f"appeal of {code} received by the register on {on.isoformat()}" for code, on in requested]
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from store import audit, legal_holds
 from store import retention as store
 from store.db import transaction
-from store.schema import Appeal, AuditEvent, Registration, RetentionPurge
+from store.schema import Appeal, AuditEvent, RegisterRequestRecord, Registration, RetentionPurge
 from store.verify_audit import verify
 from tests.factories import T0, a_registration, a_student, an_occasion
 
@@ -114,6 +114,36 @@ def test_a_hold_stands_until_lifted_and_an_undecided_appeal_holds_by_itself(engi
         )
         assert legal_holds.lift(session, occasion_id="occ-1", kind="case", staff_id="staff-c", at=AT) == 1
         session.execute(update(Appeal).values(status="decided"))
+    with transaction(engine) as session:
+        assert legal_holds.reasons(session, occasion_id="occ-1") == []
+
+
+def test_an_appeal_the_register_holds_holds_the_exam_until_its_run_takes_it_up(engine: Engine) -> None:
+    registration_id = an_exam(engine)
+    with transaction(engine) as session:
+        session.add(
+            RegisterRequestRecord(
+                occasion_id="occ-1",
+                request_id="klage-1",
+                kind="appeal",
+                registration_id=registration_id,
+                received_on=date(2026, 2, 2),
+                recorded_at=AT,
+            )
+        )
+    with transaction(engine) as session:
+        assert legal_holds.reasons(session, occasion_id="occ-1") == [
+            "appeal of occ-1-001 received by the register on 2026-02-02"
+        ]
+        session.add(
+            Appeal(
+                occasion_id="occ-1",
+                registration_id=registration_id,
+                received_on=date(2026, 2, 2),
+                status="decided",
+                original_grade="C",
+            )
+        )
     with transaction(engine) as session:
         assert legal_holds.reasons(session, occasion_id="occ-1") == []
 
