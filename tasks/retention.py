@@ -28,6 +28,8 @@ from tasks.systems import systems
 def retain_exam(occasion_id: str, now: datetime) -> ExamRetention:
     periods = get_settings().retention
     with transaction() as session:
+        if session.get(Occasion, occasion_id) is None:
+            raise LookupError(f"retention: no exam {occasion_id} in examflow's store")
         held = legal_holds.reasons(session, occasion_id=occasion_id)
         since = store.counted_from(session, occasion_id=occasion_id)
         done = store.purged_kinds(session, occasion_id=occasion_id)

@@ -122,6 +122,11 @@ def test_an_exam_the_archive_does_not_confirm_is_left_naming_the_document(fakes:
     assert purged() == {} and fakes.inspera.tests
 
 
+def test_an_exam_examflow_does_not_hold_is_refused_naming_it(fakes: FakeSystems) -> None:
+    with pytest.raises(LookupError, match="retention: no exam occ-9 in examflow's store"):
+        retain_exam.fn("occ-9", YEARS_ON)
+
+
 def test_an_exam_not_archived_is_left_whatever_its_archive_holds(fakes: FakeSystems) -> None:
     an_archived_exam(fakes)
     with transaction() as session:
