@@ -31,8 +31,8 @@ from store.schema import (
 )
 
 ARCHIVED = "archived"
-# Retention's own events keep their details: counts only, never personal data.
-OWN_ACTIONS = ("retention.purged",)
+# Retention's own events and the holds' keep their details: counts and kinds, never personal data.
+OWN_ACTIONS = ("retention.purged", "legal_hold.placed", "legal_hold.lifted")
 
 
 def candidates(session: Session, *, kinds: int) -> list[str]:
