@@ -288,7 +288,43 @@ def walk_through(
     say("Archiving again to file the appeal decision …")
     run_deployment("archive/local", timeout=0, parameters={"params": {"occasion_uid": occasion}})
     wait_for("archive", person, timeout, count=2)
-    return {**summary(occasion, person.answered), **run_inputs()}
+    return {**summary(occasion, person.answered), **run_inputs(), **after_archive(occasion, person, timeout)}
+
+
+def after_archive(occasion: str, person: ScriptedApprover, timeout: float) -> dict[str, Any]:
+    """The nightly `retention` and `term-statistics` run on the served deployments for the exam
+    and its term: what retention did with the exam (its row of the `retention` table) and the
+    term's headline figures (from its report)."""
+    from prefect.deployments import run_deployment
+
+    from rules.digital_share import term_of
+    from rules.exam_times import STOCKHOLM
+    from store.db import transaction
+    from store.schema import Occasion
+
+    with transaction() as session:
+        term = term_of(session.get_one(Occasion, occasion).starts_at.astimezone(STOCKHOLM).date())
+    say("Running retention and the term's statistics …")
+    run_deployment("retention/local", timeout=0, parameters={"occasion_uids": [occasion]})
+    wait_for("retention", person, timeout)
+    run_deployment("term-statistics/local", timeout=0, parameters={"term": term})
+    wait_for("term-statistics", person, timeout)
+    rows = artifact_data("retention")
+    report = str(artifact_data(f"term-statistics-{term.lower()}"))
+    return {
+        "retention": next(r for r in rows if r["exam"] == occasion),
+        "statistics": {"term": term, "headline": report.split("\n\n")[1].rstrip(".")},
+    }
+
+
+def artifact_data(key: str) -> Any:
+    """The latest artifact under `key`: a table as its rows, markdown as its text."""
+    from prefect.artifacts import Artifact
+
+    found: Any = Artifact.get(key)
+    if found is None:
+        raise DemoFailed(f"no artifact {key} was published")
+    return json.loads(found.data) if isinstance(found.data, str) and found.type == "table" else found.data
 
 
 def run_inputs() -> dict[str, int]:

@@ -258,6 +258,29 @@ class InsperaClient(ApiClient):
             self.request("GET", f"v1/test/{test_id}/candidates/attachments").json(), test_id
         )
 
+    def delete_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> int:
+        deleted = 0
+        for chunk in _chunks(external_user_ids, MAX_CANDIDATES_PER_REQUEST):
+            try:
+                answer = self.request(
+                    "POST", f"v1/test/{test_id}/candidates/delete", json={"externalUserIds": chunk}
+                ).json()
+            except ApiError as exc:
+                if exc.status == 404:
+                    return deleted
+                raise
+            deleted += int(answer.get("deleted", 0))
+        return deleted
+
+    def delete_test(self, test_id: str) -> bool:
+        try:
+            self.request("DELETE", f"v1/test/{test_id}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     # committees
 
     def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:

@@ -195,6 +195,15 @@ class ExamPlatform(Connection, Protocol):
         """Every file attached to the test's submissions, with its bytes."""
         ...
 
+    def delete_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> int:
+        """Deletes the candidates with their answers and results; how many the test held (0 once
+        the test is gone)."""
+        ...
+
+    def delete_test(self, test_id: str) -> bool:
+        """Deletes the test and all it holds; False when it was gone already."""
+        ...
+
 
 class RecordsArchive(Connection, Protocol):
     """Noark 5 archive (ePhorte): one case file (saksmappe) per exam in the exam series (arkivdel);

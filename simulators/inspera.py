@@ -1,4 +1,5 @@
-"""Inspera Assessment stand-in: tests, security options, candidates, status and the results export.
+"""Inspera Assessment stand-in: tests, security options, candidates, status, the results export
+and (modelled) the deletion of a test and of its candidates.
 
 Faithful to the platform's Open API shapes (bearer token from an API key, `/api/v1/...` JSON, an
 export job whose file is fetched from a signed URL without a token); its answers meet the schemas of
@@ -62,6 +63,15 @@ QUIT_CODE = re.compile(r"[A-Za-z0-9]{1,8}")
 TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
 COMMITTEE_TYPES = ("GRADING", "REASSESSMENT")
+# What a test holds, by test_id: deleted with it.
+TEST_TABLES = (
+    "results",
+    "committee_candidates",
+    "candidates",
+    "committees",
+    "contributors",
+    "loaded_exports",
+)
 COMMITTEE_NAME_MAX = 50
 CONTRIBUTOR_ROLES = ("evaluate",)
 
@@ -335,6 +345,14 @@ def _candidate_rows(conn: sqlite3.Connection, test_id: int) -> list[sqlite3.Row]
     return conn.execute(
         "SELECT * FROM candidates WHERE test_id = ? AND removed = 0 ORDER BY candidate_id", (test_id,)
     ).fetchall()
+
+
+def _delete_lone_persons(conn: sqlite3.Connection, user_ids: list[int]) -> None:
+    """Deletes each person who is a candidate on no test any more."""
+    conn.executemany(
+        "DELETE FROM persons WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM candidates WHERE user_id = ?)",
+        [(u, u) for u in user_ids],
+    )
 
 
 def _person_ids(conn: sqlite3.Connection, external_ids: list[str]) -> dict[str, int]:
@@ -705,6 +723,36 @@ class Inspera:
                 removed += 1
         return {"success": True, "removed": removed}
 
+    def delete_candidates(self, conn: sqlite3.Connection, test_id: int, body: RemoveIn) -> dict[str, Any]:
+        """Deletes the candidates with their responses, results and committee places (modelled:
+        the public Open API documents no deletion); a person on no other test is deleted too."""
+        _get_test(conn, test_id)
+        wanted = set(body.externalUserIds)
+        rows = conn.execute("SELECT * FROM candidates WHERE test_id = ?", (test_id,)).fetchall()
+        gone = [r for r in rows if json.loads(r["external_ids"])[0]["externalUserId"] in wanted]
+        for table in ("results", "committee_candidates", "candidates"):
+            conn.executemany(
+                f"DELETE FROM {table} WHERE test_id = ? AND candidate_id = ?",
+                [(test_id, r["candidate_id"]) for r in gone],
+            )
+        _delete_lone_persons(conn, [r["user_id"] for r in gone])
+        return {"success": True, "deleted": len(gone)}
+
+    def delete_test(self, conn: sqlite3.Connection, test_id: int) -> dict[str, Any]:
+        """Deletes the test and all it holds (modelled); an ACTIVE test is refused."""
+        test = _get_test(conn, test_id)
+        if test["status"] == "ACTIVE":
+            raise Refused(409, f"test {test_id} is ACTIVE: a running test cannot be deleted")
+        users = [
+            r["user_id"] for r in conn.execute("SELECT user_id FROM candidates WHERE test_id = ?", (test_id,))
+        ]
+        for table in TEST_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE test_id = ?", (test_id,))
+        conn.execute("DELETE FROM export_jobs WHERE test_id = ?", (test_id,))
+        conn.execute("DELETE FROM tests WHERE id = ?", (test_id,))
+        _delete_lone_persons(conn, users)
+        return {"success": True}
+
     def add_committees(self, conn: sqlite3.Connection, test_id: int, body: CommitteesIn) -> dict[str, Any]:
         """Creates the committees not there yet; an existing one of the same type is left as is."""
         _get_test(conn, test_id)
@@ -999,6 +1047,14 @@ def _api_routes(sim: Inspera) -> APIRouter:
     @api.post("/test/{test_id}/candidates/remove")
     def remove_candidates(test_id: int, body: RemoveIn, request: Request) -> Any:
         return sim.once(request, lambda conn: sim.remove_candidates(conn, test_id, body))
+
+    @api.post("/test/{test_id}/candidates/delete")
+    def delete_candidates(test_id: int, body: RemoveIn, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.delete_candidates(conn, test_id, body))
+
+    @api.delete("/test/{test_id}")
+    def delete_test(test_id: int, request: Request) -> Any:
+        return sim.once(request, lambda conn: sim.delete_test(conn, test_id))
 
     @api.post("/test/{test_id}/committees")
     def add_committees(test_id: int, body: CommitteesIn, request: Request) -> Any:

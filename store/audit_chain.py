@@ -8,8 +8,8 @@ as canonical JSON (`canonical`: sorted keys, no spaces, numbers as JSON numbers)
 
 The chain covers the detail's digest, not the detail itself, so that a later purge of personal
 details (details reduced to codes) can replace a detail and keep its digest: every link and every
-hash still verifies; only the check that a row's detail matches its own digest would then have to
-accept the rows that purge marks as purged.
+hash still verifies; the check that a row's detail matches its own digest skips the rows retention
+marked `purged_at` (store/retention.py).
 
 Appends are linear: SQLite's writer lock is the transaction's own (BEGIN IMMEDIATE, store/db.py);
 on PostgreSQL an append first takes a transaction-level advisory lock (APPEND_LOCK), held until

@@ -31,7 +31,9 @@ def to_student(session: Session, *, registration_id: int, subject: str, body: st
         raise LookupError(f"no registration {registration_id}")
     student = session.get(Student, registration.student_uid)
     address = student.email if student and student.email else f"student:{registration.student_uid}"
-    return enqueue(session, recipient=address, subject=subject, body=body)
+    message = enqueue(session, recipient=address, subject=subject, body=body)
+    message.occasion_id = registration.occasion_id  # so retention empties the outbox per exam
+    return message
 
 
 def deliver_pending(session: Session, *, folder: Path) -> int:

@@ -457,6 +457,9 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     detail_digest: Mapped[str] = mapped_column(String(64), comment="SHA-256 of the detail's canonical JSON")
     hash: Mapped[str] = mapped_column(String(64))
+    purged_at: Mapped[datetime | None] = mapped_column(
+        comment="when retention reduced its detail; its digest is kept"
+    )
 
 
 class OutboxMessage(Base):
@@ -470,6 +473,7 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(String(10000))
     created_at: Mapped[datetime]
     delivered_path: Mapped[str | None] = mapped_column(String(1000))
+    occasion_id: Mapped[str | None] = mapped_column(comment="the exam a student's mail is about")
 
 
 class Lock(Base):
@@ -805,3 +809,32 @@ class ExamDayEvent(Base):
     attachment_id: Mapped[str | None] = mapped_column(String(64), comment="a sketch's id on the platform")
     entered_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+class LegalHold(Base):
+    """A hold that stops retention purging an exam: a complaint, or a case the coordinator marks;
+    in force until lifted."""
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_occasion", "occasion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"))
+    kind: Mapped[str] = mapped_column(String(16), comment="complaint or case")
+    reason: Mapped[str] = mapped_column(String(1000))
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[datetime]
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
+    lifted_at: Mapped[datetime | None]
+
+
+class RetentionPurge(Base):
+    """One kind of an exam's data purged by retention, with what was purged, counted."""
+
+    __tablename__ = "retention_purges"
+
+    occasion_id: Mapped[str] = mapped_column(ForeignKey("occasions.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(
+        String(16), primary_key=True, comment="the kind of data (settings: retention)"
+    )
+    purged_at: Mapped[datetime]
+    counts: Mapped[dict[str, Any]] = mapped_column(comment="what was purged, counted; never the data")

@@ -43,8 +43,9 @@ class Verdict:
 
 def verify(session: Session, anchor: Head | None = None) -> Verdict:
     """Checks every event in chain order: its place (no event missing before it), its link to the
-    event before it, its detail against its digest and its content against its hash; then that the
-    anchor, if given, is still in the chain with the same hash."""
+    event before it, its detail against its digest (unless retention purged the detail, keeping the
+    digest) and its content against its hash; then that the anchor, if given, is still in the
+    chain with the same hash."""
     prev = audit_chain.EMPTY
     count = 0
     for event in _in_chain_order(session):
@@ -92,7 +93,7 @@ def _first_fault(event: Row[Any], prev: Head) -> str | None:
         )
     if event.prev_hash != prev.hash:
         return f"link broken: {where} does not name the hash of the event before it (seq {prev.seq})"
-    if audit_chain.digest(audit_chain.canonical(event.detail)) != event.detail_digest:
+    if event.purged_at is None and audit_chain.digest(audit_chain.canonical(event.detail)) != event.detail_digest:
         return f"content changed: {where} holds a detail that does not match its digest"
     recomputed = audit_chain.event_hash(
         event.seq,

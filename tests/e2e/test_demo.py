@@ -63,6 +63,12 @@ def test_demo_takes_one_exam_from_plan_to_archive(summary: dict[str, Any]) -> No
     assert {a["waiting_as"] for a in answers} == {"Suspended"}
     assert summary["refused_answers"] == 1
     assert summary["approval_forms"] == len(answers) and summary["answers_left_in_run_input"] == 0
+    # retention ran on the archived exam: its periods have not run (grades of today)
+    assert summary["retention"]["outcome"] == "not due" and summary["retention"]["next due"]
+    statistics = summary["statistics"]
+    assert (
+        statistics["headline"].startswith(f"{statistics['term']}: ") and "sittings" in statistics["headline"]
+    )
 
 
 def test_serve_killed_while_runs_wait_for_approval_resumes_without_repeating_a_side_effect(

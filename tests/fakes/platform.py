@@ -76,6 +76,7 @@ class FakeInspera(FakeConnection):
         self.clock = clock
         self.tests: dict[str, HeldTest] = {}  # by test id
         self.deliver: Callable[[str, dict[str, str]], None] = _nowhere  # into FS: unit id, grades
+        self.created = 0  # tests ever created: a deleted test's id is not given again
 
     # -- the Protocol ----------------------------------------------------------------------------
 
@@ -94,7 +95,8 @@ class FakeInspera(FakeConnection):
             raise self.refused(400, "endTime must be after startTime")
         old = self._by_external(external_test_id)
         if old is None:
-            test_id = str(len(self.tests) + 1)
+            self.created += 1
+            test_id = str(self.created)
             new = PlatformTest(
                 test_id=test_id,
                 external_id=external_test_id,
@@ -176,6 +178,25 @@ class FakeInspera(FakeConnection):
         if leaving := set(external_user_ids):
             test = self._test(test_id)
             test.removed |= leaving & set(test.candidates)
+
+    def delete_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> int:
+        self.called()
+        test = self.tests.get(test_id)
+        if test is None:
+            return 0
+        gone = set(external_user_ids) & set(test.candidates)
+        for external_id in gone:
+            test.played.pop(int(test.candidates.pop(external_id).candidate_id), None)
+            test.committees.pop(external_id, None)
+        test.removed -= gone
+        return len(gone)
+
+    def delete_test(self, test_id: str) -> bool:
+        self.called()
+        test = self.tests.get(test_id)
+        if test is not None and test.test.status == "ACTIVE":
+            raise self.refused(409, f"test {test_id} is ACTIVE: a running test cannot be deleted")
+        return self.tests.pop(test_id, None) is not None
 
     def set_status(self, test_id: str, status: str) -> PlatformTest:
         self.called()

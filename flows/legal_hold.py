@@ -1,0 +1,15 @@
+"""legal-hold: a coordinator places a hold on an exam (a complaint, or a case they mark), which
+stops retention purging it, or lifts it. An appeal not yet decided holds its exam by itself."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.retention import LegalHoldRequest
+from tasks.clock import now
+from tasks.retention import set_legal_hold
+
+
+@flow(name="legal-hold")
+def legal_hold(params: LegalHoldRequest) -> str:
+    return set_legal_hold(params, now())
