@@ -1,7 +1,7 @@
 """retention
 
 Revision ID: 0021_retention
-Revises: 0014_fs_register
+Revises: 0017_exam_day_events
 Create Date: 2026-12-03 15:30:00.000000
 
 Legal holds on an exam (a complaint, a case the coordinator marks), what the retention run purged
