@@ -25,11 +25,12 @@ from integrations.inspera_answers import (
     parse_candidates,
     parse_export,
     parse_search,
+    parse_sketches,
     parse_test,
 )
 from integrations.inspera_security import options_body, parse_security
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader, PlatformTest
-from models.results import ResultsExport
+from models.results import ResultsExport, Sketch
 from models.security import ExamSecurity
 
 MAX_CANDIDATES_PER_REQUEST = 1500
@@ -256,6 +257,20 @@ class InsperaClient(ApiClient):
         )
         url = self._await_export(job)
         return parse_export(self._plain.request("GET", url).json(), test_id)
+
+    def sketches(self, test_id: str) -> list[Sketch]:
+        """Lists the test's sketches, then fetches each file from its signed URL (no token)."""
+        listed = parse_sketches(self.request("GET", f"v1/test/{test_id}/sketches").json(), test_id)
+        return [
+            Sketch(
+                candidate_id=s.candidate_id,
+                question_number=s.question_number,
+                filename=s.filename,
+                mime_type=s.mime_type,
+                content=self._plain.request("GET", s.url).content,
+            )
+            for s in listed
+        ]
 
     def _await_export(self, job: str) -> str:
         """Polls the job until success; counts polls rather than reading a clock, so a test's fake

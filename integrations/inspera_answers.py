@@ -14,7 +14,7 @@ from typing import Any
 
 from integrations.http import ApiError
 from models.domain import PlatformCandidate, PlatformTest
-from models.results import CandidateResult, ManualScore, QuestionResult, ResultsExport
+from models.results import CandidateResult, ManualScore, QuestionResult, ResultsExport, SketchListed
 
 SYSTEM = "inspera"
 KINDS: dict[str, tuple[type, ...]] = {
@@ -217,3 +217,24 @@ def _listed(data: Any, context: str, position: int, auth_type: str) -> PlatformC
         candidate_code=str(row.get("candidateCode", "an id", required=False) or ""),
         extra_time_minutes=row.get("extraTimeMins", "an integer", required=False) or 0,
     )
+
+
+def parse_sketches(data: Any, test_id: str) -> list[SketchListed]:
+    """The test's scanned sketches as listed, each with the signed URL of its file."""
+    where = f"sketches of test {test_id}"
+    if not isinstance(data, list):
+        raise InsperaContractError(where, f"expected a list, got {_kind_of(data)}")
+    listed = []
+    for n, item in enumerate(data, 1):
+        row, sketch_id = _record(item, where, "sketch", n, "sketchId")
+        listed.append(
+            SketchListed(
+                sketch_id=sketch_id,
+                candidate_id=_id(row.get("candidateId", "an id")),
+                question_number=row.get("questionNumber", "an integer"),
+                filename=row.get("fileName", "a string"),
+                mime_type=row.get("mimeType", "a string"),
+                url=row.get("signedUrl", "a string"),
+            )
+        )
+    return listed

@@ -24,7 +24,7 @@ from models.domain import (
     SimilarityReport,
     StudyResult,
 )
-from models.results import ResultsExport
+from models.results import ResultsExport, Sketch
 from models.security import ExamSecurity
 
 
@@ -147,6 +147,10 @@ class ExamPlatform(Connection, Protocol):
 
     def export_results(self, test_id: str) -> ResultsExport:
         """Orders the AllResults export job, polls it to success and parses the file."""
+        ...
+
+    def sketches(self, test_id: str) -> list[Sketch]:
+        """The scanned sketches on the test's answers, each with its file."""
         ...
 
     def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:

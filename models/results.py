@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import ConfigDict
+
 from models.domain import Frozen
 
 
@@ -47,3 +49,28 @@ class ResultsExport(Frozen):
 
     candidates: tuple[CandidateResult, ...]
     max_total_score: float
+
+
+class Sketch(Frozen):
+    """A sketch the candidate handed in on paper, scanned onto their answer to a question; named
+    by the platform's candidate id, as the export names candidates. Its file is binary: as JSON it
+    travels in base64."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+    candidate_id: str
+    question_number: int
+    filename: str
+    mime_type: str
+    content: bytes
+
+
+class SketchListed(Frozen):
+    """A sketch as the platform lists it: where its file is, not the file."""
+
+    sketch_id: str
+    candidate_id: str
+    question_number: int
+    filename: str
+    mime_type: str
+    url: str

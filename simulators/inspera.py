@@ -10,11 +10,14 @@ scored by the graders of the candidate's GRADING committee when the export is as
 committees may be set before or after the play; a candidate in no committee has no manual scores.
 The export names candidates by candidate id only (the candidate list maps them to external ids) and
 graders by name. `PUT /_sim/test/{id}/export` makes it serve a given file as the test's export.
+`POST /_sim/test/{id}/sketches` imports a scanned sketch onto a candidate's answer; the test's
+sketches are listed with a signed URL each (modelled: tests/contracts/inspera/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import json
@@ -95,6 +98,11 @@ CREATE TABLE IF NOT EXISTS export_jobs (
     job_id TEXT PRIMARY KEY, test_id INTEGER NOT NULL, polls INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS loaded_exports (test_id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sketches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, test_id INTEGER NOT NULL, candidate_id INTEGER NOT NULL,
+    question_number INTEGER NOT NULL, file_name TEXT NOT NULL, mime_type TEXT NOT NULL,
+    content BLOB NOT NULL, UNIQUE (test_id, candidate_id, question_number, file_name)
+);
 """
 
 
@@ -200,6 +208,14 @@ class ExportParameters(BaseModel):
 class ExportOrderIn(BaseModel):
     resourceType: str
     parameters: ExportParameters
+
+
+class SketchIn(Strict):
+    candidateId: int
+    questionNumber: int = Field(ge=1)
+    fileName: str = Field(min_length=1)
+    mimeType: str = Field(min_length=1)
+    contentBase64: str
 
 
 class PlayIn(Strict):
@@ -723,6 +739,60 @@ class Inspera:
         with self.state.transaction() as conn:
             return _export_text(conn, _get_test(conn, rows[0]["test_id"]))
 
+    def sketch_signature(self, sketch_id: int) -> str:
+        return self.signature(f"sketch-{sketch_id}")
+
+    def add_sketch(self, test_id: int, body: SketchIn) -> dict[str, int]:
+        """A scanned sketch imported onto a candidate's answer; the same file again replaces it."""
+        with self.state.transaction() as conn:
+            _get_test(conn, test_id)
+            known = conn.execute(
+                "SELECT 1 FROM candidates WHERE test_id = ? AND candidate_id = ?", (test_id, body.candidateId)
+            ).fetchone()
+            if known is None:
+                raise Refused(404, f"candidate {body.candidateId} is not on test {test_id}")
+            cursor = conn.execute(
+                "INSERT OR REPLACE INTO sketches (test_id, candidate_id, question_number, file_name,"
+                " mime_type, content) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    test_id,
+                    body.candidateId,
+                    body.questionNumber,
+                    body.fileName,
+                    body.mimeType,
+                    base64.b64decode(body.contentBase64, validate=True),
+                ),
+            )
+            return {"sketchId": int(cursor.lastrowid or 0)}
+
+    def list_sketches(self, test_id: int, base_url: str) -> list[dict[str, Any]]:
+        with self.state.transaction() as conn:
+            _get_test(conn, test_id)
+            rows = conn.execute(
+                "SELECT id, candidate_id, question_number, file_name, mime_type FROM sketches"
+                " WHERE test_id = ? ORDER BY candidate_id, question_number, file_name",
+                (test_id,),
+            ).fetchall()
+        return [
+            {
+                "sketchId": r["id"],
+                "candidateId": r["candidate_id"],
+                "questionNumber": r["question_number"],
+                "fileName": r["file_name"],
+                "mimeType": r["mime_type"],
+                "signedUrl": f"{base_url}files/sketches/{r['id']}?signature={self.sketch_signature(r['id'])}",
+            }
+            for r in rows
+        ]
+
+    def sketch_file(self, sketch_id: int, signature: str) -> tuple[bytes, str]:
+        if not hmac.compare_digest(signature, self.sketch_signature(sketch_id)):
+            raise Refused(403, "signature does not match")
+        rows = self.state.query("SELECT content, mime_type FROM sketches WHERE id = ?", (sketch_id,))
+        if not rows:
+            raise Refused(404, f"sketch {sketch_id} not found")
+        return bytes(rows[0]["content"]), rows[0]["mime_type"]
+
     def dump(self, test_id: int) -> dict[str, Any]:
         with self.state.transaction() as conn:
             test = _get_test(conn, test_id)
@@ -829,6 +899,11 @@ def _api_routes(sim: Inspera) -> APIRouter:
     def export_status(job_id: str, request: Request) -> Any:
         return sim.poll_export(job_id, str(request.base_url))
 
+    @api.get("/test/{test_id}/sketches")
+    def sketches(test_id: int, request: Request) -> Any:
+        """Modelled (unverified): the public Open API documents no listing of scanned sketches."""
+        return sim.list_sketches(test_id, str(request.base_url))
+
     return api
 
 
@@ -860,6 +935,15 @@ def create_app(
     @app.get("/files/exports/{job_id}.json")
     def export_file(job_id: str, signature: str = "") -> Response:
         return Response(sim.export_file(job_id, signature), media_type="application/json")
+
+    @app.get("/files/sketches/{sketch_id}")
+    def sketch_file(sketch_id: int, signature: str = "") -> Response:
+        content, mime_type = sim.sketch_file(sketch_id, signature)
+        return Response(content, media_type=mime_type)
+
+    @app.post("/_sim/test/{test_id}/sketches")
+    def add_sketch(test_id: int, body: SketchIn) -> dict[str, int]:
+        return sim.add_sketch(test_id, body)
 
     @app.post("/_sim/test/{test_id}/play")
     def play(test_id: int, body: PlayIn) -> dict[str, int]:

@@ -1,6 +1,6 @@
-"""Archiving: one case file per exam in the records archive; each candidate's paper, the grade
-protocol, the justifications given and the appeal decisions each a registry entry of its kind's
-type, their checksums read back from the archive."""
+"""Archiving: one case file per exam in the records archive; each candidate's paper, their scanned
+sketches, the grade protocol, the justifications given and the appeal decisions each a registry
+entry of its kind's type, their checksums read back from the archive."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from prefect import task
 
 from integrations.protocols import RecordsArchive
 from models.domain import ArchivedDocument, Frozen
-from models.results import CandidateResult
+from models.results import CandidateResult, Sketch
 from store import appeals, archive, audit, grading, justifications, occasions, registrations
 from store.db import transaction
 from store.schema import Appeal, JustificationRecord
@@ -141,13 +141,15 @@ def _sha256(content: bytes) -> str:
 def archive_exam(occasion_id: str) -> ArchiveSummary:
     """Files every document of the exam in its case file (a rerun files only what is missing) and
     checks that the archive's checksums equal ours."""
+    test_id = platform_results.platform_test_id(occasion_id)
     with systems().platform() as platform:
-        results = platform_results.matched_export(
-            platform, platform_results.platform_test_id(occasion_id)
-        ).candidates
+        results = platform_results.matched_export(platform, test_id).candidates
+        sketches = platform.sketches(test_id)
+        candidates = platform.list_candidates(test_id) if sketches else []
     name, codes, documents = _stored_documents(occasion_id)
     documents.append(audit_anchor())
     documents += _papers(results, codes)
+    documents += _sketches(test_id, sketches, {c.candidate_id: c.external_user_id for c in candidates}, codes)
     with systems().archive() as store:
         case_id = store.case_file(title=case_title(name, occasion_id))
         filed = file_documents(store, case_id, documents)
@@ -201,6 +203,28 @@ def _papers(results: Sequence[CandidateResult], codes: Mapping[str, str]) -> lis
         )
         for r in results
         if r.attended
+    ]
+
+
+def _sketches(
+    test_id: str, sketches: Sequence[Sketch], students: Mapping[str, str], codes: Mapping[str, str]
+) -> list[Document]:
+    """Each scanned sketch as the platform holds it, named by the candidate's code and question."""
+    unknown = sorted(
+        {s.candidate_id for s in sketches if codes.get(students.get(s.candidate_id, "")) is None}
+    )
+    if unknown:
+        raise RuntimeError(
+            f"the platform's test {test_id} holds sketches of candidates examflow does not know: {', '.join(unknown)}"
+        )
+    return [
+        (
+            f"sketch-{codes[students[s.candidate_id]]}-q{s.question_number}-{s.filename}",
+            "sketch",
+            s.mime_type,
+            s.content,
+        )
+        for s in sketches
     ]
 
 

@@ -4,7 +4,8 @@ it is active, candidates added in requests of at most 1,500 (a removed one comes
 id), status moving SCHEDULED → ACTIVE → FINISHED → GRADING_IN_PROGRESS → GRADED and no earlier than the
 deadline allows, committees set the same twice changing nothing, and the AllResults export of what
 was played (`simulators.exam_play`: a test is played as it is set ACTIVE, as with `--autoplay`),
-each essay scored by the graders of the candidate's committee, or of a file a test loaded."""
+each essay scored by the graders of the candidate's committee, or of a file a test loaded, and
+the scanned sketches a test adds."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pydantic import SecretStr
 
 from integrations.inspera_answers import parse_export
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformTest
-from models.results import ResultsExport
+from models.results import ResultsExport, Sketch
 from models.security import ExamSecurity
 from models.systems import INSPERA
 from simulators.exam_play import Grader, Sitter, absent_line, graded_line, max_total, play_exam
@@ -54,6 +55,7 @@ class HeldTest:
     committees: dict[str, str] = field(default_factory=dict)  # candidate's external id → committee
     graders: dict[str, tuple[Grader, frozenset[str]]] = field(default_factory=dict)  # by staff id
     loaded_export: dict[str, Any] | None = None
+    sketches: dict[tuple[str, int, str], Sketch] = field(default_factory=dict)  # by candidate, question, file
 
     def present(self) -> list[PlatformCandidate]:
         listed = [c for ext, c in self.candidates.items() if ext not in self.removed]
@@ -195,6 +197,11 @@ class FakeInspera(FakeConnection):
         data = test.loaded_export if test.loaded_export is not None else _export(test)
         return parse_export(json.loads(json.dumps(data)), test_id)  # the file as it travels
 
+    def sketches(self, test_id: str) -> list[Sketch]:
+        self.called()
+        held = self._test(test_id).sketches
+        return [held[k] for k in sorted(held, key=lambda k: (int(k[0]), k[1], k[2]))]
+
     def set_committees(self, test_id: str, committees: Sequence[PlatformCommittee]) -> None:
         """As the client sets them: the committees made, each grader's committees replaced by the
         ones of this call they sit on, each candidate moved into their committee."""
@@ -237,6 +244,13 @@ class FakeInspera(FakeConnection):
             question_count=questions,
         )
         test.played = {line["ext_inspera_candidateId"]: line for line in played.results}
+
+    def add_sketch(self, test_id: str, sketch: Sketch) -> None:
+        """A scanned sketch imported onto a candidate's answer; the same file again replaces it."""
+        test = self._test(test_id)
+        if sketch.candidate_id not in {c.candidate_id for c in test.candidates.values()}:
+            raise self.refused(404, f"candidate {sketch.candidate_id} is not on test {test_id}")
+        test.sketches[(sketch.candidate_id, sketch.question_number, sketch.filename)] = sketch
 
     def load_export(self, test_id: str, export: dict[str, Any]) -> None:
         """Serves this AllResults file as the test's export from now on."""

@@ -5,6 +5,7 @@ same status. Ids each side makes itself (uuids, lock tokens) are compared by sha
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from integrations.http import ApiError
 from integrations.systems import HttpSystems, Systems
 from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
 from models.ladok_codes import GRADES, SCALE_A_F, SCALE_PASS_FAIL
+from models.results import Sketch
 from models.security import ExamSecurity
 from models.settings import Settings
 from simulators import archive, canvas, fs, inspera, ladok, similarity
@@ -61,6 +63,7 @@ class Side:
     move: Callable[[str, date], None]
     seed_requests: Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
     add_course: Callable[[str], None]
+    add_sketch: Callable[[str, Sketch], None]  # a scanned sketch imported onto a test's answer
 
 
 @pytest.fixture
@@ -124,7 +127,19 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         def add_course(course_id: str) -> None:
             httpx.put(f"{canvas_url}/_sim/courses/{course_id}").raise_for_status()
 
-        yield Side(HttpSystems(settings), attest, change, move, seed_requests, add_course)
+        def add_sketch(test_id: str, sketch: Sketch) -> None:
+            body = {
+                "candidateId": int(sketch.candidate_id),
+                "questionNumber": sketch.question_number,
+                "fileName": sketch.filename,
+                "mimeType": sketch.mime_type,
+                "contentBase64": base64.b64encode(sketch.content).decode(),
+            }
+            answer = httpx.post(f"{inspera_url}/_sim/test/{test_id}/sketches", json=body)
+            if answer.is_error:
+                raise ApiError("inspera", answer.status_code, answer.text)
+
+        yield Side(HttpSystems(settings), attest, change, move, seed_requests, add_course, add_sketch)
 
 
 @pytest.fixture
@@ -152,7 +167,13 @@ def fake_side(clock: Clock) -> Side:
             fakes.deregister_student(occasion, student)
 
     return Side(
-        fakes, fakes.ladok.attest, change, fakes.move_occasion, seed_requests, fakes.canvas.add_course
+        fakes,
+        fakes.ladok.attest,
+        change,
+        fakes.move_occasion,
+        seed_requests,
+        fakes.canvas.add_course,
+        fakes.inspera.add_sketch,
     )
 
 
@@ -406,6 +427,24 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
             platform.set_status(test.test_id, "GRADED"),
             refusal(lambda: platform.set_status(test.test_id, "GRADING_IN_PROGRESS")),
             platform.export_results(test.test_id),
+            platform.sketches(test.test_id),
+        ]
+        sketch = Sketch(
+            candidate_id=listed[-1].candidate_id,
+            question_number=2,
+            filename="sketch-02-01.png",
+            mime_type="image/png",
+            content=b"\x89PNG scanned",
+        )
+        side.add_sketch(test.test_id, sketch)
+        side.add_sketch(test.test_id, sketch.model_copy(update={"question_number": 1}))
+        side.add_sketch(test.test_id, sketch)  # imported again: replaced, not doubled
+        answers += [
+            platform.sketches(test.test_id),
+            refusal(
+                lambda: side.add_sketch(test.test_id, sketch.model_copy(update={"candidate_id": "999999"}))
+            ),
+            refusal(lambda: platform.sketches("999")),
             refusal(lambda: platform.export_results("999")),
         ]
         return answers

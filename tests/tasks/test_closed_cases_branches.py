@@ -1,8 +1,8 @@
 """Closing an exam's case, its branches fast: a graded Norwegian exam transferred on the fakes,
 the day moved (only time is mocked). While the law's window for requests is open nothing is
 archived; past it, an open request still holds the case; settled, the test is marked graded and the
-exam archived once; a second sweep archives nothing; an appeal decided after the archive files its
-decision and the changed protocol in the same case."""
+exam archived once (its scanned sketches with it); a second sweep archives nothing; an appeal
+decided after the archive files its decision and the changed protocol in the same case."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 import tasks.case_closing
 from models.grading import CommitteeRule, GradingSettings
+from models.results import Sketch
 from store import appeals, registrations
 from store.db import transaction
 from store.schema import Appeal, ArchiveRecord, AuditEvent, Grade, Occasion
@@ -69,6 +70,22 @@ def appeal_of_first(occasion: str, received_on: date) -> int:
         ).id
 
 
+def sketch_of_first(fakes: FakeSystems, occasion: str) -> str:
+    """A scanned sketch on the first candidate's answer to question 2; their code."""
+    test_id = platform_test_id(occasion)
+    first = fakes.inspera.list_candidates(test_id)[0]
+    scan = Sketch(
+        candidate_id=first.candidate_id,
+        question_number=2,
+        filename="scan-02-01.png",
+        mime_type="image/png",
+        content=b"\x89PNG scanned",
+    )
+    fakes.inspera.add_sketch(test_id, scan)
+    with transaction() as session:
+        return registrations.codes(session, occasion_id=occasion)[first.external_user_id]
+
+
 def decide(occasion: str, appeal_id: int) -> int:
     with transaction() as session:
         appeal = appeals.decide(session, appeal_id=appeal_id, new_grade="F")
@@ -101,12 +118,14 @@ def test_past_the_window_an_open_appeal_holds_the_case_and_once_decided_it_is_ar
     assert archived(occasion) == {} and platform_status(fakes, occasion) == "GRADING_IN_PROGRESS"
 
     decide(occasion, appeal_id)
+    sketched = sketch_of_first(fakes, occasion)
     closed = close_case.fn(occasion)
     assert closed.archived and closed.why.startswith("closed: requests may come until")
     assert platform_status(fakes, occasion) == "GRADED"
     filed = archived(occasion)
     assert set(filed.values()) == {closed.case_id} and f"appeal-{code}.json" in filed
     assert sum(name.startswith("paper-") for name in filed) > 0
+    assert f"sketch-{sketched}-q2-scan-02-01.png" in filed
     with transaction() as session:
         assert session.get_one(Occasion, occasion).status == "archived"
         actions = [e.action for e in session.query(AuditEvent).filter(AuditEvent.occasion_id == occasion)]
