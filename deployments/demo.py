@@ -105,6 +105,7 @@ def check_failures() -> None:
         "grading",
         "result-transfer",
         "appeal",
+        "archive-closed-cases",
         "archive",
     ):
         for run in flow_runs(name):
@@ -171,6 +172,7 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
         return int(session.scalar(query) or 0)
 
     on_platform = extra_time_on_platform(occasion)  # before our transaction: it opens its own
+    closes = case_closes(occasion)
     with transaction() as session:
         grades = dict(
             session.execute(
@@ -220,6 +222,7 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
                 )
             ),
             "approvals": approvals,
+            "case_closes": closes,
         }
 
 
@@ -229,6 +232,15 @@ def extra_time_on_platform(occasion: str) -> int:
     with systems().platform() as platform:
         candidates = platform.list_candidates(platform_results.platform_test_id(occasion))
     return sum(c.extra_time_minutes > 0 for c in candidates)
+
+
+def case_closes(occasion: str) -> str:
+    """The last day the law leaves for a request on the exam (after it, the nightly
+    `archive-closed-cases` archives it), or that it sets none."""
+    from tasks.case_closing import state_of
+
+    window = state_of(occasion).window
+    return "its results are published (the law sets no deadline)" if window is None else str(window.due_on)
 
 
 def appeal_case(occasion: str) -> tuple[str, str]:
@@ -257,8 +269,9 @@ def walk_through(
     until: str = "archive",
     before_answer: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """The lifecycle, an appeal and a second archiving, every approval answered by script; with
-    `until="result-transfer"`, the lifecycle up to the transfer only."""
+    """The lifecycle, an appeal and the archive by hand (the case stays open for weeks), every
+    approval answered by script; with `until="result-transfer"`, the lifecycle up to the transfer
+    only."""
     from prefect.deployments import run_deployment
 
     say(f"Lifecycle of {occasion} started")
@@ -284,10 +297,10 @@ def walk_through(
         },
     )
     wait_for("appeal", person, timeout)
-    wait_for("archive", person, timeout)
-    say("Archiving again to file the appeal decision …")
+    wait_for("archive-closed-cases", person, timeout)
+    say(f"The case stays open until {case_closes(occasion)}; archiving it by hand, as an archivist may …")
     run_deployment("archive/local", timeout=0, parameters={"params": {"occasion_uid": occasion}})
-    wait_for("archive", person, timeout, count=2)
+    wait_for("archive", person, timeout)
     return {**summary(occasion, person.answered), **run_inputs(), **after_archive(occasion, person, timeout)}
 
 

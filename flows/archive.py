@@ -1,5 +1,6 @@
-"""archive: papers, grade protocol, justifications and appeal decisions to the records archive's case
-file of the exam, each a registry entry, checksummed."""
+"""archive: papers, sketches, grade protocol, justifications and appeal decisions to the records
+archive's case file of the exam, each a registry entry, checksummed. Archives now, when a person
+starts it; the lifecycle archives through `archive-closed-cases`, once the case is closed."""
 
 from __future__ import annotations
 

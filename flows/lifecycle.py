@@ -1,6 +1,7 @@
 """lifecycle: one exam from plan to archive. No process waits between phases: each phase, when
-done, starts the next one's deployment (plan → sync → exam day → grading → transfer → archive);
-approvals on the way suspend their own runs."""
+done, starts the next one's deployment (plan → sync → exam day → grading → transfer → archive of the
+closed case); approvals on the way suspend their own runs, and an exam whose window for
+justifications and appeals is still open is archived by the nightly `archive-closed-cases`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from models.params import Lifecycle
 from tasks.chaining import start_phase
 from tasks.reports import artifact_key, publish_markdown
 
-PHASES = ("plan-exam", "registration-sync", "exam-day", "grading", "result-transfer", "archive")
+PHASES = ("plan-exam", "registration-sync", "exam-day", "grading", "result-transfer", "archive-closed-cases")
 
 
 @flow(name="lifecycle")

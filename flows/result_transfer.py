@@ -85,7 +85,8 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         f"Transfer of {occasion}",
     )
     if params.chain and not outcome.failed:
-        start_phase("archive", {"params": {"occasion_uid": occasion, "chain": True}})
+        # the archive waits for the case to close; this run and the nightly sweep look
+        start_phase("archive-closed-cases", {"params": {"occasion_uids": [occasion]}})
     return {"written": outcome.written, "unchanged": outcome.unchanged, "failed": len(outcome.failed)}
 
 

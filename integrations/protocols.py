@@ -163,7 +163,8 @@ class ExamPlatform(Connection, Protocol):
     def remove_candidates(self, test_id: str, external_user_ids: Iterable[str]) -> None: ...
 
     def set_status(self, test_id: str, status: str) -> PlatformTest:
-        """ACTIVE, FINISHED (closed for submissions) or GRADING_IN_PROGRESS (open for assessment)."""
+        """ACTIVE, FINISHED (closed for submissions), GRADING_IN_PROGRESS (open for assessment) or
+        GRADED (its grades final)."""
         ...
 
     def export_results(self, test_id: str) -> ResultsExport:

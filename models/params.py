@@ -180,6 +180,14 @@ class CollectRequests(Frozen):
     )
 
 
+
+class CloseCases(Frozen):
+    occasion_uids: list[str] = Field(
+        default_factory=list,
+        description="Occasions whose case to close and archive if closed; empty means every exam "
+        "whose results are in the register and whose case is not archived",
+    )
+
 class AccommodationEntry(Frozen):
     """One decision on support, entered by hand."""
 

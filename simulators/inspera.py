@@ -60,7 +60,12 @@ MAX_CANDIDATES_PER_REQUEST = 1500
 # one of each; the invigilator password (LOCKDOWN_QUIT_CODE here, its option name modelled) at most 8.
 PINCODE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{6,8}")
 QUIT_CODE = re.compile(r"[A-Za-z0-9]{1,8}")
-TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
+TRANSITIONS = {
+    ("SCHEDULED", "ACTIVE"),
+    ("ACTIVE", "FINISHED"),
+    ("FINISHED", "GRADING_IN_PROGRESS"),
+    ("GRADING_IN_PROGRESS", "GRADED"),
+}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
 COMMITTEE_TYPES = ("GRADING", "REASSESSMENT")
 # What a test holds, by test_id: deleted with it.

@@ -1,7 +1,7 @@
 """The exam platform (Inspera) in memory, as `simulators/inspera.py` behaves at the Protocol's level:
 tests by external id, a test's times changeable only while SCHEDULED, security options frozen once
 it is active, candidates added in requests of at most 1,500 (a removed one comes back with its old
-id), status moving SCHEDULED → ACTIVE → FINISHED → GRADING_IN_PROGRESS and no earlier than the
+id), status moving SCHEDULED → ACTIVE → FINISHED → GRADING_IN_PROGRESS → GRADED and no earlier than the
 deadline allows, committees set the same twice changing nothing, and the AllResults export of what
 was played (`simulators.exam_play`: a test is played as it is set ACTIVE, as with `--autoplay`),
 each essay scored by the graders of the candidate's committee, or of a file a test loaded; incident
@@ -35,7 +35,12 @@ from tests.fakes.base import FakeConnection, Outages
 MAX_CANDIDATES_PER_REQUEST = 1500
 PINCODE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{6,8}")  # the SEB password
 QUIT_CODE = re.compile(r"[A-Za-z0-9]{1,8}")  # the invigilator password
-TRANSITIONS = {("SCHEDULED", "ACTIVE"), ("ACTIVE", "FINISHED"), ("FINISHED", "GRADING_IN_PROGRESS")}
+TRANSITIONS = {
+    ("SCHEDULED", "ACTIVE"),
+    ("ACTIVE", "FINISHED"),
+    ("FINISHED", "GRADING_IN_PROGRESS"),
+    ("GRADING_IN_PROGRESS", "GRADED"),
+}
 STATUSES = ("SCHEDULED", "ACTIVE", "FINISHED", "GRADING_IN_PROGRESS", "GRADED")
 AUTH_TYPE = "FEIDE"  # the authType examflow's candidates are sent with
 

@@ -430,6 +430,9 @@ def platform_reads_and_writes(side: Side, clock: Clock) -> list[Any]:
             platform.set_status(test.test_id, "GRADING_IN_PROGRESS"),
             refusal(lambda: platform.set_status(test.test_id, "ACTIVE")),
             platform.export_results(test.test_id),
+            platform.set_status(test.test_id, "GRADED"),
+            refusal(lambda: platform.set_status(test.test_id, "GRADING_IN_PROGRESS")),
+            platform.export_results(test.test_id),
             refusal(lambda: platform.export_results("999")),
         ]
         return answers

@@ -230,6 +230,10 @@ def test_status_transitions_and_deadline_rules(base: str, api: httpx.Client, clo
     assert _status(api, test_id, "GRADING_IN_PROGRESS").json()["status"] == "GRADING_IN_PROGRESS"
     back = _status(api, test_id, "ACTIVE")
     assert back.status_code == 409 and "GRADING_IN_PROGRESS" in back.text
+    assert _status(api, test_id, "GRADED").json()["status"] == "GRADED"
+    assert _status(api, test_id, "GRADED").json()["status"] == "GRADED"
+    reopened = _status(api, test_id, "GRADING_IN_PROGRESS")
+    assert reopened.status_code == 409 and "from GRADED" in reopened.text
 
 
 def _export(base: str, api: httpx.Client, test_id: int) -> dict[str, Any]:
