@@ -60,7 +60,7 @@ class Stack:
             "PREFECT_UI_URL": self.ui_url,
             "PREFECT_SERVER_API_PORT": str(self.ports["prefect"]),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a resumed or next-phase run starts within seconds
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # a resumed or next-phase run starts within a second
             "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
             "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
             "PYTHONPATH": str(REPO_ROOT),
