@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.events.actions import RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-from models.settings import Settings
+from models.settings import Settings, get_settings
 
 ALERT_DEPLOYMENT = "stuck-run-alert/local"
 STOPPED = "examflow: a run failed or crashed"
@@ -83,3 +83,14 @@ def make_automations(client: SyncPrefectClient, suspended_for: timedelta) -> lis
         else:
             ids.append(client.create_automation(automation))
     return ids
+
+
+def main() -> None:
+    """Makes the automations on the server of PREFECT_API_URL (a work pool's, after `prefect deploy`)."""
+    with get_client(sync_client=True) as client:
+        made = make_automations(client, suspended_past_reminder(get_settings()))
+    print(f"{len(made)} automations made: {STOPPED}; {WAITING}")
+
+
+if __name__ == "__main__":
+    main()

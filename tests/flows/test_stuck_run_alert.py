@@ -99,6 +99,7 @@ def test_a_failed_and_a_long_suspended_run_mail_the_coordinator_with_the_link(
         assert time.monotonic() - started >= 5  # the suspended run's alert waits for the trigger's 10 s
         for run in alerts:
             assert run_flow(stuck_run_alert, flow_run=run, parameters=run.parameters) == [COORDINATOR]
+        assert stuck_run_alert(flow_run_id=str(alerts[0].id)) == []  # a run no longer stuck: no mail
     finally:
         client.delete_flow_run(suspended.id)
 
