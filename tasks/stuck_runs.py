@@ -48,8 +48,8 @@ def read_run(flow_run_id: str) -> tuple[StuckRun, list[str]] | None:
 
 @task(name="tell-coordinators-of-stuck-run", **REPLAY_SAFE)
 def tell_coordinators(flow_run_id: str) -> list[str]:
-    """Mails each coordinator of the run's exams (of every exam, for a run that names none) once;
-    returns their staff ids."""
+    """Mails each coordinator of the run's exams once (for a run that names none, those who
+    coordinate every exam); returns their staff ids."""
     found = read_run(flow_run_id)
     if found is None:
         run_logger().info(f"Flow run {flow_run_id} is no longer failed, crashed or waiting: nobody mailed")
