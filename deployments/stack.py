@@ -152,6 +152,17 @@ class Stack:
             return sum(datetime.fromisoformat(d["updated"]) >= started for d in response.json()) >= expected
 
         self._wait("serve", registered, timeout=180)
+        self.make_automations()
+
+    def make_automations(self) -> None:
+        """The automations that mail a stuck run's coordinators (deployments/automations.py), made
+        anew each time the deployments are served: one of each is left."""
+        from prefect.client.orchestration import SyncPrefectClient
+
+        from deployments.automations import make_automations, suspended_past_reminder
+
+        with SyncPrefectClient(self.api_url) as client:
+            make_automations(client, suspended_past_reminder(settings_from_env(self.env())))
 
     def kill_serve(self) -> None:
         """SIGKILLs the serving process and every process it started, as a crash of its machine

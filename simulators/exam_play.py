@@ -9,6 +9,8 @@ response). Essays are not scored at play: each keeps a hidden "true" share (`TRU
 `graded_line` scores it when the export is assembled, once per grader of the candidate's committee
 (named as the platform names them, `ext_inspera_gradingTeacherName`), as `grader_score` of the true
 score. Totals and the maximum are the weighted sums: score (the graders' mean) times weight.
+An essay's text is the candidate's own (`simulators.essays`), but for a planted pair of candidates
+who hand in the same essays, lightly disguised, for the similarity check to find.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from simulators.essays import copied_text, essay_text
 
 GRADE_FLOORS = (("A", 89.0), ("B", 77.0), ("C", 65.0), ("D", 53.0), ("E", 41.0))
 TRUE_SHARE = "_sim_trueShare"  # an essay's hidden share of its max score; never exported
@@ -31,18 +35,6 @@ NULL_VALUES = {
     "ext_inspera_candidateResponses": None,
 }
 CHOICES = "ABCD"
-SENTENCES = (
-    "The model assumes the load is distributed evenly across the structure.",
-    "A counterexample shows that the claim does not hold for negative values.",
-    "Under these conditions the equilibrium shifts towards the products.",
-    "The algorithm runs in linear time because each element is visited once.",
-    "This follows from the definition together with the triangle inequality.",
-    "Measurement error could explain the deviation from the expected result.",
-    "The second approach trades memory for a simpler proof of correctness.",
-    "In practice the boundary conditions matter more than the initial guess.",
-    "Both arguments rely on the same invariant, stated in the first step.",
-    "The result agrees with the literature within the stated tolerance.",
-)
 
 
 @dataclass(frozen=True)
@@ -78,6 +70,7 @@ class PlayedExam:
     results: tuple[dict[str, Any], ...]
     absent: int
     incidents: int
+    copied: tuple[tuple[int, int], ...] = ()  # (source, copier) candidate ids of the planted copies
 
     @property
     def present(self) -> int:
@@ -126,7 +119,7 @@ def _answer(rng: random.Random, question: Question, ability: float) -> dict[str,
     blank = rng.random() < BLANK_RATE
     if question.essay:
         share = 0.0 if blank else min(1.0, max(0.0, rng.gauss(ability, 0.15)))
-        text = None if blank else " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
+        text = None if blank else essay_text(rng, question.question_id)
         return {
             **_question_fields(question),
             "ext_inspera_candidateResponses": [{"ext_inspera_response": text}],
@@ -234,8 +227,10 @@ def play_exam(
     absent_rate: float = 0.05,
     incident_rate: float = 0.03,
     question_count: int = 12,
+    copied_pairs: int = 1,
 ) -> PlayedExam:
-    """Plays the exam for every sitter; the same inputs and seed give the same outcome."""
+    """Plays the exam for every sitter; the same inputs and seed give the same outcome.
+    `copied_pairs` pairs of present candidates hand in the same essays (see `plant_copies`)."""
     rng = random.Random(seed)
     questions = make_questions(rng, question_count)
     skeleton = [_question_fields(q) for q in questions]
@@ -267,4 +262,33 @@ def play_exam(
             ext_inspera_questions=answers,
         )
         results.append(line)
-    return PlayedExam(questions=questions, results=tuple(results), absent=absent, incidents=incidents)
+    copied = plant_copies(rng, results, copied_pairs)
+    return PlayedExam(
+        questions=questions, results=tuple(results), absent=absent, incidents=incidents, copied=tuple(copied)
+    )
+
+
+def plant_copies(rng: random.Random, results: Sequence[dict[str, Any]], pairs: int) -> list[tuple[int, int]]:
+    """Makes `pairs` candidates who answered every essay (as many as there are pairs of them) copy
+    the essays of another such candidate, lightly disguised; returns (source, copier) candidate ids.
+    Scores stay each one's own: only the texts the similarity service reads are copied."""
+    wrote = [
+        line for line in results if line["ext_inspera_attendance"] and all(map(_response, _essays(line)))
+    ]
+    chosen = rng.sample(wrote, min(2 * pairs, len(wrote) // 2 * 2))
+    planted = []
+    for source, copier in zip(chosen[::2], chosen[1::2], strict=True):
+        for theirs, mine in zip(_essays(source), _essays(copier), strict=True):
+            copy = copied_text(rng, str(_response(theirs)))
+            mine["ext_inspera_candidateResponses"] = [{"ext_inspera_response": copy}]
+        planted.append((source["ext_inspera_candidateId"], copier["ext_inspera_candidateId"]))
+    return planted
+
+
+def _response(answer: dict[str, Any]) -> str | None:
+    responses = answer["ext_inspera_candidateResponses"] or [{}]
+    return responses[0].get("ext_inspera_response")
+
+
+def _essays(line: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for a in line["ext_inspera_questions"] if TRUE_SHARE in a]

@@ -274,6 +274,7 @@ class PlayIn(Strict):
     absent_rate: float = Field(0.05, ge=0, le=1)
     incident_rate: float = Field(0.03, ge=0, le=1)
     questions: int = Field(12, ge=1, le=200)
+    copied_pairs: int = Field(1, ge=0, le=100)  # pairs of candidates handing in the same essays
 
 
 def _iso(moment: datetime) -> str:
@@ -421,6 +422,7 @@ def _play(conn: sqlite3.Connection, test: sqlite3.Row, params: PlayIn) -> dict[s
         absent_rate=params.absent_rate,
         incident_rate=params.incident_rate,
         question_count=params.questions,
+        copied_pairs=params.copied_pairs,
     )
     conn.execute("DELETE FROM results WHERE test_id = ?", (test["id"],))
     conn.executemany(
@@ -433,6 +435,7 @@ def _play(conn: sqlite3.Connection, test: sqlite3.Row, params: PlayIn) -> dict[s
         "absent": played.absent,
         "incidents": played.incidents,
         "questions": len(played.questions),
+        "copied_pairs": len(played.copied),
     }
 
 
