@@ -19,11 +19,12 @@ from tasks.appeal import (
 )
 from tasks.archive import archive_appeal_decision
 from tasks.deadlines import compute_deadlines, publish_deadlines
+from tasks.exam_names import name_run
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 
 
-@flow(name="appeal")
+@flow(name="appeal", flow_run_name=name_run)
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
     log = get_run_logger()

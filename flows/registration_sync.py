@@ -15,6 +15,7 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import SyncRegistrations
 from tasks.chaining import start_phase
+from tasks.exam_names import name_run
 from tasks.registration import (
     HeldOccasion,
     SyncSummary,
@@ -30,7 +31,7 @@ OCCASIONS_PER_BATCH = 500
 SYNCED = ("occasions", "registered", "adds", "removals", "extra_time_changes", "other_changes")
 
 
-@flow(name="registration-sync")
+@flow(name="registration-sync", flow_run_name=name_run)
 def registration_sync(params: SyncRegistrations) -> dict[str, int]:
     if params.review_shrink:
         return _review(params.occasion_uids[0], params.chain)

@@ -8,12 +8,13 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Regrade
+from tasks.exam_names import name_run
 from tasks.regrade import check_regrade, set_regrade
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import transfer_results
 
 
-@flow(name="regrade")
+@flow(name="regrade", flow_run_name=name_run)
 def regrade(params: Regrade) -> str:
     case = check_regrade(params)
     get_run_logger().info(

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Rescore
+from tasks.exam_names import name_run
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.rescoring import RescorePreview, apply_rescore, preview_rescore
 
@@ -38,7 +39,7 @@ def rescore_report(params: Rescore, preview: RescorePreview) -> str:
     )
 
 
-@flow(name="rescore")
+@flow(name="rescore", flow_run_name=name_run)
 def rescore(params: Rescore) -> dict[str, int | str]:
     preview = preview_rescore(params)
     get_run_logger().info(

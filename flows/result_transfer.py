@@ -11,7 +11,8 @@ from models.domain import Decision, Role
 from models.params import OccasionStep
 from models.transfer import Action, TransferItem
 from tasks.chaining import start_phase
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.exam_names import key_of, name_run, title_of
+from tasks.reports import markdown_table, publish_markdown
 from tasks.transfer import check_before_transfer, preview_transfer, transfer_results
 
 
@@ -42,13 +43,15 @@ def preview_report(occasion: str, checked: dict[str, int], items: list[TransferI
     )
 
 
-@flow(name="result-transfer")
+@flow(name="result-transfer", flow_run_name=name_run)
 def result_transfer(params: OccasionStep) -> dict[str, int]:
     occasion = params.occasion_uid
     checked = check_before_transfer(occasion)
     items = preview_transfer(occasion)
     report = preview_report(occasion, checked, items)
-    publish_markdown(artifact_key("transfer-preview", occasion), report, f"Transfer preview of {occasion}")
+    publish_markdown(
+        key_of("transfer-preview", occasion), report, f"Transfer preview of {title_of(occasion)}"
+    )
     verdict, _ = ask_for_approval(
         kind="transfer",
         occasion_id=occasion,
@@ -67,10 +70,10 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         f"{len(outcome.failed)} refused (listed in the transfer artifact for a person)."
     )
     publish_markdown(
-        artifact_key("transfer", occasion),
-        f"### Transferred {occasion}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
+        key_of("transfer", occasion),
+        f"### Transferred {title_of(occasion)}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
         f"Ledger: {outcome.ledger}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
-        f"Transfer of {occasion}",
+        f"Transfer of {title_of(occasion)}",
     )
     if params.chain and not outcome.failed:
         start_phase("archive", {"params": {"occasion_uid": occasion, "chain": True}})
