@@ -13,6 +13,7 @@ from models.transfer import Action, TransferItem
 from tasks.chaining import start_phase
 from tasks.exam_names import key_of, name_run, title_of
 from tasks.reports import markdown_table, publish_markdown
+from tasks.run_logs import counted
 from tasks.transfer import check_before_transfer, preview_transfer, transfer_results
 
 
@@ -72,7 +73,7 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
     publish_markdown(
         key_of("transfer", occasion),
         f"### Transferred {title_of(occasion)}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
-        f"Ledger: {outcome.ledger}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
+        f"Results in the transfer's ledger: {counted(outcome.ledger)}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
         f"Transfer of {title_of(occasion)}",
     )
     if params.chain and not outcome.failed:

@@ -29,11 +29,12 @@ def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) ->
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], limit: int = 50) -> str:
-    """A markdown table of the first `limit` rows (the count of the rest is said below it)."""
+    """A markdown table of the first `limit` rows (the count of the rest is said below it); its
+    headers in words (`extra_time` → `extra time`)."""
     if not rows:
         return "_(none)_"
     head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = ["| " + " | ".join(c.replace("_", " ") for c in head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in head) + " |" for r in rows[:limit]]
     if len(rows) > limit:
         lines.append(f"\n…and {len(rows) - limit} more.")
