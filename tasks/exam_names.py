@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
+from sqlalchemy.orm import Session
 
 from models.domain import Country, RegisterCourseRound, RegisterOccasion
 from rules.exam_names import ExamName, exam_key, run_name, run_tags
@@ -22,9 +23,13 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 log = logging.getLogger("examflow")
 
 
-def planned_exam(occasion_uid: str) -> ExamName | None:
-    """The exam as planned in our store; None before plan-exam has saved it."""
-    with transaction() as session:
+def planned_exam(occasion_uid: str, session: Session | None = None) -> ExamName | None:
+    """The exam as planned in our store; None before plan-exam has saved it. Pass the session a
+    caller holds open (SQLite lets one transaction at a time write, and each begins as a writer)."""
+    if session is None:
+        with transaction() as opened:
+            found = occasions.exam_identity(opened, occasion_uid)
+    else:
         found = occasions.exam_identity(session, occasion_uid)
     if found is None:
         return None
@@ -63,6 +68,11 @@ def exam_of(occasion_uid: str, country: str = Country.SE) -> ExamName | None:
 def key_of(kind: str, occasion_uid: str, country: str = Country.SE) -> str:
     """An artifact key for one exam, e.g. `grades-sf1625-ten1-2026-12-03`."""
     return exam_key(kind, exam_of(occasion_uid, country), occasion_uid)
+
+
+def planned_key(session: Session, kind: str, occasion_uid: str) -> str:
+    """`key_of` for a planned exam, read in the caller's open session."""
+    return exam_key(kind, planned_exam(occasion_uid, session), occasion_uid)
 
 
 def title_of(occasion_uid: str, country: str = Country.SE) -> str:
