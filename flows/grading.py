@@ -44,7 +44,7 @@ def approve_own(occasion: str, committee: str, grader: str, settings: GradingSet
         kind=f"grading-own-{grader}",
         occasion_id=occasion,
         role=Role.GRADER,
-        title=f"{grader}: approve your own grading of {occasion} ({committee})",
+        title=f"{grader}: approve your own grading of {title_of(occasion)} ({committee})",
         evidence=own_evidence(occasion, committee, grader, settings.shared_assessment),
         form=GraderApprovalForm,
         only=(grader,),
@@ -69,7 +69,8 @@ def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report
             kind=kind,
             occasion_id=occasion,
             role=Role.GRADER,
-            title=f"Approve the joint grading of {occasion}" + (f" ({only[0]})" if len(only) == 1 else ""),
+            title=f"Approve the joint grading of {title_of(occasion)}"
+            + (f" ({only[0]})" if len(only) == 1 else ""),
             evidence=report,
             only=only,
         )

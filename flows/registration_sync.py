@@ -15,7 +15,7 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import SyncRegistrations
 from tasks.chaining import start_phase
-from tasks.exam_names import name_run
+from tasks.exam_names import name_run, title_of
 from tasks.registration import (
     HeldOccasion,
     SyncSummary,
@@ -117,7 +117,7 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
             kind=f"registration-shrink-{round}",
             occasion_id=occasion_uid,
             role=Role.COORDINATOR,
-            title=f"Apply the register's answer that shrinks occasion {occasion_uid}?",
+            title=f"Apply the register's answer that shrinks {title_of(occasion_uid)}?",
             evidence=shrink_evidence(shown),
         )
         approver = verdict.approver_id

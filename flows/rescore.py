@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Rescore
-from tasks.exam_names import name_run
+from tasks.exam_names import name_run, title_of
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.rescoring import RescorePreview, apply_rescore, preview_rescore
 
@@ -57,7 +57,7 @@ def rescore(params: Rescore) -> dict[str, int | str]:
         kind="rescore",
         occasion_id=params.occasion_uid,
         role=Role.EXAMINER,
-        title=f"Decide the rescore of question {params.question_number} on {params.occasion_uid}",
+        title=f"Decide the rescore of question {params.question_number} on {title_of(params.occasion_uid)}",
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:

@@ -57,7 +57,7 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         kind="transfer",
         occasion_id=occasion,
         role=Role.PLANNER,
-        title=f"Approve the transfer of {occasion}",
+        title=f"Approve the transfer of {title_of(occasion)}",
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:
