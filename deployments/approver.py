@@ -22,11 +22,20 @@ class CodeMail:
     flow_run_id: str
     code: str
     title: str
+    link: str = ""
+    why: str = ""
+    file: str = ""
 
 
 def _field(body: str, name: str) -> str:
     match = re.search(rf"^{re.escape(name)}: (.+)$", body, re.MULTILINE)
     return match.group(1).strip() if match else ""
+
+
+def _link(body: str) -> str:
+    """The page of the run that waits, from the mail's `Open <page> and choose Resume.` line."""
+    match = re.search(r"^Open (\S+) and choose Resume\.$", body, re.MULTILINE)
+    return match.group(1) if match else ""
 
 
 def code_mails(outbox: Path) -> list[CodeMail]:
@@ -43,6 +52,9 @@ def code_mails(outbox: Path) -> list[CodeMail]:
                     _field(body, "Flow run"),
                     code,
                     _field(body, "Your approval is asked for"),
+                    link=_link(body),
+                    why=_field(body, "Why a new code"),
+                    file=path.name,
                 )
             )
     return mails

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from deployments.approver import code_mails
+from deployments.approver import CodeMail, code_mails
 from deployments.sample import (
     ROOMS_FILE,
     SAMPLE_BOOKING,
@@ -97,16 +97,21 @@ def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
 
 def guide(stack: Stack, occasion: str) -> None:
     say(f"""
-Prefect UI: {stack.ui_url}   (flow runs: {stack.ui_url}/runs)
+Prefect UI: {stack.ui_url}/v2   (flow runs: {stack.ui_url}/v2/runs)
+What waits for whom: the 'approvals-inbox' artifact ({stack.ui_url}/v2/artifacts/key/approvals-inbox),
+refreshed as each approval opens and is answered, and every 5 minutes.
 
-What to do next:
-  1. The flow run 'plan-exam' is Suspended, waiting for a coordinator's approval.
-  2. Open it in the UI, choose Resume, and fill in the form:
-       approver id: staff-coordinator-1, decision: approve, a comment, and the one-time code
-       from the mail printed below (the mail folder is {stack.home / "outbox"}).
-  3. The next phases follow by themselves; grading waits for a grader (staff-grader-1) and
-     result-transfer for a planner (staff-planner-1), each with a code mailed below.
-  4. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
+What to do next (each code mail is printed below as it is sent: to whom, the code, the run's page):
+  1. The run '… · plan-exam' is Suspended, waiting for the coordinator: open the page printed with
+     the mail, choose Resume, and fill in the form: staff id staff-coordinator-1, decision approve,
+     a comment, and the one-time code from that mail (the mail folder is {stack.home / "outbox"}).
+  2. registration-sync and exam-day follow by themselves; then grading asks each grader of the
+     sample's committee to approve their own grading, one after the other: first the examiner
+     (staff-examiner-1), then staff-grader-1, each with a code of their own mailed when it is
+     their turn.
+  3. Then the joint grading: one of the two approves it (both are mailed a code).
+  4. result-transfer waits for the planner (staff-planner-1); archive follows by itself.
+  5. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
        occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
        planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
        coordinator approves it like the plan.
@@ -119,14 +124,21 @@ Press Ctrl-C to stop everything.
 
 
 def watch_mail(outbox: Path) -> None:
-    """Prints each new approval-code mail, until Ctrl-C."""
+    """Prints every approval-code mail as it is sent, until Ctrl-C."""
     seen: set[str] = set()
     while True:
         for mail in code_mails(outbox):
-            if mail.flow_run_id + mail.staff_id not in seen:
-                seen.add(mail.flow_run_id + mail.staff_id)
-                say(f"  mail to {mail.staff_id}: '{mail.title}', code {mail.code}")
+            if mail.file not in seen:
+                seen.add(mail.file)
+                say(mailed(mail))
         time.sleep(1)
+
+
+def mailed(mail: CodeMail) -> str:
+    """One code mail as `make run` prints it: to whom, for what, the code and where to answer."""
+    why = f"\n    a new code: {mail.why}" if mail.why else ""
+    where = f"\n    answer at {mail.link}" if mail.link else ""
+    return f"  mail to {mail.staff_id}: code {mail.code} for '{mail.title}'{why}{where}"
 
 
 def main() -> None:

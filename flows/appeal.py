@@ -24,6 +24,7 @@ from tasks.appeal import (
 from tasks.appeal_committee import settle_committee
 from tasks.archive import archive_appeal_decision
 from tasks.deadlines import compute_deadlines, publish_deadlines
+from tasks.exam_names import name_run
 from tasks.fs_protocol import confirm_protocol, write_protocol
 from tasks.fs_transfer import through_platform
 from tasks.register_changes import GradeChange, register_evidence
@@ -42,7 +43,7 @@ STAGES = {
 }
 
 
-@flow(name="appeal")
+@flow(name="appeal", flow_run_name=name_run)
 def appeal(params: AppealRequest) -> str:
     case = receive_appeal(params.occasion_uid, params.anonymisation_code, params.received_on)
     log = get_run_logger()

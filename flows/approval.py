@@ -35,6 +35,7 @@ from models.approvals import (
     ApprovalTicket,
     Verdict,
 )
+from rules.exam_names import run_link
 from tasks.approvals import (
     check_answer,
     earlier_verdict,
@@ -43,6 +44,7 @@ from tasks.approvals import (
     forget_answer,
     open_approval,
 )
+from tasks.approvals_inbox import publish_inbox
 from tasks.clock import now
 
 # A suspended run outlasts its approval's expiry by this much, so that the `approval-reminders`
@@ -74,6 +76,7 @@ def ask_for_approval(
     run = _current_run()
     deployed = run.deployment_id is not None
     ticket = _open(run, deployed, kind=kind, occasion_id=occasion_id, role=role, title=title, only=only)
+    publish_inbox()
     reason = ""
     for round in count(1):
         key = f"{kind}-{round}"
@@ -86,6 +89,7 @@ def ask_for_approval(
         if verdict.expired:
             raise ApprovalExpired(verdict.reason)
         if verdict.accepted:
+            publish_inbox()
             return verdict, _answer(form, verdict.fields)
         reason = verdict.reason
     raise AssertionError("unreachable")
@@ -227,5 +231,4 @@ def _current_run():
 
 
 def _run_url(flow_run_id: str) -> str | None:
-    base = PREFECT_UI_URL.value()
-    return f"{base}/runs/flow-run/{flow_run_id}" if base else None
+    return run_link(PREFECT_UI_URL.value(), flow_run_id)

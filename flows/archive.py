@@ -8,10 +8,11 @@ from prefect import flow, get_run_logger
 
 from models.params import OccasionStep
 from tasks.archive import archive_exam
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.exam_names import key_of, name_run, title_of
+from tasks.reports import markdown_table, publish_markdown
 
 
-@flow(name="archive")
+@flow(name="archive", flow_run_name=name_run)
 def archive(params: OccasionStep) -> str:
     summary = archive_exam(params.occasion_uid)
     get_run_logger().info(
@@ -19,8 +20,8 @@ def archive(params: OccasionStep) -> str:
         f"({summary.papers} papers filed by this run), {summary.bytes} bytes, every checksum equal to ours"
     )
     publish_markdown(
-        artifact_key("archive", params.occasion_uid),
-        f"### Archived {params.occasion_uid}\n\n{markdown_table([summary.model_dump()])}",
-        f"Archive of {params.occasion_uid}",
+        key_of("archive", params.occasion_uid),
+        f"### Archived {title_of(params.occasion_uid)}\n\n{markdown_table([summary.model_dump()])}",
+        f"Archive of {title_of(params.occasion_uid)}",
     )
     return f"archived {summary.documents} documents in case {summary.case_id}"

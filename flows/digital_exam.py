@@ -17,12 +17,13 @@ from tasks.digital_exams import (
     share_rows,
     tell_applicant,
 )
+from tasks.exam_names import name_run
 from tasks.planning import fetch_occasion
 from tasks.reports import artifact_key, publish_table
 from tasks.run_logs import run_logger
 
 
-@flow(name="digital-exam-application", log_prints=False)
+@flow(name="digital-exam-application", flow_run_name=name_run, log_prints=False)
 def digital_exam_application(params: DigitalExamApplication) -> str:
     occasion, _ = fetch_occasion(params.occasion_uid)
     application_id = file_application(params, occasion)

@@ -11,6 +11,7 @@ from prefect.states import State
 from models.distance import Announcement
 from models.params import DistanceChecklist
 from tasks.distance import announce, checklist_rows, read_planned_exam, report_checklist
+from tasks.exam_names import name_run
 from tasks.reports import artifact_key, publish_table
 from tasks.run_logs import run_logger
 
@@ -27,7 +28,7 @@ def failure_of(state: State[Announcement | None]) -> str:
     return state.message or "failed"
 
 
-@flow(name="distance-exam")
+@flow(name="distance-exam", flow_run_name=name_run)
 def distance_exam(params: DistanceChecklist) -> dict[str, int]:
     exam = read_planned_exam(params.occasion_uid)
     posting: State[Announcement | None] = announce(exam, params.distance, return_state=True)

@@ -7,11 +7,12 @@ from prefect import flow, get_run_logger
 from models.params import OccasionStep
 from tasks.chaining import start_phase
 from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance, wait_for_deadline
+from tasks.exam_names import key_of, name_run, title_of
 from tasks.exam_security import check_exam_security, send_exam_passwords
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.reports import markdown_table, publish_markdown
 
 
-@flow(name="exam-day")
+@flow(name="exam-day", flow_run_name=name_run)
 def exam_day(params: OccasionStep) -> str:
     occasion = params.occasion_uid
     check_exam_security(occasion)
@@ -24,10 +25,10 @@ def exam_day(params: OccasionStep) -> str:
     closed = close_and_open_for_assessment(occasion)
     attendance = record_attendance(occasion)
     publish_markdown(
-        artifact_key("exam-day", occasion),
-        f"### Exam day of {occasion}\n\nPlatform status: **{closed.status}**\n\n"
+        key_of("exam-day", occasion),
+        f"### Exam day of {title_of(occasion)}\n\nPlatform status: **{closed.status}**\n\n"
         + markdown_table([attendance.model_dump()]),
-        f"Attendance on {occasion}",
+        f"Attendance on {title_of(occasion)}",
     )
     if params.chain:
         start_phase("grading", {"params": {"occasion_uid": occasion, "chain": True}})

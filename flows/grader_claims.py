@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.claims import GraderClaims
 from models.domain import Decision, Role
+from tasks.exam_names import name_run
 from tasks.grader_claims import (
     PricedClaims,
     Timesheet,
@@ -135,7 +136,7 @@ def settled(sheet: Timesheet, file: str) -> str:
     return status
 
 
-@flow(name="grader-claims")
+@flow(name="grader-claims", flow_run_name=name_run)
 def grader_claims(params: GraderClaims) -> dict[str, str]:
     log = get_run_logger()
     preview = preview_claims(params)

@@ -13,11 +13,12 @@ from models.params import GradeExam
 from tasks.chaining import start_phase
 from tasks.committees import form_grading_committees
 from tasks.deadlines import compute_deadlines, publish_deadlines, register_deadlines
+from tasks.exam_names import key_of, name_run, title_of
 from tasks.grading import GradingSummary, approve_grades, import_results, summarize_uploaded, use_settings
 from tasks.grading_report import grading_report, own_evidence, progress_report
 from tasks.notes import check_notes, save_notes
 from tasks.plagiarism import check_similarity
-from tasks.reports import artifact_key, publish_markdown
+from tasks.reports import publish_markdown
 from tasks.run_logs import counted
 
 HELD_OUTSIDE_THE_PLATFORM = (ExamType.PAPER, ExamType.ORAL)
@@ -34,7 +35,7 @@ def log_proposed(occasion: str, summary: GradingSummary) -> None:
 
 def publish_progress(occasion: str, stage: str) -> None:
     report = progress_report(occasion, stage)
-    publish_markdown(artifact_key("committees", occasion), report, f"Committees of {occasion}")
+    publish_markdown(key_of("committees", occasion), report, f"Committees of {title_of(occasion)}")
 
 
 def approve_own(occasion: str, committee: str, grader: str, settings: GradingSettings) -> bool:
@@ -43,7 +44,7 @@ def approve_own(occasion: str, committee: str, grader: str, settings: GradingSet
         kind=f"grading-own-{grader}",
         occasion_id=occasion,
         role=Role.GRADER,
-        title=f"{grader}: approve your own grading of {occasion} ({committee})",
+        title=f"{grader}: approve your own grading of {title_of(occasion)} ({committee})",
         evidence=own_evidence(occasion, committee, grader, settings.shared_assessment),
         form=GraderApprovalForm,
         only=(grader,),
@@ -68,7 +69,8 @@ def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report
             kind=kind,
             occasion_id=occasion,
             role=Role.GRADER,
-            title=f"Approve the joint grading of {occasion}" + (f" ({only[0]})" if len(only) == 1 else ""),
+            title=f"Approve the joint grading of {title_of(occasion)}"
+            + (f" ({only[0]})" if len(only) == 1 else ""),
             evidence=report,
             only=only,
         )
@@ -81,7 +83,7 @@ def approve_joint(occasion: str, graders: list[str], mode: JointApproval, report
     return approver
 
 
-@flow(name="grading")
+@flow(name="grading", flow_run_name=name_run)
 def grading(params: GradeExam) -> dict[str, int]:
     occasion = params.occasion_uid
     settings, exam_type = use_settings(occasion, params.settings)
@@ -98,7 +100,7 @@ def grading(params: GradeExam) -> dict[str, int]:
                 return {"approved": 0}
     publish_progress(occasion, "after the graders' own approvals")
     report = grading_report(occasion, summary, flags, settings.similarity_threshold)
-    publish_markdown(artifact_key("grades", occasion), report, f"Grades of {occasion}")
+    publish_markdown(key_of("grades", occasion), report, f"Grades of {title_of(occasion)}")
     graders = sorted({g for members in panel.values() for g in members})
     approver = approve_joint(occasion, graders, settings.joint_approval, report)
     if approver is None:

@@ -10,12 +10,13 @@ from flows.approval import ask_for_approval
 from models.approvals import JustificationForm
 from models.domain import Decision, Role
 from models.params import JustificationRequest
+from tasks.exam_names import name_run
 from tasks.justification import receive_request, send_justification
 from tasks.register_marks import register_justification
 from tasks.reports import artifact_key, publish_markdown
 
 
-@flow(name="justification")
+@flow(name="justification", flow_run_name=name_run)
 def justification(params: JustificationRequest) -> str:
     case = receive_request(params.occasion_uid, params.anonymisation_code, params.requested_on)
     points = "" if case.points is None else f" ({case.points:g} points)"

@@ -9,12 +9,13 @@ from prefect import flow, get_run_logger
 
 from models.params import Lifecycle
 from tasks.chaining import start_phase
-from tasks.reports import artifact_key, publish_markdown
+from tasks.exam_names import key_of, name_run, title_of
+from tasks.reports import publish_markdown
 
 PHASES = ("plan-exam", "registration-sync", "exam-day", "grading", "result-transfer", "archive-closed-cases")
 
 
-@flow(name="lifecycle")
+@flow(name="lifecycle", flow_run_name=name_run)
 def lifecycle(params: Lifecycle) -> str:
     run_id = start_phase(
         "plan-exam",
@@ -32,10 +33,10 @@ def lifecycle(params: Lifecycle) -> str:
         f"Lifecycle of {params.occasion_uid} begun with plan-exam (flow run {run_id}); each phase starts the next"
     )
     publish_markdown(
-        artifact_key("lifecycle", params.occasion_uid),
-        f"### Lifecycle of {params.occasion_uid}\n\nPhases, each started by the one before: "
+        key_of("lifecycle", params.occasion_uid, params.country),
+        f"### Lifecycle of {title_of(params.occasion_uid, params.country)}\n\nPhases, each started by the one before: "
         + " → ".join(PHASES)
         + f"\n\nFirst phase: flow run `{run_id}`.",
-        f"Lifecycle of {params.occasion_uid}",
+        f"Lifecycle of {title_of(params.occasion_uid, params.country)}",
     )
     return run_id

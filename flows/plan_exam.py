@@ -12,8 +12,10 @@ from models.approvals import Verdict
 from models.domain import Decision, ExamWindow, Role
 from models.params import DistanceChecklist, PlanExam
 from models.policy import FORM_TITLES, DispensationAnswers, DispensationForm, ExamForm
+from rules.exam_names import exam_key
 from rules.exam_policy import DISPENSATION, REFUSED, PolicyVerdict
 from tasks.chaining import start_phase
+from tasks.exam_names import name_run, registered_exam
 from tasks.exam_policy import (
     check_exam_policy,
     decision_evidence,
@@ -32,18 +34,19 @@ from tasks.planning import (
     save_plan,
 )
 from tasks.precheck import schedule_checks
-from tasks.reports import artifact_key, publish_markdown
+from tasks.reports import publish_markdown
 from tasks.run_logs import run_logger
 
 
-@flow(name="plan-exam", log_prints=False)
+@flow(name="plan-exam", flow_run_name=name_run, log_prints=False)
 def plan_exam(params: PlanExam) -> str:
     occasion, rounds = fetch_occasion(params.occasion_uid, params.country)
     window = plan_times(params.times, occasion, rounds)
     checks = check_plan(occasion, rounds, window)
     policy = check_exam_policy(occasion.uid, window, params.exam_form)
     report = plan_report(occasion, rounds, window, checks, policy.reason)
-    publish_markdown(artifact_key("plan", occasion.uid), report, f"Plan of {occasion.name}")
+    named = registered_exam(occasion, rounds, params.country)
+    publish_markdown(exam_key("plan", named, occasion.uid), report, f"Plan of {named.label}")
     save_plan(params, occasion, rounds, window, checks)
     if policy.outcome == DISPENSATION:
         policy = ask_for_dispensation(occasion.uid, occasion.name, window, params.exam_form, policy)

@@ -15,6 +15,7 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import SyncRegistrations
 from tasks.chaining import start_phase
+from tasks.exam_names import name_run, title_of
 from tasks.registration import (
     HeldOccasion,
     SyncSummary,
@@ -25,12 +26,13 @@ from tasks.registration import (
     sync_from_register,
 )
 from tasks.reports import publish_table
+from tasks.run_logs import counted
 
 OCCASIONS_PER_BATCH = 500
 SYNCED = ("occasions", "registered", "adds", "removals", "extra_time_changes", "other_changes")
 
 
-@flow(name="registration-sync")
+@flow(name="registration-sync", flow_run_name=name_run)
 def registration_sync(params: SyncRegistrations) -> dict[str, int]:
     if params.review_shrink:
         return _review(params.occasion_uids[0], params.chain)
@@ -48,7 +50,9 @@ def registration_sync(params: SyncRegistrations) -> dict[str, int]:
             f"Batch {start // OCCASIONS_PER_BATCH + 1}: {len(batch)} occasion(s), {synced.adds} added, "
             f"{synced.removals} removed, {len(synced.held)} held for a coordinator."
         )
-    publish_table("registration-changes", changes or [{"change": "none"}], f"Registration changes: {totals}")
+    publish_table(
+        "registration-changes", changes or [{"change": "none"}], f"Registration changes: {counted(totals)}"
+    )
     runs = {h.occasion_id: start_shrink_review(h.occasion_id, params.chain) for h in held}
     if held:
         _publish_held(held, runs)
@@ -113,7 +117,7 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
             kind=f"registration-shrink-{round}",
             occasion_id=occasion_uid,
             role=Role.COORDINATOR,
-            title=f"Apply the register's answer that shrinks occasion {occasion_uid}?",
+            title=f"Apply the register's answer that shrinks {title_of(occasion_uid)}?",
             evidence=shrink_evidence(shown),
         )
         approver = verdict.approver_id
@@ -125,7 +129,9 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
     if approved is None and not synced.held:
         log.info(f"The register's answer for occasion {occasion_uid} is no longer held: applied as it came.")
     publish_table(
-        "registration-changes", synced.changes or [{"change": "none"}], f"Registration changes: {totals}"
+        "registration-changes",
+        synced.changes or [{"change": "none"}],
+        f"Registration changes: {counted(totals)}",
     )
     if chain:
         start_phase("exam-day", {"params": {"occasion_uid": occasion_uid, "chain": True}})

@@ -10,13 +10,14 @@ from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Regrade
 from models.transfer import TransferOutcome
+from tasks.exam_names import name_run
 from tasks.register_changes import GradeChange, register_evidence
 from tasks.regrade import RegradeCase, check_regrade, set_regrade
 from tasks.reports import artifact_key, publish_markdown
 from tasks.transfer import preview_transfer, transfer_results
 
 
-@flow(name="regrade")
+@flow(name="regrade", flow_run_name=name_run)
 def regrade(params: Regrade) -> str:
     case = check_regrade(params)
     get_run_logger().info(

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import Rescore
+from tasks.exam_names import name_run, title_of
 from tasks.register_changes import published_changes, register_evidence, tell_changed_grades
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.rescoring import RescorePreview, apply_rescore, preview_rescore
@@ -41,7 +42,7 @@ def rescore_report(params: Rescore, preview: RescorePreview) -> str:
     )
 
 
-@flow(name="rescore")
+@flow(name="rescore", flow_run_name=name_run)
 def rescore(params: Rescore) -> dict[str, int | str]:
     preview = preview_rescore(params)
     get_run_logger().info(
@@ -59,7 +60,7 @@ def rescore(params: Rescore) -> dict[str, int | str]:
         kind="rescore",
         occasion_id=params.occasion_uid,
         role=Role.EXAMINER,
-        title=f"Decide the rescore of question {params.question_number} on {params.occasion_uid}",
+        title=f"Decide the rescore of question {params.question_number} on {title_of(params.occasion_uid)}",
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:

@@ -13,6 +13,7 @@ from models.fs_transfer import FsAction, FsCheck, FsPreviewItem
 from models.params import OccasionStep
 from models.transfer import Action, TransferItem
 from tasks.chaining import start_phase
+from tasks.exam_names import key_of, name_run, title_of
 from tasks.fs_protocol import write_protocol
 from tasks.fs_transfer import (
     check_before_fs_transfer,
@@ -22,6 +23,7 @@ from tasks.fs_transfer import (
     transfer_through_platform,
 )
 from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.run_logs import counted
 from tasks.transfer import check_before_transfer, preview_transfer, transfer_results
 
 
@@ -52,7 +54,7 @@ def preview_report(occasion: str, checked: dict[str, int], items: list[TransferI
     )
 
 
-@flow(name="result-transfer")
+@flow(name="result-transfer", flow_run_name=name_run)
 def result_transfer(params: OccasionStep) -> dict[str, int]:
     occasion = params.occasion_uid
     if through_platform(occasion):
@@ -60,12 +62,14 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
     checked = check_before_transfer(occasion)
     items = preview_transfer(occasion)
     report = preview_report(occasion, checked, items)
-    publish_markdown(artifact_key("transfer-preview", occasion), report, f"Transfer preview of {occasion}")
+    publish_markdown(
+        key_of("transfer-preview", occasion), report, f"Transfer preview of {title_of(occasion)}"
+    )
     verdict, _ = ask_for_approval(
         kind="transfer",
         occasion_id=occasion,
         role=Role.PLANNER,
-        title=f"Approve the transfer of {occasion}",
+        title=f"Approve the transfer of {title_of(occasion)}",
         evidence=report,
     )
     if verdict.decision == Decision.REJECT:
@@ -79,10 +83,10 @@ def result_transfer(params: OccasionStep) -> dict[str, int]:
         f"{len(outcome.failed)} refused (listed in the transfer artifact for a person)."
     )
     publish_markdown(
-        artifact_key("transfer", occasion),
-        f"### Transferred {occasion}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
-        f"Ledger: {outcome.ledger}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
-        f"Transfer of {occasion}",
+        key_of("transfer", occasion),
+        f"### Transferred {title_of(occasion)}\n\n{markdown_table([outcome.model_dump(exclude={'failed', 'ledger'})])}\n\n"
+        f"Results in the transfer's ledger: {counted(outcome.ledger)}\n\n#### Failed, for a person to handle\n\n{markdown_table(outcome.failed)}",
+        f"Transfer of {title_of(occasion)}",
     )
     if params.chain and not outcome.failed:
         # the archive waits for the case to close; this run and the nightly sweep look

@@ -12,12 +12,13 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from models.domain import Decision, Role
 from models.params import SeatingPlan
+from tasks.exam_names import name_run
 from tasks.reports import artifact_key, publish_markdown
 from tasks.seating import SeatingRefused, draft_seating_plan, load_rooms, save_seating_plan
 from tasks.seating_report import plan_markdown
 
 
-@flow(name="seating-plan")
+@flow(name="seating-plan", flow_run_name=name_run)
 def seating_plan(params: SeatingPlan) -> dict[str, int]:
     log = get_run_logger()
     if params.rooms_file:

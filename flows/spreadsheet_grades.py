@@ -8,6 +8,7 @@ from flows.approval import ask_for_approval
 from models.approvals import Verdict
 from models.domain import Decision
 from models.params import SpreadsheetGrades
+from tasks.exam_names import name_run
 from tasks.reports import artifact_key, markdown_table, publish_markdown
 from tasks.spreadsheet_grades import UploadSummary, preview_upload, upload_grades, upload_role
 
@@ -59,7 +60,7 @@ def confirm(params: SpreadsheetGrades, preview: UploadSummary) -> Verdict:
     return verdict
 
 
-@flow(name="spreadsheet-grades")
+@flow(name="spreadsheet-grades", flow_run_name=name_run)
 def spreadsheet_grades(params: SpreadsheetGrades) -> dict[str, int]:
     """Checks the sheet whole, asks its uploader to confirm it with their one-time code, then writes it."""
     preview = preview_upload(params.occasion_uid, params.filename, params.uploaded_by)

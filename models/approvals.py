@@ -111,3 +111,17 @@ class JustificationForm(ApprovalForm):
     justification: str = Field(
         min_length=20, max_length=10000, description="The grounds of the grade, as the student will read them"
     )
+
+
+class OpenApproval(Frozen):
+    """An approval still waiting for an answer, as the approvals inbox lists it."""
+
+    approval_id: int
+    occasion_id: str
+    title: str
+    role: Role
+    approvers: tuple[str, ...]
+    since: datetime
+    until: datetime
+    flow_run_id: str | None
+    locked: bool = False

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from models.domain import ExamWindow, RegisterModule, RegisterOccasion
 from rules.exam_times import STOCKHOLM
+from rules.grades import LADOK_SCALES
 
 
 class CheckResult(BaseModel):
@@ -39,6 +40,27 @@ def check_occasion(
         _time_window(occasion, window),
         _duration(window),
     ]
+
+
+# Each check as the plan's report names it.
+CHECK_TITLES = {
+    "tied_to_module": "tied to a module",
+    "results_reportable": "results can be reported",
+    "equal_credits": "equal credits on every module",
+    "one_grade_scale": "one grade scale",
+    "time_window": "within the register's dates",
+    "duration": "working time fits the window",
+}
+
+
+def check_title(name: str) -> str:
+    return CHECK_TITLES.get(name, name.replace("_", " "))
+
+
+def scale_title(scale_id: int) -> str:
+    """A register grade scale by its grades (A-F, P/F), not by the register's number."""
+    scale = LADOK_SCALES.get(scale_id)
+    return scale.value if scale else f"a scale examflow does not grade on (the register's {scale_id})"
 
 
 def all_ok(checks: Sequence[CheckResult]) -> bool:
@@ -72,7 +94,7 @@ def _equal_credits(modules: Sequence[RegisterModule]) -> CheckResult:
 
 
 def _one_scale(modules: Sequence[RegisterModule]) -> CheckResult:
-    listed = ", ".join(f"{m.code} scale {m.scale_id}" for m in modules)
+    listed = ", ".join(f"{m.code} scale {scale_title(m.scale_id)}" for m in modules)
     ok = len({m.scale_id for m in modules}) <= 1
     detail = listed if ok else f"modules use different grade scales: {listed}"
     return CheckResult(name="one_grade_scale", ok=ok, detail=detail or "no modules")

@@ -607,15 +607,24 @@ class LadokStandIn:
         return [dict(zip(REGISTRATION_KEYS, r, strict=True)) for r in rows]
 
     def set_dates(self, occasion_uid: str, dates: Dates) -> dict[str, Any]:
-        """Moves an occasion's `Datumperiod` (the demo's sample exam takes place today)."""
+        """Moves an occasion's `Datumperiod` (the demo's sample exam takes place today); a name
+        that carries the old first day (the seeded term's do) carries the new one."""
         if dates.end_date < dates.start_date:
             raise LadokError(422, "commons.fel.grundfel.valideringsfel", "end_date is before start_date")
         with self.state.transaction() as conn:
-            if not conn.execute("SELECT 1 FROM occasion WHERE uid = ?", (occasion_uid,)).fetchone():
+            row = conn.execute(
+                "SELECT name, start_date FROM occasion WHERE uid = ?", (occasion_uid,)
+            ).fetchone()
+            if not row:
                 raise not_found("aktivitetstillfälle", occasion_uid)
             conn.execute(
-                "UPDATE occasion SET start_date = ?, end_date = ? WHERE uid = ?",
-                (dates.start_date.isoformat(), dates.end_date.isoformat(), occasion_uid),
+                "UPDATE occasion SET name = ?, start_date = ?, end_date = ? WHERE uid = ?",
+                (
+                    row[0].replace(row[1], dates.start_date.isoformat()),
+                    dates.start_date.isoformat(),
+                    dates.end_date.isoformat(),
+                    occasion_uid,
+                ),
             )
         return self.occasion(occasion_uid)
 

@@ -28,6 +28,7 @@ from models.approvals import (
     ApprovalForm,
     ApprovalRequest,
     ApprovalTicket,
+    OpenApproval,
     Verdict,
 )
 from models.domain import Decision, Role
@@ -215,10 +216,22 @@ def _refusal(session: Session, approval: Approval, answer: ApprovalForm, holder:
     ):
         return f"'{answer.approver_id}' does not hold the role {approval.role} for this exam"
     if holder != answer.approver_id:
-        return "the approval code is not the one sent to you for this approval"
+        return _not_yours(session, approval, answer.approver_id)
     if answer.decision == Decision.REJECT and not answer.comment.strip():
         return "a rejection needs a comment saying why"
     return ""
+
+
+def _not_yours(session: Session, approval: Approval, approver_id: str) -> str:
+    """Why an approver's answer carries no code of theirs: none was sent to them (the approval
+    waits for others), or the code is not the one they were sent."""
+    approvers = [c.staff_id for c in _codes(session, approval)]
+    if approver_id not in approvers:
+        role = approval.role.replace("_", " ")
+        return (
+            f"this approval waits for the {role} {', '.join(approvers)} first: no code of it was sent to you"
+        )
+    return "the approval code is not the one sent to you for this approval"
 
 
 def _consequence(
@@ -440,3 +453,24 @@ def _reminder(person: Staff, approval: Approval) -> str:
         "started again. Use the code of the latest approval-code mail you had for it.\n\n"
         f"{where}"
     )
+
+
+def open_approvals(session: Session) -> list[OpenApproval]:
+    """Every approval still waiting for an answer, the one expiring first first."""
+    waiting = session.scalars(
+        select(Approval).where(Approval.status.in_(OPEN)).order_by(Approval.expires_at, Approval.id)
+    ).all()
+    return [
+        OpenApproval(
+            approval_id=a.id,
+            occasion_id=a.occasion_id,
+            title=a.title,
+            role=Role(a.role),
+            approvers=tuple(c.staff_id for c in _codes(session, a)),
+            since=a.created_at,
+            until=a.expires_at or a.created_at,
+            flow_run_id=a.flow_run_id,
+            locked=a.status == "locked",
+        )
+        for a in waiting
+    ]

@@ -128,3 +128,20 @@ def module_credits(session: Session, *, occasion_id: str) -> dict[str, float]:
         .where(OccasionModule.occasion_id == occasion_id)
     )
     return dict(session.execute(query).tuples().all())
+
+
+def exam_identity(session: Session, occasion_id: str) -> tuple[str, str, datetime, str] | None:
+    """The planned occasion's course code, the code of the module it examines, its start and its
+    country (the first course and module by code when it examines several); None when not planned."""
+    query = (
+        select(CourseRound.code, Module.code, Occasion.starts_at, Occasion.country)
+        .join(OccasionModule, OccasionModule.occasion_id == Occasion.id)
+        .join(Module, Module.uid == OccasionModule.module_uid)
+        .join(CourseRoundModule, CourseRoundModule.module_uid == Module.uid)
+        .join(CourseRound, CourseRound.uid == CourseRoundModule.course_round_uid)
+        .where(Occasion.id == occasion_id)
+        .order_by(CourseRound.code, Module.code)
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])

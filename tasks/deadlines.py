@@ -12,7 +12,8 @@ from rules import law
 from store import justifications, occasions
 from store.db import transaction
 from tasks.clock import now
-from tasks.reports import artifact_key, markdown_table, publish_markdown
+from tasks.exam_names import key_of, title_of
+from tasks.reports import markdown_table, publish_markdown
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
 from tasks.systems import systems
@@ -55,9 +56,9 @@ def publish_deadlines(occasion: str, rows: list[dict[str, str]]) -> None:
         else "The law sets no deadline for this exam (Sweden: local rules apply)."
     )
     publish_markdown(
-        artifact_key("deadlines", occasion),
-        f"### Deadlines of {occasion}\n\n{text}",
-        f"Deadlines of {occasion}, near or past marked",
+        key_of("deadlines", occasion),
+        f"### Deadlines of {title_of(occasion)}\n\n{text}",
+        f"Deadlines of {title_of(occasion)}, near or past marked",
     )
 
 

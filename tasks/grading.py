@@ -17,7 +17,7 @@ from rules.marks import grader_marks_frame, marks_frame, propose_grades
 from store import audit, committees, exam_settings, grading, occasions, point_totals, registrations
 from store.db import transaction
 from tasks import platform_results
-from tasks.reports import artifact_key
+from tasks.exam_names import planned_key
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import run_logger
 
@@ -140,7 +140,7 @@ def check_export(
         return graders
     student_codes = registrations.codes(session, occasion_id=occasion_id)
     codes = {r.candidate_id: student_codes.get(r.external_user_id, "") for r in export.candidates}
-    key = artifact_key("results-check", occasion_id)
+    key = planned_key(session, "results-check", occasion_id)
     create_markdown_artifact(
         key=key,
         markdown=reconciliation.report(occasion_id, check, graders, codes),

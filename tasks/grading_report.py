@@ -23,6 +23,36 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, object]]:
     return frame.astype(object).where(frame.notna(), "").to_dict("records")
 
 
+def _distribution_rows(distribution: pd.DataFrame) -> list[dict[str, object]]:
+    """The distribution's table, its bars left to the one chart below it."""
+    return [
+        {"Grade": row.grade, "Candidates": row.count, "Share": f"{row.share:.0%}"}
+        for row in distribution.itertuples()
+    ]
+
+
+def _question_rows(stats: pd.DataFrame) -> list[dict[str, object]]:
+    """Per-question statistics in words; a question whose better candidates score lower on it
+    (negative discrimination) is marked for the examiner to look at its key."""
+    return [
+        {
+            "Question": row.number,
+            "Max score": f"{row.max_score:g}",
+            "Weight": f"{row.weight:g}",
+            "Mean score": _number(row.mean, "{:.2f}"),
+            "Mean, share of max": _number(row.mean_share, "{:.0%}"),
+            "Full marks, share of candidates": _number(row.full_marks_share, "{:.0%}"),
+            "Discrimination (item-rest r)": _number(row.discrimination, "{:.2f}"),
+            "Note": "**negative: check the key and the wording**" if row.discrimination < 0 else "",
+        }
+        for row in stats.itertuples()
+    ]
+
+
+def _number(value: float, form: str) -> str:
+    return "" if pd.isna(value) else form.format(value)
+
+
 @task(name="own-grading-evidence", **REPLAY_SAFE)
 def own_evidence(occasion_id: str, committee: str, grader: str, shared: bool) -> str:
     """A grader's own scores for their committee's candidates; the other graders' only when the
@@ -69,7 +99,7 @@ def grading_report(occasion_id: str, summary: GradingSummary, flags: list[Flag],
         f"### Grades of {occasion_id}\n\n{summary.graded} graded, {summary.absent} absent"
         + (f", out of {summary.max_points:g} points" if summary.max_points else "")
         + (f". **{summary.unscored} answers have no grader's score.**" if summary.unscored else "."),
-        markdown_table(_rows(distribution.assign(share=distribution.share.map("{:.0%}".format))), limit=20),
+        markdown_table(_distribution_rows(distribution), limit=20),
         bar_chart(distribution),
         "#### Thresholds\n\n"
         + ", ".join(f"{g} ≥ {p:g} %" for g, p in thresholds.minimums.items())
@@ -83,10 +113,8 @@ def grading_report(occasion_id: str, summary: GradingSummary, flags: list[Flag],
         parts.append(
             "#### What if a boundary moved\n\n" + markdown_table(_rows(moves.reset_index()), limit=20)
         )
-        stats = question_statistics(marks).round(3)
-        parts.append(
-            "#### Questions\n\n" + markdown_table(_rows(stats.drop(columns="question_id")), limit=len(stats))
-        )
+        stats = question_statistics(marks)
+        parts.append("#### Questions\n\n" + markdown_table(_question_rows(stats), limit=len(stats)))
     parts.append("#### Committees\n\n" + markdown_table(_rows(progress), limit=len(progress)))
     parts.append(flag_section(flags, threshold))
     return "\n\n".join(parts)

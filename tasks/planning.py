@@ -22,7 +22,7 @@ from rules.anonymisation import course_prefix, prefix_base
 from rules.exam_security import lockdown_refusal
 from rules.exam_times import STOCKHOLM, TimesMissing, exam_window
 from rules.grades import LADOK_SCALES, Scale, Thresholds, thresholds_for
-from rules.planning import CheckResult, check_occasion
+from rules.planning import CheckResult, check_occasion, check_title, scale_title
 from rules.sheet_errors import SheetRefused
 from rules.timetable import Slot, slot_for
 from store import audit, exam_settings, occasions
@@ -110,12 +110,20 @@ def plan_report(
     policy: str = "",
 ) -> str:
     modules = [
-        {"course round": r.code, "module": m.code, "name": m.name, "credits": m.credits, "scale": m.scale_id}
+        {
+            "course": r.code,
+            "module": m.code,
+            "name": m.name,
+            "credits": m.credits,
+            "scale": scale_title(m.scale_id),
+        }
         for r in rounds
         for m in r.modules
         if m.uid in occasion.module_uids
     ]
-    check_rows = [{"check": c.name, "ok": "yes" if c.ok else "NO", "detail": c.detail} for c in checks]
+    check_rows = [
+        {"check": check_title(c.name), "passed": "yes" if c.ok else "NO", "detail": c.detail} for c in checks
+    ]
     start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
     return (
         f"### {occasion.name}\n\nFrom {start:%Y-%m-%d %H:%M} to {end:%H:%M} Stockholm time, "
@@ -153,7 +161,7 @@ def save_plan(
     start, end = window.starts_at.astimezone(STOCKHOLM), window.ends_at.astimezone(STOCKHOLM)
     run_logger().info(
         f"Planned {_codes(rounds)} (occasion {occasion.uid}): {len(modules)} modules, {modules[0].credits} "
-        f"credits, grade scale {scale_id}, {params.exam_type} on {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
+        f"credits, grade scale {scale_title(scale_id)}, {params.exam_type} on {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
         f"Stockholm time, {window.duration_minutes} minutes' working time"
     )
     return occasion.uid

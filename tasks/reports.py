@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from rules.exam_names import artifact_key as artifact_key  # where every task takes it from
 from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
-
-
-def artifact_key(*parts: str) -> str:
-    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")[:200]
 
 
 # Published from tasks, so a run replayed after suspension does not publish its reports again.
@@ -34,11 +29,12 @@ def publish_table(key: str, rows: Sequence[dict[str, Any]], description: str) ->
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], limit: int = 50) -> str:
-    """A markdown table of the first `limit` rows (the count of the rest is said below it)."""
+    """A markdown table of the first `limit` rows (the count of the rest is said below it); its
+    headers in words (`extra_time` → `extra time`)."""
     if not rows:
         return "_(none)_"
     head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = ["| " + " | ".join(c.replace("_", " ") for c in head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in head) + " |" for r in rows[:limit]]
     if len(rows) > limit:
         lines.append(f"\n…and {len(rows) - limit} more.")

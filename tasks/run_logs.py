@@ -51,4 +51,4 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 def counted(counts: Mapping[Any, int]) -> str:
     """A count per kind as a person reads it: 'A 3, B 10, F 2' ('none' when empty)."""
-    return ", ".join(f"{kind} {count}" for kind, count in counts.items()) or "none"
+    return ", ".join(f"{str(kind).replace('_', ' ')} {count}" for kind, count in counts.items()) or "none"

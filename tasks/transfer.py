@@ -31,7 +31,7 @@ from rules.transfer import TransferRefused, action, equal_credits, plan_items
 from store import audit, grading, locks, occasions, transfer
 from store.db import transaction
 from tasks.clock import now
-from tasks.reports import artifact_key
+from tasks.exam_names import key_of, title_of
 from tasks.retries import OUTSIDE_RETRIES, REPLAY_SAFE
 from tasks.run_logs import counted, run_logger
 from tasks.systems import systems
@@ -179,8 +179,8 @@ class _Progress:
         if TaskRunContext.get() is not None:
             self.artifact = create_progress_artifact(
                 0.0,
-                key=artifact_key("transfer-progress", occasion_id),
-                description=f"Writing {total} results of {occasion_id} to the register",
+                key=key_of("transfer-progress", occasion_id),
+                description=f"Writing {total} results of {title_of(occasion_id)} to the register",
             )
 
     def step(self) -> None:

@@ -212,9 +212,9 @@ class FakeLadok(FakeConnection):
     def set_dates(self, occasion_uid: str, start_date: date, end_date: date) -> RegisterOccasion:
         if end_date < start_date:
             raise self.refused(422, "end_date is before start_date")
-        moved = self._occasion(occasion_uid).model_copy(
-            update={"start_date": start_date, "end_date": end_date}
-        )
+        held = self._occasion(occasion_uid)
+        name = held.name.replace(held.start_date.isoformat(), start_date.isoformat())
+        moved = held.model_copy(update={"name": name, "start_date": start_date, "end_date": end_date})
         self.occasions[occasion_uid] = moved
         return moved
 

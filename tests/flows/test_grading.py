@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterName
 from sqlalchemy import select
 
 from flows.grading import grading
@@ -18,6 +18,7 @@ from store.db import transaction
 from store.schema import Approval, Attendance, ConflictOfInterest, Grade, Registration, Student
 from tasks import platform_results
 from tasks.committees import CommitteeRefused, form_grading_committees
+from tasks.exam_names import exam_of, key_of
 from tasks.grading import (
     GradingRefused,
     approve_grades,
@@ -27,7 +28,6 @@ from tasks.grading import (
 )
 from tasks.grading_report import own_evidence, progress_report
 from tasks.platform_results import check_registered
-from tasks.reports import artifact_key
 from tests.flows.conftest import World, approving
 from tests.flows.exams import COMMITTEE, Phase, count, exam_at, examiners_notes, first_submitted, refusals
 
@@ -103,12 +103,11 @@ def test_graders_see_codes_only_in_every_report_and_form(by_flow: dict[str, Any]
     occasion = by_flow["occasion"]
     personal = _personal_data(occasion)
     assert len(personal) >= 10  # first and last names at least, of every registered student
+    keys = [key_of(kind, occasion) for kind in ("grades", "committees", "deadlines", "results-check")]
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_=occasion.lower()))
-        )
-    texts = [str(a.data) for a in artifacts if occasion.lower() in (a.key or "")]
-    assert any(a.key.startswith("grades-") for a in artifacts if a.key) and len(texts) >= 3
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+    texts = [str(a.data) for a in artifacts]
+    assert {a.key for a in artifacts} >= set(keys[:2]) and len(texts) >= 3
     texts += [
         own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", False),
         own_evidence.fn(occasion, "Committee 1", "staff-examiner-1", True),
@@ -119,13 +118,27 @@ def test_graders_see_codes_only_in_every_report_and_form(by_flow: dict[str, Any]
             session, occasion_id=occasion, committee="Committee 1", graders=COMMITTEE
         )
     texts.append(frame.to_csv())
-    report = next(str(a.data) for a in artifacts if a.key == artifact_key("grades", occasion))
-    for section in ("What if a boundary moved", "#### Questions", "discrimination", "#### Committees"):
+    report = next(str(a.data) for a in artifacts if a.key == key_of("grades", occasion))
+    for section in ("What if a boundary moved", "#### Questions", "Discrimination", "#### Committees"):
         assert section in report
     assert "No automatic penalty" in report and "```" in report  # the flags, and the chart
+    assert "| Grade | Candidates | Share |" in report and "█" not in report.split("```")[0]  # one chart
+    assert "_share" not in report and "max_score" not in report  # columns in words
     leaks = sorted({p for p in personal for t in texts if p in t})
     assert leaks == []
     assert by_flow["code"] in texts[-1]
+
+
+def test_the_grading_run_is_named_and_tagged_by_its_exam(by_flow: dict[str, Any]):
+    occasion = by_flow["occasion"]
+    exam = exam_of(occasion)
+    assert exam is not None and key_of("grades", occasion).startswith("grades-" + exam.course_code.lower())
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"{exam.label} · grading"]))
+        )
+    assert len(runs) == 1
+    assert {f"course:{exam.course_code}", f"term:{exam.term}", f"country:{exam.country}"} <= set(runs[0].tags)
 
 
 def test_a_grader_sees_only_their_own_marks_unless_assessment_is_shared(world: World):

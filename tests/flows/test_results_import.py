@@ -31,8 +31,8 @@ from store.db import transaction
 from store.schema import Grade, GraderMark, Mark, Occasion
 from tasks import platform_results
 from tasks.committees import form_grading_committees
+from tasks.exam_names import key_of
 from tasks.grading import GradingRefused, exam_thresholds, import_results, use_settings
-from tasks.reports import artifact_key
 from tasks.systems import systems
 from tests.contracts import payload
 from tests.flows.conftest import World, approving, past_window
@@ -128,7 +128,7 @@ def test_a_total_that_differs_refuses_the_import_and_lists_both_figures(
     before = _written(from_fixture)
     with pytest.raises(GradingRefused) as refused:
         import_results.fn(from_fixture)
-    key = artifact_key("results-check", from_fixture)
+    key = key_of("results-check", from_fixture)
     assert "1 candidates' summed points differ from the platform's totals" in str(refused.value)
     assert f"see the artifact {key}" in str(refused.value)
     assert _written(from_fixture) == before
@@ -156,7 +156,7 @@ def test_an_unknown_grader_name_is_listed_not_dropped(world: World, from_fixture
     with pytest.raises(GradingRefused, match="1 grader names match no grader of the exam"):
         import_results.fn(from_fixture)
     assert _written(from_fixture) == before
-    text = str(Artifact.get(artifact_key("results-check", from_fixture)).data)  # type: ignore[union-attr]
+    text = str(Artifact.get(key_of("results-check", from_fixture)).data)  # type: ignore[union-attr]
     assert f"- Gunnar Dahl: 1 scores (candidate {renamed['412001']} question 4)" in text
 
 

@@ -80,7 +80,7 @@ def test_a_sound_occasion_passes_every_check() -> None:
             occasion(("m1", "m2")),
             [module("m1"), module("m2", scale_id=131656)],
             "one_grade_scale",
-            "modules use different grade scales: M1 scale 131657, M2 scale 131656",
+            "modules use different grade scales: M1 scale A-F, M2 scale P/F",
         ),
     ],
 )

@@ -233,11 +233,13 @@ def test_the_occasion_has_dates_and_no_times_and_no_accommodations(
 
 def test_moving_an_occasions_dates(http: httpx.Client, term: dict[str, Any]) -> None:
     uid = term["occasions"][0]
+    seeded = http.get(f"/resultat/aktivitetstillfalle/{uid}").json()["Benamning"]["sv"]
     moved = http.post(
         f"/_sim/occasions/{uid}/dates", json={"start_date": "2027-03-01", "end_date": "2027-03-02"}
     )
     assert moved.status_code == 200
     assert moved.json()["Datumperiod"] == {"Startdatum": "2027-03-01", "Slutdatum": "2027-03-02"}
+    assert moved.json()["Benamning"]["sv"] == f"{seeded.rsplit(' ', 1)[0]} 2027-03-01"  # the name follows
     backwards = http.post(
         f"/_sim/occasions/{uid}/dates", json={"start_date": "2027-03-02", "end_date": "2027-03-01"}
     )
