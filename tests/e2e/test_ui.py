@@ -52,7 +52,10 @@ def chromium_or_skip() -> None:
     except ImportError:
         missing = "the Python package playwright is not installed (pip install -r requirements.lock)"
     else:
-        missing = "" if CHROMIUM.exists() else f"{CHROMIUM} is missing (as root: apt-get install chromium)"
+        found = CHROMIUM.exists()
+        missing = (
+            "" if found else f"{CHROMIUM} is missing (make chromium, or as root: apt-get install chromium)"
+        )
     if not missing:
         return
     if running_in_ci():
@@ -114,7 +117,7 @@ def browser_page(screenshots: Path) -> Iterator[Any]:
     screenshot in `screenshots`, whose path the failure names."""
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)
+    expect.set_options(timeout=60_000)  # a loaded machine renders the run page slowly
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(screenshots.parent / "chromium-profile"),
