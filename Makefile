@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export EXAMFLOW_HOME ?= $(CURDIR)/.examflow
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -40,6 +40,12 @@ test: $(VENV)/.installed
 	status=0; $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10 || status=$$?; \
 	if [ -n "$$started" ]; then bash scripts/postgres-down "$(TEST_PG_DATA)" || true; fi; \
 	exit $$status
+
+# The UI test's browser: Debian's Chromium at /usr/bin/chromium (without it that test is skipped).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get install -y chromium; \
+	else sudo apt-get install -y chromium; fi
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.sync
