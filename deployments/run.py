@@ -1,9 +1,12 @@
 """`make run`: the local stack, a fresh sample term, and one sample exam's lifecycle started,
-waiting at its first approval for a person in the Prefect UI. Ctrl-C stops everything."""
+waiting at its first approval for a person in the Prefect UI. Ctrl-C stops everything.
+`--country NO` (`make run COUNTRY=NO`): the sample exam is Norwegian, seeded in the FS stand-in."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -12,6 +15,7 @@ from typing import Any
 
 from deployments.approver import code_mails
 from deployments.sample import (
+    FS_UNIT,
     ROOMS_FILE,
     SAMPLE_BOOKING,
     STOCKHOLM,
@@ -20,6 +24,7 @@ from deployments.sample import (
     hold_this_morning,
     registrations,
     sample_occasion,
+    seed_fs_sample,
     seed_term,
     write_rooms,
     write_support_decisions,
@@ -31,6 +36,7 @@ from models.settings import settings_from_env
 # Each run starts a fresh sample term; Prefect's own history (EXAMFLOW_HOME/prefect) is kept.
 FRESH = ("simulators", "outbox", "examflow.db", "examflow.db-wal", "examflow.db-shm")
 TERM = {"seed": 1, "course_rounds": 12, "occasions": 8, "students": 400}
+FS_CANDIDATES = 60  # the Norwegian sample exam's registrations in FS
 
 
 def say(text: str = "") -> None:
@@ -47,13 +53,17 @@ def reset(home: Path) -> None:
             path.unlink()
 
 
-def start(stack: Stack) -> str:
+def start(stack: Stack, country: str) -> str:
     """Brings the stack up and starts the sample exam's lifecycle; returns the occasion uid."""
-    from prefect.deployments import run_deployment
-
     say(f"Starting the Prefect server, the stand-ins and the deployments (state in {stack.home}) …")
     stack.start_services()
     stack.prepare_store()
+    return start_norwegian(stack) if country == "NO" else start_swedish(stack)
+
+
+def start_swedish(stack: Stack) -> str:
+    from prefect.deployments import run_deployment
+
     ladok = stack.env()["EXAMFLOW_LADOK_URL"]
     occasion = sample_occasion(TERM, seed_term(ladok, **TERM))
     granted = prepare_sample(stack, ladok, occasion, TERM)
@@ -68,6 +78,26 @@ def start(stack: Stack) -> str:
         "Its lifecycle has started, its times read from the timetable."
     )
     return occasion
+
+
+def start_norwegian(stack: Stack) -> str:
+    """The Norwegian sample exam: its unit, registrations, accommodations and grading information
+    seeded in FS, its timetable row and the rooms file in the uploads folder; its lifecycle on FS."""
+    from prefect.deployments import run_deployment
+
+    uploads = stack.home / "uploads"
+    granted = seed_fs_sample(stack.env()["EXAMFLOW_FS_URL"], uploads, FS_CANDIDATES)
+    write_rooms(uploads)
+    stack.serve_deployments(len(deployments(PREFECT_YAML)))
+    with stack.in_this_process():
+        params = sample_lifecycle(FS_UNIT, country="NO")
+        run_deployment("lifecycle/local", parameters={"params": params}, timeout=0)
+    say(
+        f"Seeded the Norwegian sample exam {FS_UNIT} in FS: {FS_CANDIDATES} registrations with FS's "
+        f"candidate numbers, {granted} of them granted extra time in FS, and FS's grading deadline. "
+        "Its lifecycle has started on FS, its times read from the timetable."
+    )
+    return FS_UNIT
 
 
 def prepare_sample(stack: Stack, ladok: str, occasion: str, term: dict[str, Any]) -> int:
@@ -95,7 +125,7 @@ def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
     return {"occasion_uid": occasion, "times": {"timetable": TIMETABLE}, **more}
 
 
-def guide(stack: Stack, occasion: str) -> None:
+def guide(stack: Stack, occasion: str, country: str) -> None:
     say(f"""
 Prefect UI: {stack.ui_url}   (flow runs: {stack.ui_url}/runs)
 
@@ -104,8 +134,7 @@ What to do next:
   2. Open it in the UI, choose Resume, and fill in the form:
        approver id: staff-coordinator-1, decision: approve, a comment, and the one-time code
        from the mail printed below (the mail folder is {stack.home / "outbox"}).
-  3. The next phases follow by themselves; grading waits for a grader (staff-grader-1) and
-     result-transfer for a planner (staff-planner-1), each with a code mailed below.
+  3. The next phases follow by themselves; {next_approvals(country)}, each with a code mailed below.
   4. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
        occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
        planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
@@ -116,6 +145,16 @@ What to do next:
 
 Press Ctrl-C to stop everything.
 """)
+
+
+def next_approvals(country: str) -> str:
+    if country == "NO":
+        return (
+            "grading waits for each grader of the committee (staff-grader-1, the external\n"
+            "     staff-grader-ext-1) and the examiner (staff-examiner-1), result-transfer for a planner\n"
+            "     (staff-planner-1) before the platform's transfer to FS and FS's read-back"
+        )
+    return "grading waits for a grader (staff-grader-1) and\n     result-transfer for a planner (staff-planner-1)"
 
 
 def watch_mail(outbox: Path) -> None:
@@ -130,12 +169,17 @@ def watch_mail(outbox: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--country", choices=["SE", "NO"], default="SE", help="the sample exam's country")
+    country = parser.parse_args().country
+    if country == "NO":  # the sample is seeded in FS: Norway's exams are read from FS
+        os.environ["EXAMFLOW_NORWAY_REGISTER"] = "fs"
     home = settings_from_env().home
     reset(home)
     stack = Stack(home)
     try:
-        occasion = start(stack)
-        guide(stack, occasion)
+        occasion = start(stack, country)
+        guide(stack, occasion, country)
         watch_mail(home / "outbox")
     except KeyboardInterrupt:
         say("\nStopping …")
