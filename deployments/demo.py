@@ -246,7 +246,9 @@ def extra_time_on_platform(occasion: str) -> int:
 
 
 def appeal_case(occasion: str) -> tuple[str, str]:
-    """The first graded candidate and a new grade for them: one step up (or down from the top)."""
+    """The first graded candidate and a new grade for them: one step up (or down from the top)
+    among the grades FS takes (no FX in Norway)."""
+    from rules.fs_transfer import fs_grade
     from rules.grades import Scale
     from store.db import transaction
     from store.schema import Grade, Occasion, Registration
@@ -259,9 +261,10 @@ def appeal_case(occasion: str) -> tuple[str, str]:
             .order_by(Registration.anonymisation_code)
             .limit(1)
         ).one()
-        scale = Scale(session.get_one(Occasion, occasion).scale).grades
-    step = 1 if grade != scale[-1] else -1
-    return code, scale[scale.index(grade) + step]
+        scale = Scale(session.get_one(Occasion, occasion).scale)
+    grades = [g for g in scale.grades if fs_grade(scale, g) is not None]
+    step = 1 if grade != grades[-1] else -1
+    return code, grades[grades.index(grade) + step]
 
 
 def import_protocols(fs_url: str, protocols: Path) -> Callable[[], None]:
