@@ -10,11 +10,13 @@ import os
 import shutil
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from deployments.approver import code_mails
 from deployments.sample import (
+    FS_FIRST_CANDIDATE,
     FS_UNIT,
     ROOMS_FILE,
     SAMPLE_BOOKING,
@@ -126,6 +128,7 @@ def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
 
 
 def guide(stack: Stack, occasion: str, country: str) -> None:
+    appeal = norwegian_appeal(stack, occasion) if country == "NO" else ""
     say(f"""
 Prefect UI: {stack.ui_url}   (flow runs: {stack.ui_url}/runs)
 
@@ -141,7 +144,7 @@ What to do next:
        coordinator approves it like the plan.
   5. While the exam is active, an incident: start 'exam-incident/local' with occasion_uid: {occasion},
        a candidate_code from the exam, minutes_lost: 10, a reason, entered_by: staff-invigilator-1;
-       the minutes are given back on the platform and exam-day's close waits for them.
+       the minutes are given back on the platform and exam-day's close waits for them.{appeal}
 
 Press Ctrl-C to stop everything.
 """)
@@ -150,11 +153,26 @@ Press Ctrl-C to stop everything.
 def next_approvals(country: str) -> str:
     if country == "NO":
         return (
-            "grading waits for each grader of the committee (staff-grader-1, the external\n"
-            "     staff-grader-ext-1) and the examiner (staff-examiner-1), result-transfer for a planner\n"
-            "     (staff-planner-1) before the platform's transfer to FS and FS's read-back"
+            "grading waits for each grader of the committee (staff-examiner-1,\n"
+            "     staff-grader-1) to approve their own grading and one of them the joint grading, and\n"
+            "     result-transfer (the platform's transfer to FS, then FS read back) for a planner\n"
+            "     (staff-planner-1)"
         )
     return "grading waits for a grader (staff-grader-1) and\n     result-transfer for a planner (staff-planner-1)"
+
+
+def norwegian_appeal(stack: Stack, occasion: str) -> str:
+    """The guide's step for an appeal registered in FS, once the results are in FS."""
+    requests = f"{stack.env()['EXAMFLOW_FS_URL'].rstrip('/')}/_sim/vurderingsenheter/{occasion}/requests"
+    body = json.dumps(
+        {"klager": [{"kandidatnummer": str(FS_FIRST_CANDIDATE), "mottattDato": date.today().isoformat()}]}
+    )
+    return f"""
+  6. Once the results are in FS, an appeal as FS registers it: POST {body} to
+       {requests}
+     and start 'collect-requests/local' with occasion_uids: [{occasion}]; the appeal committee
+     (staff-appeal-1, staff-appeal-ext-1) grades it blind, the planner approves the new grade, and
+     its protocol file waits in {stack.home / "fs" / "protocols"} for the exam office's import."""
 
 
 def watch_mail(outbox: Path) -> None:
