@@ -21,7 +21,6 @@ from models.settings import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 CANDIDATES = 40
-FS_RESULTS = "POST /_sim/vurderingsenheter/{unit_id}/resultater"  # what FS takes into its results
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +79,8 @@ def test_serve_killed_while_runs_wait_for_approval_resumes_without_repeating_a_s
     }
     ladok = summary["requests"]["register"]
     assert {call: n for call, n in ladok.items() if "/_sim/" not in call} == {}, ladok
-    fs = summary["requests"]["fs"]
-    # into FS's results: the platform's transfer, once, and the exam office's import of the
-    # appeal's protocol file; each then read back over FS's API
-    assert fs[FS_RESULTS] == 1 + summary["appealed"], fs
-    assert fs["POST /graphql/"] > 0, fs
+    fs = summary["requests"]["fs"]  # FS is read over its API (the plan, the sync, the read-backs)
+    assert set(fs) == {"POST /graphql/"}, fs
     platform = summary["requests"]["platform"]
     platform_writes = {
         call: n
