@@ -74,7 +74,7 @@ def test_serve_killed_while_runs_wait_for_approval_resumes_without_repeating_a_s
     assert {m["approver"] for m in mails if m["title"].startswith("Approve the plan")} == {
         "staff-coordinator-1"
     }
-    assert {m["approver"] for m in mails if m["title"].startswith("Approve the transfer")} == {
+    assert {m["approver"] for m in mails if m["title"].startswith("Approve the platform's transfer")} == {
         "staff-planner-1"
     }
     ladok = summary["requests"]["register"]
