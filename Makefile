@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
-	$(PY) -m deployments.run
+	$(PY) -m deployments.run $(if $(COUNTRY),--country $(COUNTRY))
 
 # `make test` also covers PostgreSQL when it can: with EXAMFLOW_TEST_POSTGRES_URL unset, as root, on a
 # machine with PostgreSQL installed, it runs a throwaway server in $(TEST_PG_DATA) for the duration.

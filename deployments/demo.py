@@ -2,7 +2,12 @@
 `make run`: approvals suspend their runs, and a scripted approver reads each one-time code from
 the mail folder and resumes through Prefect's resume API, as a person at the UI would.
 
-    python -m deployments.demo --candidates 200 --out summary.json
+    python -m deployments.demo --country NO --candidates 200 --out summary.json
+
+`--country NO` (the default) takes a Norwegian exam on Norway's systems: seeded in the FS stand-in,
+its results through the platform's transfer to FS and read back, one appeal whose new grade the
+exam office imports into FS by protocol file. `--country SE` takes a Swedish exam on the Ladok
+stand-in, its results written as Ladok drafts; Sweden has no appeal, so none is filed.
 
 `--kill-serve-at FLOW` (repeatable) SIGKILLs the serving process once a run of FLOW is suspended
 for its approval, starts a fresh one and only then answers; `--until result-transfer` ends the
@@ -13,6 +18,7 @@ register and the platform handled, so that a side effect repeated on resume show
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import tempfile
@@ -29,7 +35,7 @@ from sqlalchemy import func, select
 
 from deployments import approver
 from deployments.run import import_support_decisions, prepare_sample, sample_lifecycle, say
-from deployments.sample import registrations, seed_term
+from deployments.sample import FS_UNIT, registrations, seed_fs_sample, seed_term
 from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack, default_ports
 from models.settings import REPO_ROOT
@@ -119,8 +125,14 @@ class ScriptedApprover:
 
     MISTYPED = "ZZZZ2345"
 
-    def __init__(self, outbox: Path, before_answer: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Path,
+        before_answer: Callable[[str], None] | None = None,
+        exam_office: Callable[[], None] | None = None,
+    ) -> None:
         self.outbox = outbox
+        self.exam_office = exam_office  # imports FS's protocol files before that approval is answered
         self.new_grade = ""
         self.answered: list[dict[str, str | None]] = []
         self.before_answer = before_answer  # called with the waiting run's flow name
@@ -134,6 +146,8 @@ class ScriptedApprover:
                 self.before_answer(flow_name(run.flow_id))
             code = self.MISTYPED if not self.answered else mail.code
             extra = {"new_grade": self.new_grade} if "appealed paper" in mail.title else {}
+            if mail.title.startswith("Import the new grade") and self.exam_office is not None:
+                self.exam_office()
             approver.answer(run.id, mail, approval_code=code, comment="checked by the demo", **extra)
             self.answered.append(
                 {
@@ -244,7 +258,9 @@ def case_closes(occasion: str) -> str:
 
 
 def appeal_case(occasion: str) -> tuple[str, str]:
-    """The first graded candidate and a new grade for them: one step up (or down from the top)."""
+    """The first graded candidate and a new grade for them: one step up (or down from the top)
+    among the grades FS takes (no FX in Norway)."""
+    from rules.fs_transfer import fs_grade
     from rules.grades import Scale
     from store.db import transaction
     from store.schema import Grade, Occasion, Registration
@@ -257,9 +273,34 @@ def appeal_case(occasion: str) -> tuple[str, str]:
             .order_by(Registration.anonymisation_code)
             .limit(1)
         ).one()
-        scale = Scale(session.get_one(Occasion, occasion).scale).grades
-    step = 1 if grade != scale[-1] else -1
-    return code, scale[scale.index(grade) + step]
+        scale = Scale(session.get_one(Occasion, occasion).scale)
+    grades = [g for g in scale.grades if fs_grade(scale, g) is not None]
+    step = 1 if grade != grades[-1] else -1
+    return code, grades[grades.index(grade) + step]
+
+
+def import_protocols(fs_url: str, protocols: Path) -> Callable[[], None]:
+    """The exam office importing FS's protocol files (the new grades after appeal) into the FS
+    stand-in, each file once."""
+    imported: set[Path] = set()
+
+    def office() -> None:
+        for path in sorted(set(protocols.glob("*.csv")) - imported):
+            rows = list(csv.DictReader(path.read_text("utf-8").splitlines(), delimiter=";"))
+            for unit in {r["vurderingsenhet"] for r in rows}:
+                results = [
+                    {"kandidatnummer": int(r["kandidatnummer"]), "karakter": r["karakter"]}
+                    for r in rows
+                    if r["vurderingsenhet"] == unit
+                ]
+                httpx.post(
+                    f"{fs_url.rstrip('/')}/_sim/vurderingsenheter/{unit}/resultater",
+                    json={"kilde": "protokoll", "resultater": results},
+                    timeout=30,
+                ).raise_for_status()
+            imported.add(path)
+
+    return office
 
 
 def walk_through(
@@ -268,21 +309,29 @@ def walk_through(
     timeout: float,
     until: str = "archive",
     before_answer: Callable[[str], None] | None = None,
+    country: str = "NO",
+    exam_office: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """The lifecycle, an appeal and the archive by hand (the case stays open for weeks), every
+    """The lifecycle, then in Norway (whose law lets a candidate appeal) an appeal and the archive by
+    hand (the case stays open for the law's weeks), in Sweden the nightly sweep's archive (its case
+    closes once the results are published); then retention and the term's statistics. Every
     approval answered by script; with `until="result-transfer"`, the lifecycle up to the transfer
     only."""
     from prefect.deployments import run_deployment
 
-    say(f"Lifecycle of {occasion} started")
-    import_support_decisions()
-    run_deployment(  # Norway: its law lets the candidate appeal
-        "lifecycle/local", parameters={"params": sample_lifecycle(occasion, country="NO")}, timeout=0
+    say(f"Lifecycle of {occasion} ({country}) started")
+    if country == "SE":  # a Norwegian exam's accommodations come from FS, a Swedish one's from the file
+        import_support_decisions()
+    run_deployment(
+        "lifecycle/local", parameters={"params": sample_lifecycle(occasion, country=country)}, timeout=0
     )
-    person = ScriptedApprover(outbox, before_answer)
+    person = ScriptedApprover(outbox, before_answer, exam_office)
     wait_for("result-transfer", person, timeout)
     if until == "result-transfer":
         return {**summary(occasion, person.answered), **run_inputs()}
+    if country == "SE":  # no appeal in Sweden: the sweep chained to the transfer archives it
+        wait_for("archive-closed-cases", person, timeout)
+        return {**summary(occasion, person.answered), **run_inputs(), **after_archive(occasion, person, timeout)}
     code, person.new_grade = appeal_case(occasion)
     say(f"Transferred; candidate {code} appeals …")
     run_deployment(
@@ -358,8 +407,8 @@ def run_inputs() -> dict[str, int]:
 
 
 def side_effects(stack: Stack, outbox: Path) -> dict[str, Any]:
-    """Each approval's code mails per approver, and the requests the register and the platform
-    handled by route (`GET /_sim/faults`)."""
+    """Each approval's code mails per approver, and the requests the registers (Ladok and FS) and
+    the platform handled by route (`GET /_sim/faults`)."""
     mails = Counter((m.flow_run_id, m.title, m.staff_id) for m in approver.code_mails(outbox))
     return {
         "code_mails": [
@@ -368,7 +417,11 @@ def side_effects(stack: Stack, outbox: Path) -> dict[str, Any]:
         ],
         "requests": {
             system: httpx.get(f"http://127.0.0.1:{port}/_sim/faults", timeout=10).json()["requests"]
-            for system, port in (("register", stack.ports["ladok"]), ("platform", stack.ports["inspera"]))
+            for system, port in (
+                ("register", stack.ports["ladok"]),
+                ("fs", stack.ports["fs"]),
+                ("platform", stack.ports["inspera"]),
+            )
         },
     }
 
@@ -379,24 +432,34 @@ def run_demo(
     timeout: float,
     until: str = "archive",
     kill_serve_at: Sequence[str] = (),
+    country: str = "NO",
 ) -> dict[str, Any]:
-    # the sample exam is Norwegian by law but seeded in the Ladok stand-in's term, not in FS
-    os.environ.setdefault("EXAMFLOW_NORWAY_REGISTER", "ladok")
+    if country == "NO":  # the sample is seeded in FS: Norway's exams are read from FS
+        os.environ["EXAMFLOW_NORWAY_REGISTER"] = "fs"
     stack = Stack(home, {name: free_port() for name in default_ports()})
     killer = ServeKiller(stack, list(kill_serve_at))
     try:
         say(f"Starting the stack in {home} …")
         stack.start_services()
         stack.prepare_store()
-        ladok = stack.env()["EXAMFLOW_LADOK_URL"]
-        term = {"seed": 11, "course_rounds": 2, "occasions": 1, "students": candidates}
-        occasion = seed_term(ladok, **term)[0]
-        prepare_sample(stack, ladok, occasion, term)
+        ladok, fs = stack.env()["EXAMFLOW_LADOK_URL"], stack.env()["EXAMFLOW_FS_URL"]
+        if country == "NO":
+            occasion, seeded = FS_UNIT, candidates
+            seed_fs_sample(fs, home / "uploads", candidates)
+        else:
+            term = {"seed": 11, "course_rounds": 2, "occasions": 1, "students": candidates}
+            occasion = seed_term(ladok, **term)[0]
+            prepare_sample(stack, ladok, occasion, term)
+            seeded = registrations(ladok, occasion)
         stack.serve_deployments(len(deployments(PREFECT_YAML)))
+        office = import_protocols(fs, home / "fs" / "protocols")
         with stack.in_this_process():
-            walked = walk_through(occasion, home / "outbox", timeout, until, killer if killer.flows else None)
+            walked = walk_through(
+                occasion, home / "outbox", timeout, until, killer if killer.flows else None, country, office
+            )
         return {
-            "candidates": registrations(ladok, occasion),
+            "country": country,
+            "candidates": seeded,
             **walked,
             **side_effects(stack, home / "outbox"),
             "serve_killed_at": killer.killed_at,
@@ -421,10 +484,15 @@ def main() -> None:
         help="SIGKILL the serving process while a run of FLOW waits for its approval, then start a fresh one",
     )
     parser.add_argument("--until", choices=["result-transfer", "archive"], default="archive")
+    parser.add_argument(
+        "--country", choices=["SE", "NO"], default="NO", help="the sample exam's country and register"
+    )
     args = parser.parse_args()
     (REPO_ROOT / ".examflow").mkdir(exist_ok=True)
     home = args.home or Path(tempfile.mkdtemp(prefix="demo-", dir=REPO_ROOT / ".examflow"))
-    result = run_demo(args.candidates, home.resolve(), args.timeout, args.until, args.kill_serve_at)
+    result = run_demo(
+        args.candidates, home.resolve(), args.timeout, args.until, args.kill_serve_at, args.country
+    )
     args.out.write_text(json.dumps(result, indent=2, default=str))
     shown = {k: v for k, v in result.items() if k not in ("approvals", "code_mails", "requests")}
     say(json.dumps(shown, default=str))

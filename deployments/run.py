@@ -1,17 +1,23 @@
 """`make run`: the local stack, a fresh sample term, and one sample exam's lifecycle started,
-waiting at its first approval for a person in the Prefect UI. Ctrl-C stops everything."""
+waiting at its first approval for a person in the Prefect UI. Ctrl-C stops everything.
+`--country NO` (`make run COUNTRY=NO`): the sample exam is Norwegian, seeded in the FS stand-in."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from deployments.approver import CodeMail, code_mails
 from deployments.sample import (
+    FS_FIRST_CANDIDATE,
+    FS_UNIT,
     ROOMS_FILE,
     SAMPLE_BOOKING,
     STOCKHOLM,
@@ -20,6 +26,7 @@ from deployments.sample import (
     hold_this_morning,
     registrations,
     sample_occasion,
+    seed_fs_sample,
     seed_term,
     write_rooms,
     write_support_decisions,
@@ -31,6 +38,7 @@ from models.settings import settings_from_env
 # Each run starts a fresh sample term; Prefect's own history (EXAMFLOW_HOME/prefect) is kept.
 FRESH = ("simulators", "outbox", "examflow.db", "examflow.db-wal", "examflow.db-shm")
 TERM = {"seed": 1, "course_rounds": 12, "occasions": 8, "students": 400}
+FS_CANDIDATES = 60  # the Norwegian sample exam's registrations in FS
 
 
 def say(text: str = "") -> None:
@@ -47,13 +55,17 @@ def reset(home: Path) -> None:
             path.unlink()
 
 
-def start(stack: Stack) -> str:
+def start(stack: Stack, country: str) -> str:
     """Brings the stack up and starts the sample exam's lifecycle; returns the occasion uid."""
-    from prefect.deployments import run_deployment
-
     say(f"Starting the Prefect server, the stand-ins and the deployments (state in {stack.home}) …")
     stack.start_services()
     stack.prepare_store()
+    return start_norwegian(stack) if country == "NO" else start_swedish(stack)
+
+
+def start_swedish(stack: Stack) -> str:
+    from prefect.deployments import run_deployment
+
     ladok = stack.env()["EXAMFLOW_LADOK_URL"]
     occasion = sample_occasion(TERM, seed_term(ladok, **TERM))
     granted = prepare_sample(stack, ladok, occasion, TERM)
@@ -68,6 +80,26 @@ def start(stack: Stack) -> str:
         "Its lifecycle has started, its times read from the timetable."
     )
     return occasion
+
+
+def start_norwegian(stack: Stack) -> str:
+    """The Norwegian sample exam: its unit, registrations, accommodations and grading information
+    seeded in FS, its timetable row and the rooms file in the uploads folder; its lifecycle on FS."""
+    from prefect.deployments import run_deployment
+
+    uploads = stack.home / "uploads"
+    granted = seed_fs_sample(stack.env()["EXAMFLOW_FS_URL"], uploads, FS_CANDIDATES)
+    write_rooms(uploads)
+    stack.serve_deployments(len(deployments(PREFECT_YAML)))
+    with stack.in_this_process():
+        params = sample_lifecycle(FS_UNIT, country="NO")
+        run_deployment("lifecycle/local", parameters={"params": params}, timeout=0)
+    say(
+        f"Seeded the Norwegian sample exam {FS_UNIT} in FS: {FS_CANDIDATES} registrations with FS's "
+        f"candidate numbers, {granted} of them granted extra time in FS, and FS's grading deadline. "
+        "Its lifecycle has started on FS, its times read from the timetable."
+    )
+    return FS_UNIT
 
 
 def prepare_sample(stack: Stack, ladok: str, occasion: str, term: dict[str, Any]) -> int:
@@ -95,7 +127,8 @@ def sample_lifecycle(occasion: str, **more: Any) -> dict[str, Any]:
     return {"occasion_uid": occasion, "times": {"timetable": TIMETABLE}, **more}
 
 
-def guide(stack: Stack, occasion: str) -> None:
+def guide(stack: Stack, occasion: str, country: str) -> None:
+    appeal = norwegian_appeal(stack, occasion) if country == "NO" else ""
     say(f"""
 Prefect UI: {stack.ui_url}/v2   (flow runs: {stack.ui_url}/v2/runs)
 What waits for whom: the 'approvals-inbox' artifact ({stack.ui_url}/v2/artifacts/key/approvals-inbox),
@@ -110,17 +143,37 @@ What to do next (each code mail is printed below as it is sent: to whom, the cod
      (staff-examiner-1), then staff-grader-1, each with a code of their own mailed when it is
      their turn.
   3. Then the joint grading: one of the two approves it (both are mailed a code).
-  4. result-transfer waits for the planner (staff-planner-1); archive follows by itself.
+  4. result-transfer waits for the planner (staff-planner-1){transfer_route(country)}; the archive
+     follows once the exam's case is closed (the nightly sweep 'archive-closed-cases').
   5. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
        occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
        planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
        coordinator approves it like the plan.
-  5. While the exam is active, an incident: start 'exam-incident/local' with occasion_uid: {occasion},
+  6. While the exam is active, an incident: start 'exam-incident/local' with occasion_uid: {occasion},
        a candidate_code from the exam, minutes_lost: 10, a reason, entered_by: staff-invigilator-1;
-       the minutes are given back on the platform and exam-day's close waits for them.
+       the minutes are given back on the platform and exam-day's close waits for them.{appeal}
 
 Press Ctrl-C to stop everything.
 """)
+
+
+def transfer_route(country: str) -> str:
+    """How the sample's results reach the register, for the guide."""
+    return " (then the platform's transfer to FS, and FS read back)" if country == "NO" else ""
+
+
+def norwegian_appeal(stack: Stack, occasion: str) -> str:
+    """The guide's step for an appeal registered in FS, once the results are in FS."""
+    requests = f"{stack.env()['EXAMFLOW_FS_URL'].rstrip('/')}/_sim/vurderingsenheter/{occasion}/requests"
+    body = json.dumps(
+        {"klager": [{"kandidatnummer": str(FS_FIRST_CANDIDATE), "mottattDato": date.today().isoformat()}]}
+    )
+    return f"""
+  7. Once the results are in FS, an appeal as FS registers it: POST {body} to
+       {requests}
+     and start 'collect-requests/local' with occasion_uids: [{occasion}]; the appeal committee
+     (staff-appeal-1, staff-appeal-ext-1) grades it blind, the planner approves the new grade, and
+     its protocol file waits in {stack.home / "fs" / "protocols"} for the exam office's import."""
 
 
 def watch_mail(outbox: Path) -> None:
@@ -142,12 +195,17 @@ def mailed(mail: CodeMail) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--country", choices=["SE", "NO"], default="SE", help="the sample exam's country")
+    country = parser.parse_args().country
+    if country == "NO":  # the sample is seeded in FS: Norway's exams are read from FS
+        os.environ["EXAMFLOW_NORWAY_REGISTER"] = "fs"
     home = settings_from_env().home
     reset(home)
     stack = Stack(home)
     try:
-        occasion = start(stack)
-        guide(stack, occasion)
+        occasion = start(stack, country)
+        guide(stack, occasion, country)
         watch_mail(home / "outbox")
     except KeyboardInterrupt:
         say("\nStopping …")

@@ -50,11 +50,7 @@ def hold_this_morning(
     """Puts the sample exam in a window that ended this morning, so exam day can close it (the
     deadline, extra time included, has passed) and the lifecycle runs on without waiting: the
     register's occasion is moved to that day, and the timetable (`TIMETABLE`) gives its times."""
-    now = now or datetime.now(UTC)
-    starts = now.replace(second=0, microsecond=0) - timedelta(hours=5)
-    if (starts + timedelta(hours=2)).astimezone(STOCKHOLM).date() != starts.astimezone(STOCKHOLM).date():
-        starts -= timedelta(hours=2)  # a plan's times lie on one day in Stockholm
-    ends = starts + timedelta(hours=2)
+    starts, ends = this_morning(now)
     day = starts.astimezone(STOCKHOLM).date()
     base = ladok_url.rstrip("/")
     moved = httpx.post(
@@ -64,17 +60,27 @@ def hold_this_morning(
     )
     moved.raise_for_status()
     course_code = moved.json()["Aktiviteter"][0]["Kursinstans"]["Utbildningskod"]
+    _write_timetable(uploads, course_code, starts, ends)
+    return starts, ends
+
+
+def this_morning(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A two-hour window that ended three hours ago, on one day in Stockholm."""
+    now = now or datetime.now(UTC)
+    starts = now.replace(second=0, microsecond=0) - timedelta(hours=5)
+    if (starts + timedelta(hours=2)).astimezone(STOCKHOLM).date() != starts.astimezone(STOCKHOLM).date():
+        starts -= timedelta(hours=2)  # a plan's times lie on one day in Stockholm
+    return starts, starts + timedelta(hours=2)
+
+
+def _write_timetable(uploads: Path, course_code: str, starts: datetime, ends: datetime) -> None:
+    """The exam office's timetable (`TIMETABLE`) with the sample exam's one row."""
+    start, end = starts.astimezone(STOCKHOLM), ends.astimezone(STOCKHOLM)
     rows = [
         ("course_code", "date", "start", "end"),
-        (
-            course_code,
-            day.isoformat(),
-            f"{starts.astimezone(STOCKHOLM):%H:%M}",
-            f"{ends.astimezone(STOCKHOLM):%H:%M}",
-        ),
+        (course_code, start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}"),
     ]
     _write_csv(uploads / TIMETABLE, rows)
-    return starts, ends
 
 
 def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: str, day: date) -> int:
@@ -124,3 +130,55 @@ def registrations(ladok_url: str, occasion_uid: str) -> int:
     )
     response.raise_for_status()
     return len(response.json())
+
+
+# The Norwegian sample exam: an assessment unit in the FS stand-in (FS's id of the unit is the
+# occasion uid), its registrations with FS's candidate numbers, and every seventh candidate granted
+# an accommodation in FS (extra time; the first of them a room of their own).
+FS_UNIT = "VmVudGhldDoxODYsRVhQSElMMTAxLDEsSE9TVCwyMDI2"
+FS_COURSE_CODE = "EXPHIL101"
+FS_COURSE = {"kode": FS_COURSE_CODE, "versjonskode": "1", "navn": "Examen philosophicum", "studiepoeng": 10.0}
+FS_FIRST_CANDIDATE = 10101
+
+
+def fs_candidate(n: int) -> dict[str, Any]:
+    """The sample's n-th registration (from 0) as FS holds it."""
+    melding: dict[str, Any] = {
+        "studentnummer": f"5{n:05d}",
+        "fornavn": f"Kari{n}",
+        "etternavn": "Nordmann",
+        "kandidatnummer": str(FS_FIRST_CANDIDATE + n),
+    }
+    if n % 7 == 3:
+        granted: dict[str, Any] = {"innvilget": True, "ekstratid": "PT30M" if n % 2 else "PT1H"}
+        melding["tilpasning"] = granted | ({"eksamensrom": "L1"} if n == 3 else {})
+    return melding
+
+
+def seed_fs_sample(fs_url: str, uploads: Path, students: int, now: datetime | None = None) -> int:
+    """Seeds the Norwegian sample exam in the FS stand-in, held in a window that ended this
+    morning (as `hold_this_morning`), with FS's grading information (`sensurinformasjon`: the
+    grading deadline three weeks on, the announcement the day after), and writes its timetable row.
+    Returns how many candidates FS granted extra time."""
+    starts, ends = this_morning(now)
+    day = starts.astimezone(STOCKHOLM).date()
+    base = fs_url.rstrip("/")
+    meldinger = [fs_candidate(n) for n in range(students)]
+    unit = {
+        "emne": FS_COURSE,
+        "arstall": day.year,
+        "termintype": "VAR" if day.month <= 6 else "HOST",
+        "startDato": day.isoformat(),
+        "vurderingsmeldinger": meldinger,
+    }
+    httpx.put(f"{base}/_sim/vurderingsenheter/{FS_UNIT}", json=unit, timeout=30).raise_for_status()
+    graded_by = datetime.combine(day + timedelta(days=21), datetime.min.time(), STOCKHOLM)
+    sensur = {
+        "sensurfrist": graded_by.replace(hour=23, minute=59).isoformat(),
+        "kunngjoringsdato": (graded_by + timedelta(days=1, hours=12)).isoformat(),
+    }
+    httpx.post(
+        f"{base}/_sim/vurderingsenheter/{FS_UNIT}/requests", json={"sensurinformasjon": sensur}, timeout=30
+    ).raise_for_status()
+    _write_timetable(uploads, FS_COURSE_CODE, starts, ends)
+    return sum("tilpasning" in m for m in meldinger)

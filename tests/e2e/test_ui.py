@@ -1,7 +1,8 @@
 """The Prefect UI in a real browser: Playwright drives Debian's Chromium (/usr/bin/chromium, never
 a downloaded browser) against the stack `make run` starts (a Prefect server, the stand-ins, the
 served deployments), and a coordinator resumes the suspended `plan-exam` run through the v2 UI's
-own form, as the README tells them to.
+own form, as the README tells them to, the approvals inbox listing the waiting run until it is
+answered.
 
 Without /usr/bin/chromium the test is skipped with the reason; under CI it fails instead. On
 failure the page is kept as screenshots under the test's tmp path (the path is in the report).
@@ -97,7 +98,9 @@ def test_a_coordinator_resumes_the_plan_through_the_ui_form(stack: Stack, tmp_pa
         assert waiting_run("plan-exam", after=plan.state.id).id == plan.id
         assert not syncs_for(occasion)
 
-        page.reload()
+        open_inbox(page, stack.ui_url)
+        shows(page.get_by_text(str(plan.id)).first)  # the inbox links the waiting run
+        page.goto(f"{stack.ui_url}/v2/runs/flow-run/{plan.id}")
         dialog = open_resume_form(page)
         expect_text(dialog, f"Your last answer was not accepted: {REFUSED}")
         fill_in(page, dialog, approver_id=mail.staff_id, code=mail.code)
@@ -106,6 +109,8 @@ def test_a_coordinator_resumes_the_plan_through_the_ui_form(stack: Stack, tmp_pa
         assert syncs_for(occasion), "the plan was approved but its next phase not started"
         page.reload()
         shows(page.get_by_text("Completed", exact=True).first)
+        open_inbox(page, stack.ui_url)
+        cleared(page.get_by_text(str(plan.id)))  # decided: the inbox no longer lists it
 
 
 # --- the browser ------------------------------------------------------------------------------------
@@ -159,6 +164,13 @@ def open_resume_form(page: Any) -> Any:
     return dialog
 
 
+def open_inbox(page: Any, ui_url: str) -> None:
+    """The newest version of the approvals inbox: its key's page lists the versions, newest first."""
+    page.goto(f"{ui_url}/v2/artifacts/key/approvals-inbox")
+    page.get_by_role("link", name=re.compile(r"^[0-9a-f]{8}$")).first.click()
+    shows(page.get_by_text("Approvals inbox:").first)
+
+
 def fill_in(page: Any, dialog: Any, *, approver_id: str, code: str) -> None:
     dialog.get_by_label("Approver Id", exact=True).fill(approver_id)
     dialog.get_by_role("button", name="Select Decision").click()
@@ -176,6 +188,12 @@ def shows(locator: Any) -> None:
     from playwright.sync_api import expect
 
     expect(locator).to_be_visible()
+
+
+def cleared(locator: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_count(0)
 
 
 def expect_text(locator: Any, text: str) -> None:
