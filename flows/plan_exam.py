@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from flows.approval import ask_for_approval
 from flows.distance_exam import distance_exam
 from models.approvals import Verdict
-from models.domain import Decision, ExamWindow, Role
+from models.domain import Decision, ExamWindow, RegisterOccasion, Role
 from models.params import DistanceChecklist, PlanExam
 from models.policy import FORM_TITLES, DispensationAnswers, DispensationForm, ExamForm
 from rules.exam_names import exam_key
@@ -66,6 +66,12 @@ def plan_exam(params: PlanExam) -> str:
             f"The plan of {occasion.uid} was rejected by {verdict.approver_id}: no test created"
         )
         return f"plan of {occasion.uid} rejected by {verdict.approver_id}: {verdict.comment}"
+    return set_up(params, occasion, window)
+
+
+def set_up(params: PlanExam, occasion: RegisterOccasion, window: ExamWindow) -> str:
+    """Once the plan is approved: the platform's test, the checks before the exam scheduled, a
+    distance exam's checklist, and the next phase."""
     test = create_platform_test(params, occasion, window)
     schedule_checks(occasion.uid)
     if params.distance is not None:

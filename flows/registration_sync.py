@@ -12,6 +12,7 @@ from itertools import count
 from prefect import flow, get_run_logger
 
 from flows.approval import ask_for_approval
+from models.approvals import Verdict
 from models.domain import Decision, Role
 from models.params import SyncRegistrations
 from tasks.chaining import start_phase
@@ -113,13 +114,7 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
             log.warning(
                 f"The answer for occasion {occasion_uid} removes more than was approved; asking again."
             )
-        verdict, _ = ask_for_approval(
-            kind=f"registration-shrink-{round}",
-            occasion_id=occasion_uid,
-            role=Role.COORDINATOR,
-            title=f"Apply the register's answer that shrinks {title_of(occasion_uid)}?",
-            evidence=shrink_evidence(shown),
-        )
+        verdict = _ask_to_shrink(occasion_uid, round, shown)
         approver = verdict.approver_id
         if verdict.decision != Decision.APPROVE:
             record_shrink_decision(shown, approver_id=approver, applied=False)
@@ -136,6 +131,17 @@ def _review(occasion_uid: str, chain: bool) -> dict[str, int]:
     if chain:
         start_phase("exam-day", {"params": {"occasion_uid": occasion_uid, "chain": True}})
     return totals
+
+
+def _ask_to_shrink(occasion_uid: str, round: int, shown: HeldOccasion) -> Verdict:
+    verdict, _ = ask_for_approval(
+        kind=f"registration-shrink-{round}",
+        occasion_id=occasion_uid,
+        role=Role.COORDINATOR,
+        title=f"Apply the register's answer that shrinks {title_of(occasion_uid)}?",
+        evidence=shrink_evidence(shown),
+    )
+    return verdict
 
 
 def _zero() -> dict[str, int]:

@@ -35,7 +35,7 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "deployments.demo",
             *("--country", "NO"),
             *("--candidates", str(CANDIDATES), "--out", str(out), "--home", str(home / "home")),
-            *("--timeout", "300", "--kill-serve-at", "plan-exam", "--kill-serve-at", "result-transfer"),
+            *("--timeout", "900", "--kill-serve-at", "plan-exam", "--kill-serve-at", "result-transfer"),
         ],
         cwd=REPO_ROOT,
         capture_output=True,
