@@ -51,6 +51,10 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.sync
 	$(PY) -m bench.grading
 	$(PY) -m bench.transfer
+	$(PY) -m bench.overhead
+	@if [ -n "$$EXAMFLOW_TEST_POSTGRES_URL" ]; then \
+	  $(PY) -m bench.scale --database-url "$$EXAMFLOW_TEST_POSTGRES_URL"; \
+	else echo "make bench: bench.scale needs EXAMFLOW_TEST_POSTGRES_URL (a PostgreSQL whose user may create databases)" >&2; fi
 
 clean:
 	rm -rf $(VENV) .examflow

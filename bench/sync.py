@@ -18,23 +18,36 @@ task pauses it (`tasks.collector`):
   registration's position plus one committed transaction writing that one row, scaled up.
 
 With a PostgreSQL URL every phase uses that one database, emptied first; the baselines run
-before the sync, so the store ends holding what the sync wrote. The last line reads
-`vs_bulk=<sync/bulk> vs_per_registration=<per_registration/sync>`.
+before the sync, so the store ends holding what the sync wrote.
+
+Then at a realistic register latency (`--latency-ms`, 40 by default; 0 skips it): the stand-in's
+fault injection delays every answer, and the first sync runs again into a fresh store, once
+through the client's hand-written `http.client` transport and once through httpx's own
+(`httpx.HTTPTransport`). The floor is what the register alone imposes: its calls (counted by the
+stand-in) times the latency, over the client's concurrency (`LadokClient`'s 8 calls at once),
+plus the bulk upsert measured above.
+
+The last lines read `vs_bulk=<sync/bulk> vs_per_registration=<per_registration/sync>` and
+`vs_floor=<sync at latency/floor> vs_floor_httpx=<the same through httpx's transport>`.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import orjson
 import pandas as pd
 from sqlalchemy import Engine, text
 
+import integrations.http
 from bench.common import occasion_row, point_examflow_at, run_and_print, stand_in, timed
 from flows.registration_sync import OCCASIONS_PER_BATCH
 from integrations.ladok import ALL_STATES, ORDER_BY, LadokClient, study_result
@@ -50,6 +63,8 @@ from tasks import collector
 from tasks.registration import SyncSummary, register_frame, sync_from_register
 
 PREFIX = "EXAM"
+TRANSPORTS = ("http.client", "httpx")
+REGISTER_CONCURRENCY = LadokClient("http://register.invalid/").concurrency  # calls at once
 
 
 def term_spec(registrations: int, occasions: int, students: int = 100_000) -> TermSpec:
@@ -186,6 +201,51 @@ def nightly(occasion_uids: list[str]) -> list[SyncSummary]:
     ]
 
 
+@contextmanager
+def transport(name: str) -> Iterator[None]:
+    """The clients built meanwhile send through the named transport: the client's own choice
+    (`http.client`) or httpx's own transport with the same pool size."""
+    if name == "http.client":
+        yield
+        return
+
+    def httpx_own(base_url: str, max_connections: int, ssl_context: Any = None) -> httpx.BaseTransport:
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        return httpx.HTTPTransport(limits=limits, verify=ssl_context if ssl_context is not None else True)
+
+    with mock.patch.object(integrations.http, "_transport", httpx_own):
+        yield
+
+
+def register_calls(ladok_url: str) -> int:
+    """The register calls the stand-in answered since its faults were last set (its own
+    `/_sim` control calls left out)."""
+    counts = httpx.get(f"{ladok_url}/_sim/faults", timeout=60).json()["requests"]
+    return sum(n for route, n in counts.items() if " /_sim/" not in route)
+
+
+def set_latency(ladok_url: str, ms: float) -> None:
+    httpx.put(f"{ladok_url}/_sim/faults", json={"latency_ms": ms}, timeout=60).raise_for_status()
+
+
+def at_latency(
+    ladok_url: str, stores: Stores, directory: Path, occasion_uids: list[str], ms: float
+) -> dict[str, float]:
+    """The first sync into a fresh store through each transport with `ms` added to every call."""
+    figures: dict[str, float] = {}
+    for name in TRANSPORTS:
+        store_url, engine = stores.fresh(f"latency-{name}")
+        point_examflow_at(store_url, directory / "home", ladok_url)
+        set_latency(ladok_url, ms)
+        with transport(name):
+            figures[f"{name}_s"], _ = timed(lambda: nightly(occasion_uids))
+        figures["calls"] = register_calls(ladok_url)
+        set_latency(ladok_url, 0)
+        engine.dispose()
+        engine_for.cache_clear()
+    return figures
+
+
 def held_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(text("SELECT COUNT(*) FROM registrations")).scalar_one())
@@ -215,6 +275,11 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
         held = held_count(store_engine)
         store_engine.dispose()
         engine_for.cache_clear()
+        slow = (
+            at_latency(ladok_url, stores, directory, occasion_uids, args.latency_ms)
+            if args.latency_ms
+            else {}
+        )
     figures = {
         "registrations": len(frame),
         "occasions": len(occasion_uids),
@@ -228,8 +293,41 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
         "sampled": sampled,
         "sample_s": sample_s,
         "per_registration_s": sample_s * len(frame) / max(1, sampled),
+        "latency_ms": args.latency_ms,
+        **{f"latency_{k}": v for k, v in slow.items()},
     }
     return figures
+
+
+def floor_s(calls: float, latency_ms: float, bulk_s: float, concurrency: int = REGISTER_CONCURRENCY) -> float:
+    """What the register and the store alone impose: every call's latency, `concurrency` at once,
+    then the bulk upsert."""
+    return calls * latency_ms / 1000 / concurrency + bulk_s
+
+
+def latency_lines(f: dict[str, float]) -> list[str]:
+    if not f["latency_ms"]:
+        return []
+    floor = floor_s(f["latency_calls"], f["latency_ms"], f["bulk_s"])
+    return [
+        f"at {f['latency_ms']:g} ms a register call, {REGISTER_CONCURRENCY} at once: "
+        f"{f['latency_calls']:,.0f} calls, floor {floor:.2f} s "
+        f"(calls x latency / {REGISTER_CONCURRENCY} + the bulk upsert)",
+        *(
+            f"{f'sync, first run, through {name}':<52}{f[f'latency_{name}_s']:>10.2f}"
+            f"{f[f'latency_{name}_s'] / floor:>17.2f} x floor"
+            for name in TRANSPORTS
+        ),
+    ]
+
+
+def floor_line(f: dict[str, float]) -> list[str]:
+    if not f["latency_ms"]:
+        return []
+    floor = floor_s(f["latency_calls"], f["latency_ms"], f["bulk_s"])
+    return [
+        f"vs_floor={f['latency_http.client_s'] / floor:.2f} vs_floor_httpx={f['latency_httpx_s'] / floor:.2f}"
+    ]
 
 
 def report(f: dict[str, float]) -> str:
@@ -251,7 +349,9 @@ def report(f: dict[str, float]) -> str:
                 ),
             )
         ),
+        *latency_lines(f),
         f"vs_bulk={f['sync_s'] / f['bulk_s']:.2f} vs_per_registration={f['per_registration_s'] / f['sync_s']:.1f}",
+        *floor_line(f),
     ]
     return "\n".join(lines)
 
@@ -263,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=100_000, help="pool size (at most registrations)")
     parser.add_argument("--database-url", help="the store; default a SQLite file in a temporary directory")
     parser.add_argument("--sample", type=int, default=1_000, help="registrations timed one by one")
+    parser.add_argument("--latency-ms", type=float, default=40, help="added to every register call; 0 skips")
     run_and_print(parser.parse_args(argv), "bench-sync-", run, report)
 
 

@@ -18,7 +18,8 @@ from store.db import make_engine
 from store.schema import Registration
 
 REPO = Path(__file__).resolve().parents[2]
-LAST_LINE = re.compile(r"^vs_bulk=\d+\.\d{2} vs_per_registration=\d+\.\d$")
+RATIOS_LINE = re.compile(r"^vs_bulk=\d+\.\d{2} vs_per_registration=\d+\.\d$")
+FLOOR_LINE = re.compile(r"^vs_floor=\d+\.\d{2} vs_floor_httpx=\d+\.\d{2}$")
 
 
 def test_tiny_bench_prints_ratios_and_stores_exactly_the_register(tmp_path: Path) -> None:
@@ -29,7 +30,8 @@ def test_tiny_bench_prints_ratios_and_stores_exactly_the_register(tmp_path: Path
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert LAST_LINE.match(lines[-1]), lines[-1]
+    assert RATIOS_LINE.match(lines[-2]), lines[-2]
+    assert FLOOR_LINE.match(lines[-1]), lines[-1]
     assert "no-change run changed 0" in done.stdout
 
     term = generate_term(term_spec(300, 10))

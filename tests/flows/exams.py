@@ -293,9 +293,9 @@ def approval_kinds(occasion: str) -> list[str]:
 def swedish(occasion: str) -> Iterator[None]:
     """The same exam under Swedish law for the length of a test."""
     with transaction() as session:
-        session.get(Occasion, occasion).country = "SE"
+        session.get_one(Occasion, occasion).country = "SE"
     try:
         yield
     finally:
         with transaction() as session:
-            session.get(Occasion, occasion).country = "NO"
+            session.get_one(Occasion, occasion).country = "NO"

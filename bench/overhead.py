@@ -1,0 +1,183 @@
+"""What Prefect costs a lifecycle (P3): one exam's phases as flows against the same tasks called
+directly, and how many task runs an exam makes at two sizes.
+
+`python -m bench.overhead [--candidates 1000 --count-at 10000]`
+
+Under Prefect: the phases' flows (plan-exam, registration-sync, exam-day, grading,
+result-transfer, archive) called in this process one after the other, without chaining, under a
+temporary Prefect server (`prefect_test_harness`); each approval pauses its run and is answered
+from another thread by a scripted approver reading the mailed code, as a person at the UI would.
+Directly: the same tasks' bodies (`task.fn`) in the order the flows call them, each approval
+opened and answered through the same store steps (`tests/flows/exams.py`). Both run against the
+stand-ins, served in this process on loopback, and a fresh SQLite store each; the exam's window
+has passed, so exam day closes at once. The task runs are counted on the Prefect server for the
+flows at `--candidates` and again for a second exam at `--count-at`.
+
+The last line reads `vs_direct=<prefect/direct> task_runs_1k=<n> task_runs_10k=<n>` (the sizes
+are those asked for; the names keep the issue's defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+from bench.common import run_and_print, timed
+from flows.archive import archive
+from flows.exam_day import exam_day
+from flows.grading import grading
+from flows.plan_exam import plan_exam
+from flows.registration_sync import registration_sync
+from flows.result_transfer import result_transfer
+from models.params import GradeExam, OccasionStep, PlanExam, SyncRegistrations
+from models.systems import LADOK, SYSTEMS
+from simulators.server import serve_in_thread
+from store.db import engine_for
+from tests.conftest import examflow_environment
+from tests.flows.conftest import FS_PASSWORD, FS_USER, World, _store, approving, past_window, stand_in
+from tests.flows.exams import RULE, STEPS, Exam, Phase
+
+# Who answers the lifecycle's approvals: the plan, each grader's own grading and the joint one,
+# the transfer.
+APPROVERS = ("staff-coordinator-1", "staff-examiner-1", "staff-grader-ext-1", "staff-planner-1")
+DIRECT_PHASES = (Phase.PLANNED, Phase.SYNCED, Phase.EXAMINED, Phase.GRADED, Phase.TRANSFERRED, Phase.ARCHIVED)
+
+
+@contextmanager
+def world(directory: Path, candidates: int) -> Iterator[World]:
+    """The stand-ins in this process, a migrated SQLite store with the staff, and a term of two
+    occasions each sat by every one of `candidates` students; examflow's settings point at them."""
+    directory.mkdir(parents=True)
+    engine = _store(directory)
+    with ExitStack() as stack:
+        urls = {s.name: stack.enter_context(serve_in_thread(stand_in(s, directory))) for s in SYSTEMS}
+        env = {
+            "EXAMFLOW_HOME": str(directory),
+            "EXAMFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            **{s.url_env: f"{urls[s.name]}{s.url_path}" for s in SYSTEMS},
+            "EXAMFLOW_FS_USER": FS_USER,
+            "EXAMFLOW_FS_PASSWORD": FS_PASSWORD,
+            "EXAMFLOW_NORWAY_REGISTER": "ladok",
+        }
+        stack.enter_context(examflow_environment(env))
+        term = {
+            "seed": 11,
+            "course_rounds": 1,
+            "occasions": 2,
+            "students": candidates,
+            "registrations": 2 * candidates,
+        }
+        loaded = httpx.post(f"{urls[LADOK.name]}/_sim/term", json=term, timeout=600)
+        loaded.raise_for_status()
+        yield World(directory, urls, [], list(loaded.json()["occasions"]))
+        engine.dispose()
+        engine_for.cache_clear()
+
+
+def direct(exam: Exam) -> None:
+    for phase in DIRECT_PHASES:
+        STEPS[phase](exam)
+
+
+def under_prefect(exam: Exam) -> list[UUID]:
+    """The phases' flows one after the other; the ids of their runs."""
+    uid = exam.occasion
+    plan = PlanExam(occasion_uid=uid, times=exam.times, code_prefix="TDA", country="NO", grading=RULE)
+    calls: list[Callable[[], Any]] = [
+        lambda: plan_exam(plan, return_state=True),
+        lambda: registration_sync(SyncRegistrations(occasion_uids=[uid]), return_state=True),
+        lambda: exam_day(OccasionStep(occasion_uid=uid), return_state=True),
+        lambda: grading(GradeExam(occasion_uid=uid), return_state=True),
+        lambda: result_transfer(OccasionStep(occasion_uid=uid), return_state=True),
+        lambda: archive(OccasionStep(occasion_uid=uid), return_state=True),
+    ]
+    runs = []
+    with ExitStack() as stack:
+        for staff_id in APPROVERS:
+            stack.enter_context(approving(exam.world.outbox, staff_id))
+        for call in calls:
+            state = call()
+            if not state.is_completed():
+                raise RuntimeError(f"a phase of {uid} ended {state.name}: {state.message}")
+            runs.append(state.state_details.flow_run_id)
+    return runs
+
+
+def task_runs(flow_runs: list[UUID], settle_s: float = 30) -> int:
+    """The task runs of these flow runs on the Prefect server, once their count stops moving
+    (the server records them from events, a moment after the run)."""
+    body = {"flow_runs": {"id": {"any_": [str(r) for r in flow_runs]}}}
+    seen, deadline = -1, time.monotonic() + settle_s
+    while True:
+        answer = httpx.post(f"{PREFECT_API_URL.value()}/task_runs/count", json=body, timeout=30)
+        answer.raise_for_status()
+        count = int(answer.json())
+        if count == seen or time.monotonic() > deadline:
+            return count
+        seen = count
+        time.sleep(2)
+
+
+def exam(w: World) -> Exam:
+    occasion = w.fresh_occasion()
+    return Exam(w, occasion, w.reschedule(occasion, *past_window()))
+
+
+def run(args: argparse.Namespace, directory: Path) -> dict[str, float]:
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        with world(directory / "small", args.candidates) as w:
+            direct_s, _ = timed(lambda: direct(exam(w)))
+            prefect_s, runs = timed(lambda: under_prefect(exam(w)))
+            small = task_runs(runs)
+        with world(directory / "large", args.count_at) as w:
+            large_s, runs = timed(lambda: under_prefect(exam(w)))
+            large = task_runs(runs)
+    return {
+        "candidates": args.candidates,
+        "count_at": args.count_at,
+        "direct_s": direct_s,
+        "prefect_s": prefect_s,
+        "large_s": large_s,
+        "task_runs_small": small,
+        "task_runs_large": large,
+    }
+
+
+def report(f: dict[str, float]) -> str:
+    large_label = f"flows under Prefect, {f['count_at']:,} candidates"
+    return "\n".join(
+        [
+            f"one exam's lifecycle (plan to archive, 4 approvals answered by a script) at {f['candidates']:,} candidates",
+            f"{'run':<44}{'seconds':>10}{'task runs':>12}",
+            f"{'tasks called directly (.fn)':<44}{f['direct_s']:>10.2f}{'-':>12}",
+            f"{'flows under Prefect':<44}{f['prefect_s']:>10.2f}{f['task_runs_small']:>12,}",
+            f"{large_label:<44}{f['large_s']:>10.2f}{f['task_runs_large']:>12,}",
+            f"vs_direct={f['prefect_s'] / f['direct_s']:.2f} "
+            f"task_runs_1k={f['task_runs_small']} task_runs_10k={f['task_runs_large']}",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=1_000, help="the exam timed both ways")
+    parser.add_argument(
+        "--count-at", type=int, default=10_000, help="a second exam whose task runs are counted"
+    )
+    run_and_print(parser.parse_args(argv), "bench-overhead-", run, report)
+
+
+if __name__ == "__main__":
+    main()
