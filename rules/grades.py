@@ -47,6 +47,10 @@ class Scale(StrEnum):
     def is_passing(self, grade: str) -> bool:
         return self.require(grade) in self.passing
 
+    def grades_in(self, country: str) -> tuple[str, ...]:
+        """The scale's grades as the country's register holds them: Norway's A-F has no FX."""
+        return tuple(g for g in self.grades if not (country == "NO" and g in _SWEDISH_ONLY))
+
     def require(self, grade: str) -> str:
         """The grade itself, or a ValueError naming the scale's grades."""
         if grade not in self.grades:
@@ -68,6 +72,7 @@ _PASSING: dict[Scale, tuple[str, ...]] = {
     Scale.UGVG: ("G", "VG"),
     Scale.U345: ("3", "4", "5"),
 }
+_SWEDISH_ONLY = frozenset({"FX"})
 # Grades that share a step with the grade below them when counting distances (see grade_distance).
 _SAME_STEP_AS_BELOW = frozenset({"FX"})
 

@@ -73,7 +73,7 @@ def receive_appeal(occasion_id: str, anonymisation_code: str, received_on: date)
         anonymisation_code,
         received_on=received_on,
         published_on=published_on,
-        grades=Scale(occasion.scale).grades,
+        grades=Scale(occasion.scale).grades_in(occasion.country),  # the form offers only these
     )
 
 

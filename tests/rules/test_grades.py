@@ -219,3 +219,9 @@ def test_scales_are_ordered_and_pass_at_the_top(scale: Scale) -> None:
     assert not scale.is_passing(scale.lowest)
     assert scale.is_passing(scale.grades[-1])
     assert scale.grades[-len(scale.passing) :] == scale.passing
+
+
+def test_norways_a_to_f_has_no_fx_and_swedens_has() -> None:
+    assert Scale.AF.grades_in("NO") == ("F", "E", "D", "C", "B", "A")
+    assert Scale.AF.grades_in("SE") == Scale.AF.grades
+    assert Scale.PASS_FAIL.grades_in("NO") == Scale.PASS_FAIL.grades
