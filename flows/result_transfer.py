@@ -183,5 +183,6 @@ def transfer_through_fs(params: OccasionStep) -> dict[str, int]:
         f"Transfer of {occasion} to FS, read back",
     )
     if params.chain and not wrong:
-        start_phase("archive", {"params": {"occasion_uid": occasion, "chain": True}})
+        # as on Ladok: the archive waits for the case to close
+        start_phase("archive-closed-cases", {"params": {"occasion_uids": [occasion]}})
     return {"written": len(checks) - len(wrong), "failed": len(wrong)}
