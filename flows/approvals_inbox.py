@@ -6,8 +6,11 @@ from __future__ import annotations
 from prefect import flow
 
 from tasks.approvals_inbox import publish_inbox
+from tasks.run_logs import run_logger
 
 
 @flow(name="approvals-inbox")
 def approvals_inbox() -> int:
-    return publish_inbox()
+    waiting = publish_inbox()
+    run_logger().info(f"The approvals inbox is refreshed: {waiting} approval(s) waiting")
+    return waiting

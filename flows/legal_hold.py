@@ -8,8 +8,11 @@ from prefect import flow
 from models.retention import LegalHoldRequest
 from tasks.clock import now
 from tasks.retention import set_legal_hold
+from tasks.run_logs import run_logger
 
 
 @flow(name="legal-hold")
 def legal_hold(params: LegalHoldRequest) -> str:
-    return set_legal_hold(params, now())
+    outcome = set_legal_hold(params, now())
+    run_logger().info(outcome)
+    return outcome
