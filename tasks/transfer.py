@@ -265,7 +265,9 @@ def _write_batch(
     progress: _Progress | None,
 ) -> list[tuple[TransferItem, transfer.Outcome]]:
     """Commits a pending ledger row for every item, then writes WRITERS at a time, recording the
-    outcomes in batches (and those already in hand if the register goes away mid-run)."""
+    outcomes in batches (and those already in hand if the register goes away mid-run). A stale
+    answer is not recorded here: its write may have landed on an earlier try whose answer was lost,
+    so its row stays pending until a read-back of the register settles it."""
     keys = {i.registration_id: _key(occasion_id, i, held) for i in items}
     _begin(occasion_id, items, keys)
     done: list[tuple[TransferItem, transfer.Outcome]] = []
@@ -278,7 +280,8 @@ def _write_batch(
             for future in as_completed(futures):
                 outcome = future.result()
                 done.append((futures[future], outcome))
-                unrecorded.append(outcome)
+                if outcome.status != "stale":  # stays pending until the re-read settles it
+                    unrecorded.append(outcome)
                 if len(unrecorded) >= RECORD_EVERY:
                     _record(unrecorded)
                 if progress is not None:
@@ -290,7 +293,8 @@ def _write_batch(
 
 def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str, StudyResult]) -> None:
     """Settles the pending rows an interrupted run left: confirmed where the register now holds
-    their grade, stale where a later grade has replaced theirs; the rest are written again."""
+    their grade, stale where a later grade has replaced theirs or where the write must be made
+    again on a newer draft version (under a new key); the rest are written again."""
     by_registration = {i.registration_id: i for i in items}
     settled: list[transfer.Outcome] = []
     with transaction() as session:
@@ -302,6 +306,10 @@ def _confirm_landed(occasion_id: str, items: list[TransferItem], held: dict[str,
         if (item.grade, item.exam_date) != (row.grade, row.exam_date):
             settled.append(
                 transfer.Outcome(row.idempotency_key, "stale", error="superseded by a later grade")
+            )
+        elif item.action != Action.UNCHANGED and _key(occasion_id, item, held) != row.idempotency_key:
+            settled.append(
+                transfer.Outcome(row.idempotency_key, "stale", error="the draft changed since: written again")
             )
         elif item.action == Action.UNCHANGED:
             draft = held[item.study_result_uid].draft
@@ -346,7 +354,9 @@ def _write_all(
         for i, o in stale
     }
     again = [i for i, o in stale if found[o.key] in (Action.NEW, Action.UPDATE)]
-    _record(_landed(stale, found, fresh))
+    landed = _landed(stale, found, fresh)
+    settled = {o.key for o in landed}
+    _record(landed + [o for _, o in stale if o.key not in settled])
     retried = _write_batch(register, occasion_id, scale_id, again, fresh, None)
     still = [
         transfer.Outcome(o.key, "failed", error=f"still stale after a re-read: {o.error}")
