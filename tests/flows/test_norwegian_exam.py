@@ -9,7 +9,6 @@ is read) answers not one request. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +30,6 @@ from store.db import transaction
 from store.schema import AuditEvent, Grade, Occasion, Registration
 from tasks.deadlines import register_deadlines
 from tasks.systems import systems
-from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving, past_window
 
 UNIT = "VmVudGhldDoxODYsTk9SMTAxLDEsVkFSLDIwMjY="  # FS's id of the assessment unit: the occasion
@@ -58,9 +56,8 @@ def ladok_requests(world: World) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def on_fs(world: World) -> Iterator[dict[str, Any]]:
-    """The unit seeded in FS on a window that has ended, the Swedish register's count reset, and
-    Norway's exams read from FS for the module's flows."""
+def on_fs(world: World) -> dict[str, Any]:
+    """The unit seeded in FS on a window that has ended, and the Swedish register's count reset."""
     starts, ends = past_window()
     start, end = starts.astimezone(STOCKHOLM), ends.astimezone(STOCKHOLM)
     body = {
@@ -79,8 +76,7 @@ def on_fs(world: World) -> Iterator[dict[str, Any]]:
     ).raise_for_status()
     httpx.put(f"{world.ladok_url}/_sim/faults", json={}).raise_for_status()
     times = ExamTimes(exam_date=start.date(), start_time=start.time(), end_time=end.time())
-    with examflow_environment({"EXAMFLOW_NORWAY_REGISTER": "fs"}):
-        yield {"times": times, "meldinger": seeded.json()["vurderingsmeldinger"]}
+    return {"times": times, "meldinger": seeded.json()["vurderingsmeldinger"]}
 
 
 @pytest.fixture(scope="module")
