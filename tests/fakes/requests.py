@@ -1,6 +1,7 @@
 """Norway's register (FS) in memory: the register of its exams (`tests/fakes/fs_register.py`), the
-results it records, and the requests it holds, as `simulators/fs.py` behaves at the Protocol's level: an assessment unit's requests for justification, then its appeals, each kind
-in the order FS received them; an unknown unit is FS's `UgyldigId` error. An appeal registered by
+results it records, and the requests it holds, as `simulators/fs.py` behaves at the Protocol's
+level: an assessment unit's requests for justification, then its appeals, each kind in the order
+FS received them; an unknown unit is FS's `UgyldigId` error. An appeal registered by
 the faculty keeps the one FS holds for the candidate and marks the old result under appeal until it
 is closed; a justification registered as given likewise (`simulators/fs_appeals.py`)."""
 

@@ -35,6 +35,7 @@ from tasks.fs_transfer import (
     check_before_fs_transfer,
     preview_fs_transfer,
     read_back,
+    through_platform,
     transfer_through_platform,
 )
 from tasks.grading import approve_grades, import_results, use_settings
@@ -171,7 +172,7 @@ class Exam:
     def transfer(self) -> None:
         """As `result-transfer`: a Norwegian exam's through the platform's transfer to FS and read
         back from FS, a Swedish one's as drafts in Ladok."""
-        if self.country == Country.NO:
+        if through_platform(self.occasion):
             check_before_fs_transfer.fn(self.occasion)
             preview_fs_transfer.fn(self.occasion)
             self.approve("transfer", Role.PLANNER, "staff-planner-1")

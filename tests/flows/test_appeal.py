@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from prefect.input.actions import read_flow_run_input
 from sqlalchemy import select
@@ -31,7 +32,7 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
     """A member who never answers: the approval expires and the run fails saying how to start again.
     Started again: the committee's members differ blind (a grade off the scale refused by the server
     first), agree on the joint form two grades from the original, a further committee agrees blind,
-    and the planner approves the new grade for the register."""
+    and the planner has the exam office import the new grade into FS, where it is read back."""
     occasion = exam_at(world, Phase.TRANSFERRED).occasion
     code, student, old = first_graded(occasion)
     new = "E" if old in ("A", "B", "C") else "A"  # two grades or more away: a further assessment follows
@@ -86,6 +87,8 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
             ("C", True),
         ]
     assert count(Appeal, occasion, Appeal.status == "decided") == 1
+    ladok = httpx.get(f"{world.ladok_url}/_sim/occasions").json()["occasions"]
+    assert occasion not in ladok  # planned, synced, transferred and appealed on FS alone
     assert count(ArchiveRecord, occasion, ArchiveRecord.kind == "appeal") == 1  # the decision is filed
     mails = [p.read_text() for p in world.outbox.glob("*.eml")]
     assert any("New grade: C" in m for m in mails)
