@@ -213,10 +213,10 @@ class FsRegister(FsClient):
                 return RegisterEvents(events=events, cursor=after)
 
     def create_draft(self, **_: Any) -> RegisterDraft:
-        raise _no_grades()
+        raise no_grades()
 
     def update_draft(self, **_: Any) -> RegisterDraft:
-        raise _no_grades()
+        raise no_grades()
 
     def _unit(self, unit_id: str) -> dict[str, Any]:
         node = self.query(UNIT_QUERY, {"id": unit_id}).get("node")
@@ -229,7 +229,7 @@ class FsRegister(FsClient):
         return {unit_id: _require_unit(units.get(unit_id), unit_id) for unit_id in unit_ids}
 
 
-def _no_grades() -> GradesNotWritable:
+def no_grades() -> GradesNotWritable:
     return GradesNotWritable(
         SYSTEM,
         None,

@@ -56,7 +56,9 @@ class Settings(BaseModel):
     fs_password: SecretStr = SecretStr(STAND_IN_KEY)
     canvas_token: SecretStr = SecretStr(STAND_IN_KEY)  # a Canvas API access token (Bearer)
     fs_owner: str = "186"  # FS's eierOrganisasjonskode: the institution whose records are read
-    # which register holds Norwegian exams: FS, or (for exams seeded in its stand-in) the Ladok one
+    # which register holds Norwegian exams: FS. `ladok` is kept only for the benchmarks
+    # (bench/overhead.py, bench/scale.py), whose Norwegian exams are on the Ladok stand-in's term;
+    # no exam office puts a Norwegian exam on the Swedish register, and no test does
     norway_register: str = Field(default="fs", pattern="^(fs|ladok)$")
     secret: SecretStr = SecretStr("")
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one

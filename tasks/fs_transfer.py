@@ -151,7 +151,8 @@ def read_back(
 ) -> list[FsCheck]:
     """Reads FS back and reconciles each approved grade (or those of `registration_ids`) by
     candidate number: confirmed in the ledger where FS holds it, failed where FS dropped or
-    changed it, each discrepancy audited. The exam is transferred only when nothing is missing."""
+    changed it, each discrepancy audited. The exam is transferred only when nothing is missing; an
+    archived exam whose candidates' new grades are all confirmed is transferred again."""
     grades = graded(occasion_id, None if registration_ids is None else set(registration_ids))
     with systems().requests() as fs:
         found = rules.valid_results(fs.results(occasion_id))
@@ -181,6 +182,10 @@ def read_back(
         if registration_ids is None:
             status = "transferred" if not wrong else "transfer-incomplete"
             occasions.set_status(session, occasion_id=occasion_id, status=status)
+        elif not wrong and occasions.get(session, occasion_id).status == "archived":
+            # a new grade confirmed after the archive (an appeal admitted late): the next sweep
+            # files the changed protocol in the same case, as after a Ladok transfer
+            occasions.set_status(session, occasion_id=occasion_id, status="transferred")
     run_logger().info(
         f"Read {occasion_id} back from FS: {len(checks) - len(wrong)} of {len(checks)} grades confirmed; "
         f"{_counts(wrong)['dropped']} dropped, {_counts(wrong)['changed']} changed (listed in the artifact)"

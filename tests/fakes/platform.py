@@ -80,7 +80,8 @@ class FakeInspera(FakeConnection):
         self.autoplay = autoplay
         self.clock = clock
         self.tests: dict[str, HeldTest] = {}  # by test id
-        self.deliver: Callable[[str, dict[str, str]], None] = _nowhere  # into FS: unit id, grades
+        # into FS: unit id, grades; the candidates FS refused
+        self.deliver: Callable[[str, dict[str, str]], list[str]] = _nowhere
         self.created = 0  # tests ever created: a deleted test's id is not given again
 
     # -- the Protocol ----------------------------------------------------------------------------
@@ -330,10 +331,10 @@ class FakeInspera(FakeConnection):
         codes = {c.candidate_code for c in test.present()}
         known = {c: g for c, g in grades.items() if c in codes}
         sent = {c: test.fs_change.get(c, g) for c, g in known.items() if c not in test.fs_drop}
-        self.deliver(test.test.external_id, sent)
-        failed = tuple(sorted(set(grades) - codes))
-        test.transferred = {"transferred": len(known), "failedCandidates": list(failed)}
-        return PlatformTransfer(transferred=len(known), failed=failed)
+        refused = self.deliver(test.test.external_id, sent)  # a dropped one counts as sent: silent
+        failed = tuple(sorted((set(grades) - codes) | set(refused)))
+        test.transferred = {"transferred": len(known) - len(refused), "failedCandidates": list(failed)}
+        return PlatformTransfer(transferred=len(known) - len(refused), failed=failed)
 
     # -- inside ----------------------------------------------------------------------------------
 
@@ -362,7 +363,7 @@ class FakeInspera(FakeConnection):
         return next((t for t in self.tests.values() if t.test.external_id == external_test_id), None)
 
 
-def _nowhere(unit_id: str, grades: dict[str, str]) -> None:
+def _nowhere(unit_id: str, grades: dict[str, str]) -> list[str]:
     raise LookupError(f"no FS to deliver the results of {unit_id} to")
 
 

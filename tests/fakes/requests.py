@@ -1,6 +1,7 @@
-"""Norway's register (FS) in memory, for the requests it holds, as `simulators/fs.py` behaves at
-the Protocol's level: an assessment unit's requests for justification, then its appeals, each kind
-in the order FS received them; an unknown unit is FS's `UgyldigId` error. An appeal registered by
+"""Norway's register (FS) in memory: the register of its exams (`tests/fakes/fs_register.py`), the
+results it records, and the requests it holds, as `simulators/fs.py` behaves at the Protocol's
+level: an assessment unit's requests for justification, then its appeals, each kind in the order
+FS received them; an unknown unit is FS's `UgyldigId` error. An appeal registered by
 the faculty keeps the one FS holds for the candidate and marks the old result under appeal until it
 is closed; a justification registered as given likewise (`simulators/fs_appeals.py`)."""
 
@@ -14,13 +15,12 @@ from integrations.http import ApiError
 from models.domain import RegisterRequest, RequestKind
 from models.fs_transfer import FsResult
 from models.register_marks import AppealMark, AppealStatus, JustificationMark
-from models.systems import FS
-from tests.fakes.base import FakeConnection, Outages
+from simulators.fs_register import Enhet
+from tests.fakes.base import Outages
+from tests.fakes.fs_register import FakeFsRegister
 
 
-class FakeFs(FakeConnection):
-    system = FS.name
-
+class FakeFs(FakeFsRegister):
     def __init__(self, outages: Outages) -> None:
         super().__init__(outages)
         self.units: dict[str, list[RegisterRequest]] = {}  # by assessment unit id
@@ -47,20 +47,27 @@ class FakeFs(FakeConnection):
             raise ApiError(self.system, None, f"UgyldigId: FS knows no vurderingsenhet {assessment_unit_id}")
         return list(self.recorded[assessment_unit_id])
 
-    def hold_unit(self, unit_id: str) -> None:
-        """The unit held as the register of its exam holds it (the stand-in's PUT of a unit)."""
+    def put_unit(self, unit_id: str, enhet: Enhet) -> list[str]:
+        """The unit held as the register of its exam (the stand-in's PUT of a unit): it has no
+        requests and no results yet."""
+        self.units.setdefault(unit_id, [])
         self.recorded.setdefault(unit_id, [])
+        return super().put_unit(unit_id, enhet)
 
-    def record_results(self, unit_id: str, grades: Mapping[str, str]) -> None:
+    def record_results(self, unit_id: str, grades: Mapping[str, str]) -> list[str]:
         """As FS's imports (from the platform, or a protocol file): each grade the candidate's valid
-        result, the one it replaces kept as no longer valid. Unlike the stand-in it takes any
-        candidate number: the fakes keep registrations in the fake Ladok, not here."""
+        result, the one it replaces kept as no longer valid. A candidate number not registered on
+        the unit (or no number) is refused: those refused are returned."""
         if unit_id not in self.recorded:
             raise LookupError(f"no vurderingsenhet {unit_id}")
-        held = self.recorded[unit_id]
+        held, registered = self.recorded[unit_id], self.candidate_numbers(unit_id)
+        refused = sorted(c for c in grades if c not in registered or not c.isdigit())
         for candidate, grade in grades.items():
+            if candidate in refused:
+                continue
             held[:] = [r.model_copy(update={"valid": False}) if r.candidate == candidate else r for r in held]
             held.append(FsResult(result_id=str(uuid.uuid4()), candidate=candidate, grade=grade))
+        return refused
 
     def mark_appeal(self, assessment_unit_id: str, candidate: str, received_on: date) -> AppealMark:
         self.called()

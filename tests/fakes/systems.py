@@ -19,6 +19,7 @@ from integrations.protocols import (
 from integrations.systems import Systems
 from models.domain import Country
 from models.systems import SYSTEMS
+from simulators.fs_register import Emnedata, Enhet, NyMelding
 from simulators.term import Term, TermSpec, generate_term
 from tests.fakes.archive import FakeNoark
 from tests.fakes.base import Outages
@@ -56,10 +57,8 @@ class FakeSystems:
     # -- Systems ---------------------------------------------------------------------------------
 
     def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
-        """The fake Ladok for every country: the fakes seed Norwegian exams in it, as the flow tests
-        do in the Ladok stand-in (EXAMFLOW_NORWAY_REGISTER=ladok). FS as a register is tested over
-        HTTP against its stand-in."""
-        return self.ladok
+        """The register of `country`'s exams: the fake Ladok for Sweden, the fake FS for Norway."""
+        return self.fs if country == Country.NO else self.ladok
 
     def platform(self) -> ExamPlatform:
         return self.inspera
@@ -95,12 +94,50 @@ class FakeSystems:
     def deregister_student(self, occasion_uid: str, student_uid: str) -> None:
         self.ladok.deregister(occasion_uid, student_uid)
 
+    def move_to_fs(self, occasion_uid: str) -> str:
+        """The term's occasion made a Norwegian exam: taken out of the fake Ladok and held in the
+        fake FS as an assessment unit of the same id on the same day, its course the occasion's
+        first round (code, name and credits of its examined module), each registration with FS's
+        student number (`studentnummer`, six digits, in place of Ladok's uid) and a candidate number
+        of FS's (numbers run on across FS's units). The unit's id."""
+        occasion = self.ladok.occasions.pop(occasion_uid)
+        course = self.ladok.course_rounds[occasion.course_round_uids[0]]
+        module = course.modules[0]
+        rows = [r for (o, _), r in self.ladok.registrations.items() if o == occasion_uid]
+        for r in rows:
+            del self.ladok.registrations[(occasion_uid, r.student_uid)]
+        first = 10001 + self.fs.made
+        students = [self.ladok.students[r.student_uid] for r in rows]
+        numbers = {uid: str(500001 + n) for n, uid in enumerate(self.ladok.students)}
+        day = occasion.start_date
+        self.fs.put_unit(
+            occasion_uid,
+            Enhet(
+                emne=Emnedata(kode=course.code, navn=module.name, studiepoeng=module.credits),
+                arstall=day.year,
+                termintype="HOST" if day.month >= 7 else "VAR",
+                startDato=day,
+                sluttDato=occasion.end_date,
+                vurderingsmeldinger=[
+                    NyMelding(
+                        studentnummer=numbers[s.uid],
+                        fornavn=s.first_name,
+                        etternavn=s.last_name,
+                        kandidatnummer=str(first + n),
+                    )
+                    for n, s in enumerate(students)
+                ],
+            ),
+        )
+        return occasion_uid
+
     def load_export(self, test_id: str, export: dict[str, Any]) -> None:
         self.inspera.load_export(test_id, export)
 
 
 _fakes_are_systems: type[Systems] = FakeSystems
 _register: type[StudentRegister] = FakeLadok
+_norways_register: type[StudentRegister] = FakeFs
 _platform: type[ExamPlatform] = FakeInspera
 _archive: type[RecordsArchive] = FakeNoark
 _similarity: type[SimilarityService] = FakeUrkund

@@ -6,19 +6,25 @@ the fakes (`tasks.systems.installed`)."""
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from datetime import time
 from typing import Any
 
 from models.domain import Country, PlatformTest
+from models.fs_transfer import FsCheck
 from models.grading import GradingSettings
 from models.params import ExamTimes, PlanExam
 from simulators.term import TermSpec
 from tasks import platform_results
 from tasks.committees import form_grading_committees
 from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance
+from tasks.fs_protocol import confirm_protocol, write_protocol
+from tasks.fs_transfer import read_back, through_platform, transfer_through_platform
 from tasks.grading import approve_grades, import_results
 from tasks.planning import check_plan, create_platform_test, fetch_occasion, plan_times, save_plan
 from tasks.registration import push_to_platform, sync_from_register
+from tasks.transfer import transfer_results
 from tests.fakes.systems import FakeSystems
 
 SMALL_TERM = TermSpec(seed=41, course_rounds=4, occasions=4, students=80)
@@ -34,8 +40,12 @@ def planned_exam(
     synced: bool = True,
 ) -> str:
     """The occasion planned 09:00-13:00 on its day in the register, its platform test made, and,
-    when `synced`, its registrations stored and pushed to the test."""
-    day = fakes.ladok.occasions[occasion_uid].start_date
+    when `synced`, its registrations stored and pushed to the test. A Norwegian exam's occasion is
+    moved from the fake Ladok to the fake FS first, its register."""
+    if country == Country.NO:
+        fakes.move_to_fs(occasion_uid)
+    with fakes.register(country=country) as register:
+        day = register.get_occasion(occasion_uid).start_date
     times = ExamTimes(exam_date=day, start_time=time(9, 0), end_time=time(13, 0))
     plan(
         PlanExam(
@@ -54,7 +64,7 @@ def planned_exam(
 
 def plan(params: PlanExam) -> PlatformTest:
     """What `plan-exam` does, its coordinator's approval taken as given: the plan's refusals raise."""
-    occasion, rounds = fetch_occasion.fn(params.occasion_uid)
+    occasion, rounds = fetch_occasion.fn(params.occasion_uid, params.country)
     window = plan_times.fn(params.times, occasion, rounds)
     save_plan.fn(params, occasion, rounds, window, check_plan.fn(occasion, rounds, window))
     return create_platform_test.fn(params, occasion, window)
@@ -79,11 +89,14 @@ def exam_with_export(
     return renamed
 
 
-def graded_exam(fakes: FakeSystems, occasion_uid: str, grading: GradingSettings) -> int:
-    """A Norwegian exam planned and synced, its committees set, held on the platform (played as
-    its test opens, the platform's clock then moved past the deadline), its attendance recorded,
-    its results imported and the proposed grades approved by the examiner; how many were approved."""
-    planned_exam(fakes, occasion_uid, prefix="TRF", country=Country.NO, grading=grading)
+def graded_exam(
+    fakes: FakeSystems, occasion_uid: str, grading: GradingSettings, country: Country = Country.NO
+) -> int:
+    """An exam (Norwegian unless said) planned and synced, its committees set, held on the platform
+    (played as its test opens, the platform's clock then moved past the deadline), its attendance
+    recorded, its results imported and the proposed grades approved by the examiner; how many were
+    approved."""
+    planned_exam(fakes, occasion_uid, prefix="TRF", country=country, grading=grading)
     form_grading_committees.fn(occasion_uid, True)
     test = activate_test.fn(occasion_uid)
     fakes.inspera.clock = lambda: test.ends_at.timestamp() + 3600
@@ -91,3 +104,23 @@ def graded_exam(fakes: FakeSystems, occasion_uid: str, grading: GradingSettings)
     record_attendance.fn(occasion_uid)
     summary = import_results.fn(occasion_uid)
     return approve_grades.fn(occasion_uid, "staff-examiner-1", summary.digest)
+
+
+def transferred(occasion_uid: str) -> list[str]:
+    """The exam's approved grades into its register as `result-transfer` takes them once the planner
+    approves: a Norwegian exam's through the platform's once-only transfer to FS, then read back
+    from FS by candidate number; a Swedish one's as drafts in Ladok. The candidates (codes) whose
+    grade did not land."""
+    if through_platform(occasion_uid):
+        transfer_through_platform.fn(occasion_uid)
+        return [c.candidate for c in read_back.fn(occasion_uid) if c.discrepancy is not None]
+    return [f["candidate"] for f in transfer_results.fn(occasion_uid).failed]
+
+
+def new_grade_into_fs(fakes: FakeSystems, occasion_uid: str, registration_id: int, label: str) -> FsCheck:
+    """A Norwegian candidate's approved grade into FS as the appeal flow sends a new one: the
+    protocol file written, imported into the fake FS as the exam office would, and FS read back."""
+    path = write_protocol.fn(occasion_uid, [registration_id], label, "new grade after appeal")
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8")), delimiter=";"))
+    fakes.fs.record_results(occasion_uid, {r["kandidatnummer"]: r["karakter"] for r in rows})
+    return confirm_protocol.fn(occasion_uid, registration_id)

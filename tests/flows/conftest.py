@@ -6,9 +6,10 @@ tests/store, and the fault tests (tests/sync, tests/transfer) run the flows' wri
 
 from __future__ import annotations
 
+import base64
 import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +34,7 @@ from store.migrate import upgrade
 from tests.conftest import examflow_environment
 
 FS_USER, FS_PASSWORD = "examflow-test", "fs-test-password"
+NAMES = ("Kari", "Ola", "Ingrid", "Lars", "Sigrid", "Jonas")
 
 
 # The register's term: its first four occasions are shared by the modules that name them; of the
@@ -49,12 +51,41 @@ class World:
     urls: dict[str, str]  # each declared system's stand-in, by name
     occasions: list[str] = field(default_factory=list)
     spare: list[str] = field(default_factory=list)
+    units: int = 0  # the FS units made by `fresh_unit`
 
     def fresh_occasion(self) -> str:
         """An occasion of the register that no test has taken yet."""
         if not self.spare:
             raise LookupError(f"every spare occasion of the term is taken: enlarge TERM ({TERM})")
         return self.spare.pop(0)
+
+    def fresh_unit(self, starts_at: datetime, ends_at: datetime, students: int = 8) -> tuple[str, ExamTimes]:
+        """A Norwegian exam's assessment unit, new in the FS stand-in on the window's day, with
+        `students` registrations each with FS's student number and candidate number (numbers run
+        on across the session's units); its id and the plan's times for the window (Oslo and
+        Stockholm keep the same time)."""
+        self.units += 1
+        start, end = starts_at.astimezone(STOCKHOLM), ends_at.astimezone(STOCKHOLM)
+        unit = base64.b64encode(f"Vurderingsenhet:186,EXF{self.units:03d},1,{start.date()}".encode()).decode()
+        first = 40000 + 100 * self.units
+        body = {
+            "emne": {"kode": f"EXF{self.units:03d}", "navn": "Eksamen i flyt", "studiepoeng": 7.5},
+            "arstall": start.year,
+            "termintype": "HOST" if start.month >= 7 else "VAR",
+            "startDato": start.date().isoformat(),
+            "vurderingsmeldinger": [
+                {
+                    "studentnummer": f"{first + n}",
+                    # names of their own, so that a test finds them only where this exam put them
+                    "fornavn": f"{NAMES[n % len(NAMES)]}{first + n}",
+                    "etternavn": f"Nordmann{first + n}",
+                    "kandidatnummer": f"{first + n}",
+                }
+                for n in range(1, students + 1)
+            ],
+        }
+        httpx.put(f"{self.fs_url}/_sim/vurderingsenheter/{unit}", json=body).raise_for_status()
+        return unit, ExamTimes(exam_date=start.date(), start_time=start.time(), end_time=end.time())
 
     @property
     def ladok_url(self) -> str:
@@ -130,9 +161,6 @@ def world(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> It
                     **{system.url_env: f"{urls[system.name]}{system.url_path}" for system in SYSTEMS},
                     "EXAMFLOW_FS_USER": FS_USER,
                     "EXAMFLOW_FS_PASSWORD": FS_PASSWORD,
-                    # the Norwegian exams of these tests are in the Ladok stand-in's seeded term;
-                    # test_norwegian_exam.py runs one on FS
-                    "EXAMFLOW_NORWAY_REGISTER": "ladok",
                 }
             )
         )
@@ -180,12 +208,15 @@ class Approver:
     refused: list[str] = field(default_factory=list)
     first_answers: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    before: Callable[[], None] | None = None  # what the person does before each answer
 
     def answer_once(self) -> None:
         for run in approver.paused_runs():
             mail = approver.mail_for(self.outbox, str(run.id), self.staff_id)
             if mail is None:
                 continue
+            if self.before is not None:
+                self.before()
             fields = {"decision": "approve", "comment": "checked", **self.extra}
             if len(self.answers) < len(self.first_answers):
                 fields.update(self.first_answers[len(self.answers)])

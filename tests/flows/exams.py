@@ -17,8 +17,9 @@ from uuid import uuid4
 from sqlalchemy import func, select
 
 from deployments.approver import mail_for
+from deployments.demo import import_protocols
 from models.approvals import ApprovalForm, ApprovalRequest, GraderApprovalForm, GraderNoteIn, appeal_form
-from models.domain import Role
+from models.domain import Country, Role
 from models.grading import CommitteeRule, GradingSettings, JointApproval
 from models.params import ExamTimes, PlanExam
 from store import audit
@@ -29,6 +30,14 @@ from tasks.approvals import check_answer, open_approval
 from tasks.archive import archive_appeal_decision, archive_exam
 from tasks.committees import form_grading_committees
 from tasks.exam_day import activate_test, close_and_open_for_assessment, record_attendance, wait_for_deadline
+from tasks.fs_protocol import confirm_protocol, write_protocol
+from tasks.fs_transfer import (
+    check_before_fs_transfer,
+    preview_fs_transfer,
+    read_back,
+    through_platform,
+    transfer_through_platform,
+)
 from tasks.grading import approve_grades, import_results, use_settings
 from tasks.notes import check_notes, save_notes
 from tasks.plagiarism import check_similarity
@@ -61,11 +70,13 @@ class Phase(IntEnum):
 
 @dataclass
 class Exam:
-    """One exam on an occasion of its own; each method takes it through one phase."""
+    """One exam on an occasion of its own (a Norwegian one's an assessment unit in FS, a Swedish
+    one's an occasion in Ladok); each method takes it through one phase."""
 
     world: World
     occasion: str
     times: ExamTimes
+    country: Country = Country.NO
 
     def approve(
         self,
@@ -105,10 +116,10 @@ class Exam:
             occasion_uid=self.occasion,
             times=self.times,
             code_prefix="TDA",
-            country="NO",
+            country=self.country,
             grading=RULE,
         )
-        occasion, rounds = fetch_occasion.fn(self.occasion)
+        occasion, rounds = fetch_occasion.fn(self.occasion, self.country)
         window = plan_times.fn(params.times, occasion, rounds)
         checks = check_plan.fn(occasion, rounds, window)
         save_plan.fn(params, occasion, rounds, window, checks)
@@ -159,6 +170,16 @@ class Exam:
         approve_grades.fn(uid, askings[-1][1], summary.digest)
 
     def transfer(self) -> None:
+        """As `result-transfer`: a Norwegian exam's through the platform's transfer to FS and read
+        back from FS, a Swedish one's as drafts in Ladok."""
+        if through_platform(self.occasion):
+            check_before_fs_transfer.fn(self.occasion)
+            preview_fs_transfer.fn(self.occasion)
+            self.approve("transfer", Role.PLANNER, "staff-planner-1")
+            transfer_through_platform.fn(self.occasion)
+            wrong = [c for c in read_back.fn(self.occasion) if c.discrepancy is not None]
+            assert not wrong, wrong
+            return
         check_before_transfer.fn(self.occasion)
         self.approve("transfer", Role.PLANNER, "staff-planner-1")
         outcome = transfer_results.fn(self.occasion)
@@ -186,7 +207,10 @@ class Exam:
             kind = f"further-assessment-{case.appeal_id}"
             self.approve(kind, Role.APPEAL_GRADER, committee[0], form=form, only=committee, new_grade=new)
         decide_appeal.fn(uid, case.appeal_id, new, committee[0])
-        transfer_results.fn(uid, only=[case.registration_id])
+        write_protocol.fn(uid, [case.registration_id], f"appeal-{case.appeal_id}", "new grade after appeal")
+        import_protocols(self.world.fs_url, self.world.home / "fs" / "protocols")()  # the exam office
+        check = confirm_protocol.fn(uid, case.registration_id)
+        assert check.discrepancy is None, check
         archive_appeal_decision.fn(uid, case.appeal_id)
 
     def archive(self) -> None:
@@ -204,11 +228,15 @@ STEPS = {
 }
 
 
-def exam_at(world: World, phase: Phase | None = None) -> Exam:
-    """A new exam on an occasion no other test has taken, its window past (so exam day closes at
-    once), taken through every phase up to `phase` (none: only its times set)."""
-    occasion = world.fresh_occasion()
-    exam = Exam(world, occasion, world.reschedule(occasion, *past_window()))
+def exam_at(world: World, phase: Phase | None = None, country: Country = Country.NO) -> Exam:
+    """A new exam on an occasion no other test has taken (a Norwegian one on a new unit in FS, a
+    Swedish one on a spare occasion of Ladok's term), its window past (so exam day closes at once),
+    taken through every phase up to `phase` (none: only its times set)."""
+    if country == Country.NO:
+        exam = Exam(world, *world.fresh_unit(*past_window()))
+    else:
+        occasion = world.fresh_occasion()
+        exam = Exam(world, occasion, world.reschedule(occasion, *past_window()), Country.SE)
     for step, run in STEPS.items():
         if phase is not None and step <= phase:
             run(exam)

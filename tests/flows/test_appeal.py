@@ -12,8 +12,8 @@ import pytest
 from prefect.input.actions import read_flow_run_input
 from sqlalchemy import select
 
+from deployments.demo import import_protocols
 from flows.appeal import appeal
-from models.ladok_codes import GRADE_CODES
 from models.params import AppealRequest
 from store import audit, justifications, registrations
 from store.appeals import AppealRefused
@@ -22,6 +22,7 @@ from store.schema import Appeal, ArchiveRecord, Grade, JustificationRecord, Regi
 from tasks.appeal import receive_appeal
 from tasks.deadlines import compute_deadlines
 from tasks.justification import receive_request
+from tasks.systems import systems
 from tests.conftest import examflow_environment
 from tests.flows.conftest import World, approving
 from tests.flows.exams import Phase, count, exam_at, first_graded, second_graded, swedish
@@ -31,7 +32,7 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
     """A member who never answers: the approval expires and the run fails saying how to start again.
     Started again: the committee's members differ blind (a grade off the scale refused by the server
     first), agree on the joint form two grades from the original, a further committee agrees blind,
-    and the planner approves the new grade for the register."""
+    and the planner has the exam office import the new grade into FS, where it is read back."""
     occasion = exam_at(world, Phase.TRANSFERRED).occasion
     code, student, old = first_graded(occasion)
     new = "E" if old in ("A", "B", "C") else "A"  # two grades or more away: a further assessment follows
@@ -47,6 +48,7 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
         told = audit.events(session, occasion_id=occasion, action="approval.expired")[-1].detail["told"]
     assert "staff-appeal-ext-1" in told and "staff-coordinator-1" in told
     blind = {"new_grade": "D"}
+    office = import_protocols(world.fs_url, world.home / "fs" / "protocols")  # the exam office
     with (
         approving(
             world.outbox,
@@ -57,7 +59,7 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
         approving(world.outbox, "staff-appeal-1", extra={"new_grade": new}) as internal,
         approving(world.outbox, "staff-appeal-ext-2", extra={"new_grade": "C"}),
         approving(world.outbox, "staff-appeal-2", extra={"new_grade": "C"}),
-        approving(world.outbox, "staff-planner-1") as planner,
+        approving(world.outbox, "staff-planner-1", before=office) as planner,
     ):
         result = appeal(request)
     assert ext.refused and "Q" in ext.refused[0]  # the server refused a grade off the scale; asked again
@@ -79,9 +81,14 @@ def test_each_member_grades_blind_a_difference_is_settled_jointly_and_the_planne
     )
     assert f"**The committee differs:** staff-appeal-1: {new}, staff-appeal-ext-1: D" in joint
     assert len(planner.answers) == 1 and planner.answers[0]["flow_run_id"] == run_id
-    drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
-    assert [GRADE_CODES[d["grade_id"]] for d in drafts if d["student_uid"] == student] == ["C"]
+    with systems().requests() as fs:  # the protocol file the planner had the exam office import
+        assert [(r.grade, r.valid) for r in fs.results(occasion) if r.candidate == code] == [
+            (old, False),
+            ("C", True),
+        ]
     assert count(Appeal, occasion, Appeal.status == "decided") == 1
+    ladok = httpx.get(f"{world.ladok_url}/_sim/occasions").json()["occasions"]
+    assert occasion not in ladok  # planned, synced, transferred and appealed on FS alone
     assert count(ArchiveRecord, occasion, ArchiveRecord.kind == "appeal") == 1  # the decision is filed
     mails = [p.read_text() for p in world.outbox.glob("*.eml")]
     assert any("New grade: C" in m for m in mails)

@@ -30,9 +30,8 @@ def running_window() -> tuple[datetime, datetime]:
 
 
 def test_an_incident_during_the_exam_reaches_the_platform_and_moves_the_close(world: World) -> None:
-    occasion = world.fresh_occasion()
-    starts, ends = running_window()
-    exam = Exam(world, occasion, world.reschedule(occasion, starts, ends))
+    occasion, times = world.fresh_unit(*running_window())
+    exam = Exam(world, occasion, times)
     exam.plan()
     exam.sync()
     activate_test.fn(occasion)

@@ -124,7 +124,7 @@ def occasion(world: World) -> str:
     if status is None:
         times = world.reschedule(uid, *past_window(hours_ago=8))  # past any extra time
         with approving(world.outbox, "staff-coordinator-1"):
-            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="PLG", country="NO"))
+            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="PLG", country="SE"))
     if status in (None, "planned"):
         registration_sync(SyncRegistrations(occasion_uids=[uid]))
     if status in (None, "planned", "active"):

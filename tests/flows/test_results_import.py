@@ -55,7 +55,7 @@ def _examined(world: World, uid: str) -> str:
     if status is None:
         times = world.reschedule(uid, *past_window(hours_ago=8))
         with approving(world.outbox, "staff-coordinator-1"):
-            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="RIM", country="NO", grading=RULE))
+            plan_exam(PlanExam(occasion_uid=uid, times=times, code_prefix="RIM", country="SE", grading=RULE))
     if status in (None, "planned"):
         registration_sync(SyncRegistrations(occasion_uids=[uid]))
     if status in (None, "planned", "active"):

@@ -87,7 +87,7 @@ def runs(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run
         states: dict[str, State[Any]] = {}
         with approving(world.outbox, "staff-coordinator-1", first_answers=[{"approval_code": WRONG_CODE}]):
             states["plan-exam"] = plan_exam(
-                PlanExam(occasion_uid=occasion, times=times, code_prefix="LOG", country="NO", grading=RULE),
+                PlanExam(occasion_uid=occasion, times=times, code_prefix="LOG", country="SE", grading=RULE),
                 return_state=True,
             )
         states["registration-sync"] = registration_sync(

@@ -49,7 +49,7 @@ def occasion(world: World) -> str:
     with approving(world.outbox, "staff-coordinator-1") as person:
         times = world.times_on_its_day(uid)
         plan_exam(
-            PlanExam(occasion_uid=uid, times=times, code_prefix="ORAL", country="NO", exam_type=ExamType.ORAL)
+            PlanExam(occasion_uid=uid, times=times, code_prefix="ORAL", country="SE", exam_type=ExamType.ORAL)
         )
     assert person.errors == []
     registration_sync(SyncRegistrations(occasion_uids=[uid]))

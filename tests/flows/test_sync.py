@@ -1,4 +1,4 @@
-"""registration-sync under Prefect on a planned exam: every registration added with a code that a
+"""registration-sync under Prefect on a planned Swedish exam (its occasion in Ladok): every registration added with a code that a
 second sync keeps."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import httpx
 from sqlalchemy import select
 
 from flows.registration_sync import registration_sync
+from models.domain import Country
 from models.params import SyncRegistrations
 from store.db import transaction
 from store.schema import Registration
@@ -27,7 +28,7 @@ def _codes(occasion: str) -> dict[str, str]:
 
 
 def test_sync_adds_every_registration_with_stable_codes(world: World):
-    occasion = exam_at(world, Phase.PLANNED).occasion
+    occasion = exam_at(world, Phase.PLANNED, Country.SE).occasion
     synced = registration_sync(SyncRegistrations(occasion_uids=[occasion]))
     register = httpx.get(f"{world.ladok_url}/_sim/registrations", params={"occasion": occasion}).json()
     assert occasion in list_syncable_occasions.fn()

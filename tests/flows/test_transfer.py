@@ -1,4 +1,4 @@
-"""result-transfer: the flow under Prefect with its planner's form answered from outside (a wrong
+"""result-transfer of a Swedish exam (drafts in Ladok): the flow under Prefect with its planner's form answered from outside (a wrong
 role first), each grade written once; the register down; a result attested in the register."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from flows.result_transfer import result_transfer
 from integrations.http import Unavailable
+from models.domain import Country
 from models.ladok_codes import GRADE_CODES
 from models.params import OccasionStep
 from models.transfer import Action
@@ -20,7 +21,7 @@ from tests.flows.exams import Phase, count, exam_at, refusals
 
 
 def test_transfer_with_the_register_down_fails_clearly_and_writes_nothing(world: World):
-    occasion = exam_at(world, Phase.GRADED).occasion
+    occasion = exam_at(world, Phase.GRADED, Country.SE).occasion
     httpx.put(f"{world.ladok_url}/_sim/faults", json={"error_rate": 1}).raise_for_status()
     try:
         with pytest.raises(Unavailable, match="gave up after 5 tries: 503"):
@@ -34,7 +35,7 @@ def test_transfer_with_the_register_down_fails_clearly_and_writes_nothing(world:
 
 
 def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(world: World):
-    occasion = exam_at(world, Phase.GRADED).occasion
+    occasion = exam_at(world, Phase.GRADED, Country.SE).occasion
     with approving(world.outbox, "staff-planner-1", first_answers=[{"approver_id": "staff-grader-1"}]):
         transferred = result_transfer(OccasionStep(occasion_uid=occasion))
     assert refusals(occasion, "transfer") == ["'staff-grader-1' does not hold the role planner for this exam"]
@@ -56,7 +57,7 @@ def test_transfer_writes_each_grade_once_and_repeats_as_a_no_op(world: World):
 
 
 def test_an_attested_result_is_listed_and_never_touched(world: World):
-    occasion = exam_at(world, Phase.TRANSFERRED).occasion
+    occasion = exam_at(world, Phase.TRANSFERRED, Country.SE).occasion
     drafts = httpx.get(f"{world.ladok_url}/_sim/results", params={"occasion": occasion}).json()
     with transaction() as session:  # the last candidate by code whose grade was written
         rows = session.execute(

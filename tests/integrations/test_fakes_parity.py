@@ -5,6 +5,7 @@ same status. Ids each side makes itself (uuids, lock tokens) are compared by sha
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,12 +18,15 @@ import pytest
 from pydantic import BaseModel, SecretStr
 
 from integrations.http import ApiError
+from integrations.protocols import StudentRegister
 from integrations.systems import HttpSystems, Systems
-from models.domain import PlatformCandidate, PlatformCommittee, PlatformGrader
+from models.domain import Country, PlatformCandidate, PlatformCommittee, PlatformGrader
 from models.ladok_codes import GRADES, SCALE_A_F, SCALE_PASS_FAIL
 from models.security import ExamSecurity
 from models.settings import Settings
 from simulators import archive, canvas, fs, inspera, ladok, similarity
+from simulators.fs import Sensurinformasjon
+from simulators.fs_register import Enhet, NyMelding
 from simulators.server import serve_in_thread
 from simulators.term import TermSpec, generate_term
 from tests.fakes import FakeSystems
@@ -61,8 +65,13 @@ class Side:
     move: Callable[[str, date], None]
     seed_requests: Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
     add_course: Callable[[str], None]
-    hold_unit: Callable[[str], None]  # an FS unit held as a register's
-    record_results: Callable[[str, dict[str, str]], None]  # FS's import of results, by candidate number
+    # FS as a register, seeded with the stand-in's bodies: a unit (Enhet) with its registrations
+    # (their ids), one more registration (NyMelding), a withdrawal, the grading information
+    put_unit: Callable[[str, dict[str, Any]], list[str]]
+    add_registration: Callable[[str, dict[str, Any]], str]
+    withdraw: Callable[[str], None]
+    set_sensur: Callable[[str, dict[str, Any]], None]
+    record_results: Callable[[str, dict[str, str]], list[str]]  # FS's import by candidate number; refused
 
 
 @pytest.fixture
@@ -126,24 +135,41 @@ def http_side(tmp_path: Path, clock: Clock) -> Iterator[Side]:
         def add_course(course_id: str) -> None:
             httpx.put(f"{canvas_url}/_sim/courses/{course_id}").raise_for_status()
 
-        def hold_unit(unit: str) -> None:
-            body = {
-                "emne": {"kode": "TDT4145"},
-                "arstall": 2026,
-                "termintype": "HOST",
-                "startDato": "2026-12-01",
-                "vurderingsmeldinger": [
-                    {"studentnummer": f"5{c}", "kandidatnummer": c} for c in ("30101", "30102")
-                ],
-            }
-            httpx.put(f"{fs_url}/_sim/vurderingsenheter/{unit}", json=body).raise_for_status()
+        def put_unit(unit: str, body: dict[str, Any]) -> list[str]:
+            answer = httpx.put(f"{fs_url}/_sim/vurderingsenheter/{unit}", json=body)
+            answer.raise_for_status()
+            return list(answer.json()["vurderingsmeldinger"])
 
-        def record_results(unit: str, grades: dict[str, str]) -> None:
+        def add_registration(unit: str, body: dict[str, Any]) -> str:
+            answer = httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/vurderingsmeldinger", json=body)
+            answer.raise_for_status()
+            return str(answer.json()["id"])
+
+        def withdraw(melding: str) -> None:
+            httpx.delete(f"{fs_url}/_sim/vurderingsmeldinger/{melding}").raise_for_status()
+
+        def set_sensur(unit: str, sensur: dict[str, Any]) -> None:
+            body = {"sensurinformasjon": sensur}
+            httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/requests", json=body).raise_for_status()
+
+        def record_results(unit: str, grades: dict[str, str]) -> list[str]:
             body = {"resultater": [{"kandidatnummer": int(c), "karakter": g} for c, g in grades.items()]}
-            httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/resultater", json=body).raise_for_status()
+            answer = httpx.post(f"{fs_url}/_sim/vurderingsenheter/{unit}/resultater", json=body)
+            answer.raise_for_status()
+            return sorted(str(n) for n in answer.json()["refused"])
 
         yield Side(
-            HttpSystems(settings), attest, change, move, seed_requests, add_course, hold_unit, record_results
+            HttpSystems(settings),
+            attest,
+            change,
+            move,
+            seed_requests,
+            add_course,
+            put_unit,
+            add_registration,
+            withdraw,
+            set_sensur,
+            record_results,
         )
 
 
@@ -171,6 +197,15 @@ def fake_side(clock: Clock) -> Side:
         else:
             fakes.deregister_student(occasion, student)
 
+    def put_unit(unit: str, body: dict[str, Any]) -> list[str]:
+        return fakes.fs.put_unit(unit, Enhet.model_validate(body))
+
+    def add_registration(unit: str, body: dict[str, Any]) -> str:
+        return fakes.fs.add_registration(unit, NyMelding.model_validate(body))
+
+    def set_sensur(unit: str, sensur: dict[str, Any]) -> None:
+        fakes.fs.set_grading_information(unit, Sensurinformasjon.model_validate(sensur))
+
     return Side(
         fakes,
         fakes.ladok.attest,
@@ -178,7 +213,10 @@ def fake_side(clock: Clock) -> Side:
         fakes.move_occasion,
         seed_requests,
         fakes.canvas.add_course,
-        fakes.fs.hold_unit,
+        put_unit,
+        add_registration,
+        fakes.fs.withdraw,
+        set_sensur,
         fakes.fs.record_results,
     )
 
@@ -636,16 +674,149 @@ def test_fs_answers_and_refuses_the_same(http_side: Side, fake_side: Side, clock
 
 
 def fs_results(side: Side, clock: Clock) -> list[Any]:
-    side.hold_unit("unit-3")
+    side.put_unit(
+        "unit-3",
+        {
+            "emne": {"kode": "TDT4145"},
+            "arstall": 2026,
+            "termintype": "HOST",
+            "startDato": "2026-12-01",
+            "vurderingsmeldinger": [
+                {"studentnummer": f"5{c}", "kandidatnummer": c} for c in ("30101", "30102")
+            ],
+        },
+    )
     with side.systems.requests() as register:
         before = register.results("unit-3")
-        side.record_results("unit-3", {"30101": "B", "30102": "Bestått"})
+        refused = side.record_results("unit-3", {"30101": "B", "30102": "Bestått", "30199": "A"})
         side.record_results("unit-3", {"30102": "Ikke bestått"})
         return [
             before,
+            refused,  # a candidate number not registered on the unit
             [(r.candidate, r.grade, r.valid) for r in register.results("unit-3")],
+            register.requests("unit-3"),  # a unit held as a register's answers for its requests too
             refusal(lambda: register.results("no-such-unit")),
         ]
+
+
+NORWEGIAN_UNIT = {
+    "emne": {
+        "kode": "TDT4145",
+        "versjonskode": "1",
+        "navn": "Datamodellering og databasesystemer",
+        "studiepoeng": 7.5,
+    },
+    "arstall": 2026,
+    "termintype": "HOST",
+    "startDato": "2026-12-01",
+    "sluttDato": "2026-12-02",
+    "innleveringsfristDato": "2026-12-02",
+    "innleveringsfristKlokkeslett": "14:00:00",
+    "vurderingsmeldinger": [
+        {
+            "studentnummer": "771001",
+            "fornavn": "Kari",
+            "etternavn": "Nordmann",
+            "fodselsnummer": "01019912345",
+            "kandidatnummer": "30101",
+            "tilpasning": {"innvilget": True, "ekstratid": "PT1H30M", "eksamensrom": "R1", "utstyr": ["PC"]},
+        },
+        {
+            "studentnummer": "771002",
+            "fornavn": "Ola",
+            "etternavn": "Nordmann",
+            "kandidatnummer": "30102",
+            "tilpasning": {"innvilget": False, "ekstratid": "PT30M"},
+        },
+        {"studentnummer": "771003", "fornavn": "Per", "etternavn": "Hansen", "kandidatnummer": "30103"},
+    ],
+}
+SENSUR = {
+    "sensurfrist": "2026-12-23T23:59:00+01:00",
+    "kunngjoringsdato": "2026-12-24T09:00:00+01:00",
+    "kommisjoner": [
+        {
+            "kommisjonsnummer": "1",
+            "sensorer": [
+                {"feideBruker": "kari@ntnu.no", "fornavn": "Kari", "etternavn": "Intern"},
+                {
+                    "feideBruker": "eva@uio.no",
+                    "fornavn": "Eva",
+                    "etternavn": "Ekstern",
+                    "rollekode": "EKSTERN",
+                },
+            ],
+        }
+    ],
+}
+
+
+def kind_of(fs_id: str) -> str:
+    """FS's opaque id as its type: each side makes its own."""
+    return base64.b64decode(fs_id).decode().partition(":")[0]
+
+
+def fs_register(side: Side, clock: Clock) -> list[Any]:
+    """FS as the register of a Norwegian exam: the unit as an occasion with its course, the
+    registrations with their candidate numbers, the granted accommodations, students looked up, the
+    grading information, the student events read on from a cursor, and the refusals."""
+    first, *_ = side.put_unit("unit-4", NORWEGIAN_UNIT)
+    side.put_unit("unit-5", {**NORWEGIAN_UNIT, "vurderingsmeldinger": [{"studentnummer": "771009"}]})
+    side.put_unit("unit-6", {**NORWEGIAN_UNIT, "emne": {"kode": "IT1901"}, "vurderingsmeldinger": []})
+    side.set_sensur("unit-4", SENSUR)
+    with side.systems.register(country=Country.NO) as register:
+        occasion = register.get_occasion("unit-4")
+        answers: list[Any] = [
+            occasion,
+            register.get_course_round(occasion.course_round_uids[0]),
+            register.get_occasion("unit-6"),
+            registered(register, "unit-4"),
+            [
+                r.model_copy(update={"study_result_uid": "id"})
+                for r in register.search_study_results("unit-4")
+            ],
+            register.accommodations("unit-4"),
+            register.find_students(national_ids=["01019912345", "02029900000"], uids=["771002", "999999"]),
+            register.grading_information("unit-4"),
+            register.grading_information("unit-6"),
+        ]
+        seen = register.registration_events(None)
+        side.add_registration("unit-4", {"studentnummer": "771004", "kandidatnummer": "30104"})
+        side.withdraw(first)
+        later = register.registration_events(seen.cursor)
+        return answers + [
+            [(e.kind, kind_of(e.registration_id), e.occasion_uid) for e in seen.events + later.events],
+            register.registration_events(later.cursor).events,
+            registered(register, "unit-4"),
+            register.accommodations("unit-4"),  # the withdrawn registration's application went with it
+            refusal(lambda: register.get_occasion("no-such-unit")),
+            refusal(lambda: register.registered_many(["unit-5"])),  # a registration FS gave no number
+            refusal(lambda: register.get_course_round("no-such-emne")),
+            refusal(lambda: register.accommodations("no-such-unit")),
+            refusal(
+                lambda: register.create_draft(
+                    study_result_uid="x",
+                    module_uid="y",
+                    scale_id=SCALE_A_F,
+                    grade_id=1,
+                    exam_date=date(2026, 12, 1),
+                    idempotency_key="k",
+                )
+            ),  # fmt: skip
+        ]
+
+
+def registered(register: StudentRegister, unit: str) -> list[Any]:
+    return [
+        r._replace(study_result_uid=kind_of(r.study_result_uid))
+        for r in register.registered_many([unit])[unit]
+    ]
+
+
+def test_fs_as_a_register_answers_and_refuses_the_same(
+    http_side: Side, fake_side: Side, clock: Clock
+) -> None:
+    same_on_both(http_side, fake_side, fs_register, clock)
 
 
 def test_fs_results_read_back_the_same(http_side: Side, fake_side: Side, clock: Clock) -> None:

@@ -25,8 +25,6 @@ def fakes(sqlite_engine: Engine, tmp_path: Path) -> Iterator[FakeSystems]:
     env = {
         "EXAMFLOW_HOME": str(tmp_path),
         "EXAMFLOW_DATABASE_URL": sqlite_engine.url.render_as_string(hide_password=False),
-        # the default, said here: the flow tests' session sets `ladok` for the rest of their worker
-        "EXAMFLOW_NORWAY_REGISTER": "fs",
     }
     with examflow_environment(env), installed(systems):
         with transaction() as session:

@@ -2,7 +2,7 @@
 transferred, one candidate's appeal received and its committee formed. Members who agree set the
 grade; a difference is audited and settled on the joint form (agreed there, or the external
 member's grade standing); a deadlock and a grade off the scale are refused with nothing settled; the
-new grade reaches the register only through the transfer of that one candidate; a published grade
+new grade reaches FS only by the protocol file of that one candidate; a published grade
 changed by a rescore is found, and its student told through the outbox."""
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from store.db import transaction
 from store.schema import Appeal, Grade, Registration, Staff
 from tasks.appeal import AppealCase, decide_appeal, form_committee, receive_appeal
 from tasks.appeal_committee import settle_committee
-from tasks.register_changes import GradeChange, published_changes, register_evidence, tell_changed_grades
-from tasks.transfer import preview_transfer, transfer_results
+from tasks.register_changes import published_changes, tell_changed_grades
 from tests.fakes import FakeSystems
-from tests.fakes.worlds import graded_exam
+from tests.fakes.worlds import graded_exam, new_grade_into_fs, transferred
 
 RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 
@@ -33,7 +32,7 @@ RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 def occasion(fakes: FakeSystems) -> str:
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
     graded_exam(fakes, uid, RULE)
-    transfer_results.fn(uid)
+    assert not transferred(uid)
     return uid
 
 
@@ -54,6 +53,10 @@ def first_graded(occasion: str) -> tuple[str, str]:
 def case(occasion: str) -> AppealCase:
     code, _ = first_graded(occasion)
     return receive_appeal.fn(occasion, code, date.today())
+
+
+def valid_in_fs(fakes: FakeSystems, occasion: str) -> dict[str, str | None]:
+    return {r.candidate: r.grade for r in fakes.fs.results(occasion) if r.valid}
 
 
 def committee_events(occasion: str, action: str) -> list[dict]:
@@ -111,23 +114,17 @@ def test_a_deadlock_and_a_grade_off_the_scale_are_refused_with_nothing_settled(
         assert session.get(Appeal, case.appeal_id).status == "received"  # type: ignore[union-attr]
 
 
-def test_the_new_grade_reaches_the_register_only_by_the_transfer_of_that_candidate(
+def test_the_new_grade_reaches_fs_only_by_the_protocol_of_that_candidate(
     fakes: FakeSystems, occasion: str, case: AppealCase
 ) -> None:
     _, old = first_graded(occasion)
     new = "A" if old != "A" else "B"
+    before = valid_in_fs(fakes, occasion)
     decide_appeal.fn(occasion, case.appeal_id, new, "staff-appeal-ext-1, staff-appeal-1")
-    items = preview_transfer.fn(occasion)
-    change = GradeChange(
-        registration_id=case.registration_id, candidate=case.candidate, before=old, after=new
-    )
-    evidence = register_evidence("New grade after appeal", "The committee set it.", [change], items)
-    assert f"| {case.candidate} | {old} → {new} |" in evidence
-    assert [i.action for i in items if i.registration_id == case.registration_id] == ["update"]
-    assert sum(i.action == "update" for i in items) == 1  # nothing else would be written
-    outcome = transfer_results.fn(occasion, only=[case.registration_id])
-    assert (outcome.written, outcome.failed) == (1, [])
-    assert [i.action for i in preview_transfer.fn(occasion)].count("update") == 0
+    assert valid_in_fs(fakes, occasion) == before  # deciding writes nothing to FS
+    check = new_grade_into_fs(fakes, occasion, case.registration_id, f"appeal-{case.appeal_id}")
+    assert (check.candidate, check.found, check.discrepancy) == (case.candidate, new, None)
+    assert valid_in_fs(fakes, occasion) == {**before, case.candidate: new}  # no other candidate's
 
 
 def test_a_published_grade_changed_is_found_and_its_student_told(

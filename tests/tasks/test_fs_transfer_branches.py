@@ -41,8 +41,7 @@ RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 @pytest.fixture
 def occasion(fakes: FakeSystems) -> str:
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
-    graded_exam(fakes, uid, RULE)
-    fakes.fs.hold_unit(uid)  # the unit in FS, as the register of a Norwegian exam holds it
+    graded_exam(fakes, uid, RULE)  # its unit in FS, the register of a Norwegian exam
     return uid
 
 

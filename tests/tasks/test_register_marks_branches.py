@@ -1,25 +1,25 @@
 """What the faculty registers of an appeal and a justification, fast, on the fakes: a Norwegian exam
 graded and transferred, its unit in FS. An appeal registered in FS marks the old result under appeal
 (the klage FS holds kept) and its mark is lifted when closed; FS leaving a result unmarked and an
-unknown unit are refused naming them; an exam whose register is not FS registers nothing there; the
-appeal as received and the justification given are filed in the archive."""
+unknown unit are refused naming them; a Swedish exam registers nothing there; the appeal as
+received and the justification given are filed in the archive."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from integrations.http import ApiError
 from models.grading import CommitteeRule, GradingSettings
 from store import audit, justifications
 from store.db import transaction
+from store.schema import Occasion
 from tasks.justification import receive_request
 from tasks.register_marks import archive_appeal_received, close_appeal, mark_appeal, register_justification
-from tasks.transfer import transfer_results
-from tests.conftest import examflow_environment
 from tests.fakes import FakeSystems
-from tests.fakes.worlds import graded_exam
+from tests.fakes.worlds import graded_exam, transferred
 from tests.tasks.test_appeal_committee_branches import first_graded
 
 RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
@@ -30,7 +30,7 @@ RECEIVED = date(2026, 7, 1)
 def occasion(fakes: FakeSystems) -> str:
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
     graded_exam(fakes, uid, RULE)
-    transfer_results.fn(uid)
+    assert not transferred(uid)
     return uid
 
 
@@ -63,18 +63,20 @@ def test_an_appeal_fs_does_not_hold_is_registered_there(fakes: FakeSystems, occa
     ]
 
 
-def test_a_unit_fs_does_not_know_is_refused_naming_it(occasion: str) -> None:
+def test_a_unit_fs_does_not_know_is_refused_naming_it(fakes: FakeSystems, occasion: str) -> None:
     code, _ = first_graded(occasion)
+    del fakes.fs.units[occasion]  # FS no longer answers for the unit's requests
     with pytest.raises(ApiError, match=f"UgyldigId: fant ingen vurderingsenhet med id '{occasion}'"):
         mark_appeal.fn(occasion, 7, code, RECEIVED)
     assert events(occasion, "appeal.registered_in_fs") == []
 
 
-def test_an_exam_whose_register_is_not_fs_registers_nothing_there(fakes: FakeSystems, occasion: str) -> None:
+def test_a_swedish_exam_registers_nothing_in_fs(fakes: FakeSystems, occasion: str) -> None:
     code, _ = first_graded(occasion)
-    with examflow_environment({"EXAMFLOW_NORWAY_REGISTER": "ladok"}):
-        assert mark_appeal.fn(occasion, 7, code, RECEIVED) is None
-    assert fakes.fs.units == {}
+    with transaction() as session:
+        session.execute(update(Occasion).where(Occasion.id == occasion).values(country="SE"))
+    assert mark_appeal.fn(occasion, 7, code, RECEIVED) is None
+    assert fakes.fs.units == {occasion: []}
 
 
 def test_the_appeal_received_and_the_justification_given_are_filed(fakes: FakeSystems, occasion: str) -> None:

@@ -1,4 +1,4 @@
-"""The result transfer's branches, fast: approved grades of an exam played on the fake platform,
+"""The result transfer's branches, fast: approved grades of a Swedish exam played on the fake platform,
 written by the task's function to the fake register's drafts. Every approved grade is written once
 (a rerun writes nothing); a grade changed since is written over the draft it replaces; an attested
 result is never touched; a register that is down fails the transfer with nothing written, and the
@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from integrations.http import Unavailable
+from models.domain import Country
 from models.grading import CommitteeRule, GradingSettings
 from store.db import transaction
 from store.schema import Grade
@@ -24,7 +25,7 @@ RULE = GradingSettings(committee=CommitteeRule(graders=2, min_external=1))
 @pytest.fixture
 def occasion(fakes: FakeSystems) -> str:
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
-    graded_exam(fakes, uid, RULE)
+    graded_exam(fakes, uid, RULE, Country.SE)  # drafts are Ladok's: FS takes no grades over its API
     return uid
 
 
