@@ -933,6 +933,12 @@ class Inspera:
                 "SELECT line FROM results WHERE test_id = ? ORDER BY candidate_id", (test_id,)
             ).fetchall()
             committees = _committees_json(conn, test_id)
+            incidents = conn.execute(
+                "SELECT c.external_ids, i.minutes FROM incident_times i JOIN candidates c"
+                " ON c.test_id = i.test_id AND c.candidate_id = i.candidate_id WHERE i.test_id = ?"
+                " ORDER BY i.candidate_id",
+                (test_id,),
+            ).fetchall()
         return {
             "test": _test_json(test),
             "securityOptions": json.loads(test["security"]),
@@ -940,6 +946,13 @@ class Inspera:
             "candidates": [{**_candidate_json(r), "removed": bool(r["removed"])} for r in candidates],
             "results": [json.loads(r["line"]) for r in results],
             "committees": committees,
+            "incidentTimes": [
+                {
+                    "externalUserId": json.loads(r["external_ids"])[0]["externalUserId"],
+                    "incidentTimeMins": r["minutes"],
+                }
+                for r in incidents
+            ],
         }
 
 
