@@ -20,6 +20,7 @@ stand-in's unit of the test's external id, once: a second is refused 409 `alread
 Exam day: incident extra time per candidate (only while the test is ACTIVE and before the
 candidate's end, counted from the test's end time after their planned extra time), and PDFs
 attached to a candidate's submission (scanned sketches), both in the export's and list's terms.
+`GET /_sim/test/{id}` shows a test's whole state, its incident times included.
 """
 
 from __future__ import annotations
