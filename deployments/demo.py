@@ -9,6 +9,11 @@ its results through the platform's transfer to FS and read back, one appeal whos
 exam office imports into FS by protocol file. `--country SE` takes a Swedish exam on the Ladok
 stand-in, its results written as Ladok drafts; Sweden has no appeal, so none is filed.
 
+On the way, as the exam office would from the UI: the plan's exam policy check (its verdict in
+the plan's report and log), a seating plan once the registrations are synced, and, while the exam
+is being written, an incident for one candidate whose minute lost the platform gives back and the
+close waits for (`deployments/demo_day.py`).
+
 `--kill-serve-at FLOW` (repeatable) SIGKILLs the serving process once a run of FLOW is suspended
 for its approval, starts a fresh one and only then answers; `--until result-transfer` ends the
 walk after the transfer. The summary counts each approval's code mails and the requests the

@@ -36,6 +36,7 @@ from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack
 from models.settings import settings_from_env
 from rules.exam_names import artifact_key, run_link
+from tasks.exam_names import title_of
 
 # Each run starts a fresh sample term; Prefect's own history (EXAMFLOW_HOME/prefect) is kept.
 FRESH = ("simulators", "outbox", "examflow.db", "examflow.db-wal", "examflow.db-shm")
@@ -154,17 +155,19 @@ What to do next (each code mail is printed below as it is sent: to whom, the cod
   3. Then the joint grading: one of the two approves it (both are mailed a code).
   4. result-transfer waits for the planner (staff-planner-1){transfer_route(country)}; the archive
      follows once the exam's case is closed (the nightly sweep 'archive-closed-cases').
-  5. Once registration-sync has run, `make run` starts the seating plan itself ('seating-plan/local'
-       with occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
-       planned_by: staff-coordinator-1) and prints its run's page and its report
-       ({stack.ui_url}/v2/artifacts/key/{artifact_key("seating-plan", occasion)});
-       the coordinator approves it like the plan, with the code mailed to them.
-  6. The plan's exam policy check: its verdict is the plan's report's last section (the artifact
-       'plan-…') and a line of the plan-exam run's log.
+  5. Once registration-sync has run, `make run` starts the seating plan itself: 'seating-plan/local'
+       with occasion_uid: {occasion},
+       rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE}, planned_by: staff-coordinator-1.
+       It prints the run's page; the plan's report is
+       {stack.ui_url}/v2/artifacts/key/{artifact_key("seating-plan", occasion)}
+       and the coordinator approves it like the plan, with the code mailed to them.
+  6. The plan's exam policy check: its verdict is the last section of the plan's report (the
+       artifact 'plan-…') and a line of the plan-exam run's log.
   7. An incident is given while an exam is being written: the sample exam was held this morning
        and exam-day closes it at once, so an incident on it is refused as the exam is closed (the
-       demo, `python -m deployments.demo`, reports one that is given). On an exam being written, start 'exam-incident/local' with the occasion_uid, a candidate_code, minutes_lost,
-       a reason and entered_by: staff-invigilator-1; the minutes are given back on the platform and
+       demo, `python -m deployments.demo`, reports one that is given). On an exam being written,
+       start 'exam-incident/local' with the occasion_uid, a candidate_code, minutes_lost, a reason
+       and entered_by: staff-invigilator-1; the minutes are given back on the platform and
        exam-day's close waits for them.{appeal}
 
 Press Ctrl-C to stop everything.
@@ -210,7 +213,7 @@ def watch(stack: Stack, occasion: str) -> None:
 def seating_started(stack: Stack, occasion: str, flow_run_id: str) -> str:
     """What `make run` says when it has started the seating plan: where to follow it."""
     return (
-        f"  registration-sync has run: started the seating plan of {occasion} in the rooms "
+        f"  registration-sync has run: started the seating plan of {title_of(occasion)} in the rooms "
         f"{', '.join(SAMPLE_BOOKING)} (from {ROOMS_FILE}), planned by {demo_day.COORDINATOR}\n"
         f"    its run: {run_link(stack.ui_url, flow_run_id)}\n"
         f"    its report: {stack.ui_url}/v2/artifacts/key/{artifact_key('seating-plan', occasion)}\n"
