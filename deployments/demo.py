@@ -209,6 +209,8 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
 
     on_platform = extra_time_on_platform(occasion)  # before our transaction: it opens its own
     closes = case_closes(occasion)
+    # the lifecycle's sync, and `register-events`' own if its quarter hour came while the exam was written
+    syncs = sum(r.state is not None and r.state.is_completed() for r in flow_runs("registration-sync"))
     with transaction() as session:
         grades = dict(
             session.execute(
@@ -259,6 +261,7 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
             ),
             "approvals": approvals,
             "case_closes": closes,
+            "registration_syncs": syncs,
         }
 
 
