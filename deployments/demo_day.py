@@ -154,19 +154,28 @@ def artifact_data(key: str) -> Any:
     return json.loads(found.data) if isinstance(found.data, str) and found.type == "table" else found.data
 
 
-def policy_checked(occasion: str, country: str) -> dict[str, str]:
-    """The exam policy's verdict as plan-exam audited it, and as the plan's report says it."""
+def policy_audited(occasion: str) -> dict[str, Any] | None:
+    """The exam policy's verdict as plan-exam audited it (form, scenario, outcome, reason); None
+    before the check."""
     from store.db import transaction
     from store.schema import AuditEvent
-    from tasks.exam_names import key_of
 
     with transaction() as session:
-        detail = session.scalars(
+        return session.scalars(
             select(AuditEvent.detail)
             .where(AuditEvent.occasion_id == occasion, AuditEvent.action == "policy.checked")
             .order_by(AuditEvent.seq.desc())
             .limit(1)
-        ).one()
+        ).first()
+
+
+def policy_checked(occasion: str, country: str) -> dict[str, str]:
+    """The exam policy's verdict as plan-exam audited it, and as the plan's report says it."""
+    from tasks.exam_names import key_of
+
+    detail = policy_audited(occasion)
+    if detail is None:
+        raise DemoFailed(f"plan-exam audited no policy check of {occasion}")
     report = str(artifact_data(key_of("plan", occasion, country)))
     return {
         "form": detail["form"],

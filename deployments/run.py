@@ -36,7 +36,8 @@ from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack
 from models.settings import settings_from_env
 from rules.exam_names import artifact_key, run_link
-from tasks.exam_names import title_of
+from tasks.exam_names import key_of, title_of
+from tasks.exam_policy import SAID
 
 # Each run starts a fresh sample term; Prefect's own history (EXAMFLOW_HOME/prefect) is kept.
 FRESH = ("simulators", "outbox", "examflow.db", "examflow.db-wal", "examflow.db-shm")
@@ -161,8 +162,8 @@ What to do next (each code mail is printed below as it is sent: to whom, the cod
        It prints the run's page; the plan's report is
        {stack.ui_url}/v2/artifacts/key/{artifact_key("seating-plan", occasion)}
        and the coordinator approves it like the plan, with the code mailed to them.
-  6. The plan's exam policy check: its verdict is the last section of the plan's report (the
-       artifact 'plan-…') and a line of the plan-exam run's log.
+  6. The plan's exam policy check: `make run` prints its verdict below once plan-exam has checked
+       it; it is also the last section of the plan's report and a line of plan-exam's log.
   7. An incident is given while an exam is being written: the sample exam was held this morning
        and exam-day closes it at once, so an incident on it is refused as the exam is closed (the
        demo, `python -m deployments.demo`, reports one that is given). On an exam being written,
@@ -198,8 +199,11 @@ def watch(stack: Stack, occasion: str) -> None:
     the sample exam's seating plan as its coordinator would; until Ctrl-C."""
     seen: set[str] = set()
     seating: str | None = None
+    policy: dict[str, Any] | None = None
     with stack.in_this_process():
         while True:
+            if policy is None and (policy := demo_day.policy_audited(occasion)) is not None:
+                say(policy_said(stack, occasion, policy))
             for mail in code_mails(stack.home / "outbox"):
                 if mail.file not in seen:
                     seen.add(mail.file)
@@ -208,6 +212,15 @@ def watch(stack: Stack, occasion: str) -> None:
                 seating = demo_day.start_seating_plan(occasion)
                 say(seating_started(stack, occasion, seating))
             time.sleep(1)
+
+
+def policy_said(stack: Stack, occasion: str, policy: dict[str, Any]) -> str:
+    """What `make run` says of the plan's exam policy check, and where its report is."""
+    key = key_of("plan", occasion)
+    return (
+        f"  the exam policy on {title_of(occasion)}: {SAID[policy['outcome']]}; {policy['reason']}\n"
+        f"    the plan's report: {stack.ui_url}/v2/artifacts/key/{key}"
+    )
 
 
 def seating_started(stack: Stack, occasion: str, flow_run_id: str) -> str:
