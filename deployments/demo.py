@@ -9,6 +9,11 @@ its results through the platform's transfer to FS and read back, one appeal whos
 exam office imports into FS by protocol file. `--country SE` takes a Swedish exam on the Ladok
 stand-in, its results written as Ladok drafts; Sweden has no appeal, so none is filed.
 
+On the way, as the exam office would from the UI: the plan's exam policy check (its verdict in
+the plan's report and log), a seating plan once the registrations are synced, and, while the exam
+is being written, an incident for one candidate whose minute lost the platform gives back and the
+close waits for (`deployments/demo_day.py`).
+
 `--kill-serve-at FLOW` (repeatable) SIGKILLs the serving process once a run of FLOW is suspended
 for its approval, starts a fresh one and only then answers; `--until result-transfer` ends the
 walk after the transfer. The summary counts each approval's code mails and the requests the
@@ -33,9 +38,19 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from deployments import approver
+from deployments import approver, demo_day
+from deployments.demo_day import DemoFailed, artifact_data
 from deployments.run import import_support_decisions, prepare_sample, sample_lifecycle, say
-from deployments.sample import FS_UNIT, registrations, seed_fs_sample, seed_term
+from deployments.sample import (
+    FS_UNIT,
+    closing_soon,
+    fs_longest_extra_time,
+    registrations,
+    seed_fs_sample,
+    seed_term,
+    term_longest_extra_time,
+    write_rooms,
+)
 from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack, default_ports
 from models.settings import REPO_ROOT
@@ -44,10 +59,6 @@ from tasks import platform_results
 from tasks.systems import systems
 
 TERMINAL_FAILURES = {"FAILED", "CRASHED", "CANCELLED"}
-
-
-class DemoFailed(RuntimeError):
-    pass
 
 
 def flow_runs(name: str) -> list[Any]:
@@ -107,7 +118,9 @@ def check_failures() -> None:
         "lifecycle",
         "plan-exam",
         "registration-sync",
+        "seating-plan",
         "exam-day",
+        "exam-incident",
         "grading",
         "result-transfer",
         "appeal",
@@ -161,10 +174,19 @@ class ScriptedApprover:
 
 def wait_for(name: str, approve: ScriptedApprover, timeout: float, count: int = 1) -> None:
     """Answers approvals until `count` runs of flow `name` have completed."""
+
+    def completed() -> bool:
+        return sum(r.state is not None and r.state.is_completed() for r in flow_runs(name)) >= count
+
+    wait_until(completed, name, approve, timeout)
+
+
+def wait_until(done: Callable[[], bool], what: str, approve: ScriptedApprover, timeout: float) -> None:
+    """Answers approvals until `done()` holds."""
     deadline = time.monotonic() + timeout
-    while sum(r.state is not None and r.state.is_completed() for r in flow_runs(name)) < count:
+    while not done():
         if time.monotonic() > deadline:
-            raise DemoFailed(f"{name} did not complete within {timeout:.0f} s")
+            raise DemoFailed(f"{what} did not complete within {timeout:.0f} s")
         approve.answer_waiting()
         check_failures()
         time.sleep(1)
@@ -187,6 +209,8 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
 
     on_platform = extra_time_on_platform(occasion)  # before our transaction: it opens its own
     closes = case_closes(occasion)
+    # the lifecycle's sync, and `register-events`' own if its quarter hour came while the exam was written
+    syncs = sum(r.state is not None and r.state.is_completed() for r in flow_runs("registration-sync"))
     with transaction() as session:
         grades = dict(
             session.execute(
@@ -237,6 +261,7 @@ def summary(occasion: str, approvals: list[dict[str, str | None]]) -> dict[str, 
             ),
             "approvals": approvals,
             "case_closes": closes,
+            "registration_syncs": syncs,
         }
 
 
@@ -326,12 +351,17 @@ def walk_through(
         "lifecycle/local", parameters={"params": sample_lifecycle(occasion, country=country)}, timeout=0
     )
     person = ScriptedApprover(outbox, before_answer, exam_office)
+    wait_for("registration-sync", person, timeout)
+    say("Registrations synced: a seating plan, and an incident while the exam is being written …")
+    candidate = demo_day.run_exam_day(occasion, lambda done, what: wait_until(done, what, person, timeout))
     wait_for("result-transfer", person, timeout)
+    day = exam_day_summary(occasion, country, candidate)
     if until == "result-transfer":
-        return {**summary(occasion, person.answered), **run_inputs()}
+        return {**summary(occasion, person.answered), **run_inputs(), **day}
     if country == "SE":  # no appeal in Sweden: the sweep chained to the transfer archives it
         wait_for("archive-closed-cases", person, timeout)
-        return {**summary(occasion, person.answered), **run_inputs(), **after_archive(occasion, person, timeout)}
+        archived = after_archive(occasion, person, timeout)
+        return {**summary(occasion, person.answered), **run_inputs(), **day, **archived}
     code, person.new_grade = appeal_case(occasion)
     say(f"Transferred; candidate {code} appeals …")
     run_deployment(
@@ -350,7 +380,17 @@ def walk_through(
     say(f"The case stays open until {case_closes(occasion)}; archiving it by hand, as an archivist may …")
     run_deployment("archive/local", timeout=0, parameters={"params": {"occasion_uid": occasion}})
     wait_for("archive", person, timeout)
-    return {**summary(occasion, person.answered), **run_inputs(), **after_archive(occasion, person, timeout)}
+    archived = after_archive(occasion, person, timeout)
+    return {**summary(occasion, person.answered), **run_inputs(), **day, **archived}
+
+
+def exam_day_summary(occasion: str, country: str, candidate: str) -> dict[str, Any]:
+    """The plan's policy check, the seating plan and the incident, each as read back."""
+    return {
+        "policy": demo_day.policy_checked(occasion, country),
+        "seating": demo_day.seating_planned(occasion),
+        "incident": demo_day.incident_given(occasion, candidate, os.environ["EXAMFLOW_INSPERA_URL"]),
+    }
 
 
 def after_archive(occasion: str, person: ScriptedApprover, timeout: float) -> dict[str, Any]:
@@ -377,16 +417,6 @@ def after_archive(occasion: str, person: ScriptedApprover, timeout: float) -> di
         "retention": next(r for r in rows if r["exam"] == occasion),
         "statistics": {"term": term, "headline": report.split("\n\n")[1].rstrip(".")},
     }
-
-
-def artifact_data(key: str) -> Any:
-    """The latest artifact under `key`: a table as its rows, markdown as its text."""
-    from prefect.artifacts import Artifact
-
-    found: Any = Artifact.get(key)
-    if found is None:
-        raise DemoFailed(f"no artifact {key} was published")
-    return json.loads(found.data) if isinstance(found.data, str) and found.type == "table" else found.data
 
 
 def run_inputs() -> dict[str, int]:
@@ -426,6 +456,23 @@ def side_effects(stack: Stack, outbox: Path) -> dict[str, Any]:
     }
 
 
+def seed_sample(stack: Stack, country: str, candidates: int, margin: float) -> tuple[str, int]:
+    """The sample exam seeded in its register, its window closing (for those with the most extra
+    time) `margin` seconds from now; its occasion uid and how many candidates it has."""
+    ladok, fs = stack.env()["EXAMFLOW_LADOK_URL"], stack.env()["EXAMFLOW_FS_URL"]
+    if country == "NO":
+        window = closing_soon(fs_longest_extra_time(candidates), margin)
+        seed_fs_sample(fs, stack.home / "uploads", candidates, window)
+        write_rooms(stack.home / "uploads")
+        return FS_UNIT, candidates
+    term = {"seed": 11, "course_rounds": 2, "occasions": 1, "students": candidates}
+    occasion = seed_term(ladok, **term)[0]
+    # a Swedish exam's support decisions are imported before its lifecycle starts: half a minute more
+    window = closing_soon(term_longest_extra_time(term, occasion), margin + 30)
+    prepare_sample(stack, ladok, occasion, term, window)
+    return occasion, registrations(ladok, occasion)
+
+
 def run_demo(
     candidates: int,
     home: Path,
@@ -442,16 +489,16 @@ def run_demo(
         say(f"Starting the stack in {home} …")
         stack.start_services()
         stack.prepare_store()
-        ladok, fs = stack.env()["EXAMFLOW_LADOK_URL"], stack.env()["EXAMFLOW_FS_URL"]
-        if country == "NO":
-            occasion, seeded = FS_UNIT, candidates
-            seed_fs_sample(fs, home / "uploads", candidates)
-        else:
-            term = {"seed": 11, "course_rounds": 2, "occasions": 1, "students": candidates}
-            occasion = seed_term(ladok, **term)[0]
-            prepare_sample(stack, ladok, occasion, term)
-            seeded = registrations(ladok, occasion)
+        started = time.monotonic()
         stack.serve_deployments(len(deployments(PREFECT_YAML)))
+        served = time.monotonic() - started
+        margin = demo_day.exam_day_margin(served, int("plan-exam" in killer.flows))
+        say(
+            f"Serving started in {served:.0f} s; the sample exam's deadline, for those with the most extra "
+            f"time, is set {margin:.0f} s to a minute from now"
+        )
+        occasion, seeded = seed_sample(stack, country, candidates, margin)
+        fs = stack.env()["EXAMFLOW_FS_URL"]
         office = import_protocols(fs, home / "fs" / "protocols")
         with stack.in_this_process():
             walked = walk_through(

@@ -10,10 +10,11 @@ import os
 import shutil
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from deployments import demo_day
 from deployments.approver import CodeMail, code_mails
 from deployments.sample import (
     FS_FIRST_CANDIDATE,
@@ -34,6 +35,9 @@ from deployments.sample import (
 from deployments.serve import PREFECT_YAML, deployments
 from deployments.stack import Stack
 from models.settings import settings_from_env
+from rules.exam_names import artifact_key, run_link
+from tasks.exam_names import key_of, title_of
+from tasks.exam_policy import SAID
 
 # Each run starts a fresh sample term; Prefect's own history (EXAMFLOW_HOME/prefect) is kept.
 FRESH = ("simulators", "outbox", "examflow.db", "examflow.db-wal", "examflow.db-shm")
@@ -102,11 +106,18 @@ def start_norwegian(stack: Stack) -> str:
     return FS_UNIT
 
 
-def prepare_sample(stack: Stack, ladok: str, occasion: str, term: dict[str, Any]) -> int:
-    """The sample exam held this morning, its timetable and its support decisions written to the
-    uploads folder as a coordinator leaves them; how many decisions grant support."""
+def prepare_sample(
+    stack: Stack,
+    ladok: str,
+    occasion: str,
+    term: dict[str, Any],
+    window: tuple[datetime, datetime] | None = None,
+) -> int:
+    """The sample exam held in `window` (by default this morning), its timetable and its support
+    decisions written to the uploads folder as a coordinator leaves them; how many decisions grant
+    support."""
     uploads = stack.home / "uploads"
-    starts, _ = hold_this_morning(ladok, occasion, uploads)
+    starts, _ = hold_this_morning(ladok, occasion, uploads, window)
     write_rooms(uploads)
     return write_support_decisions(uploads, term, occasion, starts.astimezone(STOCKHOLM).date())
 
@@ -145,13 +156,20 @@ What to do next (each code mail is printed below as it is sent: to whom, the cod
   3. Then the joint grading: one of the two approves it (both are mailed a code).
   4. result-transfer waits for the planner (staff-planner-1){transfer_route(country)}; the archive
      follows once the exam's case is closed (the nightly sweep 'archive-closed-cases').
-  5. Once registration-sync has run, a seating plan: start the deployment 'seating-plan/local' with
-       occasion_uid: {occasion}, rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE},
-       planned_by: staff-coordinator-1; its report is the run's 'seating-plan-…' artifact, and a
-       coordinator approves it like the plan.
-  6. While the exam is active, an incident: start 'exam-incident/local' with occasion_uid: {occasion},
-       a candidate_code from the exam, minutes_lost: 10, a reason, entered_by: staff-invigilator-1;
-       the minutes are given back on the platform and exam-day's close waits for them.{appeal}
+  5. Once registration-sync has run, `make run` starts the seating plan itself: 'seating-plan/local'
+       with occasion_uid: {occasion},
+       rooms: {json.dumps(SAMPLE_BOOKING)}, rooms_file: {ROOMS_FILE}, planned_by: staff-coordinator-1.
+       It prints the run's page; the plan's report is
+       {stack.ui_url}/v2/artifacts/key/{artifact_key("seating-plan", occasion)}
+       and the coordinator approves it like the plan, with the code mailed to them.
+  6. The plan's exam policy check: `make run` prints its verdict below once plan-exam has checked
+       it; it is also the last section of the plan's report and a line of plan-exam's log.
+  7. An incident is given while an exam is being written: the sample exam was held this morning
+       and exam-day closes it at once, so an incident on it is refused as the exam is closed (the
+       demo, `python -m deployments.demo`, reports one that is given). On an exam being written,
+       start 'exam-incident/local' with the occasion_uid, a candidate_code, minutes_lost, a reason
+       and entered_by: staff-invigilator-1; the minutes are given back on the platform and
+       exam-day's close waits for them.{appeal}
 
 Press Ctrl-C to stop everything.
 """)
@@ -169,22 +187,51 @@ def norwegian_appeal(stack: Stack, occasion: str) -> str:
         {"klager": [{"kandidatnummer": str(FS_FIRST_CANDIDATE), "mottattDato": date.today().isoformat()}]}
     )
     return f"""
-  7. Once the results are in FS, an appeal as FS registers it: POST {body} to
+  8. Once the results are in FS, an appeal as FS registers it: POST {body} to
        {requests}
      and start 'collect-requests/local' with occasion_uids: [{occasion}]; the appeal committee
      (staff-appeal-1, staff-appeal-ext-1) grades it blind, the planner approves the new grade, and
      its protocol file waits in {stack.home / "fs" / "protocols"} for the exam office's import."""
 
 
-def watch_mail(outbox: Path) -> None:
-    """Prints every approval-code mail as it is sent, until Ctrl-C."""
+def watch(stack: Stack, occasion: str) -> None:
+    """Prints every approval-code mail as it is sent and, once registration-sync has run, starts
+    the sample exam's seating plan as its coordinator would; until Ctrl-C."""
     seen: set[str] = set()
-    while True:
-        for mail in code_mails(outbox):
-            if mail.file not in seen:
-                seen.add(mail.file)
-                say(mailed(mail))
-        time.sleep(1)
+    seating: str | None = None
+    policy: dict[str, Any] | None = None
+    with stack.in_this_process():
+        while True:
+            if policy is None and (policy := demo_day.policy_audited(occasion)) is not None:
+                say(policy_said(stack, occasion, policy))
+            for mail in code_mails(stack.home / "outbox"):
+                if mail.file not in seen:
+                    seen.add(mail.file)
+                    say(mailed(mail))
+            if seating is None and demo_day.has_completed("registration-sync"):
+                seating = demo_day.start_seating_plan(occasion)
+                say(seating_started(stack, occasion, seating))
+            time.sleep(1)
+
+
+def policy_said(stack: Stack, occasion: str, policy: dict[str, Any]) -> str:
+    """What `make run` says of the plan's exam policy check, and where its report is."""
+    key = key_of("plan", occasion)
+    return (
+        f"  the exam policy on {title_of(occasion)}: {SAID[policy['outcome']]}; {policy['reason']}\n"
+        f"    the plan's report: {stack.ui_url}/v2/artifacts/key/{key}"
+    )
+
+
+def seating_started(stack: Stack, occasion: str, flow_run_id: str) -> str:
+    """What `make run` says when it has started the seating plan: where to follow it."""
+    return (
+        f"  registration-sync has run: started the seating plan of {title_of(occasion)} in the rooms "
+        f"{', '.join(SAMPLE_BOOKING)} (from {ROOMS_FILE}), planned by {demo_day.COORDINATOR}\n"
+        f"    its run: {run_link(stack.ui_url, flow_run_id)}\n"
+        f"    its report: {stack.ui_url}/v2/artifacts/key/{artifact_key('seating-plan', occasion)}\n"
+        "    it waits for the coordinator's approval: the code is mailed below"
+    )
 
 
 def mailed(mail: CodeMail) -> str:
@@ -206,7 +253,7 @@ def main() -> None:
     try:
         occasion = start(stack, country)
         guide(stack, occasion, country)
-        watch_mail(home / "outbox")
+        watch(stack, occasion)
     except KeyboardInterrupt:
         say("\nStopping …")
     finally:

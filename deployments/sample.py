@@ -45,12 +45,13 @@ def sample_occasion(spec: dict[str, Any], occasion_uids: list[str]) -> str:
 
 
 def hold_this_morning(
-    ladok_url: str, occasion_uid: str, uploads: Path, now: datetime | None = None
+    ladok_url: str, occasion_uid: str, uploads: Path, window: tuple[datetime, datetime] | None = None
 ) -> tuple[datetime, datetime]:
-    """Puts the sample exam in a window that ended this morning, so exam day can close it (the
-    deadline, extra time included, has passed) and the lifecycle runs on without waiting: the
-    register's occasion is moved to that day, and the timetable (`TIMETABLE`) gives its times."""
-    starts, ends = this_morning(now)
+    """Puts the sample exam in `window`, by default one that ended this morning, so exam day can
+    close it (the deadline, extra time included, has passed) and the lifecycle runs on without
+    waiting: the register's occasion is moved to that day, and the timetable (`TIMETABLE`) gives
+    its times."""
+    starts, ends = window or this_morning()
     day = starts.astimezone(STOCKHOLM).date()
     base = ladok_url.rstrip("/")
     moved = httpx.post(
@@ -71,6 +72,26 @@ def this_morning(now: datetime | None = None) -> tuple[datetime, datetime]:
     if (starts + timedelta(hours=2)).astimezone(STOCKHOLM).date() != starts.astimezone(STOCKHOLM).date():
         starts -= timedelta(hours=2)  # a plan's times lie on one day in Stockholm
     return starts, starts + timedelta(hours=2)
+
+
+def closing_soon(
+    longest_extra_minutes: int, seconds: float, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """A window on one day in Stockholm whose deadline (its end, on the minute, plus the longest
+    extra time) is `seconds` to a minute from now: exam day finds the exam still being written by
+    those with the most extra time, so an incident can be reported before the close. The working
+    time is two hours, less when that would begin the day before."""
+    now = now or datetime.now(UTC)
+    deadline = now + timedelta(seconds=seconds, minutes=1)
+    ends = deadline.replace(second=0, microsecond=0) - timedelta(minutes=longest_extra_minutes)
+    midnight = ends.astimezone(STOCKHOLM).replace(hour=0, minute=0)
+    starts = max(ends - timedelta(hours=2), midnight.astimezone(UTC))
+    if ends - starts < timedelta(minutes=30):
+        raise RuntimeError(
+            f"an exam ending at {ends.astimezone(STOCKHOLM):%H:%M} Stockholm time would have begun the day "
+            "before: run the demo again after 00:30 plus the longest extra time"
+        )
+    return starts, ends
 
 
 def _write_timetable(uploads: Path, course_code: str, starts: datetime, ends: datetime) -> None:
@@ -124,6 +145,12 @@ def _write_csv(path: Path, rows: Sequence[tuple[str, ...]]) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def term_longest_extra_time(spec: dict[str, Any], occasion_uid: str) -> int:
+    """The most extra time, in minutes, the support decisions of `write_support_decisions` grant."""
+    granted = generate_term(TermSpec(**spec)).accommodations
+    return max((a.extra_time_minutes for a in granted if a.occasion_uid == occasion_uid), default=0)
+
+
 def registrations(ladok_url: str, occasion_uid: str) -> int:
     response = httpx.get(
         f"{ladok_url.rstrip('/')}/_sim/registrations", params={"occasion": occasion_uid}, timeout=30
@@ -139,6 +166,7 @@ FS_UNIT = "VmVudGhldDoxODYsRVhQSElMMTAxLDEsSE9TVCwyMDI2"
 FS_COURSE_CODE = "EXPHIL101"
 FS_COURSE = {"kode": FS_COURSE_CODE, "versjonskode": "1", "navn": "Examen philosophicum", "studiepoeng": 10.0}
 FS_FIRST_CANDIDATE = 10101
+FS_EXTRA_MINUTES = {"PT30M": 30, "PT1H": 60}  # the sample's grants of extra time, as FS writes them
 
 
 def fs_candidate(n: int) -> dict[str, Any]:
@@ -155,12 +183,14 @@ def fs_candidate(n: int) -> dict[str, Any]:
     return melding
 
 
-def seed_fs_sample(fs_url: str, uploads: Path, students: int, now: datetime | None = None) -> int:
-    """Seeds the Norwegian sample exam in the FS stand-in, held in a window that ended this
-    morning (as `hold_this_morning`), with FS's grading information (`sensurinformasjon`: the
-    grading deadline three weeks on, the announcement the day after), and writes its timetable row.
-    Returns how many candidates FS granted extra time."""
-    starts, ends = this_morning(now)
+def seed_fs_sample(
+    fs_url: str, uploads: Path, students: int, window: tuple[datetime, datetime] | None = None
+) -> int:
+    """Seeds the Norwegian sample exam in the FS stand-in, held in `window` (by default one that
+    ended this morning, as `hold_this_morning`), with FS's grading information
+    (`sensurinformasjon`: the grading deadline three weeks on, the announcement the day after), and
+    writes its timetable row. Returns how many candidates FS granted extra time."""
+    starts, ends = window or this_morning()
     day = starts.astimezone(STOCKHOLM).date()
     base = fs_url.rstrip("/")
     meldinger = [fs_candidate(n) for n in range(students)]
@@ -182,3 +212,9 @@ def seed_fs_sample(fs_url: str, uploads: Path, students: int, now: datetime | No
     ).raise_for_status()
     _write_timetable(uploads, FS_COURSE_CODE, starts, ends)
     return sum("tilpasning" in m for m in meldinger)
+
+
+def fs_longest_extra_time(students: int) -> int:
+    """The most extra time, in minutes, FS grants any of the sample's first `students` candidates."""
+    granted = [fs_candidate(n).get("tilpasning", {}).get("ekstratid") for n in range(students)]
+    return max((FS_EXTRA_MINUTES[g] for g in granted if g), default=0)

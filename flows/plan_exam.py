@@ -43,9 +43,9 @@ def plan_exam(params: PlanExam) -> str:
     occasion, rounds = fetch_occasion(params.occasion_uid, params.country)
     window = plan_times(params.times, occasion, rounds)
     checks = check_plan(occasion, rounds, window)
-    policy = check_exam_policy(occasion.uid, window, params.exam_form)
-    report = plan_report(occasion, rounds, window, checks, policy.reason)
     named = registered_exam(occasion, rounds, params.country)
+    policy = check_exam_policy(occasion.uid, window, params.exam_form, named.label)
+    report = plan_report(occasion, rounds, window, checks, policy.reason)
     publish_markdown(exam_key("plan", named, occasion.uid), report, f"Plan of {named.label}")
     save_plan(params, occasion, rounds, window, checks)
     if policy.outcome == DISPENSATION:

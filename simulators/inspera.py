@@ -20,6 +20,7 @@ stand-in's unit of the test's external id, once: a second is refused 409 `alread
 Exam day: incident extra time per candidate (only while the test is ACTIVE and before the
 candidate's end, counted from the test's end time after their planned extra time), and PDFs
 attached to a candidate's submission (scanned sketches), both in the export's and list's terms.
+`GET /_sim/test/{id}` shows a test's whole state, its incident times included.
 """
 
 from __future__ import annotations
@@ -933,6 +934,12 @@ class Inspera:
                 "SELECT line FROM results WHERE test_id = ? ORDER BY candidate_id", (test_id,)
             ).fetchall()
             committees = _committees_json(conn, test_id)
+            incidents = conn.execute(
+                "SELECT c.external_ids, i.minutes FROM incident_times i JOIN candidates c"
+                " ON c.test_id = i.test_id AND c.candidate_id = i.candidate_id WHERE i.test_id = ?"
+                " ORDER BY i.candidate_id",
+                (test_id,),
+            ).fetchall()
         return {
             "test": _test_json(test),
             "securityOptions": json.loads(test["security"]),
@@ -940,6 +947,13 @@ class Inspera:
             "candidates": [{**_candidate_json(r), "removed": bool(r["removed"])} for r in candidates],
             "results": [json.loads(r["line"]) for r in results],
             "committees": committees,
+            "incidentTimes": [
+                {
+                    "externalUserId": json.loads(r["external_ids"])[0]["externalUserId"],
+                    "incidentTimeMins": r["minutes"],
+                }
+                for r in incidents
+            ],
         }
 
 

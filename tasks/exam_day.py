@@ -21,6 +21,8 @@ from tasks.systems import systems
 
 # Waits this short happen in process; longer ones end the run and schedule its continuation.
 LONGEST_WAIT = timedelta(minutes=15)
+# A wait in process reads the deadline again this often: an incident reported meanwhile moves it.
+RECHECK = timedelta(seconds=5)
 
 
 class Attendance(Frozen):
@@ -57,9 +59,35 @@ def activate_test(occasion_id: str) -> PlatformTest:
 @task(name="wait-for-deadline", **REPLAY_SAFE)
 def wait_for_deadline(occasion_id: str, chain: bool) -> str:
     """'reached' once the deadline (end time plus the longest extra time, planned and given back
-    for incidents) has passed; sleeps through short waits, and for long ones schedules this flow
+    for incidents) has passed; sleeps through short waits, reading the deadline again every
+    RECHECK (an incident reported meanwhile moves it), and for long ones schedules this flow
     again at the deadline (keyed on the deadline: a deadline moved by new extra time or an
     incident schedules anew)."""
+    told: datetime | None = None
+    while True:
+        deadline, longest = _deadline(occasion_id)
+        remaining = deadline - now()
+        if deadline != told:
+            run_logger().info(
+                f"Deadline of {occasion_id}: {deadline:%Y-%m-%d %H:%M:%S} UTC (the end time plus the longest "
+                f"extra time, incidents' minutes included, {longest} minutes); "
+                + (
+                    "passed"
+                    if remaining <= timedelta(0)
+                    else f"{remaining.total_seconds():.0f} seconds to wait"
+                )
+            )
+            told = deadline
+        if remaining <= timedelta(0):
+            return "reached"
+        if remaining > LONGEST_WAIT:
+            _schedule_continuation(occasion_id, deadline, chain)
+            return f"scheduled for {deadline:%Y-%m-%d %H:%M} UTC"
+        time.sleep(min(remaining, RECHECK).total_seconds())
+
+
+def _deadline(occasion_id: str) -> tuple[datetime, int]:
+    """The exam's deadline and the longest extra time in it, in minutes."""
     with transaction() as session:
         occasion = occasions.get(session, occasion_id)
         given = exam_day.compensation(session, occasion_id=occasion_id)
@@ -70,20 +98,7 @@ def wait_for_deadline(occasion_id: str, chain: bool) -> str:
             ),
             default=0,
         )
-    deadline = occasion.ends_at + timedelta(minutes=longest)
-    remaining = deadline - now()
-    run_logger().info(
-        f"Deadline of {occasion_id}: {deadline:%Y-%m-%d %H:%M} UTC (the end time plus the longest extra "
-        f"time, incidents' minutes included, {longest} minutes); "
-        + ("passed" if remaining <= timedelta(0) else f"{remaining.total_seconds():.0f} seconds to wait")
-    )
-    if remaining <= timedelta(0):
-        return "reached"
-    if remaining <= LONGEST_WAIT:
-        time.sleep(remaining.total_seconds())
-        return "reached"
-    _schedule_continuation(occasion_id, deadline, chain)
-    return f"scheduled for {deadline:%Y-%m-%d %H:%M} UTC"
+    return occasion.ends_at + timedelta(minutes=longest), longest
 
 
 def _schedule_continuation(occasion_id: str, deadline: datetime, chain: bool) -> None:

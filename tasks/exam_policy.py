@@ -16,6 +16,7 @@ from models.policy import FORM_TITLES, DispensationAnswers, DispensationForm, Ex
 from models.settings import get_settings
 from rules.digital_share import form_of
 from rules.exam_policy import (
+    ALLOWED,
     DISPENSATION,
     EXTRA_SITTING_FORM,
     REFUSED,
@@ -34,6 +35,13 @@ from tasks.reports import markdown_table
 from tasks.retries import REPLAY_SAFE
 from tasks.run_logs import run_logger
 
+# Each outcome as the log says it to the exam office
+SAID = {
+    ALLOWED: "allowed",
+    DISPENSATION: "allowed only if a dispensation is granted",
+    REFUSED: "not allowed",
+}
+
 
 def load_policy() -> ExamPolicy:
     """The policy in the file settings name, or PolicyInvalid naming the file and what is wrong."""
@@ -50,11 +58,11 @@ def day_of(window: ExamWindow) -> date:
 
 
 @task(name="check-exam-policy", **REPLAY_SAFE)
-def check_exam_policy(occasion_id: str, window: ExamWindow, form: ExamForm) -> PolicyVerdict:
+def check_exam_policy(occasion_id: str, window: ExamWindow, form: ExamForm, exam: str = "") -> PolicyVerdict:
     """The policy's verdict on the planned form; a refusal is audited and raised as PlanRefused
-    before anything of the plan is written."""
+    before anything of the plan is written. `exam` names the exam in the log (its uid otherwise)."""
     verdict = decide(load_policy(), day=day_of(window), form=form)
-    run_logger().info(f"Exam policy for {occasion_id} ({form.value}): {verdict.outcome}: {verdict.reason}")
+    run_logger().info(f"The exam policy on {exam or occasion_id}: {SAID[verdict.outcome]}; {verdict.reason}")
     if verdict.outcome == REFUSED:
         with transaction() as session:
             audit.record(
@@ -208,7 +216,13 @@ def record_exam_form(occasion_id: str, form: ExamForm, verdict: PolicyVerdict) -
             actor="examflow",
             action="policy.checked",
             occasion_id=occasion_id,
-            detail={"form": form.value, "scenario": verdict.scenario, "extra_sitting_planned": planned},
+            detail={
+                "form": form.value,
+                "scenario": verdict.scenario,
+                "outcome": verdict.outcome,
+                "reason": verdict.reason,
+                "extra_sitting_planned": planned,
+            },
         )
     if planned:
         run_logger().info(

@@ -6,12 +6,21 @@ registrations with FS's candidate numbers, the granted accommodations and FS's g
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from deployments.sample import FS_COURSE_CODE, FS_FIRST_CANDIDATE, FS_UNIT, TIMETABLE, seed_fs_sample
+from deployments.sample import (
+    FS_COURSE_CODE,
+    FS_FIRST_CANDIDATE,
+    FS_UNIT,
+    TIMETABLE,
+    closing_soon,
+    fs_longest_extra_time,
+    seed_fs_sample,
+    this_morning,
+)
 from integrations.fs_register import FsRegister
 from integrations.http import RetryPolicy
 from models.params import ExamTimes
@@ -31,7 +40,7 @@ def fs(tmp_path: Path) -> Iterator[tuple[FsRegister, int]]:
     """The sample seeded in a fresh FS stand-in, its uploads in `tmp_path`; the client and how
     many candidates the seeding said FS granted extra time."""
     with serve_in_thread(create_app(tmp_path / "fs.db", users={USER: PASSWORD})) as url:
-        granted = seed_fs_sample(url, tmp_path / "uploads", STUDENTS, now=NOW)
+        granted = seed_fs_sample(url, tmp_path / "uploads", STUDENTS, this_morning(NOW))
         retry = RetryPolicy(attempts=1, sleep=lambda _: None)
         with FsRegister(f"{url}/", user=USER, password=PASSWORD, owner="186", retry=retry) as client:
             yield client, granted
@@ -61,7 +70,25 @@ def test_the_sync_reads_fss_candidate_numbers_accommodations_and_grading_deadlin
     accommodations = register.accommodations(FS_UNIT)
     assert len(accommodations) == granted > 0
     assert all(a.extra_time_minutes > 0 for a in accommodations)
+    assert max(a.extra_time_minutes for a in accommodations) == fs_longest_extra_time(STUDENTS) == 60
     assert sum(a.separate_room for a in accommodations) == 1
     information = register.grading_information(FS_UNIT)
     assert information is not None and information.grading_deadline is not None
     assert information.grading_deadline.date() > NOW.date()
+
+
+@pytest.mark.parametrize(
+    "now",
+    [NOW, datetime(2026, 12, 3, 1, 10, 20, tzinfo=UTC)],  # ends 01:12 in Stockholm: 72 minutes long
+)
+def test_the_demos_window_closes_for_the_longest_extra_time_soon_after_now(now: datetime) -> None:
+    starts, ends = closing_soon(60, 90, now)
+    deadline = ends + timedelta(minutes=60)
+    assert now + timedelta(seconds=90) <= deadline < now + timedelta(seconds=150)
+    assert ends.second == 0 and timedelta(minutes=30) <= ends - starts <= timedelta(hours=2)
+    assert starts.astimezone(STOCKHOLM).date() == ends.astimezone(STOCKHOLM).date()
+
+
+def test_the_demos_window_is_refused_when_it_would_begin_the_day_before() -> None:
+    with pytest.raises(RuntimeError, match="begun the day before"):
+        closing_soon(60, 90, datetime(2026, 12, 2, 23, 59, tzinfo=UTC))  # it would end 00:01 in Stockholm

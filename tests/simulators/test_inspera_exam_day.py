@@ -83,8 +83,9 @@ def test_incident_time_is_set_as_a_total_while_active_and_shows_in_the_export(
     api.headers["Authorization"] = f"Bearer {_token(base).json()['access_token']}"
     late = _incident(api, test_id, 40)
     assert late.status_code == 409 and "ended" in late.json()["errors"][0]["message"]
-    lines = httpx.get(f"{base}/_sim/test/{test_id}").json()["candidates"]
-    assert [c["extraTimeMins"] for c in lines] == [30, 30]
+    state = httpx.get(f"{base}/_sim/test/{test_id}").json()
+    assert [c["extraTimeMins"] for c in state["candidates"]] == [30, 30]
+    assert state["incidentTimes"] == [{"externalUserId": "student-0", "incidentTimeMins": 25}]
 
 
 def test_attachments_take_pdfs_once_active_replace_by_name_and_list_with_content(

@@ -129,6 +129,33 @@ def test_the_close_waits_for_the_latest_end_incidents_included(
     ]
 
 
+def test_a_wait_in_process_reads_the_deadline_again_and_waits_for_an_incident_reported_meanwhile(
+    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """exam-day sleeps through the last minutes before the deadline; an incident of the candidate
+    with the longest extra time, reported while it sleeps, keeps it waiting for the new end."""
+    occasion, test, held = an_active_exam(fakes, monkeypatch)
+    who = max(held, key=lambda r: r.extra_time_minutes)
+    deadline = test.ends_at + timedelta(minutes=who.extra_time_minutes)
+    clock = [deadline - timedelta(seconds=12)]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # time passes as the task sleeps; the incident comes at once
+        slept.append(seconds)
+        if len(slept) == 1:
+            grant_incident_time.fn(incident(occasion, who.anonymisation_code, 1), "run-1")
+        clock[0] += timedelta(seconds=seconds)
+
+    for module in (incidents, exam_day_tasks):
+        monkeypatch.setattr(module, "now", lambda: clock[0])
+    fakes.inspera.clock = lambda: clock[0].timestamp()
+    monkeypatch.setattr(exam_day_tasks.time, "sleep", sleep)
+    assert wait_for_deadline.fn(occasion, False) == "reached"
+    assert clock[0] >= deadline + timedelta(minutes=1)  # not closed at the old deadline
+    assert sum(slept) == pytest.approx(72)
+    assert max(slept) == exam_day_tasks.RECHECK.total_seconds()
+
+
 @pytest.mark.parametrize(
     ("change", "refused"),
     [
