@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import task
+from sqlalchemy.orm import Session
 
 from integrations.http import AlreadyDone
 from models.domain import Country
@@ -179,18 +180,23 @@ def read_back(
             occasion_id=occasion_id,
             detail={"checked": len(checks), "confirmed": len(checks) - len(wrong), **_counts(wrong)},
         )
-        if registration_ids is None:
-            status = "transferred" if not wrong else "transfer-incomplete"
-            occasions.set_status(session, occasion_id=occasion_id, status=status)
-        elif not wrong and occasions.get(session, occasion_id).status == "archived":
-            # a new grade confirmed after the archive (an appeal admitted late): the next sweep
-            # files the changed protocol in the same case, as after a Ladok transfer
-            occasions.set_status(session, occasion_id=occasion_id, status="transferred")
+        _settle_status(session, occasion_id, whole_exam=registration_ids is None, all_found=not wrong)
     run_logger().info(
         f"Read {occasion_id} back from FS: {len(checks) - len(wrong)} of {len(checks)} grades confirmed; "
         f"{_counts(wrong)['dropped']} dropped, {_counts(wrong)['changed']} changed (listed in the artifact)"
     )
     return checks
+
+
+def _settle_status(session: Session, occasion_id: str, *, whole_exam: bool, all_found: bool) -> None:
+    """The exam's status after a read-back: transferred (or not) after the whole exam; after some
+    new grades, an archived exam is transferred again once they are all found, so the next sweep
+    files the changed protocol in the same case (an appeal admitted late), as after Ladok."""
+    if whole_exam:
+        status = "transferred" if all_found else "transfer-incomplete"
+        occasions.set_status(session, occasion_id=occasion_id, status=status)
+    elif all_found and occasions.get(session, occasion_id).status == "archived":
+        occasions.set_status(session, occasion_id=occasion_id, status="transferred")
 
 
 def _counts(wrong: list[FsCheck]) -> dict[str, int]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from integrations.http import StaleVersion, Unavailable
-from models.domain import RegisterDraft, StudyResult
+from models.domain import Country, RegisterDraft, StudyResult
 from models.grading import CommitteeRule, GradingSettings
 from models.transfer import Action, TransferItem
 from store import transfer
@@ -84,7 +84,7 @@ def test_a_write_answered_stale_stays_pending_until_a_read_back_settles_it(
     writing nothing. Or another writer had changed the draft: the rerun calls that try stale and
     writes the grade again on the new draft, which is confirmed."""
     uid = max(fakes.ladok.occasions, key=lambda o: len(fakes.ladok.registered_many([o])[o]))
-    graded_exam(fakes, uid, GradingSettings(committee=CommitteeRule(graders=2, min_external=1)))
+    graded_exam(fakes, uid, GradingSettings(committee=CommitteeRule(graders=2, min_external=1)), Country.SE)
     first = transfer_results.fn(uid)
     with transaction() as session:
         changed = session.scalars(select(Grade).where(Grade.occasion_id == uid)).first()
