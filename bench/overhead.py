@@ -91,7 +91,7 @@ def direct(exam: Exam) -> None:
 def under_prefect(exam: Exam) -> list[UUID]:
     """The phases' flows one after the other; the ids of their runs."""
     uid = exam.occasion
-    plan = PlanExam(occasion_uid=uid, times=exam.times, code_prefix="TDA", country="NO", grading=RULE)
+    plan = PlanExam(occasion_uid=uid, times=exam.times, code_prefix="TDA", country="SE", grading=RULE)
     calls: list[Callable[[], Any]] = [
         lambda: plan_exam(plan, return_state=True),
         lambda: registration_sync(SyncRegistrations(occasion_uids=[uid]), return_state=True),

@@ -5,7 +5,8 @@
 The Ladok stand-in runs in its own process on loopback and holds a generated term. The timed
 sync is exactly what `flows/registration_sync.py` runs for its register side:
 `sync_from_register.fn(batch)` over batches of 500 occasions (the task body, without Prefect's
-engine around it: six task calls for the whole term, however many students). It is the first
+engine around it: six task calls for the whole term, however many students), the next batch
+started in a second thread while one is taken (`tasks.registration.read_ahead`, as the flow). It is the first
 sync into an empty store, so every registration is an add; a second, no-change run is timed too.
 Each store holds the term's decisions on support (as the coordinator's import leaves them), which
 the sync joins on each exam's day, as it does every night.
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -60,7 +62,7 @@ from store.migrate import empty_all_tables, upgrade
 from store.schema import Occasion, Registration, Student
 from store.upsert import upsert
 from tasks import collector
-from tasks.registration import SyncSummary, register_frame, sync_from_register
+from tasks.registration import SyncSummary, read_ahead, register_frame, sync_from_register
 
 PREFIX = "EXAM"
 TRANSPORTS = ("http.client", "httpx")
@@ -194,11 +196,17 @@ def _write_one(engine: Engine, occasion_id: str, r: Any) -> None:
 
 
 def nightly(occasion_uids: list[str]) -> list[SyncSummary]:
-    """What the flow runs for the register side: one task call per batch of occasions."""
-    return [
-        sync_from_register.fn(occasion_uids[start : start + OCCASIONS_PER_BATCH])
+    """What the flow runs for the register side: one task call per batch of occasions, the next
+    started (in a second thread, as the flow's task runner does) while this one is taken."""
+    batches = [
+        occasion_uids[start : start + OCCASIONS_PER_BATCH]
         for start in range(0, len(occasion_uids), OCCASIONS_PER_BATCH)
     ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return [
+            synced
+            for _, synced in read_ahead(batches, lambda batch: pool.submit(sync_from_register.fn, batch))
+        ]
 
 
 @contextmanager
