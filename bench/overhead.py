@@ -181,20 +181,20 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
 
 def report(f: dict[str, Any]) -> str:
     direct_s, prefect_s, large_s = (sum(f[side].values()) for side in ("direct", "prefect", "large"))
-    large_label = f"flows, {f['count_at']:,} candidates"
+    large_label = f"flows at {f['count_at']:,}"
     rows = [
         f"{name:<20}{f['direct'][name]:>10.2f}{f['prefect'][name]:>10.2f}"
-        f"{f['prefect'][name] - f['direct'][name]:>+10.2f}{f['large'][name]:>16.2f}"
+        f"{f['prefect'][name] - f['direct'][name]:>+10.2f}{f['large'][name]:>18.2f}"
         for name in PHASES
     ]
     return "\n".join(
         [
             f"one exam's lifecycle (plan to archive, 4 approvals answered by a script) at {f['candidates']:,} "
             f"candidates; load average at the end {', '.join(f'{x:.1f}' for x in f['load'])}",
-            f"{'phase (seconds)':<20}{'direct':>10}{'flows':>10}{'added':>10}{large_label:>16}",
+            f"{'phase (seconds)':<20}{'direct':>10}{'flows':>10}{'added':>10}{large_label:>18}",
             *rows,
-            f"{'whole lifecycle':<20}{direct_s:>10.2f}{prefect_s:>10.2f}{prefect_s - direct_s:>+10.2f}{large_s:>16.2f}",
-            f"{'task runs':<20}{'-':>10}{f['task_runs_small']:>10,}{'':>10}{f['task_runs_large']:>16,}",
+            f"{'whole lifecycle':<20}{direct_s:>10.2f}{prefect_s:>10.2f}{prefect_s - direct_s:>+10.2f}{large_s:>18.2f}",
+            f"{'task runs':<20}{'-':>10}{f['task_runs_small']:>10,}{'':>10}{f['task_runs_large']:>18,}",
             f"vs_direct={prefect_s / direct_s:.2f} "
             f"task_runs_1k={f['task_runs_small']} task_runs_10k={f['task_runs_large']}",
         ]
