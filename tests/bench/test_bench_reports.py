@@ -49,7 +49,6 @@ def test_sync_floor_is_calls_times_latency_over_concurrency_plus_the_bulk_upsert
         "per_registration_s": 10.0,
         "latency_ms": 40,
         "latency_calls": 200,
-        "latency_http.client_s": 2.6,
-        "latency_httpx_s": 3.9,
+        "latency_s": 2.6,
     }
-    assert sync.report(figures).splitlines()[-1] == "vs_floor=1.30 vs_floor_httpx=1.95"
+    assert sync.report(figures).splitlines()[-1] == "vs_floor=1.30"
