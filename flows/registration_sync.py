@@ -22,6 +22,7 @@ from tasks.registration import (
     SyncSummary,
     list_syncable_occasions,
     push_to_platform,
+    read_ahead,
     record_shrink_decision,
     start_shrink_review,
     sync_from_register,
@@ -42,13 +43,18 @@ def registration_sync(params: SyncRegistrations) -> dict[str, int]:
     totals = _zero()
     changes: list[dict[str, str | int]] = []
     held: list[HeldOccasion] = []
-    for start in range(0, len(occasion_uids), OCCASIONS_PER_BATCH):
-        batch = occasion_uids[start : start + OCCASIONS_PER_BATCH]
-        synced = _sync(batch, totals)
+    batches = [
+        occasion_uids[start : start + OCCASIONS_PER_BATCH]
+        for start in range(0, len(occasion_uids), OCCASIONS_PER_BATCH)
+    ]
+    # the next batch reads the register while this one is stored and pushed (tasks.registration)
+    synced_batches = read_ahead(batches, lambda batch: sync_from_register.submit(batch))
+    for number, (batch, synced) in enumerate(synced_batches, start=1):
+        _push(batch, synced, totals)
         changes += synced.changes
         held += synced.held
         log.info(
-            f"Batch {start // OCCASIONS_PER_BATCH + 1}: {len(batch)} occasion(s), {synced.adds} added, "
+            f"Batch {number}: {len(batch)} occasion(s), {synced.adds} added, "
             f"{synced.removals} removed, {len(synced.held)} held for a coordinator."
         )
     publish_table(
@@ -67,6 +73,12 @@ def _sync(
 ) -> SyncSummary:
     """One batch: the register's answer stored (held occasions left out) and pushed to the platform."""
     synced = sync_from_register(occasion_uids, approved)
+    _push(occasion_uids, synced, totals)
+    return synced
+
+
+def _push(occasion_uids: list[str], synced: SyncSummary, totals: dict[str, int]) -> None:
+    """A stored batch pushed to the platform (held occasions left out) and added to the totals."""
     held = {h.occasion_id for h in synced.held}
     pushed = push_to_platform([o for o in occasion_uids if o not in held])
     for name in SYNCED:
@@ -75,7 +87,6 @@ def _sync(
     totals["platform_added"] += pushed.added
     totals["platform_removed"] += pushed.removed
     totals["platform_extra_time_updated"] += pushed.extra_time_updated
-    return synced
 
 
 def _publish_held(held: list[HeldOccasion], runs: dict[str, str]) -> None:

@@ -4,10 +4,11 @@
 honouring `Retry-After`; any other 4xx is raised at once as `ApiError`. Every write carries an
 `Idempotency-Key`, the same on each retry, so a retried write lands once.
 
-Requests go straight to a transport, without `httpx.Client`: that layer adds URL merging, cookie
-jars, auth flows and redirect handling these APIs never use. The transport is
-`integrations.transport.StdlibTransport`, given each request as its parts, or httpx's own (given
-an `httpx.Request` with the same headers and body) where the environment names a proxy.
+Requests go straight to httpx's own pooled transport (`httpx.HTTPTransport`), without
+`httpx.Client`: that layer adds URL merging, cookie jars, auth flows and redirect handling these
+APIs never use. A hand-written `http.client` transport once spared the sync's register searches
+some CPU per request; at a register's real latency the wait hides it, and httpx's transport met the
+sync's goal there (`bench/sync.py`, README "Benchmarks"), so the one the ecosystem maintains is used.
 """
 
 from __future__ import annotations
@@ -28,13 +29,10 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from integrations.transport import Origin, StdlibTransport, origin_of
-
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # a Content-Length even when empty
 PATH_SAFE = "/:@!$&'()*+,;=~%"  # left as they are in a path: RFC 3986's pchar, "/" and escapes
 # A national id as a path segment: a personnummer (10 or 12 digits, a '-' or '+' before the last four)
 # or a fødselsnummer (11 digits); and the segment after ".../personnummer/", whatever it holds.
@@ -135,11 +133,9 @@ def _environment_proxy(base_url: str) -> str | None:
 def _transport(
     base_url: str, max_connections: int, ssl_context: ssl.SSLContext | None = None
 ) -> httpx.BaseTransport:
-    """The lean stdlib transport, or httpx's own where the environment routes through a proxy;
-    either with `ssl_context` (a client certificate, a CA bundle) when given."""
+    """httpx's pooled transport, through the proxy the environment names for `base_url` if any,
+    with `ssl_context` (a client certificate, a CA bundle) when given."""
     proxy = _environment_proxy(base_url)
-    if proxy is None:
-        return StdlibTransport(max_idle=max_connections, ssl_context=ssl_context)
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
     return httpx.HTTPTransport(limits=limits, proxy=proxy, verify=verify)
@@ -168,7 +164,7 @@ class ApiClient:
         self.timeout = httpx.Timeout(timeout).as_dict()
         self.transport = transport or _transport(self.base_url, max_connections, ssl_context)
         base = httpx.URL(self.base_url)
-        self._origin, self._netloc = origin_of(base), base.netloc.decode("ascii")
+        self._origin = f"{base.scheme}://{base.netloc.decode('ascii')}"
         self._base_path = base.raw_path.decode("ascii")
 
     def close(self) -> None:
@@ -231,10 +227,7 @@ class ApiClient:
         headers: dict[str, str],
     ) -> httpx.Response:
         """One attempt: a path is taken relative to the base URL (as httpx.Client does), an
-        absolute URL as it is. To the stdlib transport the request goes as its parts, which spares
-        building an `httpx.Request` (about a sixth of the client's CPU in the sync's fetch); to any other
-        transport as an `httpx.Request` with the same headers and body. The answer comes back read,
-        its connection returned to the pool."""
+        absolute URL as it is. The answer comes back read, its connection returned to the pool."""
         sent = self.headers.copy()  # case-insensitive: a caller's `accept` replaces our `Accept`
         sent.update(self.auth_headers())
         sent.update(headers)
@@ -242,21 +235,12 @@ class ApiClient:
         if json is not None:  # as httpx encodes it: compact, UTF-8, NaN refused
             body = stdjson.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             sent.setdefault("Content-Type", "application/json")
-        origin, netloc, target = self._locate(path, params)
-        if not isinstance(self.transport, StdlibTransport):
-            return self._send_request(method, f"{origin[0]}://{netloc}{target}", sent, body)
-        # the headers httpx adds, where it puts them
-        auto = [] if "Host" in sent else [(b"Host", netloc.encode("ascii"))]
-        if body:
-            sent["Content-Length"] = str(len(body))
-        elif method.upper() in BODY_METHODS:
-            auto.append((b"Content-Length", b"0"))
-        return self.transport.send(method, origin, target, auto + sent.raw, body, self.timeout)
-
-    def _send_request(self, method: str, url: str, headers: httpx.Headers, body: bytes) -> httpx.Response:
-        """Through any httpx transport (httpx's own, behind a proxy)."""
         request = httpx.Request(
-            method, url, headers=headers, content=body or None, extensions={"timeout": self.timeout}
+            method,
+            self._url(path, params),
+            headers=sent,
+            content=body or None,
+            extensions={"timeout": self.timeout},
         )
         response = self.transport.handle_request(request)
         try:
@@ -265,15 +249,14 @@ class ApiClient:
             response.close()
         return response
 
-    def _locate(self, path: str, params: dict[str, Any] | None) -> tuple[Origin, str, str]:
-        """Where a request goes: the origin, the Host header's value and the target (path and query)."""
+    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+        """Where a request goes: an absolute URL with `params` merged, or the path under the base URL."""
         if path.startswith(("http://", "https://")):
-            url = httpx.URL(path).copy_merge_params(params or {})
-            return origin_of(url), url.netloc.decode("ascii"), url.raw_path.decode("ascii")
+            return str(httpx.URL(path).copy_merge_params(params or {}))
         target = self._base_path + quote(path.lstrip("/"), safe=PATH_SAFE)
         if params:
             target += "?" + urlencode(params, doseq=True, quote_via=quote)
-        return self._origin, self._netloc, target
+        return self._origin + target
 
     def raise_for(self, response: httpx.Response) -> None:
         """Turns a non-transient error answer into an ApiError; clients refine it."""

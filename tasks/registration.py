@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,6 +43,20 @@ REGISTER_COLUMNS = [
 # Besides extra time, what a sync rewrites when the register changes it.
 REWRITTEN_COLUMNS = ["study_result_uid", "course_round_uid", "module_uid", "separate_room", "equipment"]
 ACCOMMODATION_COLUMNS = ["occasion_id", "student_uid", "extra_time_minutes", "separate_room", "equipment"]
+# One batch reads the registers at a time in a process: each client keeps to its register's
+# concurrency (`LadokClient`: 8 calls at once), so a second batch started meanwhile waits here and
+# overlaps only the first one's store (see `read_ahead`).
+_READING = threading.Lock()
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+B = TypeVar("B")
+
+
+class Outcome(Protocol[T_co]):
+    """A started call's outcome: a Prefect task's future or a `concurrent.futures.Future`."""
+
+    def result(self) -> T_co: ...
 
 
 class HeldOccasion(Frozen):
@@ -328,7 +345,8 @@ def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] |
     with collector.paused():
         with transaction() as session:
             countries = occasions.countries(session, occasion_ids)
-        registered, granted = _read_registers(occasion_ids, countries)
+        with _READING:
+            registered, granted = _read_registers(occasion_ids, countries)
         with transaction() as session:
             held = registrations.frame(session, occasion_ids=occasion_ids)
             prefixes = registrations.code_prefixes(session, occasion_ids=occasion_ids)
@@ -345,6 +363,21 @@ def sync_from_register(occasion_ids: list[str], approved: dict[str, list[str]] |
         ).model_copy(update={"held": found})
     _log_sync(len(registered), summary)
     return summary
+
+
+def read_ahead(batches: Sequence[B], start: Callable[[B], Outcome[T]]) -> Iterator[tuple[B, T]]:
+    """Each batch with its outcome, in order, the next batch started before this one's is taken:
+    its register read (one at a time, `_READING`) waits on the register's latency while this one
+    is stored, which at 40 ms a call is most of the sync's time (`bench/sync.py`). Two batches at
+    most are under way, so at most two batches' answers are held at once."""
+    started: deque[tuple[B, Outcome[T]]] = deque()
+    for batch in batches:
+        started.append((batch, start(batch)))
+        if len(started) == 2:
+            first, outcome = started.popleft()
+            yield first, outcome.result()
+    for first, outcome in started:
+        yield first, outcome.result()
 
 
 def _read_registers(

@@ -9,6 +9,7 @@ after any crash reads the register back, confirms what landed and writes only th
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -38,6 +39,7 @@ from tasks.systems import systems
 
 WRITERS = 16  # concurrent writes, bounded; EXAMFLOW_LADOK_REQUESTS_PER_SECOND caps the rate
 RECORD_EVERY = 100  # outcomes recorded per ledger transaction
+ARTIFACT_EVERY_SECONDS = 1.0  # the progress artifact's updates, at most
 LEASE = timedelta(minutes=2)  # renewed as writes progress; a crashed run's lease lapses soon
 log = logging.getLogger(__name__)
 
@@ -170,11 +172,14 @@ def transfer_results(occasion_id: str, only: list[int] | None = None) -> Transfe
 
 
 class _Progress:
-    """Progress every 2 % of the writes: an artifact in the UI when run as a task, a log line
-    always; renews the lease as it goes."""
+    """Progress every 2 % of the writes: a log line always, and an artifact in the UI when run as a
+    task, updated at most once a second (and at the end): each update is a call to the Prefect
+    server, which at every 2 % of a few fast writes took seconds of the transfer (`bench/overhead.py`).
+    Renews the lease as it goes."""
 
     def __init__(self, occasion_id: str, total: int, renew: Callable[[], None]) -> None:
         self.occasion_id, self.total, self.done, self.shown, self.renew = occasion_id, total, 0, 0.0, renew
+        self.updated = time.monotonic()
         self.artifact = None
         if TaskRunContext.get() is not None:
             self.artifact = create_progress_artifact(
@@ -191,7 +196,11 @@ class _Progress:
             log.info(
                 "transfer of %s: %d of %d written (%.0f %%)", self.occasion_id, self.done, self.total, percent
             )
-            if self.artifact is not None:
+            last = self.done == self.total
+            if self.artifact is not None and (
+                last or time.monotonic() - self.updated >= ARTIFACT_EVERY_SECONDS
+            ):
+                self.updated = time.monotonic()
                 update_progress_artifact(self.artifact, percent)  # type: ignore[arg-type]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
             self.renew()
 

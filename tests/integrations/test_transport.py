@@ -1,4 +1,5 @@
-"""The stdlib transport over real loopback HTTP: keep-alive, stale connections, decoding, errors."""
+"""The clients' transport (httpx's own, under `ApiClient`) over real loopback HTTP: keep-alive,
+stale connections, decoding, errors, TLS, the environment's proxy, and the request as sent."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from integrations.http import ApiClient, RetryPolicy, Unavailable, _transport
-from integrations.transport import StdlibTransport
+from integrations.http import ApiClient, RetryPolicy, Unavailable
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -97,71 +97,63 @@ def _serving(tls: ssl.SSLContext | None = None) -> Iterator[int]:
         httpd.server_close()
 
 
-def send(transport: StdlibTransport, url: str, *, timeout: float = 5.0) -> httpx.Response:
-    timeouts = {"connect": timeout, "read": timeout}
-    request = httpx.Request(
-        "PUT", url, content=b"body", headers={"Accept": "x/y"}, extensions={"timeout": timeouts}
-    )
-    response = transport.handle_request(request)
-    response.read()
-    return response
+def client(url: str, *, timeout: float = 5.0, ssl_context: ssl.SSLContext | None = None) -> ApiClient:
+    """A client that tries once, so a failure shows as the transport raised it."""
+    retry = RetryPolicy(attempts=1, sleep=lambda s: None)
+    return ApiClient(url, timeout=timeout, retry=retry, ssl_context=ssl_context)
+
+
+def send(api: ApiClient, path: str) -> httpx.Response:
+    return api.request("PUT", path, content=b"body", headers={"Accept": "x/y"})
 
 
 def test_requests_share_one_kept_alive_connection(server: str) -> None:
-    with StdlibTransport() as transport:
-        answers = [send(transport, f"{server}/a?x=1") for _ in range(3)]
+    with client(server) as api:
+        answers = [send(api, "a?x=1") for _ in range(3)]
     assert [a.status_code for a in answers] == [201, 201, 201]
-    assert answers[0].content == b"PUT /a?x=1 body"
+    assert answers[0].content == b"PUT /a%3Fx=1 body"
     assert answers[0].headers["X-Seen-Accept"] == "x/y"
     assert len(set(Handler.peers)) == 1
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced(server: str) -> None:
-    with StdlibTransport() as transport:
-        send(transport, f"{server}/then-close")
+    with client(server) as api:
+        send(api, "then-close")
         time.sleep(0.1)
-        again = send(transport, f"{server}/next")
+        again = send(api, "next")
     assert again.content == b"PUT /next body"
     assert len(set(Handler.peers)) == 2
 
 
 def test_a_gzip_answer_is_decoded(server: str) -> None:
-    with StdlibTransport() as transport:
-        assert send(transport, f"{server}/gzip").content == b"PUT /gzip body"
+    with client(server) as api:
+        assert send(api, "gzip").content == b"PUT /gzip body"
 
 
-def test_a_refused_connection_is_httpx_connect_error() -> None:
+def test_a_refused_connection_is_unavailable_after_a_connect_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with StdlibTransport() as transport, pytest.raises(httpx.ConnectError):
-        send(transport, f"http://127.0.0.1:{port}/")
+    with client(f"http://127.0.0.1:{port}") as api, pytest.raises(Unavailable, match="ConnectError"):
+        send(api, "x")
 
 
-def test_a_slow_answer_is_httpx_read_timeout_and_the_connection_dropped(server: str) -> None:
-    with StdlibTransport() as transport:
-        with pytest.raises(httpx.ReadTimeout):
-            send(transport, f"{server}/slow", timeout=0.2)
-        assert send(transport, f"{server}/after").content == b"PUT /after body"
+def test_api_client_retries_a_timeout_each_time_on_a_fresh_connection(server: str) -> None:
+    api = ApiClient(server, timeout=0.2, retry=RetryPolicy(attempts=2, sleep=lambda s: None))
+    with api, pytest.raises(Unavailable, match="gave up after 2 tries: ReadTimeout on PUT slow"):
+        api.request("PUT", "slow", content=b"x")
+    assert len(Handler.peers) == len(set(Handler.peers)) == 2
 
 
-def test_api_client_retries_a_timeout_through_the_transport(server: str) -> None:
-    client = ApiClient(server, timeout=0.2, retry=RetryPolicy(attempts=2, sleep=lambda s: None))
-    with client, pytest.raises(Unavailable, match="gave up after 2 tries: ReadTimeout on PUT slow"):
-        client.request("PUT", "slow", content=b"x")
-    assert len(Handler.peers) == len(set(Handler.peers)) == 2  # each attempt on a fresh connection
-
-
-def test_a_proxy_in_the_environment_is_left_to_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    assert isinstance(_transport("https://register.example/", 4), httpx.HTTPTransport)
-    assert isinstance(_transport("http://127.0.0.1:8000/", 4), StdlibTransport)
-
-
-def test_an_unsupported_scheme_is_refused() -> None:
-    with StdlibTransport() as transport, pytest.raises(httpx.UnsupportedProtocol):
-        send(transport, "ftp://127.0.0.1/")
+def test_the_proxy_the_environment_names_carries_the_request(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", server)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with client("http://register.example/") as api:
+        seen = api.request("GET", "echo/via-proxy").json()
+    assert seen["target"] == "http://register.example/echo/via-proxy"  # absolute form: to a proxy
 
 
 @pytest.fixture
@@ -205,18 +197,18 @@ def test_https_with_a_trusted_certificate_keeps_its_connection(
     tls_server: tuple[str, ssl.SSLContext],
 ) -> None:
     url, trusted = tls_server
-    with StdlibTransport(ssl_context=trusted) as transport:
-        answers = [send(transport, f"{url}/tls") for _ in range(2)]
+    with client(url, ssl_context=trusted) as api:
+        answers = [send(api, "tls") for _ in range(2)]
     assert [a.content for a in answers] == [b"PUT /tls body"] * 2
     assert len(set(Handler.peers)) == 1
 
 
-def test_https_with_an_untrusted_certificate_is_a_connect_error(
+def test_https_with_an_untrusted_certificate_is_refused_as_a_connect_error(
     tls_server: tuple[str, ssl.SSLContext],
 ) -> None:
     url, _ = tls_server
-    with StdlibTransport() as transport, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        send(transport, f"{url}/tls")
+    with client(url) as api, pytest.raises(Unavailable, match="ConnectError"):
+        send(api, "tls")
 
 
 @pytest.mark.parametrize(
@@ -237,19 +229,24 @@ def test_https_with_an_untrusted_certificate_is_a_connect_error(
         (dict(method="GET", path="{server}/echo/abs?signature=s1"), "/echo/abs?signature=s1"),
     ],
 )
-def test_api_client_sends_the_same_request_through_either_transport(
-    server: str, call: dict[str, object], target: str
-) -> None:
-    """The stdlib transport gets a request as its parts, httpx's own as an httpx.Request: the
-    server sees the same method, target, headers and body from both."""
+def test_api_client_sends_the_request_as_asked(server: str, call: dict[str, object], target: str) -> None:
+    """The path under the base URL, escaped (an absolute URL as it is), JSON compact in UTF-8 with
+    its type, a caller's Content-Type kept, every write with its Idempotency-Key, a body's length
+    (0 for an empty POST)."""
     call = {**call, "path": str(call["path"]).format(server=server), "idempotency_key": "k"}
-    seen = []
-    for transport in (None, httpx.HTTPTransport()):
-        with ApiClient(f"{server}/base/", transport=transport) as client:
-            assert isinstance(client.transport, StdlibTransport) == (transport is None)
-            seen.append(client.request(**call).json())  # type: ignore[arg-type]
-    assert seen[0] == seen[1]
-    assert seen[0]["target"] == target
+    with ApiClient(f"{server}/base/") as api:
+        seen = api.request(**call).json()  # type: ignore[arg-type]
+    headers = {name.lower(): value for name, value in seen["headers"]}
+    body = json.dumps(call["json"], ensure_ascii=False, separators=(",", ":")) if "json" in call else ""
+    body = body or bytes(call.get("content", b"")).decode()  # type: ignore[call-overload]
+    assert (seen["method"], seen["target"], seen["body"]) == (call["method"], target, body)
+    assert headers.get("content-length") == (str(len(body.encode())) if call["method"] != "GET" else None)
+    assert headers.get("idempotency-key") == ("k" if call["method"] != "GET" else None)
+    expected_type = dict(call.get("headers", {})).get(  # type: ignore[call-overload]
+        "Content-Type", "application/json" if "json" in call else None
+    )
+    assert headers.get("content-type") == expected_type
+    assert headers["user-agent"] == "examflow/0.1"
 
 
 def test_a_nan_in_a_json_body_is_refused_before_sending(server: str) -> None:

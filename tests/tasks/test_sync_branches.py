@@ -2,22 +2,27 @@
 The shrink guard holds an answer that empties an occasion, removes more than the share allowed or
 takes anyone off an active test, writing nothing of that occasion; a coordinator's approval of the
 codes shown lets it through, a removal beyond them is held again; a register that is down fails
-the sync with nothing written; codes once given never change."""
+the sync with nothing written; codes once given never change; two batches under way at once read
+the register one after the other."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 
 from integrations.http import Unavailable
 from models.approvals import ApprovalRequest
-from models.domain import Role
+from models.domain import RegisteredStudent, Role
 from store import approvals, audit, occasions, registrations
 from store.db import transaction
 from tasks import platform_results
 from tasks.registration import (
     push_to_platform,
+    read_ahead,
     record_shrink_decision,
     start_shrink_review,
     sync_from_register,
@@ -155,3 +160,45 @@ def test_codes_once_given_never_change_and_a_newcomer_keeps_the_registers_code(f
     with transaction() as session:
         after = registrations.codes(session, occasion_id=occasion)
     assert after == {**first, newcomer: code}
+
+
+def test_the_next_batch_is_started_before_one_is_taken_and_outcomes_come_in_order() -> None:
+    started: list[int] = []
+    taken_after: list[list[int]] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+
+        def start(batch: int) -> Future[int]:
+            started.append(batch)
+            return pool.submit(lambda: batch * 10)
+
+        for batch, outcome in read_ahead([1, 2, 3], start):
+            taken_after.append(list(started))
+            assert outcome == batch * 10
+    assert taken_after == [[1, 2], [1, 2, 3], [1, 2, 3]]  # never more than two under way
+
+
+def test_two_batches_at_once_read_the_register_one_after_the_other(
+    fakes: FakeSystems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The register sees one batch's calls at a time (each within its client's concurrency), the
+    second batch's read overlapping only the first one's store; both are stored whole."""
+    first, second = (planned_exam(fakes, uid, synced=False) for uid in by_size(fakes)[:2])
+    reading: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    read = fakes.ladok.registered_many
+
+    def slow_read(occasion_uids: Sequence[str]) -> dict[str, list[RegisteredStudent]]:
+        reading.extend(occasion_uids)
+        overlaps.append(tuple(reading))
+        time.sleep(0.05)  # long enough for a second batch's read to start meanwhile, were it free to
+        found = read(occasion_uids)
+        for uid in occasion_uids:
+            reading.remove(uid)
+        return found
+
+    monkeypatch.setattr(fakes.ladok, "registered_many", slow_read)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        synced = list(read_ahead([[first], [second]], lambda b: pool.submit(sync_from_register.fn, b)))
+    assert overlaps == [(first,), (second,)]
+    assert [s.adds for _, s in synced] == [len(read([first])[first]), len(read([second])[second])]
+    assert registered(first) and registered(second)
