@@ -80,7 +80,7 @@ def lifecycles(stack: Stack, pool: WorkPool, occasions: list[str], store_url: st
     fresh = [pool.start_worker(), pool.start_worker()]
     outbox = stack.home / "outbox"
     wait(
-        lambda: all(exam_statuses(store_url)[o] == "archived" for o in occasions),
+        lambda: all(exam_statuses(store_url).get(o) == "archived" for o in occasions),
         "every exam archived",
         outbox,
     )
