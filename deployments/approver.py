@@ -103,3 +103,15 @@ def answer(
         **extra,
     }
     resume_flow_run(UUID(str(flow_run_id)), run_input=run_input)
+
+
+def answer_waiting(outbox: Path, answered: set[tuple[str, str]], comment: str) -> None:
+    """Approves each waiting run once with the code mailed for the approval it waits on now;
+    `answered` keeps the (run, code) pairs already sent, so a run not yet resumed is not answered
+    twice."""
+    for run in paused_runs():
+        mail = mail_for(outbox, str(run.id))
+        if mail is None or (str(run.id), mail.code) in answered:
+            continue
+        answer(run.id, mail, comment=comment)
+        answered.add((str(run.id), mail.code))

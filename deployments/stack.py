@@ -35,6 +35,9 @@ class Stack:
     home: Path
     ports: dict[str, int] = field(default_factory=default_ports)
     children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    # settings of every child beyond the stack's own, e.g. PostgreSQL for the Prefect server
+    # (PREFECT_API_DATABASE_CONNECTION_URL) and for examflow's store (EXAMFLOW_DATABASE_URL)
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -64,6 +67,7 @@ class Stack:
             "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
             "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
             "PYTHONPATH": str(REPO_ROOT),
+            **self.settings,
         }
 
     @contextmanager
@@ -79,14 +83,16 @@ class Stack:
         with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: self.ui_url}):
             yield
 
-    def _spawn(self, name: str, *args: str) -> None:
+    def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> None:
+        """Starts a child in a session of its own, its output in logs/<name>.log; `env` replaces the
+        stack's environment (a worker's own home)."""
         logs = self.home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log = (logs / f"{name}.log").open("ab")
         process = subprocess.Popen(
             [sys.executable, *args],
-            cwd=REPO_ROOT,
-            env=self.env(),
+            cwd=cwd,
+            env=env or self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -165,9 +171,13 @@ class Stack:
             make_automations(client, suspended_past_reminder(settings_from_env(self.env())))
 
     def kill_serve(self) -> None:
-        """SIGKILLs the serving process and every process it started, as a crash of its machine
-        would end them: nothing is told, nothing cleaned up."""
-        process = dict(self.children)["serve"]
+        """SIGKILLs the serving process and every process it started."""
+        self.kill("serve")
+
+    def kill(self, name: str) -> None:
+        """SIGKILLs the named child and every process it started, as a crash of its machine would
+        end them: nothing is told, nothing cleaned up."""
+        process = dict(self.children)[name]
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         self.children = [(name, p) for name, p in self.children if p is not process]

@@ -117,19 +117,24 @@ class Settings(BaseModel):
     @property
     def signing_key(self) -> bytes:
         """The key of examflow's HMACs (approval codes, anonymisation letters): EXAMFLOW_SECRET,
-        or a random one kept in EXAMFLOW_HOME/secret.key, made on first use."""
+        or a random one kept in EXAMFLOW_HOME/secret.key, made on first use. Workers on several
+        machines sharing EXAMFLOW_HOME may make it at once: each writes a key of its own to a file
+        of its own and links it into place, which only the first does; a file in place is whole."""
         if secret := self.secret.get_secret_value():
             return secret.encode()
         path = self.home / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".secret.key.{os.getpid()}.{secrets.token_hex(4)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
             try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                os.link(draft, path)
             except FileExistsError:  # another process made it first
                 pass
-            else:
-                with os.fdopen(descriptor, "w") as file:
-                    file.write(secrets.token_hex(32))
+            finally:
+                draft.unlink()
         return path.read_text().strip().encode()
 
     def approval_lifetime(self, kind: str) -> timedelta:

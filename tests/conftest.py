@@ -26,6 +26,7 @@ from store.migrate import empty_all_tables, upgrade
 
 LONGEST_FIRST = (
     "tests/e2e/test_demo.py",
+    "tests/e2e/test_scaleout.py",  # a Prefect server, the stand-ins and four workers over the run
     "tests/transfer/test_transfer_faults.py",
     "tests/sync/test_sync_faults.py",
     "tests/flows/",

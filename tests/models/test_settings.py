@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -33,6 +35,21 @@ def test_the_signing_key_is_made_once_private_and_kept(tmp_path: Path):
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
     assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path)}).signing_key == key
     assert settings_from_env({"EXAMFLOW_HOME": str(tmp_path), "EXAMFLOW_SECRET": "s"}).signing_key == b"s"
+
+
+def _signing_key_of(home: str, start: Any) -> bytes:
+    start.wait()
+    return settings_from_env({"EXAMFLOW_HOME": home}).signing_key
+
+
+def test_workers_sharing_a_home_all_read_the_one_key_made_first(tmp_path: Path):
+    """Several processes (workers on machines sharing EXAMFLOW_HOME) asking for the key at once."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Manager().Barrier(4)
+    with context.Pool(4) as pool:
+        keys = pool.starmap(_signing_key_of, [(str(tmp_path), start)] * 4)
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]  # no draft left behind
 
 
 def test_the_placeholder_fs_password_is_refused_beyond_this_machine(tmp_path: Path):
