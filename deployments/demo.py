@@ -480,8 +480,6 @@ def run_demo(
     kill_serve_at: Sequence[str] = (),
     country: str = "NO",
 ) -> dict[str, Any]:
-    if country == "NO":  # the sample is seeded in FS: Norway's exams are read from FS
-        os.environ["EXAMFLOW_NORWAY_REGISTER"] = "fs"
     stack = Stack(home, {name: free_port() for name in default_ports()})
     killer = ServeKiller(stack, list(kill_serve_at))
     try:

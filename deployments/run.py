@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -245,8 +244,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--country", choices=["SE", "NO"], default="SE", help="the sample exam's country")
     country = parser.parse_args().country
-    if country == "NO":  # the sample is seeded in FS: Norway's exams are read from FS
-        os.environ["EXAMFLOW_NORWAY_REGISTER"] = "fs"
     home = settings_from_env().home
     reset(home)
     stack = Stack(home)

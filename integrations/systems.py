@@ -66,7 +66,7 @@ class HttpSystems:
 
     def register(self, *, country: Country = Country.SE, writers: int | None = None) -> StudentRegister:
         s = self.settings
-        if country == Country.NO and s.norway_register == "fs":
+        if country == Country.NO:
             return FsRegister(
                 s.fs_url, user=s.fs_user, password=s.fs_password.get_secret_value(), owner=s.fs_owner
             )

@@ -56,10 +56,6 @@ class Settings(BaseModel):
     fs_password: SecretStr = SecretStr(STAND_IN_KEY)
     canvas_token: SecretStr = SecretStr(STAND_IN_KEY)  # a Canvas API access token (Bearer)
     fs_owner: str = "186"  # FS's eierOrganisasjonskode: the institution whose records are read
-    # which register holds Norwegian exams: FS. `ladok` is kept only for the benchmarks
-    # (bench/overhead.py, bench/scale.py), whose Norwegian exams are on the Ladok stand-in's term;
-    # no exam office puts a Norwegian exam on the Swedish register, and no test does
-    norway_register: str = Field(default="fs", pattern="^(fs|ladok)$")
     secret: SecretStr = SecretStr("")
     ladok_requests_per_second: float | None = None  # the register's rate limit, where it has one
     # Ladok's integration API authenticates by client certificate: a PEM (certificate and key) or
@@ -165,7 +161,6 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         fs_password=SecretStr(env.get("EXAMFLOW_FS_PASSWORD", STAND_IN_KEY)),
         canvas_token=SecretStr(env.get("EXAMFLOW_CANVAS_TOKEN", STAND_IN_KEY)),
         fs_owner=env.get("EXAMFLOW_FS_OWNER", "186"),
-        norway_register=env.get("EXAMFLOW_NORWAY_REGISTER", "fs"),
         secret=SecretStr(env.get("EXAMFLOW_SECRET", "")),
         ladok_requests_per_second=float(env["EXAMFLOW_LADOK_REQUESTS_PER_SECOND"])
         if env.get("EXAMFLOW_LADOK_REQUESTS_PER_SECOND")

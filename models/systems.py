@@ -84,7 +84,7 @@ FS = SystemDeclaration(
     default_port=8750,
     standin="simulators.fs",
     state="fs.db",
-    settings=("fs_url", "fs_user", "fs_password", "fs_owner", "norway_register"),
+    settings=("fs_url", "fs_user", "fs_password", "fs_owner"),
 )
 
 CANVAS = SystemDeclaration(

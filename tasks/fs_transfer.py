@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from integrations.http import AlreadyDone
 from models.domain import Country
 from models.fs_transfer import Discrepancy, FsCheck, FsPreviewItem, PlatformTransfer
-from models.settings import get_settings
 from rules import fs_transfer as rules
 from rules.fs_transfer import Graded
 from rules.grades import Scale
@@ -29,10 +28,9 @@ from tasks.transfer import check_before_transfer
 
 
 def through_platform(occasion_id: str) -> bool:
-    """Whether the exam's results reach its register through the platform (a Norwegian exam on FS)."""
+    """Whether the exam's results reach its register through the platform (a Norwegian exam: FS)."""
     with transaction() as session:
-        country = Country(occasions.get(session, occasion_id).country)
-    return country == Country.NO and get_settings().norway_register == "fs"
+        return Country(occasions.get(session, occasion_id).country) == Country.NO
 
 
 def graded(occasion_id: str, registration_ids: set[int] | None = None) -> list[Graded]:

@@ -1,8 +1,8 @@
 """What the faculty registers of an appeal and a justification (NTNU's roles matrix): in Norway's
 register, FS (the appeal, its old result marked under appeal until the new grading is registered,
 and the justification given), and in the records archive (the appeal as received, the justification
-as given). An exam whose register is not FS (a Swedish one, or a Norwegian one seeded in the Ladok
-stand-in) is registered in the archive alone, and the run's log says so."""
+as given). A Swedish exam, whose register is not FS, is registered in the archive alone, and the
+run's log says so."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from prefect import task
 
 from integrations.http import ApiError
 from models.domain import ArchivedDocument, Country
-from models.settings import get_settings
 from store import audit, occasions
 from store.db import transaction
 from store.schema import JustificationRecord
@@ -26,9 +25,9 @@ from tasks.systems import systems
 def _in_fs(occasion_id: str) -> bool:
     with transaction() as session:
         country = Country(occasions.get(session, occasion_id).country)
-    held = country == Country.NO and get_settings().norway_register == "fs"
+    held = country == Country.NO
     if not held:
-        run_logger().info(f"{occasion_id}'s register is not FS: nothing is registered in FS")
+        run_logger().info(f"{occasion_id} is a Swedish exam: its register is Ladok, nothing is registered in FS")
     return held
 
 
