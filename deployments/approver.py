@@ -85,6 +85,12 @@ def paused_runs(flow_name: str | None = None) -> list[FlowRun]:
     return [r for r in runs if names.get(r.flow_id) == flow_name]
 
 
+def is_about(run: FlowRun, occasion_uid: str) -> bool:
+    """Whether the run's parameters name the exam occasion (`occasion_uid`, or in `occasion_uids`)."""
+    params = (run.parameters or {}).get("params") or {}
+    return occasion_uid == params.get("occasion_uid") or occasion_uid in (params.get("occasion_uids") or [])
+
+
 def answer(
     flow_run_id: UUID | str,
     mail: CodeMail,
@@ -105,11 +111,15 @@ def answer(
     resume_flow_run(UUID(str(flow_run_id)), run_input=run_input)
 
 
-def answer_waiting(outbox: Path, answered: set[tuple[str, str]], comment: str) -> None:
-    """Approves each waiting run once with the code mailed for the approval it waits on now;
-    `answered` keeps the (run, code) pairs already sent, so a run not yet resumed is not answered
-    twice."""
+def answer_waiting(
+    outbox: Path, answered: set[tuple[str, str]], comment: str, occasion_uid: str | None = None
+) -> None:
+    """Approves each waiting run (of `occasion_uid`'s exam alone, when given) once with the code
+    mailed for the approval it waits on now; `answered` keeps the (run, code) pairs already sent,
+    so a run not yet resumed is not answered twice."""
     for run in paused_runs():
+        if occasion_uid is not None and not is_about(run, occasion_uid):
+            continue
         mail = mail_for(outbox, str(run.id))
         if mail is None or (str(run.id), mail.code) in answered:
             continue

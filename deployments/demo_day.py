@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from deployments.approver import is_about
 from deployments.sample import ROOMS_FILE, SAMPLE_BOOKING
 
 COORDINATOR = "staff-coordinator-1"
@@ -48,8 +49,6 @@ def exam_day_margin(serve_seconds: float, serve_restarts: int) -> float:
 
 def run_exam_day(occasion: str, wait: Wait) -> str:
     """The seating plan and the incident; returns the incident's candidate code."""
-    from prefect.deployments import run_deployment
-
     seating = start_seating_plan(occasion)
     wait(lambda: exam_status(occasion) not in NOT_YET_ACTIVE, "exam-day's activation of the exam")
     if exam_status(occasion) != "active":
@@ -57,6 +56,17 @@ def run_exam_day(occasion: str, wait: Wait) -> str:
             f"exam {occasion} was closed before the incident could be reported: its deadline passed before "
             "exam-day activated it (this machine was slower than the demo's margin allowed)"
         )
+    code, reported = report_incident(occasion)
+    finished(wait, reported, "the incident")
+    finished(wait, seating, "the seating plan")
+    return code
+
+
+def report_incident(occasion: str) -> tuple[str, str]:
+    """Starts `exam-incident` for the candidate with the most extra time, as an invigilator would
+    from the UI's run form; the candidate's code and the run's id."""
+    from prefect.deployments import run_deployment
+
     code = most_extra_time(occasion)
     incident = {
         "occasion_uid": occasion,
@@ -66,9 +76,7 @@ def run_exam_day(occasion: str, wait: Wait) -> str:
         "entered_by": INVIGILATOR,
     }
     reported = run_deployment("exam-incident/local", parameters={"params": incident}, timeout=0)
-    finished(wait, str(reported.id), "the incident")  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
-    finished(wait, seating, "the seating plan")
-    return code
+    return code, str(reported.id)  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
 
 
 def start_seating_plan(occasion: str) -> str:
@@ -86,8 +94,16 @@ def start_seating_plan(occasion: str) -> str:
     return str(run.id)  # type: ignore[union-attr]  # Prefect types its sync-or-async functions as T | Coroutine; from sync code they return T
 
 
-def has_completed(flow: str) -> bool:
-    """Whether a run of `flow` has completed."""
+def has_completed(flow: str, occasion: str | None = None) -> bool:
+    """Whether a run of `flow` (about `occasion`'s exam, when given) has completed."""
+    from prefect.client.schemas.objects import StateType
+
+    return bool(runs_of(flow, occasion, StateType.COMPLETED))
+
+
+def runs_of(flow: str, occasion: str | None = None, state: Any = None) -> list[Any]:
+    """The runs of `flow`, newest first: about `occasion`'s exam and in `state` (a StateType)
+    when given."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -96,16 +112,16 @@ def has_completed(flow: str) -> bool:
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
-    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
 
-    completed = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))
+    in_state = None if state is None else FlowRunFilterState(type=FlowRunFilterStateType(any_=[state]))
     with get_client(sync_client=True) as client:
-        done = client.read_flow_runs(
+        runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])),
-            flow_run_filter=FlowRunFilter(state=completed),
-            limit=1,
+            flow_run_filter=FlowRunFilter(state=in_state),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
         )
-    return bool(done)
+    return [run for run in runs if occasion is None or is_about(run, occasion)]
 
 
 def finished(wait: Wait, flow_run_id: str, what: str) -> None:

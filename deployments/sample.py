@@ -19,6 +19,9 @@ from simulators.term import TermSpec, generate_term
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TIMETABLE = "timetable.csv"
 SUPPORT_FILE = "support-decisions.csv"
+# `make run`'s second sample exam, the one being written as it starts, has files of its own
+WRITING_TIMETABLE = "timetable-writing-now.csv"
+WRITING_SUPPORT_FILE = "support-decisions-writing-now.csv"
 ROOMS_FILE = "rooms.csv"
 # The sample exam office's rooms: two halls and two small rooms for candidates who write apart
 SAMPLE_ROOMS = [
@@ -45,11 +48,15 @@ def sample_occasion(spec: dict[str, Any], occasion_uids: list[str]) -> str:
 
 
 def hold_this_morning(
-    ladok_url: str, occasion_uid: str, uploads: Path, window: tuple[datetime, datetime] | None = None
+    ladok_url: str,
+    occasion_uid: str,
+    uploads: Path,
+    window: tuple[datetime, datetime] | None = None,
+    timetable: str = TIMETABLE,
 ) -> tuple[datetime, datetime]:
     """Puts the sample exam in `window`, by default one that ended this morning, so exam day can
     close it (the deadline, extra time included, has passed) and the lifecycle runs on without
-    waiting: the register's occasion is moved to that day, and the timetable (`TIMETABLE`) gives
+    waiting: the register's occasion is moved to that day, and the timetable (`timetable`) gives
     its times."""
     starts, ends = window or this_morning()
     day = starts.astimezone(STOCKHOLM).date()
@@ -61,7 +68,7 @@ def hold_this_morning(
     )
     moved.raise_for_status()
     course_code = moved.json()["Aktiviteter"][0]["Kursinstans"]["Utbildningskod"]
-    _write_timetable(uploads, course_code, starts, ends)
+    _write_timetable(uploads, course_code, starts, ends, timetable)
     return starts, ends
 
 
@@ -94,18 +101,22 @@ def closing_soon(
     return starts, ends
 
 
-def _write_timetable(uploads: Path, course_code: str, starts: datetime, ends: datetime) -> None:
-    """The exam office's timetable (`TIMETABLE`) with the sample exam's one row."""
+def _write_timetable(
+    uploads: Path, course_code: str, starts: datetime, ends: datetime, timetable: str = TIMETABLE
+) -> None:
+    """The exam office's timetable (`timetable`) with the sample exam's one row."""
     start, end = starts.astimezone(STOCKHOLM), ends.astimezone(STOCKHOLM)
     rows = [
         ("course_code", "date", "start", "end"),
         (course_code, start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}"),
     ]
-    _write_csv(uploads / TIMETABLE, rows)
+    _write_csv(uploads / timetable, rows)
 
 
-def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: str, day: date) -> int:
-    """The support office's export for the sample exam's students (`SUPPORT_FILE`): the term's
+def write_support_decisions(
+    uploads: Path, spec: dict[str, Any], occasion_uid: str, day: date, filename: str = SUPPORT_FILE
+) -> int:
+    """The support office's export for the sample exam's students (`filename`): the term's
     decisions by personnummer, valid over the term, and one refusal. Returns how many grant."""
     term = generate_term(TermSpec(**spec))
     national_id = {s.uid: s.national_id for s in term.students}
@@ -129,7 +140,7 @@ def write_support_decisions(uploads: Path, spec: dict[str, Any], occasion_uid: s
     refused = next((uid for uid in others if uid not in {a.student_uid for a in granted}), None)
     if refused:
         rows.append((national_id[refused], "refused", "", "no", "", *valid))
-    _write_csv(uploads / SUPPORT_FILE, rows)
+    _write_csv(uploads / filename, rows)
     return len(granted)
 
 
