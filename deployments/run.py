@@ -121,7 +121,7 @@ def prepare_writing(stack: Stack, ladok: str, occasion: str, others: list[str]) 
     `WRITING_MINUTES` after this moment, its deadline as much later as its longest extra time."""
     writing = sample_occasion(TERM, others)
     longest = term_longest_extra_time(TERM, writing)
-    window = closing_soon(longest, (WRITING_MINUTES + longest) * 60)
+    window = writing_window(longest)
     prepare_sample(
         stack, ladok, writing, TERM, window, timetable=WRITING_TIMETABLE, support_file=WRITING_SUPPORT_FILE
     )
@@ -167,6 +167,12 @@ def prepare_sample(
     write_rooms(uploads)
     day = starts.astimezone(STOCKHOLM).date()
     return write_support_decisions(uploads, term, occasion, day, support_file)
+
+
+def writing_window(longest_extra_minutes: int, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A window whose working time ends `WRITING_MINUTES` (to a minute) after `now`, on one day in
+    Stockholm (`closing_soon`, its deadline as much later as the longest extra time)."""
+    return closing_soon(longest_extra_minutes, (WRITING_MINUTES + longest_extra_minutes) * 60, now)
 
 
 def import_support_decisions(filename: str = SUPPORT_FILE) -> None:
