@@ -235,19 +235,19 @@ def incident_step(stack: Stack, started: Started) -> str:
        and entered_by: staff-invigilator-1; the minutes are given back on the platform and
        exam-day's close waits for them."""
     name = title_of(started.writing)
-    return f"""An incident on the second sample exam, {name}, being written now: its
-       working time ends at {started.writing_ends:%H:%M} Stockholm time, for those with the most extra
-       time at {started.writing_deadline:%H:%M}. Its approvals are not yours: `make run` answers them
-       itself with the codes mailed (marked so below) until exam-day has activated the exam. Then
-       it starts 'exam-incident/local' as the invigilator {demo_day.INVIGILATOR} would, for the
-       candidate with the most extra time ({demo_day.INCIDENT_MINUTES} minute lost), and prints the
-       candidate and the page of that run: its log and its report ('Incident time for …') give
-       the incident time the platform now holds. The run '{name} · exam-day' ({stack.ui_url}/v2/runs)
-       has scheduled its close for the deadline; at {started.writing_deadline:%H:%M} its next run
-       reads the deadline again, logs it with the incident's minute included, and waits for it
-       before closing. To give another, start 'exam-incident/local' with occasion_uid:
-       {started.writing}, a candidate_code, minutes_lost, a reason and entered_by:
-       {demo_day.INVIGILATOR}."""
+    return f"""An incident on the second sample exam, {name}, being written now:
+       its working time ends at {started.writing_ends:%H:%M} Stockholm time, at {started.writing_deadline:%H:%M} for those with
+       the most extra time. Its approvals are not yours: `make run` answers them itself with the
+       codes mailed (marked so below) until exam-day has activated the exam. Then it starts
+       'exam-incident/local' as the invigilator {demo_day.INVIGILATOR} would, for the candidate
+       with the most extra time ({demo_day.INCIDENT_MINUTES} minute lost), and prints the candidate and the page of
+       that run: its log and its report ('Incident time for …') give the incident time the
+       platform now holds. The run '{name} · exam-day' has scheduled the close
+       for the deadline ({stack.ui_url}/v2/runs); at {started.writing_deadline:%H:%M} its next run reads the
+       deadline again, logs it with the incident's minute included, and waits for it before
+       closing. To give another, start 'exam-incident/local' with occasion_uid:
+       {started.writing}, a candidate_code, minutes_lost, a reason
+       and entered_by: {demo_day.INVIGILATOR}."""
 
 
 def transfer_route(country: str) -> str:
