@@ -86,14 +86,20 @@ def worker_database(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def migrated_postgres_engine() -> Iterator[Engine]:
+def postgres_url_or_skip(what: str) -> str:
+    """The throwaway PostgreSQL server's URL; without one the test is skipped, under CI failed."""
     url = os.environ.get(POSTGRES_URL_ENV, "").strip()
     if not url:
         reason = f"{POSTGRES_URL_ENV} is not set (start one with scripts/postgres-up)"
         if running_in_ci():
-            pytest.fail(f"CI must test PostgreSQL, but {reason}", pytrace=False)
+            pytest.fail(f"CI must {what}, but {reason}", pytrace=False)
         pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_engine() -> Iterator[Engine]:
+    url = postgres_url_or_skip("test PostgreSQL")
     engine = make_engine(worker_database(url))
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -27,7 +27,7 @@ from deployments.sample import seed_term
 from deployments.stack import Stack, default_ports
 from deployments.workpool import WorkPool, asyncpg_url, exam_params, exam_statuses, fresh_database
 from simulators.server import free_port
-from tests.conftest import POSTGRES_URL_ENV, examflow_environment, running_in_ci
+from tests.conftest import examflow_environment, postgres_url_or_skip
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.postgres]
 
@@ -35,16 +35,6 @@ EXAMS = 3
 CANDIDATES = 6  # students of the term per exam
 TIMEOUT = 600
 LIFECYCLE = {"lifecycle", "plan-exam", "registration-sync", "exam-day", "grading", "result-transfer"}
-
-
-def postgres_server() -> str:
-    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    if not url:
-        reason = f"{POSTGRES_URL_ENV} is not set (start one with scripts/postgres-up)"
-        if running_in_ci():
-            pytest.fail(f"CI must run the scale-out test, but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return url
 
 
 def wait(until: Any, what: str, outbox: Path | None = None) -> None:
@@ -107,7 +97,7 @@ def lifecycles(stack: Stack, pool: WorkPool, occasions: list[str], store_url: st
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    server = postgres_server()
+    server = postgres_url_or_skip("run the scale-out test")
     home = tmp_path_factory.mktemp("scaleout")
     suffix = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with (
