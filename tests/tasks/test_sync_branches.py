@@ -199,6 +199,7 @@ def test_two_batches_at_once_read_the_register_one_after_the_other(
     monkeypatch.setattr(fakes.ladok, "registered_many", slow_read)
     with ThreadPoolExecutor(max_workers=2) as pool:
         synced = list(read_ahead([[first], [second]], lambda b: pool.submit(sync_from_register.fn, b)))
-    assert overlaps == [(first,), (second,)]
+    # never two reads at once; which batch's thread takes the register first is the scheduler's
+    assert sorted(overlaps) == sorted([(first,), (second,)])
     assert [s.adds for _, s in synced] == [len(read([first])[first]), len(read([second])[second])]
     assert registered(first) and registered(second)
